@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { PathProblem } from './config-problem.js';
+import { configFormats } from './config-formats.js';
+import { describeSchemaErrors } from './describe-schema-error.js';
+
+/** From engine/config/ and from dist/config/ alike. */
+const SCHEMA_URL = new URL('../../schemas/gateway.schema.json', import.meta.url);
+
+let validator: ValidateFunction | undefined;
+
+/** Checks a parsed config against schemas/gateway.schema.json; no problems means it is valid. */
+export function validateSchema(data: unknown): PathProblem[] {
+  const validate = (validator ??= compileValidator());
+  return validate(data) ? [] : describeSchemaErrors(validate.errors ?? [], data);
+}
+
+/** Once per process: compiling costs far more (hundreds of ms) than validating a file. */
+function compileValidator(): ValidateFunction {
+  // verbose: errors carry their schema and data, which the descriptions quote.
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true });
+  for (const [name, format] of Object.entries(configFormats)) {
+    ajv.addFormat(name, { type: 'string', validate: format.validate });
+  }
+  return ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
+}

@@ -1,0 +1,50 @@
+/**
+ * Errors the gateway answers itself. Each code is stable: clients and dashboards key on it.
+ * The README's table gives each code's meaning and fix.
+ */
+export const ErrorCode = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
+  INTERNAL_ERROR: 500,
+  BAD_GATEWAY: 502,
+  SERVICE_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCodeName;
+  readonly status: number;
+  /** Extra response headers, such as Allow on 405. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+
+  constructor(
+    code: ErrorCodeName,
+    message: string,
+    headers: ReadonlyArray<readonly [string, string]> = [],
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = ErrorCode[code];
+    this.headers = headers;
+  }
+}
+
+/** The one JSON body shape of every gateway-generated error. */
+export function errorBody(err: GatewayError, requestId: string): string {
+  return JSON.stringify({
+    error: err.code,
+    message: err.message,
+    status_code: err.status,
+    request_id: requestId,
+    timestamp: new Date().toISOString(),
+  });
+}
