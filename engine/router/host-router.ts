@@ -1,0 +1,71 @@
+import type { PathPattern } from './path-pattern.js';
+import { SegmentTrie, type AddConflict, type TrieMatch } from './segment-trie.js';
+
+/**
+ * Routes by host first: an exact host, then wildcard hosts (longest suffix first), then routes
+ * without a host. A request falls through to the next tier when its path finds nothing in one.
+ */
+export class HostRouter<T> {
+  private readonly exactHosts = new Map<string, SegmentTrie<T>>();
+  private readonly wildcardHosts: Array<{ suffix: string; trie: SegmentTrie<T> }> = [];
+  private readonly anyHost = new SegmentTrie<T>();
+
+  add(
+    host: string | undefined,
+    pattern: PathPattern,
+    path: string,
+    methods: readonly string[] | null,
+    value: T,
+  ): AddConflict<T> | null {
+    return this.trieFor(host).add(pattern, path, methods, value);
+  }
+
+  /** `host` is the request's Host header; its port and letter case are ignored. */
+  match(method: string, host: string, path: string): TrieMatch<T> {
+    let allowed: Set<string> | null = null;
+    if (this.exactHosts.size > 0 || this.wildcardHosts.length > 0) {
+      const name = hostname(host);
+      const exact = this.exactHosts.get(name);
+      if (exact) {
+        const hit = exact.match(method, path);
+        if (hit.found) return hit;
+        allowed = hit.allowed;
+      }
+      for (const { suffix, trie } of this.wildcardHosts) {
+        if (name.length > suffix.length && name.endsWith(suffix)) {
+          const hit = trie.match(method, path);
+          if (hit.found) return hit;
+          if (!allowed || allowed.size === 0) allowed = hit.allowed;
+        }
+      }
+    }
+    const hit = this.anyHost.match(method, path);
+    if (hit.found || !allowed || allowed.size === 0) return hit;
+    return { found: false, allowed };
+  }
+
+  private trieFor(host: string | undefined): SegmentTrie<T> {
+    if (host === undefined) return this.anyHost;
+    const name = host.toLowerCase();
+    if (name.startsWith('*.')) {
+      const suffix = name.slice(1);
+      let entry = this.wildcardHosts.find((w) => w.suffix === suffix);
+      if (!entry) {
+        entry = { suffix, trie: new SegmentTrie() };
+        this.wildcardHosts.push(entry);
+        this.wildcardHosts.sort((a, b) => b.suffix.length - a.suffix.length);
+      }
+      return entry.trie;
+    }
+    let trie = this.exactHosts.get(name);
+    if (!trie) this.exactHosts.set(name, (trie = new SegmentTrie()));
+    return trie;
+  }
+}
+
+function hostname(host: string): string {
+  const colon = host.lastIndexOf(':');
+  // An IPv6 literal such as [::1]:8080 keeps its brackets; only a trailing :port is cut.
+  const bare = colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
+  return bare.toLowerCase();
+}
