@@ -1,0 +1,141 @@
+import type { GatewayConfig, RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
+import type { PathProblem } from '../config/config-problem.js';
+import { ConfigCode } from '../errors/config-codes.js';
+import { HostRouter } from '../router/host-router.js';
+import { parsePathPattern, PatternError, type PathPattern } from '../router/path-pattern.js';
+import type { PoolRegistry } from '../upstream/pool-registry.js';
+import { UpstreamGroup } from '../upstream/upstream-group.js';
+import { createBuiltInRoutes } from './built-in-routes.js';
+import type { CompiledRoute, RouteTable } from './compiled-route.js';
+import { createRouteHandler } from './route-handler.js';
+import { compileServerSettings, duration, type ServerSettings } from './server-settings.js';
+import { matchOrder } from './match-order.js';
+
+export type CompileResult =
+  { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
+
+export interface CompileContext {
+  pools: PoolRegistry;
+  /** Tells the built-in /ready route whether the gateway is still taking requests. */
+  isReady: () => boolean;
+}
+
+/**
+ * Turns a validated config into a RouteTable. Everything a request needs is decided here:
+ * patterns parsed, timeouts converted, handlers composed. Route-level problems the schema cannot
+ * see (bad patterns, shadowed routes, clashing parameter names) are reported by config path.
+ */
+export function compileTable(config: GatewayConfig, ctx: CompileContext): CompileResult {
+  const settings = compileServerSettings(config);
+  const problems: PathProblem[] = [];
+  const poolKeys = new Set<string>();
+  const groups = compileUpstreams(config.upstreams ?? {}, settings, ctx.pools, poolKeys);
+  const router = new HostRouter<CompiledRoute>();
+  const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
+
+  config.routes.forEach((rc, index) => {
+    const pattern = parseRoutePattern(rc, index, problems);
+    if (!pattern) return;
+    const built = createRouteHandler(rc, index, pattern, settings, groups);
+    if ('problem' in built) {
+      problems.push(built.problem);
+      return;
+    }
+    const route: CompiledRoute = {
+      name: rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`,
+      path: rc.path,
+      host: rc.host ?? null,
+      methods: rc.methods ?? null,
+      target: rc.upstream ?? 'direct_response',
+      filters: built.filters,
+      handle: built.handle,
+      configIndex: index,
+    };
+    const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
+    if (conflict?.kind === 'shadowed') {
+      problems.push({
+        severity: 'error',
+        code: ConfigCode.ROUTE_SHADOWED,
+        message: `route "${route.name}" matches the same ${conflict.method === '*' ? 'requests' : conflict.method + ' requests'} as route "${conflict.by.name}" (routes[${conflict.by.configIndex}])`,
+        hint: 'give one of them other methods, another host, or a different path',
+        path: ['routes', index, 'path'],
+      });
+    } else if (conflict?.kind === 'param-name') {
+      problems.push({
+        severity: 'error',
+        code: ConfigCode.PARAM_CONFLICT,
+        message: `parameter {${conflict.wanted}} sits where another route already has {${conflict.existing}}`,
+        hint: `use {${conflict.existing}} here too: one position in the path has one parameter name`,
+        path: ['routes', index, 'path'],
+      });
+    } else {
+      routes.push({ route, pattern });
+    }
+  });
+  if (problems.length > 0) return { ok: false, problems };
+
+  for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
+    // A configured route on the same path takes precedence; then the add reports a conflict.
+    if (
+      !router.add(
+        undefined,
+        builtIn.pattern,
+        builtIn.route.path,
+        builtIn.route.methods,
+        builtIn.route,
+      )
+    ) {
+      routes.push(builtIn);
+    }
+  }
+  return { ok: true, table: { settings, router, routes: matchOrder(routes), poolKeys } };
+}
+
+function parseRoutePattern(
+  rc: RouteConfig,
+  index: number,
+  problems: PathProblem[],
+): PathPattern | null {
+  try {
+    return parsePathPattern(rc.path);
+  } catch (err) {
+    if (!(err instanceof PatternError)) throw err;
+    problems.push({
+      severity: 'error',
+      code: ConfigCode.PATH_PATTERN,
+      message: err.message,
+      hint: err.hint,
+      path: ['routes', index, 'path'],
+    });
+    return null;
+  }
+}
+
+function compileUpstreams(
+  upstreams: Record<string, UpstreamConfig>,
+  settings: ServerSettings,
+  pools: PoolRegistry,
+  poolKeys: Set<string>,
+): Map<string, UpstreamGroup> {
+  const groups = new Map<string, UpstreamGroup>();
+  for (const [name, uc] of Object.entries(upstreams)) {
+    const poolSettings = {
+      connections: uc.pool?.connections ?? 128,
+      keepAliveMs: uc.pool?.keepalive_timeout
+        ? duration(uc.pool.keepalive_timeout, '60s')
+        : settings.keepAliveMs,
+      connectTimeoutMs: uc.connect_timeout
+        ? duration(uc.connect_timeout, '5s')
+        : settings.connectTimeoutMs,
+    };
+    const endpoints = uc.discovery.endpoints.map((ep) => {
+      const url = typeof ep === 'string' ? ep : ep.url;
+      const origin = new URL(url).origin;
+      const { key, pool } = pools.acquire(origin, poolSettings);
+      poolKeys.add(key);
+      return { origin, pool, weight: typeof ep === 'string' ? 1 : (ep.weight ?? 1) };
+    });
+    groups.set(name, new UpstreamGroup(name, endpoints));
+  }
+  return groups;
+}

@@ -1,0 +1,30 @@
+import type { Exchange } from '../data-plane/exchange.js';
+import type { HostRouter } from '../router/host-router.js';
+import type { ServerSettings } from './server-settings.js';
+
+/** The per-request work of a route, built once at compile time. */
+export type RouteHandler = (ex: Exchange, params: readonly string[], wildcard: string) => void;
+
+export interface CompiledRoute {
+  name: string;
+  path: string;
+  host: string | null;
+  methods: readonly string[] | null;
+  /** The upstream's name, or "direct_response" / "built-in". */
+  target: string;
+  /** Names of the steps a request goes through, for `gatewayd routes`. */
+  filters: readonly string[];
+  handle: RouteHandler;
+  /** Index in the config's `routes`, or -1 for the gateway's own routes. */
+  configIndex: number;
+}
+
+/** One immutable build of the config: swapped whole on reload, never changed in place. */
+export interface RouteTable {
+  settings: ServerSettings;
+  router: HostRouter<CompiledRoute>;
+  /** In match order. */
+  routes: readonly CompiledRoute[];
+  /** The upstream pools this table uses; the rest are closed after it is swapped in. */
+  poolKeys: ReadonlySet<string>;
+}

@@ -1,0 +1,93 @@
+import type { RouteConfig } from '../config/gateway-config.js';
+import type { PathProblem } from '../config/config-problem.js';
+import { ConfigCode } from '../errors/config-codes.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { createDirectResponse } from '../data-plane/direct-response.js';
+import { createProxyHandler } from '../data-plane/proxy-handler.js';
+import { sendError } from '../data-plane/respond.js';
+import type { PathPattern } from '../router/path-pattern.js';
+import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import type { RouteHandler } from './compiled-route.js';
+import {
+  createPrefixStripper,
+  createTemplateRewriter,
+  keepPath,
+  type PathRewriter,
+} from './path-rewriter.js';
+import { duration, type ServerSettings } from './server-settings.js';
+
+export type BuiltHandler = { handle: RouteHandler; filters: string[] } | { problem: PathProblem };
+
+/** Composes one route's request path from its config. */
+export function createRouteHandler(
+  rc: RouteConfig,
+  index: number,
+  pattern: PathPattern,
+  settings: ServerSettings,
+  groups: ReadonlyMap<string, UpstreamGroup>,
+): BuiltHandler {
+  // Authentication is not available yet: a route that asks for it refuses everyone rather than
+  // letting requests through unchecked.
+  if (rc.auth_required === true || (rc.required_roles?.length ?? 0) > 0) {
+    return { handle: refuseUnauthenticated, filters: ['auth (not available: refuses all)'] };
+  }
+  if (rc.direct_response) {
+    return { handle: createDirectResponse(rc.direct_response), filters: ['direct_response'] };
+  }
+  const group = groups.get(rc.upstream as string) as UpstreamGroup;
+  const rewrite = createRewriter(rc, pattern);
+  if ('unknown' in rewrite) {
+    return {
+      problem: {
+        severity: 'error',
+        code: ConfigCode.REWRITE,
+        message: `rewrite "${rc.rewrite}" uses ${rewrite.unknown.join(', ')}, which path "${rc.path}" does not capture`,
+        hint: `the path captures ${[...pattern.paramNames.map((n) => `{${n}}`), ...(pattern.hasWildcard ? ['*'] : [])].join(', ') || 'nothing'}`,
+        path: ['routes', index, 'rewrite'],
+      },
+    };
+  }
+  const headersTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
+  const filters = [];
+  if (rc.rewrite) filters.push(`rewrite ${rc.rewrite}`);
+  else if (rc.strip_prefix)
+    filters.push(
+      `strip_prefix ${rc.strip_prefix === true ? pattern.staticPrefix : rc.strip_prefix}`,
+    );
+  filters.push(`proxy timeout=${headersTimeoutMs}ms`);
+  const handle = createProxyHandler({
+    group,
+    rewrite: rewrite.fn,
+    preserveHost: rc.preserve_host ?? false,
+    headersTimeoutMs,
+    bodyTimeoutMs: settings.bodyTimeoutMs,
+    maxBodyBytes: settings.maxBodyBytes,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    isTrustedProxy: settings.trustProxy,
+  });
+  return { handle, filters };
+}
+
+function createRewriter(
+  rc: RouteConfig,
+  pattern: PathPattern,
+): { fn: PathRewriter } | { unknown: string[] } {
+  if (rc.rewrite) {
+    const rewriter = createTemplateRewriter(rc.rewrite, pattern);
+    return typeof rewriter === 'function' ? { fn: rewriter } : rewriter;
+  }
+  if (rc.strip_prefix === true) return { fn: createPrefixStripper(pattern.staticPrefix) };
+  if (typeof rc.strip_prefix === 'string') return { fn: createPrefixStripper(rc.strip_prefix) };
+  return { fn: keepPath };
+}
+
+function refuseUnauthenticated(ex: Parameters<RouteHandler>[0]): void {
+  sendError(
+    ex,
+    new GatewayError(
+      'UNAUTHORIZED',
+      'this route requires authentication, which this gateway cannot verify yet',
+      [['www-authenticate', 'Bearer']],
+    ),
+  );
+}

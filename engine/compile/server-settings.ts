@@ -1,0 +1,58 @@
+import type { GatewayConfig, LogLevel } from '../config/gateway-config.js';
+import { parseDuration, parseSize } from '../config/units.js';
+import { createTrustMatcher, type TrustMatcher } from './trust-proxy.js';
+
+/** The `server` and `observability.logging` blocks with defaults applied and units converted. */
+export interface ServerSettings {
+  httpPort: number;
+  bindAddress: string;
+  workers: number;
+  trustProxy: TrustMatcher;
+  requestTimeoutMs: number;
+  upstreamTimeoutMs: number;
+  connectTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveMs: number;
+  shutdownTimeoutMs: number;
+  maxBodyBytes: number;
+  maxHeaderBytes: number;
+  maxUrlLength: number;
+  logLevel: LogLevel;
+  accessLog: boolean;
+}
+
+/** uWebSockets.js reads its own header limit once per process; ours must stay below it. */
+export const HEADER_SIZE_CEILING = 64 * 1024;
+
+export function compileServerSettings(config: GatewayConfig): ServerSettings {
+  const server = config.server ?? {};
+  const timeouts = server.timeouts ?? {};
+  const limits = server.limits ?? {};
+  const logging = config.observability?.logging ?? {};
+  return {
+    httpPort: server.http_port ?? 8080,
+    bindAddress: server.bind_address ?? '0.0.0.0',
+    workers: server.workers ?? 1,
+    trustProxy: createTrustMatcher(server.trust_proxy ?? []),
+    requestTimeoutMs: duration(timeouts.request_timeout, '30s'),
+    upstreamTimeoutMs: duration(timeouts.upstream_timeout, '30s'),
+    connectTimeoutMs: duration(timeouts.connect_timeout, '5s'),
+    bodyTimeoutMs: duration(timeouts.body_timeout, '60s'),
+    keepAliveMs: duration(timeouts.keepalive_timeout, '60s'),
+    shutdownTimeoutMs: duration(timeouts.shutdown_timeout, '30s'),
+    maxBodyBytes: size(limits.max_body_size, '10mb'),
+    maxHeaderBytes: Math.min(size(limits.max_header_size, '16kb'), HEADER_SIZE_CEILING),
+    maxUrlLength: limits.max_url_length ?? 8192,
+    logLevel: logging.level ?? 'info',
+    accessLog: logging.access_log ?? true,
+  };
+}
+
+/** Values were validated against the schema's formats before compiling. */
+export function duration(value: string | undefined, fallback: string): number {
+  return parseDuration(value ?? fallback) ?? (parseDuration(fallback) as number);
+}
+
+function size(value: string | undefined, fallback: string): number {
+  return parseSize(value ?? fallback) ?? (parseSize(fallback) as number);
+}

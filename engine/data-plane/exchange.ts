@@ -1,0 +1,51 @@
+import type { HttpResponse } from 'uWebSockets.js';
+
+/**
+ * One request and its response, from the moment uWS hands it over until the last byte is
+ * written or the client goes away. uWS's request object is only valid during its callback, so
+ * everything needed later is copied here first.
+ */
+export class Exchange {
+  /** The client went away: `res` must not be touched any more. */
+  aborted = false;
+  /** Status and headers have been written; an error now can only cut the connection. */
+  headersSent = false;
+  finished = false;
+  status = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  routeName = '';
+  upstreamName = '';
+  /** Set by whoever has work in flight that must stop when the client aborts. */
+  onAbort: (() => void) | null = null;
+
+  constructor(
+    readonly res: HttpResponse,
+    readonly method: string,
+    /** Normalised path, as matched. */
+    readonly path: string,
+    /** Raw query string without "?", passed upstream untouched. */
+    readonly query: string,
+    /** Request headers as [name, value, name, value, ...], names in lower case. */
+    readonly headers: string[],
+    readonly host: string,
+    readonly requestId: string,
+    /** The TCP peer. */
+    readonly peerAddress: string,
+    readonly contentLength: number,
+    readonly chunked: boolean,
+    readonly startedAt: number,
+    /** Called once when the exchange ends, however it ends: access log, in-flight count. */
+    readonly onFinish: (ex: Exchange) => void,
+  ) {}
+
+  get hasBody(): boolean {
+    return this.contentLength > 0 || this.chunked;
+  }
+
+  header(name: string): string | undefined {
+    const h = this.headers;
+    for (let i = 0; i < h.length; i += 2) if (h[i] === name) return h[i + 1];
+    return undefined;
+  }
+}

@@ -1,0 +1,102 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Exchange } from './exchange.js';
+
+/**
+ * Headers that describe one connection, not the message (RFC 9110 7.6.1), plus those the gateway
+ * sets itself. They never cross the gateway in either direction as received.
+ */
+const REQUEST_DROPPED = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'host',
+  'x-request-id',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+]);
+
+const RESPONSE_DROPPED = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  // uWS writes its own framing and Date.
+  'content-length',
+  'date',
+  'x-request-id',
+]);
+
+export interface ForwardOptions {
+  preserveHost: boolean;
+  /** The TCP peer is a trusted proxy: its X-Forwarded-* and Forwarded headers are kept. */
+  trustedPeer: boolean;
+}
+
+/** The header list sent upstream, as [name, value, ...] for undici. */
+export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): string[] {
+  const src = ex.headers;
+  const connectionTokens = connectionListed(ex.header('connection'));
+  const out: string[] = [];
+  let forwardedFor = '';
+  let forwardedProto = '';
+  let forwardedHost = '';
+  for (let i = 0; i < src.length; i += 2) {
+    const name = src[i] as string;
+    const value = src[i + 1] as string;
+    if (REQUEST_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name)) {
+      if (opts.trustedPeer) {
+        if (name === 'x-forwarded-for')
+          forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
+        else if (name === 'x-forwarded-proto') forwardedProto = value;
+        else if (name === 'x-forwarded-host') forwardedHost = value;
+        else if (name === 'forwarded') out.push(name, value);
+      }
+      continue;
+    }
+    out.push(name, value);
+  }
+  if (opts.preserveHost && ex.host !== '') out.push('host', ex.host);
+  out.push(
+    'x-forwarded-for',
+    forwardedFor ? `${forwardedFor}, ${ex.peerAddress}` : ex.peerAddress,
+    'x-forwarded-proto',
+    forwardedProto || 'http',
+    'x-request-id',
+    ex.requestId,
+  );
+  const xfHost = forwardedHost || ex.host;
+  if (xfHost !== '') out.push('x-forwarded-host', xfHost);
+  return out;
+}
+
+/** Response headers to pass to the client, as [name, value] pairs. */
+export function clientResponseHeaders(headers: IncomingHttpHeaders): Array<[string, string]> {
+  const connectionTokens = connectionListed(headers.connection);
+  const out: Array<[string, string]> = [];
+  for (const name in headers) {
+    if (RESPONSE_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name))
+      continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push([name, v]);
+    else out.push([name, value]);
+  }
+  return out;
+}
+
+function connectionListed(value: string | undefined): Set<string> | null {
+  if (!value) return null;
+  const tokens = value
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive');
+  return tokens.length > 0 ? new Set(tokens) : null;
+}

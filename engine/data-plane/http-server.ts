@@ -1,0 +1,206 @@
+import uWS, {
+  type HttpRequest,
+  type HttpResponse,
+  type TemplatedApp,
+  type us_listen_socket,
+} from 'uWebSockets.js';
+import type { RouteTable } from '../compile/compiled-route.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../observability/logger.js';
+import { normalizePath } from '../router/normalize-path.js';
+import { Exchange } from './exchange.js';
+import { requestIdFrom } from './request-id.js';
+import { sendError } from './respond.js';
+import { LISTEN_EXCLUSIVE_PORT } from './uws-augment.js';
+
+const METHODS = new Map(
+  ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace', 'connect'].map((m) => [
+    m,
+    m.toUpperCase(),
+  ]),
+);
+
+export interface HttpServerOptions {
+  logger: Logger;
+  /** The table in force; read once per request, so a swap never affects a request under way. */
+  currentTable: () => RouteTable;
+  /** Called for every finished exchange, after the in-flight count is updated. */
+  onFinish: (ex: Exchange) => void;
+}
+
+/** The uWebSockets.js listener: reads each request, matches it and hands it to its route. */
+export class HttpServer {
+  private readonly app: TemplatedApp;
+  private listenSocket: us_listen_socket | null = null;
+  private inFlight = 0;
+  private draining = false;
+  private drained: (() => void) | null = null;
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.app = uWS.App().any('/*', (res, req) => this.onRequest(res, req));
+  }
+
+  /** Resolves with the bound port. `exclusive` makes a second process on the port fail loudly. */
+  listen(host: string, port: number, exclusive: boolean): Promise<number> {
+    const flags = exclusive ? LISTEN_EXCLUSIVE_PORT : 0;
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, flags, (socket) => {
+        if (!socket) {
+          reject(new Error(`cannot listen on ${host}:${port} (address in use or not available)`));
+          return;
+        }
+        this.listenSocket = socket;
+        resolve(uWS.us_socket_local_port(socket));
+      });
+    });
+  }
+
+  get accepting(): boolean {
+    return !this.draining;
+  }
+
+  /**
+   * Stops accepting connections and answers new requests on open ones with 503, then resolves
+   * once the requests already under way have finished, or after `timeoutMs`.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    if (this.listenSocket) {
+      uWS.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = null;
+    }
+    if (this.inFlight === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.drained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  close(): void {
+    this.app.close();
+  }
+
+  private onRequest(res: HttpResponse, req: HttpRequest): void {
+    const table = this.options.currentTable();
+    const rawPath = req.getUrl();
+    const query = req.getQuery() ?? '';
+    const method = METHODS.get(req.getMethod()) ?? req.getMethod().toUpperCase();
+    const headers: string[] = [];
+    let headerBytes = 0;
+    let host = '';
+    let clientRequestId = '';
+    let contentLength = 0;
+    let chunked = false;
+    req.forEach((name, value) => {
+      headers.push(name, value);
+      headerBytes += name.length + value.length + 4;
+      if (name === 'host') host = value;
+      else if (name === 'x-request-id') clientRequestId = value;
+      else if (name === 'content-length') contentLength = Number(value);
+      else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+    });
+
+    const path = normalizePath(rawPath);
+    const ex = new Exchange(
+      res,
+      method,
+      path ?? rawPath,
+      query,
+      headers,
+      host,
+      requestIdFrom(clientRequestId),
+      Buffer.from(res.getRemoteAddressAsText()).toString(),
+      contentLength,
+      chunked,
+      performance.now(),
+      this.finishExchange,
+    );
+    this.inFlight++;
+
+    const refusal = this.refuse(ex, path, rawPath.length + query.length, headerBytes, table);
+    if (refusal) {
+      sendError(ex, refusal);
+      return;
+    }
+    res.onAborted(() => {
+      ex.aborted = true;
+      ex.onAbort?.();
+      if (!ex.finished) {
+        ex.finished = true;
+        this.finishExchange(ex);
+      }
+    });
+
+    const match = table.router.match(method, host, path as string);
+    if (!match.found) {
+      sendError(ex, notMatched(method, match.allowed));
+      return;
+    }
+    ex.routeName = match.value.name;
+    try {
+      match.value.handle(ex, match.params, match.wildcard);
+    } catch (err) {
+      this.options.logger.error(
+        { err, request_id: ex.requestId, route: ex.routeName },
+        'route handler failed',
+      );
+      sendError(
+        ex,
+        new GatewayError('INTERNAL_ERROR', 'the gateway failed to handle this request'),
+      );
+    }
+  }
+
+  /** Limits and malformed requests, checked before anything is matched or read. */
+  private refuse(
+    ex: Exchange,
+    path: string | null,
+    targetLength: number,
+    headerBytes: number,
+    table: RouteTable,
+  ): GatewayError | null {
+    const s = table.settings;
+    if (this.draining)
+      return new GatewayError('SERVICE_UNAVAILABLE', 'the gateway is shutting down');
+    if (targetLength > s.maxUrlLength) {
+      return new GatewayError('URI_TOO_LONG', `the request target exceeds ${s.maxUrlLength} bytes`);
+    }
+    if (headerBytes > s.maxHeaderBytes) {
+      return new GatewayError(
+        'HEADERS_TOO_LARGE',
+        `the request headers exceed ${s.maxHeaderBytes} bytes`,
+      );
+    }
+    if (!Number.isSafeInteger(ex.contentLength) || ex.contentLength < 0) {
+      return new GatewayError('BAD_REQUEST', 'the Content-Length header is not a valid length');
+    }
+    if (ex.contentLength > s.maxBodyBytes) {
+      return new GatewayError(
+        'PAYLOAD_TOO_LARGE',
+        `the request body exceeds the limit of ${s.maxBodyBytes} bytes`,
+      );
+    }
+    if (path === null) return new GatewayError('BAD_REQUEST', 'the request path is malformed');
+    return null;
+  }
+
+  private readonly finishExchange = (ex: Exchange): void => {
+    this.inFlight--;
+    this.options.onFinish(ex);
+    if (this.inFlight === 0 && this.drained) this.drained();
+  };
+}
+
+function notMatched(method: string, allowed: ReadonlySet<string>): GatewayError {
+  if (allowed.size === 0)
+    return new GatewayError('ROUTE_NOT_FOUND', 'no route matches this request');
+  const allow = [...allowed].sort().join(', ');
+  return new GatewayError(
+    'METHOD_NOT_ALLOWED',
+    `method ${method} is not allowed here; allowed: ${allow}`,
+    [['allow', allow]],
+  );
+}

@@ -1,0 +1,137 @@
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Exchange } from './exchange.js';
+import { clientResponseHeaders } from './forward-headers.js';
+import { finish, sendError, statusLine } from './respond.js';
+import { upstreamError } from './upstream-error.js';
+
+/**
+ * Streams one upstream response to the client. Backpressure: when uWS cannot take a chunk, the
+ * undici response is paused until uWS reports the socket writable again. A known Content-Length
+ * goes out with tryEnd (uWS writes the length itself); otherwise the body is sent chunked.
+ */
+export class ProxyResponse implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  /** -1 when the upstream sent no Content-Length. */
+  private totalLength = -1;
+  private ended = false;
+  /** The upstream finished while a chunk still waited for the client socket. */
+  private endAfterDrain = false;
+  private pending: Buffer | null = null;
+  private pendingOffset = 0;
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly upstream: string,
+    private readonly headersTimeoutMs: number,
+  ) {}
+
+  /** Set when abort() comes before undici has started the request. */
+  private abortReason: Error | null = null;
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortReason) controller.abort(this.abortReason);
+  }
+
+  /** Called when the client goes away or the request body breaks a limit. */
+  abort(reason: Error): void {
+    if (this.controller) this.controller.abort(reason);
+    else this.abortReason = reason;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    const ex = this.ex;
+    if (ex.aborted) return;
+    const noBody =
+      ex.method === 'HEAD' || statusCode === 204 || statusCode === 304 || statusCode < 200;
+    const length = headers['content-length'];
+    if (length !== undefined) this.totalLength = Number(length);
+    ex.res.cork(() => {
+      ex.res.writeStatus(statusLine(statusCode, statusMessage));
+      ex.res.writeHeader('x-request-id', ex.requestId);
+      for (const [name, value] of clientResponseHeaders(headers)) ex.res.writeHeader(name, value);
+      if (noBody) {
+        if (length !== undefined && statusCode !== 204)
+          ex.res.writeHeader('content-length', length);
+        ex.res.endWithoutBody();
+        this.ended = true;
+      }
+    });
+    ex.headersSent = true;
+    ex.status = statusCode;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const ex = this.ex;
+    if (ex.aborted || this.ended) return;
+    ex.bytesOut += chunk.length;
+    if (this.pending) {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      return;
+    }
+    ex.res.cork(() => {
+      if (this.totalLength >= 0) {
+        const offset = ex.res.getWriteOffset();
+        const [ok, done] = ex.res.tryEnd(chunk, this.totalLength);
+        if (done) this.ended = true;
+        else if (!ok) this.waitForDrain(controller, chunk, offset);
+      } else if (!ex.res.write(chunk)) {
+        this.waitForDrain(controller, null, 0);
+      }
+    });
+  }
+
+  private waitForDrain(
+    controller: Dispatcher.DispatchController,
+    unsent: Buffer | null,
+    offset: number,
+  ): void {
+    this.pending = unsent;
+    this.pendingOffset = offset;
+    controller.pause();
+    this.ex.res.onWritable((writeOffset) => this.drain(controller, writeOffset));
+  }
+
+  private drain(controller: Dispatcher.DispatchController, writeOffset: number): boolean {
+    if (this.ex.aborted) return true;
+    if (this.pending) {
+      const [ok, done] = this.ex.res.tryEnd(
+        this.pending.subarray(writeOffset - this.pendingOffset),
+        this.totalLength,
+      );
+      if (!ok && !done) return false;
+      this.pending = null;
+      if (done) {
+        this.ended = true;
+        if (this.endAfterDrain) finish(this.ex, this.ex.status, 0);
+        return true;
+      }
+    }
+    controller.resume();
+    return true;
+  }
+
+  onResponseEnd(): void {
+    const ex = this.ex;
+    if (ex.aborted) return;
+    if (this.pending) {
+      this.endAfterDrain = true;
+      return;
+    }
+    if (!this.ended) {
+      this.ended = true;
+      ex.res.cork(() => ex.res.end());
+    }
+    finish(ex, ex.status, 0);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
+  }
+}
