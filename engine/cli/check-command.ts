@@ -1,0 +1,24 @@
+import { print } from './print.js';
+import { formatProblem } from '../config/config-problem.js';
+import { compileFileOffline } from './compile-file.js';
+
+/** `gatewayd check FILE...`: exit 0 when every file is valid (warnings allowed), else 1. */
+export async function checkCommand(files: string[]): Promise<void> {
+  let invalid = 0;
+  for (const file of files) {
+    const result = await compileFileOffline(file);
+    const problems = result.ok ? result.warnings : result.problems;
+    for (const p of problems) print(formatProblem(p));
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    const warnings = problems.length - errors;
+    if (result.ok)
+      print(`${file}: OK${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}`);
+    else {
+      invalid++;
+      print(
+        `${file}: INVALID (${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warnings` : ''})`,
+      );
+    }
+  }
+  process.exitCode = invalid > 0 ? 1 : 0;
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { checkCommand } from './check-command.js';
+import { routesCommand } from './routes-command.js';
+import { runCommand } from './run-command.js';
+
+const { version } = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as {
+  version: string;
+};
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function runOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-c, --config <file>', 'config file').env('GATEWAYD_CONFIG'))
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        'log level (overrides observability.logging.level)',
+      ).choices(LOG_LEVELS),
+    );
+}
+
+const program = new Command('gatewayd')
+  .description('Declarative API gateway: gateway.yaml in, a compiled route table out.')
+  .version(version, '-v, --version')
+  .enablePositionalOptions()
+  .showHelpAfterError();
+
+runOptions(program).action(runCommand);
+runOptions(program.command('run').description('run the gateway (the default command)')).action(
+  runCommand,
+);
+
+program
+  .command('check')
+  .description('validate config files; prints every problem as file:line:col: CODE message')
+  .argument('<file...>', 'config files')
+  .action(checkCommand);
+
+program
+  .command('routes')
+  .description('print the compiled route table in match order')
+  .argument('<file>', 'config file')
+  .action(routesCommand);
+
+await program.parseAsync();

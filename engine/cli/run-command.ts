@@ -1,0 +1,48 @@
+import { formatProblem } from '../config/config-problem.js';
+import { loadConfigFile } from '../config/load-config.js';
+import { createLogger } from '../observability/logger.js';
+import { Gateway, InvalidConfigError } from '../runtime/gateway.js';
+import { runSupervisor, WORKER_ENV } from '../runtime/supervisor.js';
+import { serveSignals } from '../runtime/serve-signals.js';
+
+interface RunOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+/** Runs the gateway: in this process, or as a supervisor of `server.workers` processes. */
+export async function runCommand(opts: RunOptions): Promise<void> {
+  const file = opts.config;
+  if (!file) {
+    console.error('gatewayd: no config file: pass --config FILE or set GATEWAYD_CONFIG');
+    process.exit(2);
+  }
+  const logger = createLogger(opts.logLevel ?? 'info');
+  const isWorker = process.env[WORKER_ENV] !== undefined;
+  if (!isWorker) {
+    const loaded = await loadConfigFile(file);
+    if (!loaded.ok) {
+      for (const p of loaded.problems) console.error(formatProblem(p));
+      process.exit(1);
+    }
+    const workers = loaded.config.server?.workers ?? 1;
+    if (workers > 1) {
+      await runSupervisor({ file, workers, logger, logLevel: opts.logLevel });
+      return;
+    }
+  }
+  const gateway = new Gateway({
+    file,
+    logger,
+    exclusivePort: !isWorker,
+    logLevelOverride: opts.logLevel,
+  });
+  try {
+    await gateway.start();
+  } catch (err) {
+    if (err instanceof InvalidConfigError) for (const line of err.problems) console.error(line);
+    else logger.fatal({ err }, 'gatewayd failed to start');
+    process.exit(1);
+  }
+  serveSignals(gateway, file, logger, isWorker);
+}

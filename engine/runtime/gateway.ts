@@ -1,0 +1,140 @@
+import type { RouteTable } from '../compile/compiled-route.js';
+import { formatProblem } from '../config/config-problem.js';
+import type { Exchange } from '../data-plane/exchange.js';
+import { HttpServer } from '../data-plane/http-server.js';
+import { createAccessLog } from '../observability/access-log.js';
+import type { Logger } from '../observability/logger.js';
+import { PoolRegistry } from '../upstream/pool-registry.js';
+import { buildTable } from './build-table.js';
+
+export interface GatewayOptions {
+  file: string;
+  logger: Logger;
+  /** Fail if another process already listens on the port (false for worker processes). */
+  exclusivePort: boolean;
+  /** --log-level: wins over observability.logging.level. */
+  logLevelOverride?: string;
+}
+
+/**
+ * A running gateway: the table in force, the listener, and reloads. A reload builds a complete
+ * new table and swaps one reference; any failure before the swap leaves the old table serving.
+ */
+export class Gateway {
+  private table: RouteTable | null = null;
+  private hash = '';
+  private generation = 0;
+  private readonly pools = new PoolRegistry();
+  private readonly server: HttpServer;
+  private reloading: Promise<boolean> | null = null;
+  private reloadAgain = false;
+  port = 0;
+
+  constructor(private readonly options: GatewayOptions) {
+    const accessLog = createAccessLog(options.logger);
+    this.server = new HttpServer({
+      logger: options.logger,
+      currentTable: () => this.table as RouteTable,
+      onFinish: (ex: Exchange) => {
+        if (this.table?.settings.accessLog) accessLog(ex);
+      },
+    });
+  }
+
+  /** Loads the config and starts listening; rejects with the problems if the config is invalid. */
+  async start(): Promise<void> {
+    const built = await buildTable(this.options.file, this.pools, () => this.server.accepting);
+    if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
+    this.install(built.table, built.hash, built.warnings.map(formatProblem));
+    const s = built.table.settings;
+    this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
+    this.options.logger.info(
+      { address: s.bindAddress, port: this.port, file: this.options.file },
+      'gatewayd listening',
+    );
+  }
+
+  /** Rebuilds from the file. Concurrent calls collapse: a burst of changes ends in one last build. */
+  reload(reason: string): Promise<boolean> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = this.reloadOnce(reason).finally(() => {
+      this.reloading = null;
+      if (this.reloadAgain) {
+        this.reloadAgain = false;
+        void this.reload(reason);
+      }
+    });
+    return this.reloading;
+  }
+
+  private async reloadOnce(reason: string): Promise<boolean> {
+    const log = this.options.logger;
+    const built = await buildTable(this.options.file, this.pools, () => this.server.accepting);
+    if (!built.ok) {
+      // Pools the failed build opened are not in the table in force: close them.
+      await this.pools.retainOnly((this.table as RouteTable).poolKeys);
+      log.error(
+        { reason, file: this.options.file, problems: built.problems.map(formatProblem) },
+        'config reload failed; still serving the previous config',
+      );
+      return false;
+    }
+    if (built.hash === this.hash) return true;
+    this.warnAboutRestartOnlySettings(built.table);
+    this.install(built.table, built.hash, built.warnings.map(formatProblem));
+    await this.pools.retainOnly(built.table.poolKeys);
+    return true;
+  }
+
+  private install(table: RouteTable, hash: string, warnings: string[]): void {
+    this.table = table;
+    this.hash = hash;
+    this.generation++;
+    this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
+    this.options.logger.info(
+      {
+        generation: this.generation,
+        hash: hash.slice(0, 12),
+        routes: table.routes.length,
+        warnings,
+      },
+      'config loaded',
+    );
+  }
+
+  private warnAboutRestartOnlySettings(next: RouteTable): void {
+    const now = (this.table as RouteTable).settings;
+    const changed = (['httpPort', 'bindAddress', 'workers'] as const).filter(
+      (k) => now[k] !== next.settings[k],
+    );
+    if (changed.length > 0) {
+      this.options.logger.warn(
+        { settings: changed },
+        'these settings take effect only after a restart',
+      );
+    }
+  }
+
+  /** SIGTERM: stop accepting, let requests under way finish (bounded), close upstream pools. */
+  async shutdown(): Promise<boolean> {
+    const timeoutMs = (this.table as RouteTable).settings.shutdownTimeoutMs;
+    const clean = await this.server.drain(timeoutMs);
+    this.server.close();
+    await Promise.race([this.pools.closeAll(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    this.options.logger.info(
+      { clean },
+      clean ? 'drained; exiting' : 'shutdown timeout reached; exiting',
+    );
+    return clean;
+  }
+}
+
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'InvalidConfigError';
+  }
+}

@@ -1,0 +1,82 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../observability/logger.js';
+import { watchConfigFile } from './config-watcher.js';
+
+export const WORKER_ENV = 'GATEWAYD_WORKER';
+export const RELOAD_MESSAGE = 'gatewayd:reload';
+export const READY_MESSAGE = 'gatewayd:ready';
+
+const RESTART_DELAY_MS = 1000;
+
+interface SupervisorOptions {
+  file: string;
+  workers: number;
+  logger: Logger;
+  logLevel?: string;
+}
+
+/**
+ * `server.workers: N`: N gateway processes listening on one port (uWS sets SO_REUSEPORT, so the
+ * kernel spreads connections across them). This process only watches the config, relays reloads,
+ * restarts a worker that dies, and passes SIGTERM on.
+ */
+export async function runSupervisor(o: SupervisorOptions): Promise<void> {
+  const children = new Set<ChildProcess>();
+  let stopping = false;
+  const args = ['run', '--config', o.file, ...(o.logLevel ? ['--log-level', o.logLevel] : [])];
+
+  const start = (index: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const child = fork(process.argv[1] as string, args, {
+        env: { ...process.env, [WORKER_ENV]: String(index) },
+      });
+      children.add(child);
+      let ready = false;
+      child.on('message', (msg) => {
+        if (msg === READY_MESSAGE && !ready) {
+          ready = true;
+          resolve();
+        }
+      });
+      child.on('exit', (code, signal) => {
+        children.delete(child);
+        if (!ready) {
+          reject(
+            new Error(`worker ${index} exited during startup (code ${code}, signal ${signal})`),
+          );
+          return;
+        }
+        if (stopping) return;
+        o.logger.error({ worker: index, code, signal }, 'worker died; restarting');
+        setTimeout(
+          () => void start(index).catch((err) => o.logger.error({ err }, 'worker restart failed')),
+          RESTART_DELAY_MS,
+        );
+      });
+    });
+
+  try {
+    await Promise.all(Array.from({ length: o.workers }, (_, i) => start(i)));
+  } catch (err) {
+    o.logger.fatal({ err }, 'workers failed to start');
+    for (const child of children) child.kill('SIGTERM');
+    process.exit(1);
+  }
+  o.logger.info({ workers: o.workers, pids: [...children].map((c) => c.pid) }, 'workers started');
+
+  const relayReload = () => {
+    for (const child of children) child.send(RELOAD_MESSAGE);
+  };
+  const stopWatching = watchConfigFile(o.file, 100, relayReload);
+  process.on('SIGHUP', relayReload);
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    stopWatching();
+    for (const child of children) child.kill('SIGTERM');
+    const waitAll = [...children].map((c) => new Promise((r) => c.once('exit', r)));
+    void Promise.all(waitAll).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
