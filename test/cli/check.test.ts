@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { runCli } from '../helpers/gatewayd-process.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const EXAMPLE_ENV = { ...process.env, JWT_SECRET: 'test-only-secret' };
+
+function yamlFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+t.test('every file in examples/ passes gatewayd check', async (t) => {
+  const files = yamlFilesUnder(join(root, 'examples'));
+  t.ok(files.length >= 2, `${files.length} example files`);
+  const { code, stdout, stderr } = await runCli(['check', ...files], EXAMPLE_ENV);
+  t.equal(code, 0, stdout + stderr);
+  for (const file of files) t.match(stdout, `${file}: OK`);
+});
+
+t.test('each invalid fixture fails with the code and position it declares', async (t) => {
+  const dir = join(root, 'test/fixtures/invalid');
+  for (const file of yamlFilesUnder(dir)) {
+    const expected = [...readFileSync(file, 'utf8').matchAll(/^# expect: (\S+) (\d+):(\d+)/gm)];
+    t.ok(expected.length > 0, `${file} declares what it expects`);
+    const { code, stdout } = await runCli(['check', file], EXAMPLE_ENV);
+    t.equal(code, 1, `${file} is invalid`);
+    for (const [, errCode, line, col] of expected) {
+      t.match(
+        stdout,
+        `${file}:${line}:${col}: ${errCode} `,
+        `${file}: ${errCode} at ${line}:${col}`,
+      );
+    }
+    const errors = stdout.split('\n').filter((l) => / GW_ERR_/.test(l));
+    t.equal(errors.length, expected.length, `${file}: no other errors\n${stdout}`);
+  }
+});
+
+t.test('seed 001 as written: exactly the missing health-service, at its line', async (t) => {
+  const file = join(root, 'test/fixtures/invalid/seed-001-missing-health-service.yaml');
+  const text = readFileSync(file, 'utf8').split('\n');
+  const line = text.findIndex((l) => l.includes('upstream: "health-service"')) + 1;
+  const { code, stdout } = await runCli(['check', file], EXAMPLE_ENV);
+  t.equal(code, 1);
+  t.match(stdout, new RegExp(`:${line}:\\d+: GW_ERR_CONFIG_UNDEFINED_UPSTREAM .*health-service`));
+});
+
+t.test('check names an unset environment variable', async (t) => {
+  const env = { ...process.env };
+  delete env.JWT_SECRET;
+  const { code, stdout } = await runCli(
+    ['check', join(root, 'examples/microservices/gateway.yaml')],
+    env,
+  );
+  t.equal(code, 1);
+  t.match(stdout, /GW_ERR_CONFIG_ENV_UNSET .*JWT_SECRET/);
+});
+
+t.test('routes prints the table in match order', async (t) => {
+  const { code, stdout } = await runCli(
+    ['routes', join(root, 'examples/microservices/gateway.yaml')],
+    EXAMPLE_ENV,
+  );
+  t.equal(code, 0);
+  const lines = stdout.trim().split('\n');
+  t.match(lines[0], /^METHODS\s+HOST\s+PATH\s+TARGET\s+FILTERS/);
+  const paths = lines.slice(1).map((l) => l.split(/\s{2,}/)[2]);
+  t.ok(paths.indexOf('/api/v1/users/{id}') < paths.indexOf('/api/v1/users/{id}/profile'));
+  t.ok(
+    paths.indexOf('/api/v1/admin/users') < paths.indexOf('/api/v1/users/{id}'),
+    'static before param',
+  );
+  t.match(stdout, /POST\s+\*\s+\/auth\/login\s+auth-service\s+proxy timeout=10000ms/);
+});
+
+t.test('--version and --help', async (t) => {
+  const version = await runCli(['--version']);
+  t.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  const help = await runCli(['--help']);
+  t.match(help.stdout, /check/);
+  t.match(help.stdout, /routes/);
+  t.match(help.stdout, /--config/);
+});

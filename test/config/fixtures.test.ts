@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import t from 'tap';
+import { loadConfigFile } from '../../engine/config/load-config.js';
+
+/**
+ * Each fixture opens with comment lines that say what it needs and what it must produce:
+ *   # expect: GW_ERR_CONFIG_UNKNOWN_KEY 4:5   (one line per error, invalid fixtures only)
+ *   # env: JWT_SECRET=seed-secret             (variables the file reads)
+ */
+interface Header {
+  expect: string[];
+  env: Record<string, string>;
+}
+
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+
+function header(file: URL): Header {
+  const result: Header = { expect: [], env: {} };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const expect = /^# expect: (\S+ \d+:\d+)$/.exec(line);
+    const env = /^# env: (\w+)=(.*)$/.exec(line);
+    if (expect?.[1]) result.expect.push(expect[1]);
+    if (env?.[1]) result.env[env[1]] = env[2] ?? '';
+  }
+  return result;
+}
+
+function fixtures(kind: 'invalid' | 'valid'): URL[] {
+  const dir = new URL(`${kind}/`, FIXTURES);
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => new URL(name, dir));
+}
+
+t.test('each invalid fixture produces exactly the errors its header expects', async (t) => {
+  const files = fixtures('invalid');
+  t.ok(files.length >= 12, `${files.length} invalid fixtures`);
+  for (const file of files) {
+    const { expect, env } = header(file);
+    const name = file.pathname.split('/').at(-1);
+    t.ok(expect.length > 0, `${name} has an expect line`);
+    const result = await loadConfigFile(file.pathname, env);
+    t.notOk(result.ok, `${name} fails to load`);
+    if (result.ok) continue;
+    const errors = result.problems.filter((p) => p.severity === 'error');
+    t.same(
+      errors.map((p) => `${p.code} ${p.line}:${p.column}`),
+      expect,
+      `${name}: ${errors.map((p) => p.message).join('; ')}`,
+    );
+  }
+});
+
+t.test('each valid fixture loads', async (t) => {
+  for (const file of fixtures('valid')) {
+    const result = await loadConfigFile(file.pathname, header(file).env);
+    const problems = result.ok
+      ? []
+      : result.problems.map((p) => `${p.line}:${p.column} ${p.message}`);
+    t.ok(result.ok, `${file.pathname.split('/').at(-1)} ${problems.join('; ')}`);
+  }
+});
+
+t.test('seed 001 as written: its /health route names an upstream it never defines', async (t) => {
+  const file = new URL('invalid/seed-001-missing-health-service.yaml', FIXTURES).pathname;
+  const result = await loadConfigFile(file, { JWT_SECRET: 'seed-secret' });
+  if (result.ok) return t.fail('seed 001 must not load as written');
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  t.equal(errors.length, 1);
+  t.match(errors[0], {
+    code: 'GW_ERR_CONFIG_UNDEFINED_UPSTREAM',
+    line: 82,
+    column: 15,
+    message:
+      'route "/health" names upstream "health-service", which is not defined under upstreams',
+    hint: 'defined upstreams: auth-service, user-service, metrics-service',
+  });
+  t.equal(readFileSync(file, 'utf8').split('\n')[81], '    upstream: "health-service"');
+  const warnings = result.problems.filter((p) => p.severity === 'warning');
+  t.ok(warnings.some((p) => p.code === 'GW_WARN_CONFIG_RESERVED_PATH'));
+  t.ok(warnings.some((p) => p.code === 'GW_WARN_CONFIG_NOT_IMPLEMENTED'));
+});
+
+t.test('seed 001 with health-service defined loads with warnings only', async (t) => {
+  const file = new URL('valid/seed-001-microservices.yaml', FIXTURES).pathname;
+  const result = await loadConfigFile(file, { JWT_SECRET: 'seed-secret' });
+  if (!result.ok) return t.fail(JSON.stringify(result.problems));
+  t.equal(result.config.routes.length, 10);
+  t.equal(result.config.auth?.jwt?.secret, 'seed-secret');
+  t.equal(result.config.server?.http_port, 8080);
+  t.same(Object.keys(result.config.upstreams ?? {}), [
+    'auth-service',
+    'user-service',
+    'metrics-service',
+    'health-service',
+  ]);
+  const codes = new Set(result.warnings.map((p) => p.code));
+  t.same([...codes].sort(), ['GW_WARN_CONFIG_NOT_IMPLEMENTED', 'GW_WARN_CONFIG_RESERVED_PATH']);
+  t.equal(result.warnings.filter((p) => /401 UNAUTHORIZED/.test(p.message)).length, 5);
+});
+
+t.test('seed 001 without JWT_SECRET says so at the secret', async (t) => {
+  const file = new URL('valid/seed-001-microservices.yaml', FIXTURES).pathname;
+  const result = await loadConfigFile(file, {});
+  if (result.ok) return t.fail('must not load');
+  t.same(
+    result.problems.map((p) => `${p.code} ${p.line}:${p.column}`),
+    ['GW_ERR_CONFIG_ENV_UNSET 139:13'],
+  );
+});

@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/gatewayd', import.meta.url));
+
+/** tap passes its TypeScript and coverage loaders down through NODE_OPTIONS; gatewayd runs built. */
+function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean = { ...env };
+  delete clean.NODE_OPTIONS;
+  return clean;
+}
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A gatewayd child process with its config in a temp dir and its JSON log lines collected. */
+export class GatewaydProcess {
+  readonly logs: LogLine[] = [];
+  stderr = '';
+  port = 0;
+  private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly proc: ChildProcess,
+    readonly file: string,
+  ) {
+    let buffered = '';
+    proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const text = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let line: LogLine;
+        try {
+          line = JSON.parse(text) as LogLine;
+        } catch {
+          continue;
+        }
+        this.logs.push(line);
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.test(line)) return true;
+          w.resolve(line);
+          return false;
+        });
+      }
+    });
+    proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) =>
+      proc.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  /** Resolves with the first log line (past or future) that passes `test`; rejects after timeoutMs. */
+  waitForLog(test: (l: LogLine) => boolean, timeoutMs = 10_000, from = 0): Promise<LogLine> {
+    const seen = this.logs.slice(from).find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr}`));
+      }, timeoutMs);
+      this.waiters.push({
+        test,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+    });
+  }
+
+  writeConfig(yaml: string): void {
+    writeFileSync(this.file, yaml);
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/** Writes `yaml` to a temp dir and runs gatewayd on it; resolves once it listens. */
+export async function startGatewayd(
+  t: Tap,
+  yaml: string,
+  opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<GatewaydProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatewayd-test-'));
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(file, yaml);
+  const proc = spawn(
+    process.execPath,
+    [BIN, '--config', file, ...(opts.args ?? ['--log-level', 'info'])],
+    {
+      env: childEnv({ ...process.env, ...opts.env }),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
+  const gw = new GatewaydProcess(proc, file);
+  t.teardown(async () => {
+    await gw.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const listening = await Promise.race([
+    gw.waitForLog((l) => l.msg === 'gatewayd listening' || l.msg === 'workers started'),
+    gw.exited.then(({ code }) => {
+      throw new Error(`gatewayd exited with ${code} before listening: ${gw.stderr}`);
+    }),
+  ]);
+  gw.port = Number(listening.port ?? 0);
+  return gw;
+}
+
+/** Runs the CLI to completion and returns its output. `env` is the child's whole environment. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [BIN, ...args], { env: childEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

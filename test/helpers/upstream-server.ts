@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+}
+
+/**
+ * A small real upstream. By default it echoes the request as JSON; `routes` overrides paths.
+ * It records every request and every request whose client went away before the response.
+ */
+export class UpstreamServer {
+  readonly seen: SeenRequest[] = [];
+  readonly aborted: string[] = [];
+  connections = 0;
+  private waiters: Array<() => void> = [];
+
+  private constructor(
+    readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(
+    t: Tap,
+    routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {},
+  ): Promise<UpstreamServer> {
+    let upstream: UpstreamServer | null = null;
+    const server = createServer((req, res) => {
+      const self = upstream as UpstreamServer;
+      self.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      self.notify();
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          self.aborted.push(req.url ?? '');
+          self.notify();
+        }
+      });
+      const path = (req.url ?? '/').split('?')[0] as string;
+      const handler = routes[path];
+      if (handler) handler(req, res);
+      else echo(req, res);
+    });
+    server.on('connection', () => upstream && upstream.connections++);
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    upstream = new UpstreamServer(server, (server.address() as AddressInfo).port);
+    t.teardown(() => upstream?.close());
+    return upstream;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Resolves once `cond` holds, re-checked at every request and abort; rejects after timeoutMs. */
+  waitFor(cond: (u: UpstreamServer) => boolean, timeoutMs = 5000): Promise<void> {
+    if (cond(this)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('upstream condition not met in time')),
+        timeoutMs,
+      );
+      const check = () => {
+        if (!cond(this)) {
+          this.waiters.push(check);
+          return;
+        }
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function echo(req: IncomingMessage, res: ServerResponse): void {
+  let bytes = 0;
+  req.on('data', (c: Buffer) => (bytes += c.length));
+  req.on('end', () => {
+    const body = JSON.stringify({
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      bodyBytes: bytes,
+    });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-upstream': 'echo',
+    });
+    res.end(body);
+  });
+}
