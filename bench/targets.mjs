@@ -1,0 +1,163 @@
+// The servers the harness can measure. To add one, append an entry to TARGETS (see README.md).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { freePort, onPath, startProcess, stopProcess, tail, waitReady } from './lib/process.mjs';
+
+// Whatever is measured gets CPU 0 to itself; wrk and the shared origin share CPU 1.
+export const CPU = { target: 0, loadgen: 1 };
+
+/** Targets every "subject" (gatewayd variant) is compared against, in report order. */
+export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'direct'];
+
+/**
+ * name: unique, used by --targets. start(ctx) resolves to { proc, port, log } once the target
+ * answers 200 on / (or rejects, which skips it). subject: gets ratio rows in the report.
+ * configurable: accepts --override NAME=fragment.yaml, deep-merged into its gateway.yaml.
+ * ctx: { root, tmp, originPort, fragmentFor(name) }, built in run.mjs.
+ */
+export const TARGETS = [
+  gatewayd('gatewayd'),
+  gatewayd('gatewayd+accesslog', { observability: { logging: { access_log: true } } }, '/dev/null'),
+  { name: 'nginx-proxy', start: startNginxProxy },
+  { name: 'fastify-proxy', start: startFastifyProxy },
+  { name: 'direct', start: (ctx) => startOrigin(ctx, 'direct', CPU.target) },
+];
+
+export function originKind() {
+  return onPath('nginx') ? 'nginx' : 'uWebSockets.js';
+}
+
+/** The upstream that answers 200 "ok": nginx when installed, else a uWS hello server. */
+export async function startOrigin(ctx, name, cpu) {
+  const port = await freePort();
+  if (originKind() === 'nginx') {
+    const server = `server { listen 127.0.0.1:${port}; location / { return 200 "ok"; } }`;
+    return startNginx(ctx, name, cpu, port, server);
+  }
+  return launch(ctx, name, cpu, port, process.execPath, [peer('uws-origin.mjs'), String(port)]);
+}
+
+/**
+ * A gatewayd target: the base config below, then `fragment`, then any --override fragment.
+ * stdout: where the process's stdout (its logs) goes; by default the target's log file.
+ */
+function gatewayd(name, fragment = {}, stdout) {
+  return {
+    name,
+    subject: true,
+    configurable: true,
+    start: async (ctx) => {
+      const bin = join(ctx.root, 'bin', 'gatewayd');
+      if (!existsSync(bin)) throw new Error(`${bin} does not exist yet`);
+      const port = await freePort();
+      const config = deepMerge(
+        deepMerge(gatewaydBaseConfig(port, ctx.originPort), fragment),
+        ctx.fragmentFor(name),
+      );
+      const file = join(ctx.tmp, `${name}.yaml`);
+      writeFileSync(file, YAML.stringify(config));
+      return launch(ctx, name, CPU.target, port, process.execPath, [bin, '--config', file], stdout);
+    },
+  };
+}
+
+function gatewaydBaseConfig(port, originPort) {
+  return {
+    server: { http_port: port, bind_address: '127.0.0.1', workers: 1 },
+    routes: [{ path: '/*', upstream: 'origin' }],
+    upstreams: {
+      origin: {
+        discovery: { type: 'Static', endpoints: [`http://127.0.0.1:${originPort}`] },
+      },
+    },
+    observability: { logging: { level: 'warn', access_log: false } },
+  };
+}
+
+async function startNginxProxy(ctx) {
+  const port = await freePort();
+  const server = `
+    upstream origin {
+      server 127.0.0.1:${ctx.originPort};
+      keepalive 64;
+      keepalive_requests 1000000;
+    }
+    server {
+      listen 127.0.0.1:${port};
+      location / {
+        proxy_pass http://origin;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+      }
+    }`;
+  return startNginx(ctx, 'nginx-proxy', CPU.target, port, server);
+}
+
+async function startFastifyProxy(ctx) {
+  const port = await freePort();
+  const args = [peer('fastify-proxy.mjs'), String(port), `http://127.0.0.1:${ctx.originPort}`];
+  return launch(ctx, 'fastify-proxy', CPU.target, port, process.execPath, args);
+}
+
+/** One foreground nginx master with one worker, everything it writes kept under tmp. */
+async function startNginx(ctx, name, cpu, port, serverBlocks) {
+  if (!onPath('nginx')) throw new Error('nginx is not on PATH');
+  const prefix = join(ctx.tmp, name);
+  mkdirSync(prefix, { recursive: true });
+  const log = logFile(ctx, name);
+  // keepalive_requests is raised so no server recycles connections mid-run (default 1000).
+  const conf = `
+    worker_processes 1;
+    pid nginx.pid;
+    error_log ${log} warn;
+    worker_rlimit_nofile 16384;
+    events { worker_connections 8192; }
+    http {
+      access_log off;
+      keepalive_requests 1000000;
+      client_body_temp_path client_body;
+      proxy_temp_path proxy;
+      fastcgi_temp_path fastcgi;
+      uwsgi_temp_path uwsgi;
+      scgi_temp_path scgi;
+      ${serverBlocks}
+    }\n`;
+  const confFile = join(prefix, 'nginx.conf');
+  writeFileSync(confFile, conf);
+  const args = ['-p', `${prefix}/`, '-c', confFile, '-e', log, '-g', 'daemon off;'];
+  return launch(ctx, name, cpu, port, 'nginx', args);
+}
+
+/** Starts a server process and waits until it answers; on failure stops it and says why. */
+async function launch(ctx, name, cpu, port, cmd, args, stdout) {
+  const log = logFile(ctx, name);
+  const proc = startProcess(cmd, args, { cpu, cwd: ctx.root, stdout: stdout ?? log, stderr: log });
+  try {
+    await waitReady(port, proc);
+  } catch (err) {
+    await stopProcess(proc);
+    throw new Error(`${err.message}${tail(log)}`, { cause: err });
+  }
+  return { proc, port, log };
+}
+
+function logFile(ctx, name) {
+  return join(ctx.tmp, `${name}.log`);
+}
+
+function peer(file) {
+  return join(import.meta.dirname, 'peers', file);
+}
+
+/** Objects merge key by key; anything else (arrays included) in `over` replaces. */
+export function deepMerge(base, over) {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
+  return out;
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
