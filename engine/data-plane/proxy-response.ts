@@ -107,12 +107,15 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       );
       if (!ok && !done) return false;
       this.pending = null;
-      if (done) {
-        this.ended = true;
-        if (this.endAfterDrain) finish(this.ex, this.ex.status, 0);
-        return true;
-      }
+      if (done) this.ended = true;
     }
+    if (this.endAfterDrain) {
+      // The upstream already ended; a body shorter than its Content-Length cannot be completed.
+      if (!this.ended) this.ex.res.close();
+      finish(this.ex, this.ex.status, 0);
+      return true;
+    }
+    // Even when the body is complete, undici must resume to deliver onResponseEnd.
     controller.resume();
     return true;
   }

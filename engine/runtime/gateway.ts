@@ -75,7 +75,7 @@ export class Gateway {
     const built = await buildTable(this.options.file, this.pools, () => this.server.accepting);
     if (!built.ok) {
       // Pools the failed build opened are not in the table in force: close them.
-      await this.pools.retainOnly((this.table as RouteTable).poolKeys);
+      this.closeUnusedPools((this.table as RouteTable).poolKeys);
       log.error(
         { reason, file: this.options.file, problems: built.problems.map(formatProblem) },
         'config reload failed; still serving the previous config',
@@ -85,8 +85,18 @@ export class Gateway {
     if (built.hash === this.hash) return true;
     this.warnAboutRestartOnlySettings(built.table);
     this.install(built.table, built.hash, built.warnings.map(formatProblem));
-    await this.pools.retainOnly(built.table.poolKeys);
+    this.closeUnusedPools(built.table.poolKeys);
     return true;
+  }
+
+  /**
+   * Removed pools drain in the background: a long download through one of them must not hold
+   * up the next reload.
+   */
+  private closeUnusedPools(keep: ReadonlySet<string>): void {
+    this.pools.retainOnly(keep).catch((err: unknown) => {
+      this.options.logger.warn({ err }, 'closing an unused upstream pool failed');
+    });
   }
 
   private install(table: RouteTable, hash: string, warnings: string[]): void {
