@@ -8,7 +8,7 @@ import { freePort, onPath, startProcess, stopProcess, tail, waitReady } from './
 export const CPU = { target: 0, loadgen: 1 };
 
 /** Targets every "subject" (gatewayd variant) is compared against, in report order. */
-export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'direct'];
+export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'bare-uws-undici', 'direct'];
 
 /**
  * name: unique, used by --targets. start(ctx) resolves to { proc, port, log } once the target
@@ -20,7 +20,8 @@ export const TARGETS = [
   gatewayd('gatewayd'),
   gatewayd('gatewayd+accesslog', { observability: { logging: { access_log: true } } }, '/dev/null'),
   { name: 'nginx-proxy', start: startNginxProxy },
-  { name: 'fastify-proxy', start: startFastifyProxy },
+  { name: 'fastify-proxy', start: (ctx) => startNodePeer(ctx, 'fastify-proxy') },
+  { name: 'bare-uws-undici', start: (ctx) => startNodePeer(ctx, 'bare-uws-undici') },
   { name: 'direct', start: (ctx) => startOrigin(ctx, 'direct', CPU.target) },
 ];
 
@@ -94,10 +95,11 @@ async function startNginxProxy(ctx) {
   return startNginx(ctx, 'nginx-proxy', CPU.target, port, server);
 }
 
-async function startFastifyProxy(ctx) {
+/** A proxy written as a script in peers/, taking PORT and the origin's URL. */
+async function startNodePeer(ctx, name) {
   const port = await freePort();
-  const args = [peer('fastify-proxy.mjs'), String(port), `http://127.0.0.1:${ctx.originPort}`];
-  return launch(ctx, 'fastify-proxy', CPU.target, port, process.execPath, args);
+  const args = [peer(`${name}.mjs`), String(port), `http://127.0.0.1:${ctx.originPort}`];
+  return launch(ctx, name, CPU.target, port, process.execPath, args);
 }
 
 /** One foreground nginx master with one worker, everything it writes kept under tmp. */
