@@ -45,7 +45,7 @@ export class Gateway {
   async start(): Promise<void> {
     const built = await buildTable(this.options.file, this.pools, () => this.server.accepting);
     if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
-    this.install(built.table, built.hash, built.warnings.map(formatProblem));
+    this.install(built.table, built.hash, built.warnings.map(formatProblem), 'start');
     const s = built.table.settings;
     this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
     this.options.logger.info(
@@ -84,7 +84,7 @@ export class Gateway {
     }
     if (built.hash === this.hash) return true;
     this.warnAboutRestartOnlySettings(built.table);
-    this.install(built.table, built.hash, built.warnings.map(formatProblem));
+    this.install(built.table, built.hash, built.warnings.map(formatProblem), reason);
     this.closeUnusedPools(built.table.poolKeys);
     return true;
   }
@@ -99,13 +99,14 @@ export class Gateway {
     });
   }
 
-  private install(table: RouteTable, hash: string, warnings: string[]): void {
+  private install(table: RouteTable, hash: string, warnings: string[], reason: string): void {
     this.table = table;
     this.hash = hash;
     this.generation++;
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
     this.options.logger.info(
       {
+        reason,
         generation: this.generation,
         hash: hash.slice(0, 12),
         routes: table.routes.length,

@@ -94,15 +94,18 @@ export class GatewaydProcess {
   }
 }
 
-/** Writes `yaml` to a temp dir and runs gatewayd on it; resolves once it listens. */
+/**
+ * Writes `yaml` to a temp dir and runs gatewayd on it; resolves once it listens. With
+ * `opts.file`, runs on that existing file instead (yaml is then ignored; the caller cleans up).
+ */
 export async function startGatewayd(
   t: Tap,
   yaml: string,
-  opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  opts: { args?: string[]; env?: NodeJS.ProcessEnv; file?: string } = {},
 ): Promise<GatewaydProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatewayd-test-'));
-  const file = join(dir, 'gateway.yaml');
-  writeFileSync(file, yaml);
+  const dir = opts.file ? null : mkdtempSync(join(tmpdir(), 'gatewayd-test-'));
+  const file = opts.file ?? join(dir as string, 'gateway.yaml');
+  if (dir) writeFileSync(file, yaml);
   const proc = spawn(
     process.execPath,
     [BIN, '--config', file, ...(opts.args ?? ['--log-level', 'info'])],
@@ -114,12 +117,14 @@ export async function startGatewayd(
   const gw = new GatewaydProcess(proc, file);
   t.teardown(async () => {
     await gw.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
   const listening = await Promise.race([
     gw.waitForLog((l) => l.msg === 'gatewayd listening' || l.msg === 'workers started'),
     gw.exited.then(({ code }) => {
-      throw new Error(`gatewayd exited with ${code} before listening: ${gw.stderr}`);
+      throw new Error(
+        `gatewayd exited with ${code} before listening: ${gw.stderr}${JSON.stringify(gw.logs.slice(-3))}`,
+      );
     }),
   ]);
   gw.port = Number(listening.port ?? 0);

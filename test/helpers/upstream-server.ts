@@ -19,6 +19,7 @@ export class UpstreamServer {
   readonly seen: SeenRequest[] = [];
   readonly aborted: string[] = [];
   connections = 0;
+  closedConnections = 0;
   private waiters: Array<() => void> = [];
 
   private constructor(
@@ -46,7 +47,14 @@ export class UpstreamServer {
       if (handler) handler(req, res);
       else echo(req, res);
     });
-    server.on('connection', () => upstream && upstream.connections++);
+    server.on('connection', (socket) => {
+      const self = upstream as UpstreamServer;
+      self.connections++;
+      socket.on('close', () => {
+        self.closedConnections++;
+        self.notify();
+      });
+    });
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     upstream = new UpstreamServer(server, (server.address() as AddressInfo).port);
@@ -58,7 +66,7 @@ export class UpstreamServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Resolves once `cond` holds, re-checked at every request and abort; rejects after timeoutMs. */
+  /** Resolves once `cond` holds, re-checked at every request, abort and closed connection. */
   waitFor(cond: (u: UpstreamServer) => boolean, timeoutMs = 5000): Promise<void> {
     if (cond(this)) return Promise.resolve();
     return new Promise((resolve, reject) => {
