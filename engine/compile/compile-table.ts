@@ -1,21 +1,19 @@
-import type { GatewayConfig, RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
+import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import type { PathProblem } from '../config/config-problem.js';
 import { ConfigCode } from '../errors/config-codes.js';
 import { HostRouter } from '../router/host-router.js';
 import { parsePathPattern, PatternError, type PathPattern } from '../router/path-pattern.js';
-import type { PoolRegistry } from '../upstream/pool-registry.js';
-import { UpstreamGroup } from '../upstream/upstream-group.js';
 import { createBuiltInRoutes } from './built-in-routes.js';
 import type { CompiledRoute, RouteTable } from './compiled-route.js';
 import { createRouteHandler } from './route-handler.js';
-import { compileServerSettings, duration, type ServerSettings } from './server-settings.js';
+import { compileServerSettings } from './server-settings.js';
+import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
 import { matchOrder } from './match-order.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
 
-export interface CompileContext {
-  pools: PoolRegistry;
+export interface CompileContext extends UpstreamContext {
   /** Tells the built-in /ready route whether the gateway is still taking requests. */
   isReady: () => boolean;
 }
@@ -28,15 +26,14 @@ export interface CompileContext {
 export function compileTable(config: GatewayConfig, ctx: CompileContext): CompileResult {
   const settings = compileServerSettings(config);
   const problems: PathProblem[] = [];
-  const poolKeys = new Set<string>();
-  const groups = compileUpstreams(config.upstreams ?? {}, settings, ctx.pools, poolKeys);
+  const { groups, groupKeys, poolKeys } = compileUpstreams(config.upstreams ?? {}, settings, ctx);
   const router = new HostRouter<CompiledRoute>();
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
 
   config.routes.forEach((rc, index) => {
     const pattern = parseRoutePattern(rc, index, problems);
     if (!pattern) return;
-    const built = createRouteHandler(rc, index, pattern, settings, groups);
+    const built = createRouteHandler(rc, index, pattern, settings, groups, config.upstreams ?? {});
     if ('problem' in built) {
       problems.push(built.problem);
       return;
@@ -88,7 +85,8 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       routes.push(builtIn);
     }
   }
-  return { ok: true, table: { settings, router, routes: matchOrder(routes), poolKeys } };
+  const table = { settings, router, routes: matchOrder(routes), poolKeys, upstreamKeys: groupKeys };
+  return { ok: true, table };
 }
 
 function parseRoutePattern(
@@ -109,33 +107,4 @@ function parseRoutePattern(
     });
     return null;
   }
-}
-
-function compileUpstreams(
-  upstreams: Record<string, UpstreamConfig>,
-  settings: ServerSettings,
-  pools: PoolRegistry,
-  poolKeys: Set<string>,
-): Map<string, UpstreamGroup> {
-  const groups = new Map<string, UpstreamGroup>();
-  for (const [name, uc] of Object.entries(upstreams)) {
-    const poolSettings = {
-      connections: uc.pool?.connections ?? 128,
-      keepAliveMs: uc.pool?.keepalive_timeout
-        ? duration(uc.pool.keepalive_timeout, '60s')
-        : settings.keepAliveMs,
-      connectTimeoutMs: uc.connect_timeout
-        ? duration(uc.connect_timeout, '5s')
-        : settings.connectTimeoutMs,
-    };
-    const endpoints = uc.discovery.endpoints.map((ep) => {
-      const url = typeof ep === 'string' ? ep : ep.url;
-      const origin = new URL(url).origin;
-      const { key, pool } = pools.acquire(origin, poolSettings);
-      poolKeys.add(key);
-      return { origin, pool, weight: typeof ep === 'string' ? 1 : (ep.weight ?? 1) };
-    });
-    groups.set(name, new UpstreamGroup(name, endpoints));
-  }
-  return groups;
 }

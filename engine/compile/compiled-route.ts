@@ -27,4 +27,6 @@ export interface RouteTable {
   routes: readonly CompiledRoute[];
   /** The upstream pools this table uses; the rest are closed after it is swapped in. */
   poolKeys: ReadonlySet<string>;
+  /** The UpstreamRegistry keys of its upstream groups; the rest are stopped once it is in force. */
+  upstreamKeys: ReadonlySet<string>;
 }

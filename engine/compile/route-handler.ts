@@ -1,20 +1,21 @@
-import type { RouteConfig } from '../config/gateway-config.js';
+import type { RetriesConfig, RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
 import type { PathProblem } from '../config/config-problem.js';
 import { ConfigCode } from '../errors/config-codes.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { createDirectResponse } from '../data-plane/direct-response.js';
-import { createProxyHandler } from '../data-plane/proxy-handler.js';
+import { createProxyHandler, type RetryPolicy } from '../data-plane/proxy-handler.js';
 import { sendError } from '../data-plane/respond.js';
 import type { PathPattern } from '../router/path-pattern.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { RouteHandler } from './compiled-route.js';
+import { createHashKeyReader } from './hash-key.js';
 import {
   createPrefixStripper,
   createTemplateRewriter,
   keepPath,
   type PathRewriter,
 } from './path-rewriter.js';
-import { duration, type ServerSettings } from './server-settings.js';
+import { duration, size, type ServerSettings } from './server-settings.js';
 
 export type BuiltHandler = { handle: RouteHandler; filters: string[] } | { problem: PathProblem };
 
@@ -25,6 +26,7 @@ export function createRouteHandler(
   pattern: PathPattern,
   settings: ServerSettings,
   groups: ReadonlyMap<string, UpstreamGroup>,
+  upstreams: Readonly<Record<string, UpstreamConfig>>,
 ): BuiltHandler {
   // Authentication is not available yet: a route that asks for it refuses everyone rather than
   // letting requests through unchecked.
@@ -47,14 +49,22 @@ export function createRouteHandler(
       },
     };
   }
-  const headersTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
+  const uc = upstreams[rc.upstream as string] as UpstreamConfig;
+  const retries = rc.retries ?? uc.retries;
+  const routeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
+  const headersTimeoutMs = retries?.per_try_timeout
+    ? duration(retries.per_try_timeout, '30s')
+    : routeTimeoutMs;
+  const retry = compileRetryPolicy(retries);
+  const balancer = uc.load_balancer?.type ?? 'RoundRobin';
   const filters = [];
   if (rc.rewrite) filters.push(`rewrite ${rc.rewrite}`);
   else if (rc.strip_prefix)
     filters.push(
       `strip_prefix ${rc.strip_prefix === true ? pattern.staticPrefix : rc.strip_prefix}`,
     );
-  filters.push(`proxy timeout=${headersTimeoutMs}ms`);
+  if (uc.circuit_breaker) filters.push('circuit breaker');
+  filters.push(`proxy ${balancer} timeout=${headersTimeoutMs}ms attempts=${retry.attempts}`);
   const handle = createProxyHandler({
     group,
     rewrite: rewrite.fn,
@@ -64,8 +74,28 @@ export function createRouteHandler(
     maxBodyBytes: settings.maxBodyBytes,
     requestTimeoutMs: settings.requestTimeoutMs,
     isTrustedProxy: settings.trustProxy,
+    retry,
+    hashKey:
+      balancer === 'ConsistentHash'
+        ? createHashKeyReader(uc.load_balancer?.hash_on ?? 'ip', settings.trustProxy)
+        : null,
   });
   return { handle, filters };
+}
+
+/** Methods whose repetition has no further effect (RFC 9110 9.2.2), so a retry is safe. */
+const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
+const ALL_METHODS = [...IDEMPOTENT, 'POST', 'PATCH', 'CONNECT'];
+
+function compileRetryPolicy(r: RetriesConfig = {}): RetryPolicy {
+  return {
+    attempts: r.attempts ?? 2,
+    on: new Set(r.on ?? ['connect_error']),
+    methods: new Set(r.retry_non_idempotent ? ALL_METHODS : IDEMPOTENT),
+    backoffBaseMs: duration(r.backoff?.base, '25ms'),
+    backoffMaxMs: duration(r.backoff?.max, '250ms'),
+    maxBufferBytes: size(r.max_buffered_body, '64kb'),
+  };
 }
 
 function createRewriter(

@@ -53,6 +53,6 @@ export function duration(value: string | undefined, fallback: string): number {
   return parseDuration(value ?? fallback) ?? (parseDuration(fallback) as number);
 }
 
-function size(value: string | undefined, fallback: string): number {
+export function size(value: string | undefined, fallback: string): number {
   return parseSize(value ?? fallback) ?? (parseSize(fallback) as number);
 }

@@ -50,17 +50,6 @@ export function findNotImplemented(config: GatewayConfig): PathProblem[] {
   if (observability?.tracing !== undefined && observability.tracing.enabled !== false) {
     warn(['observability', 'tracing'], 'traces are not recorded yet');
   }
-  for (const [name, upstream] of Object.entries(config.upstreams ?? {})) {
-    if (upstream.health_check !== undefined) {
-      warn(
-        ['upstreams', name, 'health_check'],
-        'health checks are not run yet; every endpoint gets traffic',
-      );
-    }
-    if (upstream.circuit_breaker !== undefined) {
-      warn(['upstreams', name, 'circuit_breaker'], 'the circuit breaker is not active yet');
-    }
-  }
   config.routes.forEach((route, i) => {
     const roles = (route.required_roles?.length ?? 0) > 0;
     if (route.auth_required !== true && !roles) return;

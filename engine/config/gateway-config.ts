@@ -56,17 +56,60 @@ export interface RouteConfig {
   preserve_host?: boolean;
   auth_required?: boolean;
   required_roles?: string[];
+  retries?: RetriesConfig;
 }
 
 export type EndpointConfig = string | { url: string; weight?: number };
 
+export type BalancerType = 'RoundRobin' | 'Weighted' | 'LeastRequest' | 'ConsistentHash';
+
+export interface HealthCheckConfig {
+  path: string;
+  interval?: string;
+  timeout?: string;
+  healthy_threshold?: number;
+  unhealthy_threshold?: number;
+  expected_statuses?: Array<number | string>;
+  panic_threshold?: number;
+}
+
+export interface CircuitBreakerConfig {
+  failure_threshold?: number;
+  timeout?: string;
+  success_threshold?: number;
+  half_open_requests?: number;
+  failure_rate?: { threshold: number; window?: string; min_requests?: number };
+}
+
+export type RetryOn = 'connect_error' | 'reset' | 'timeout' | 502 | 503 | 504;
+
+export interface RetriesConfig {
+  attempts?: number;
+  on?: RetryOn[];
+  per_try_timeout?: string;
+  backoff?: { base?: string; max?: string };
+  retry_non_idempotent?: boolean;
+  max_buffered_body?: string;
+}
+
+export interface OutlierDetectionConfig {
+  enabled?: boolean;
+  consecutive_failures?: number;
+  base_ejection_time?: string;
+  max_ejection_time?: string;
+  max_ejection_percent?: number;
+}
+
 export interface UpstreamConfig {
   discovery: { type: 'Static'; endpoints: EndpointConfig[] };
-  load_balancer?: { type?: 'RoundRobin' };
+  load_balancer?: { type?: BalancerType; hash_on?: string };
   pool?: { connections?: number; keepalive_timeout?: string };
   connect_timeout?: string;
-  health_check?: Record<string, unknown>;
-  circuit_breaker?: Record<string, unknown>;
+  health_check?: HealthCheckConfig;
+  circuit_breaker?: CircuitBreakerConfig;
+  retries?: RetriesConfig;
+  retry_budget?: { percent?: number; min_retries?: number };
+  outlier_detection?: OutlierDetectionConfig;
 }
 
 export interface ObservabilityConfig {

@@ -2,10 +2,26 @@ import type { Readable } from 'node:stream';
 import type { RouteHandler } from '../compile/compiled-route.js';
 import type { PathRewriter } from '../compile/path-rewriter.js';
 import type { TrustMatcher } from '../compile/trust-proxy.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import type { Exchange } from './exchange.js';
 import { upstreamRequestHeaders } from './forward-headers.js';
-import { ProxyResponse } from './proxy-response.js';
-import { streamRequestBody } from './request-body.js';
+import { ProxyResponse, type AttemptFailure, type AttemptHooks } from './proxy-response.js';
+import { bufferRequestBody, streamRequestBody } from './request-body.js';
+import { sendError } from './respond.js';
+
+export interface RetryPolicy {
+  /** Tries in all, the first included; 1 disables retries. */
+  attempts: number;
+  on: ReadonlySet<AttemptFailure>;
+  /** Methods retried without an Idempotency-Key. */
+  methods: ReadonlySet<string>;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Request bodies up to this size are held in memory so that they can be sent again. */
+  maxBufferBytes: number;
+}
 
 export interface ProxyOptions {
   group: UpstreamGroup;
@@ -16,43 +32,176 @@ export interface ProxyOptions {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   isTrustedProxy: TrustMatcher;
+  retry: RetryPolicy;
+  /** The ConsistentHash key of a request; null when the upstream does not hash. */
+  hashKey: ((ex: Exchange) => string | null) | null;
 }
 
 const CLIENT_ABORTED = new Error('client aborted the request');
 
 /** The terminal step of a proxied route: pick an endpoint and stream the exchange through it. */
 export function createProxyHandler(o: ProxyOptions): RouteHandler {
-  const upstream = o.group.name;
+  const group = o.group;
   return function proxy(ex, params, wildcard) {
-    ex.upstreamName = upstream;
-    const endpoint = o.group.pick();
-    const response = new ProxyResponse(ex, upstream, o.headersTimeoutMs);
-    let body: Readable | null = null;
-    if (ex.hasBody) {
-      const stream = streamRequestBody(ex, o.maxBodyBytes, o.requestTimeoutMs, (err) => {
-        response.abort(err);
-        stream.destroy(err);
-      });
-      body = stream;
+    ex.upstreamName = group.name;
+    const hashKey = o.hashKey === null ? null : o.hashKey(ex);
+    const endpoint = group.pick(hashKey, null);
+    if (endpoint === null) {
+      sendError(ex, noUsableEndpoint(group.name));
+      return;
     }
-    ex.onAbort = () => {
-      response.abort(CLIENT_ABORTED);
-      body?.destroy();
-    };
-    const path = o.rewrite(ex.path, params, wildcard);
+    const breaker = group.breaker;
+    if (breaker !== null && !breaker.tryAcquire()) {
+      sendError(ex, circuitOpen(group.name, Math.max(1, breaker.retryAfterSeconds())));
+      return;
+    }
+    group.budget.recordRequest();
+    const call = new UpstreamCall(ex, o, hashKey, o.rewrite(ex.path, params, wildcard));
+    const retryable =
+      o.retry.attempts > 1 &&
+      (o.retry.methods.has(ex.method) || ex.header('idempotency-key') !== undefined);
+    if (!ex.hasBody) {
+      call.start(endpoint, null, retryable);
+    } else if (retryable && !ex.chunked && ex.contentLength <= o.retry.maxBufferBytes) {
+      ex.onAbort = () => call.abort(CLIENT_ABORTED);
+      bufferRequestBody(
+        ex,
+        o.requestTimeoutMs,
+        (body) => call.start(endpoint, body, true),
+        (err) => {
+          breaker?.release();
+          sendError(ex, err);
+        },
+      );
+    } else {
+      // A streamed body can be read once: this request is not retried.
+      const body = streamRequestBody(ex, o.maxBodyBytes, o.requestTimeoutMs, (err) => {
+        call.abort(err);
+        body.destroy(err);
+      });
+      call.start(endpoint, body, false);
+    }
+  };
+}
+
+/**
+ * One client request's way through the upstream: its attempts, each on a chosen endpoint, the
+ * breaker and outlier bookkeeping of each, and the move to another endpoint when one fails
+ * before anything reached the client.
+ */
+class UpstreamCall {
+  private endpoint: Endpoint | null = null;
+  private response: ProxyResponse | null = null;
+  private body: Buffer | Readable | null = null;
+  private retryable = false;
+  private tries = 0;
+  private backoff: NodeJS.Timeout | null = null;
+  private readonly path: string;
+  private readonly headers: string[];
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly o: ProxyOptions,
+    private readonly hashKey: string | null,
+    path: string,
+  ) {
+    this.path = ex.query === '' ? path : `${path}?${ex.query}`;
+    this.headers = upstreamRequestHeaders(ex, {
+      preserveHost: o.preserveHost,
+      trustedPeer: o.isTrustedProxy(ex.peerAddress),
+    });
+  }
+
+  start(endpoint: Endpoint, body: Buffer | Readable | null, retryable: boolean): void {
+    this.body = body;
+    this.retryable = retryable;
+    this.ex.onAbort = () => this.abort(CLIENT_ABORTED);
+    this.send(endpoint);
+  }
+
+  abort(reason: Error): void {
+    if (this.backoff !== null) {
+      // Between attempts (the body is buffered, so only the client can abort): nothing is in
+      // flight upstream, and the breaker slot taken for the next attempt is returned.
+      clearTimeout(this.backoff);
+      this.backoff = null;
+      this.o.group.breaker?.release();
+      return;
+    }
+    this.response?.abort(reason);
+    if (this.body !== null && !Buffer.isBuffer(this.body)) this.body.destroy();
+  }
+
+  private send(endpoint: Endpoint): void {
+    this.tries++;
+    this.endpoint = endpoint;
+    endpoint.health.inFlight++;
+    const response = new ProxyResponse(
+      this.ex,
+      this.o.group.name,
+      this.o.headersTimeoutMs,
+      this.hooks(endpoint),
+    );
+    this.response = response;
     endpoint.pool.dispatch(
       {
-        path: ex.query === '' ? path : `${path}?${ex.query}`,
-        method: ex.method as 'GET',
-        headers: upstreamRequestHeaders(ex, {
-          preserveHost: o.preserveHost,
-          trustedPeer: o.isTrustedProxy(ex.peerAddress),
-        }),
-        body,
-        headersTimeout: o.headersTimeoutMs,
-        bodyTimeout: o.bodyTimeoutMs,
+        path: this.path,
+        method: this.ex.method as 'GET',
+        headers: this.headers,
+        body: this.body,
+        headersTimeout: this.o.headersTimeoutMs,
+        bodyTimeout: this.o.bodyTimeoutMs,
       },
       response,
     );
-  };
+  }
+
+  private hooks(endpoint: Endpoint): AttemptHooks {
+    const group = this.o.group;
+    return {
+      settled(failed) {
+        endpoint.health.inFlight--;
+        const breaker = group.breaker;
+        if (failed === null) {
+          breaker?.release();
+          return;
+        }
+        if (breaker !== null) {
+          if (failed) breaker.onFailure();
+          else breaker.onSuccess();
+        }
+        group.recordResult(endpoint, failed);
+      },
+      retry: (failure) => this.retry(failure),
+    };
+  }
+
+  /** Decided at once, so that a refused retry leaves the failed attempt to answer the client. */
+  private retry(failure: AttemptFailure): boolean {
+    const { retry, group } = this.o;
+    if (!this.retryable || this.tries >= retry.attempts || !retry.on.has(failure)) return false;
+    if (this.ex.aborted || !group.budget.tryRetry()) return false;
+    const next = group.pick(this.hashKey, this.endpoint);
+    if (next === null) return false;
+    // The failed attempt settles (and gives back its breaker slot) after this returns.
+    if (group.breaker !== null && !group.breaker.tryAcquire()) return false;
+    const ceiling = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** (this.tries - 1));
+    this.backoff = setTimeout(() => {
+      this.backoff = null;
+      this.send(next);
+    }, Math.random() * ceiling);
+    return true;
+  }
+}
+
+function noUsableEndpoint(upstream: string): GatewayError {
+  return new GatewayError('SERVICE_UNAVAILABLE', `upstream "${upstream}" has no healthy endpoint`);
+}
+
+function circuitOpen(upstream: string, retryAfterSeconds: number): GatewayError {
+  return new GatewayError(
+    'SERVICE_UNAVAILABLE',
+    `upstream "${upstream}" is failing; its circuit breaker is open`,
+    [['retry-after', String(retryAfterSeconds)]],
+  );
 }

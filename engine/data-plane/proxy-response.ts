@@ -5,9 +5,46 @@ import { clientResponseHeaders } from './forward-headers.js';
 import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
 
+/** Why an attempt failed before anything reached the client, as `retries.on` names it. */
+export type AttemptFailure = 'connect_error' | 'reset' | 'timeout' | 502 | 503 | 504;
+
+/** What the proxy handler learns from one attempt, each at most once. */
+export interface AttemptHooks {
+  /**
+   * The upstream's part is over: `failed` is true for a 5xx, a connection error or a timeout,
+   * false for any other answer, null when the gateway or the client ended it.
+   */
+  settled(failed: boolean | null): void;
+  /** Nothing reached the client yet: returns true when another attempt takes over. */
+  retry(failure: AttemptFailure): boolean;
+}
+
 interface ResponseHead {
   status: string;
   headers: IncomingHttpHeaders;
+}
+
+const RETRIED = new Error('the gateway retried this request elsewhere');
+
+/** undici's error codes, mapped to the names `retries.on` uses; null for the rest. */
+function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connect_error';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'reset';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return 'timeout';
+    default:
+      return null;
+  }
 }
 
 /**
@@ -26,14 +63,27 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   private pendingOffset = 0;
   private head: ResponseHead | null = null;
 
+  private settledOnce = false;
+  /** Another attempt took over: nothing more from this one reaches the client. */
+  private retried = false;
+  /** The gateway aborted the request (client gone, body limit, retry): not the upstream's fault. */
+  private abortedByGateway = false;
+
   constructor(
     private readonly ex: Exchange,
     private readonly upstream: string,
     private readonly headersTimeoutMs: number,
+    private readonly hooks: AttemptHooks,
   ) {}
 
   /** Set when abort() comes before undici has started the request. */
   private abortReason: Error | null = null;
+
+  private settle(failed: boolean | null): void {
+    if (this.settledOnce) return;
+    this.settledOnce = true;
+    this.hooks.settled(failed);
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -42,6 +92,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
 
   /** Called when the client goes away or the request body breaks a limit. */
   abort(reason: Error): void {
+    this.abortedByGateway = true;
     if (this.controller) this.controller.abort(reason);
     else this.abortReason = reason;
   }
@@ -54,6 +105,12 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   ): void {
     const ex = this.ex;
     if (ex.aborted) return;
+    if (
+      (statusCode === 502 || statusCode === 503 || statusCode === 504) &&
+      this.retryInstead(statusCode)
+    ) {
+      return;
+    }
     ex.status = statusCode;
     this.head = { status: statusLine(statusCode, statusMessage), headers };
     const length = headers['content-length'];
@@ -86,7 +143,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const ex = this.ex;
-    if (ex.aborted || this.ended) return;
+    if (ex.aborted || this.ended || this.retried) return;
     ex.bytesOut += chunk.length;
     if (this.pending) {
       this.pending = Buffer.concat([this.pending, chunk]);
@@ -140,6 +197,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const ex = this.ex;
+    if (this.retried) return;
+    this.settle(ex.status >= 500);
     if (ex.aborted) return;
     if (this.pending) {
       this.endAfterDrain = true;
@@ -155,7 +214,33 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     finish(ex, ex.status, 0);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(
+    _controller: Dispatcher.DispatchController,
+    err: Error & { code?: string },
+  ): void {
+    if (this.retried) return;
+    if (this.abortedByGateway) {
+      // The client went away (nothing to answer) or its body broke a limit (err says which).
+      this.settle(null);
+      sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
+      return;
+    }
+    const failure = attemptFailure(err);
+    if (!this.ex.headersSent && failure !== null && this.retryInstead(failure)) return;
+    this.settle(true);
     sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
+  }
+
+  /**
+   * Hands the exchange to another attempt when the handler allows it. This attempt counts as a
+   * failure and is aborted so its connection is not reused mid-response.
+   */
+  private retryInstead(failure: AttemptFailure): boolean {
+    if (this.ex.aborted || !this.hooks.retry(failure)) return false;
+    this.settle(true);
+    this.retried = true;
+    this.abortedByGateway = true;
+    this.controller?.abort(RETRIED);
+    return true;
   }
 }

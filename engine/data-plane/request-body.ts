@@ -23,15 +23,7 @@ export function streamRequestBody(
       }
     },
   });
-  const timer = setTimeout(() => {
-    onLimit(
-      new GatewayError(
-        'REQUEST_TIMEOUT',
-        `the request body was not received within ${timeoutMs} ms`,
-      ),
-    );
-  }, timeoutMs);
-  timer.unref();
+  const timer = startBodyTimer(timeoutMs, onLimit);
 
   ex.res.onData((chunk, isLast) => {
     if (body.destroyed) return;
@@ -58,4 +50,55 @@ export function streamRequestBody(
   });
   body.on('close', () => clearTimeout(timer));
   return body;
+}
+
+/**
+ * Reads a whole (small) request body into memory, so that it can be sent again on a retry.
+ * Only for bodies whose Content-Length is known to be within the buffering bound.
+ */
+export function bufferRequestBody(
+  ex: Exchange,
+  timeoutMs: number,
+  onBody: (body: Buffer) => void,
+  onLimit: (err: GatewayError) => void,
+): void {
+  const body = Buffer.allocUnsafe(ex.contentLength);
+  let done = false;
+  const timer = startBodyTimer(timeoutMs, (err) => {
+    done = true;
+    onLimit(err);
+  });
+  ex.res.onData((chunk, isLast) => {
+    if (done) return;
+    const bytes = new Uint8Array(chunk);
+    if (ex.bytesIn + bytes.byteLength > ex.contentLength) {
+      done = true;
+      clearTimeout(timer);
+      onLimit(
+        new GatewayError('BAD_REQUEST', 'the request body is longer than its Content-Length'),
+      );
+      return;
+    }
+    body.set(bytes, ex.bytesIn);
+    ex.bytesIn += bytes.byteLength;
+    if (isLast) {
+      done = true;
+      clearTimeout(timer);
+      onBody(body.subarray(0, ex.bytesIn));
+    }
+  });
+}
+
+/** `server.timeouts.request_timeout`: the whole body must arrive within it. */
+function startBodyTimer(timeoutMs: number, onLimit: (err: GatewayError) => void): NodeJS.Timeout {
+  const timer = setTimeout(() => {
+    onLimit(
+      new GatewayError(
+        'REQUEST_TIMEOUT',
+        `the request body was not received within ${timeoutMs} ms`,
+      ),
+    );
+  }, timeoutMs);
+  timer.unref();
+  return timer;
 }

@@ -5,6 +5,7 @@ import { HttpServer } from '../data-plane/http-server.js';
 import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
+import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
 
 export interface GatewayOptions {
@@ -25,6 +26,7 @@ export class Gateway {
   private hash = '';
   private generation = 0;
   private readonly pools = new PoolRegistry();
+  private readonly upstreams = new UpstreamRegistry();
   private readonly server: HttpServer;
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
@@ -43,7 +45,7 @@ export class Gateway {
 
   /** Loads the config and starts listening; rejects with the problems if the config is invalid. */
   async start(): Promise<void> {
-    const built = await buildTable(this.options.file, this.pools, () => this.server.accepting);
+    const built = await buildTable(this.options.file, this.compileContext());
     if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
     this.install(built.table, built.hash, built.warnings.map(formatProblem), 'start');
     const s = built.table.settings;
@@ -72,10 +74,12 @@ export class Gateway {
 
   private async reloadOnce(reason: string): Promise<boolean> {
     const log = this.options.logger;
-    const built = await buildTable(this.options.file, this.pools, () => this.server.accepting);
+    const built = await buildTable(this.options.file, this.compileContext());
     if (!built.ok) {
-      // Pools the failed build opened are not in the table in force: close them.
-      this.closeUnusedPools((this.table as RouteTable).poolKeys);
+      // Groups and pools the failed build created are not in the table in force: drop them.
+      const inForce = this.table as RouteTable;
+      this.upstreams.activate(inForce.upstreamKeys);
+      this.closeUnusedPools(inForce.poolKeys);
       log.error(
         { reason, file: this.options.file, problems: built.problems.map(formatProblem) },
         'config reload failed; still serving the previous config',
@@ -99,8 +103,18 @@ export class Gateway {
     });
   }
 
+  private compileContext() {
+    return {
+      pools: this.pools,
+      upstreams: this.upstreams,
+      logger: this.options.logger,
+      isReady: () => this.server.accepting,
+    };
+  }
+
   private install(table: RouteTable, hash: string, warnings: string[], reason: string): void {
     this.table = table;
+    this.upstreams.activate(table.upstreamKeys);
     this.hash = hash;
     this.generation++;
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
@@ -134,6 +148,7 @@ export class Gateway {
     const timeoutMs = (this.table as RouteTable).settings.shutdownTimeoutMs;
     const clean = await this.server.drain(timeoutMs);
     this.server.close();
+    this.upstreams.stopAll();
     await Promise.race([this.pools.closeAll(), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.options.logger.info(
       { clean },

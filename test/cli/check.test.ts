@@ -74,7 +74,10 @@ t.test('routes prints the table in match order', async (t) => {
     paths.indexOf('/api/v1/admin/users') < paths.indexOf('/api/v1/users/{id}'),
     'static before param',
   );
-  t.match(stdout, /POST\s+\*\s+\/auth\/login\s+auth-service\s+proxy timeout=10000ms/);
+  t.match(
+    stdout,
+    /POST\s+\*\s+\/auth\/login\s+auth-service\s+proxy RoundRobin timeout=10000ms attempts=2/,
+  );
 });
 
 t.test('--version and --help', async (t) => {

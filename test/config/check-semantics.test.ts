@@ -135,8 +135,6 @@ t.test('each block the engine does not act on yet is a warning at its key', asyn
       '3:3 server.metrics_port',
       '7:5 routes.0.auth_required',
       '10:5 routes.1.required_roles',
-      '20:5 upstreams.users.health_check',
-      '21:5 upstreams.users.circuit_breaker',
       '22:1 auth',
       '25:3 middleware.rate_limiting',
       '26:3 middleware.cors',

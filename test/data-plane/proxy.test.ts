@@ -1,5 +1,4 @@
 import { connect } from 'node:net';
-import { Readable } from 'node:stream';
 import t from 'tap';
 import { request } from 'undici';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
@@ -239,16 +238,14 @@ observability:
     t.equal(big.statusCode, 413);
     t.match(await big.body.json(), { error: 'PAYLOAD_TOO_LARGE' });
 
-    const chunkedBig = await request(gw.url('/admin'), {
-      method: 'POST',
-      body: Readable.from(
-        (async function* () {
-          for (let i = 0; i < 4; i++) yield Buffer.alloc(512, 'y');
-        })(),
-      ),
-    });
-    t.equal(chunkedBig.statusCode, 413, 'a chunked body is counted as it streams');
-    await chunkedBig.body.dump();
+    // One write of the whole chunked request: a client still writing when the gateway answers
+    // and closes would see EPIPE instead of the answer, which tests the client, not the gateway.
+    const chunk = `200\r\n${'y'.repeat(512)}\r\n`;
+    const chunkedBig = await rawRequest(
+      gw.port,
+      `POST /admin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.repeat(4)}0\r\n\r\n`,
+    );
+    t.match(chunkedBig, /^HTTP\/1.1 413/, 'a chunked body is counted as it streams');
 
     const longUrl = await request(gw.url('/admin?q=' + 'a'.repeat(300)));
     t.equal(longUrl.statusCode, 414);

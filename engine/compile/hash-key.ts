@@ -1,0 +1,39 @@
+import type { Exchange } from '../data-plane/exchange.js';
+import type { TrustMatcher } from './trust-proxy.js';
+
+export type HashKeyReader = (ex: Exchange) => string | null;
+
+/**
+ * The ConsistentHash key reader for `load_balancer.hash_on`: "ip", "header:NAME" or
+ * "cookie:NAME" (validated by the schema).
+ */
+export function createHashKeyReader(hashOn: string, isTrustedProxy: TrustMatcher): HashKeyReader {
+  if (hashOn === 'ip') {
+    return function clientAddress(ex) {
+      if (!isTrustedProxy(ex.peerAddress)) return ex.peerAddress;
+      // Behind a trusted proxy the client is the first address it forwarded.
+      const forwarded = ex.header('x-forwarded-for');
+      return forwarded ? (forwarded.split(',')[0] as string).trim() : ex.peerAddress;
+    };
+  }
+  const [kind, name] = [
+    hashOn.slice(0, hashOn.indexOf(':')),
+    hashOn.slice(hashOn.indexOf(':') + 1),
+  ];
+  if (kind === 'header') {
+    const header = name.toLowerCase();
+    return function headerValue(ex) {
+      return ex.header(header) ?? null;
+    };
+  }
+  const prefix = `${name}=`;
+  return function cookieValue(ex) {
+    const cookies = ex.header('cookie');
+    if (cookies === undefined) return null;
+    for (const part of cookies.split(';')) {
+      const trimmed = part.trim();
+      if (trimmed.startsWith(prefix)) return trimmed.slice(prefix.length);
+    }
+    return null;
+  };
+}

@@ -1,0 +1,159 @@
+import type {
+  CircuitBreakerConfig,
+  HealthCheckConfig,
+  OutlierDetectionConfig,
+  UpstreamConfig,
+} from '../config/gateway-config.js';
+import type { Logger } from '../observability/logger.js';
+import { createBalancer } from '../upstream/balancers/create-balancer.js';
+import { CircuitBreaker, type CircuitBreakerSettings } from '../upstream/circuit-breaker.js';
+import { EndpointHealth, type Endpoint } from '../upstream/endpoint.js';
+import { HealthChecker, type HealthCheckSettings } from '../upstream/health-checker.js';
+import type { PoolRegistry, PoolSettings } from '../upstream/pool-registry.js';
+import { RetryBudget } from '../upstream/retry-budget.js';
+import { UpstreamGroup, type OutlierSettings } from '../upstream/upstream-group.js';
+import type { UpstreamRegistry } from '../upstream/upstream-registry.js';
+import { duration, type ServerSettings } from './server-settings.js';
+
+export interface UpstreamContext {
+  pools: PoolRegistry;
+  upstreams: UpstreamRegistry;
+  logger: Logger;
+}
+
+export interface CompiledUpstreams {
+  groups: Map<string, UpstreamGroup>;
+  /** UpstreamRegistry keys of the groups, and PoolRegistry keys of their pools. */
+  groupKeys: Set<string>;
+  poolKeys: Set<string>;
+}
+
+/**
+ * One UpstreamGroup per configured upstream. An upstream whose config (and the server defaults
+ * it inherits) did not change since the table in force gets its existing group back.
+ */
+export function compileUpstreams(
+  upstreams: Record<string, UpstreamConfig>,
+  settings: ServerSettings,
+  ctx: UpstreamContext,
+): CompiledUpstreams {
+  const out: CompiledUpstreams = { groups: new Map(), groupKeys: new Set(), poolKeys: new Set() };
+  for (const [name, uc] of Object.entries(upstreams)) {
+    const poolSettings: PoolSettings = {
+      connections: uc.pool?.connections ?? 128,
+      keepAliveMs: uc.pool?.keepalive_timeout
+        ? duration(uc.pool.keepalive_timeout, '60s')
+        : settings.keepAliveMs,
+      connectTimeoutMs: uc.connect_timeout
+        ? duration(uc.connect_timeout, '5s')
+        : settings.connectTimeoutMs,
+    };
+    const key = JSON.stringify([name, uc, poolSettings]);
+    const group = ctx.upstreams.acquire(key, () =>
+      createGroup(name, uc, poolSettings, ctx.pools, ctx.logger),
+    );
+    out.groups.set(name, group);
+    out.groupKeys.add(key);
+    for (const poolKey of group.poolKeys) out.poolKeys.add(poolKey);
+  }
+  return out;
+}
+
+function createGroup(
+  name: string,
+  uc: UpstreamConfig,
+  poolSettings: PoolSettings,
+  pools: PoolRegistry,
+  logger: Logger,
+): UpstreamGroup {
+  const poolKeys: string[] = [];
+  const endpoints: Endpoint[] = uc.discovery.endpoints.map((ep) => {
+    const url = typeof ep === 'string' ? ep : ep.url;
+    const origin = new URL(url).origin;
+    const { key, pool } = pools.acquire(origin, poolSettings);
+    poolKeys.push(key);
+    const weight = typeof ep === 'string' ? 1 : (ep.weight ?? 1);
+    return { origin, pool, weight, health: new EndpointHealth() };
+  });
+  const log = logger.child({ upstream: name });
+  const breaker = uc.circuit_breaker
+    ? new CircuitBreaker(breakerSettings(uc.circuit_breaker), (from, to) => {
+        const level = to === 'open' ? 'warn' : 'info';
+        log[level]({ from, to }, `circuit breaker ${to}`);
+      })
+    : null;
+  let group: UpstreamGroup | null = null;
+  const checker = uc.health_check
+    ? new HealthChecker(name, endpoints, healthSettings(uc.health_check), (endpoint, healthy) => {
+        if (healthy) log.info({ endpoint: endpoint.origin }, 'endpoint healthy again');
+        else log.warn({ endpoint: endpoint.origin }, 'endpoint failed its health checks');
+        group?.healthChanged();
+      })
+    : null;
+  group = new UpstreamGroup(name, endpoints, poolKeys, {
+    balancer: createBalancer(uc.load_balancer?.type ?? 'RoundRobin', endpoints),
+    breaker,
+    checker,
+    panicThreshold: uc.health_check?.panic_threshold ?? 0,
+    budget: new RetryBudget(
+      (uc.retry_budget?.percent ?? 20) / 100,
+      uc.retry_budget?.min_retries ?? 3,
+    ),
+    outlier: outlierSettings(uc.outlier_detection ?? {}),
+    log,
+  });
+  return group;
+}
+
+function breakerSettings(c: CircuitBreakerConfig): CircuitBreakerSettings {
+  const rate = c.failure_rate;
+  return {
+    failureThreshold: c.failure_threshold ?? 5,
+    openMs: duration(c.timeout, '30s'),
+    successThreshold: c.success_threshold ?? 1,
+    halfOpenMaxProbes: c.half_open_requests ?? 1,
+    window: rate
+      ? {
+          windowMs: duration(rate.window, '10s'),
+          minRequests: rate.min_requests ?? 20,
+          failureRate: rate.threshold,
+        }
+      : undefined,
+  };
+}
+
+function outlierSettings(c: OutlierDetectionConfig): OutlierSettings | null {
+  if (c.enabled === false) return null;
+  return {
+    consecutiveFailures: c.consecutive_failures ?? 5,
+    baseEjectionMs: duration(c.base_ejection_time, '30s'),
+    maxEjectionMs: duration(c.max_ejection_time, '300s'),
+    maxEjectedShare: (c.max_ejection_percent ?? 50) / 100,
+  };
+}
+
+function healthSettings(c: HealthCheckConfig): HealthCheckSettings {
+  return {
+    path: c.path,
+    intervalMs: duration(c.interval, '10s'),
+    timeoutMs: duration(c.timeout, '2s'),
+    healthyThreshold: c.healthy_threshold ?? 2,
+    unhealthyThreshold: c.unhealthy_threshold ?? 3,
+    expectedStatuses: statusMatcher(c.expected_statuses ?? ['2xx', '3xx']),
+  };
+}
+
+/** "2xx" and 204 become one lookup table, so a check result costs an array read. */
+function statusMatcher(expected: ReadonlyArray<number | string>): (status: number) => boolean {
+  const accepted = new Uint8Array(600);
+  for (const entry of expected) {
+    if (typeof entry === 'number') accepted[entry] = 1;
+    else {
+      const base = Number(entry[0]) * 100;
+      accepted.fill(1, base, base + 100);
+    }
+  }
+  return function isExpectedStatus(status) {
+    return accepted[status] === 1;
+  };
+}
