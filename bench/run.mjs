@@ -1,6 +1,6 @@
 // Benchmark harness: gatewayd against other proxies in front of one origin. See bench/README.md.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,15 @@ import YAML from 'yaml';
 import { killAllNow, onPath, shuttingDown, stopAll, tail, treeRssBytes } from './lib/process.mjs';
 import { ratiosTable, resultsTable, summarize, writeSection } from './lib/report.mjs';
 import { runWrk } from './lib/wrk.mjs';
-import { BASELINES, CPU, TARGETS, originKind, startOrigin } from './targets.mjs';
+import {
+  BASELINES,
+  BEFORE,
+  CPU,
+  TARGETS,
+  gatewaydBefore,
+  originKind,
+  startOrigin,
+} from './targets.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_FILE = join(import.meta.dirname, 'RESULTS.md');
@@ -25,6 +33,8 @@ const USAGE = `Usage: node bench/run.mjs [options]   (or: npm run bench -- [opti
   --duration S        seconds per measured wrk run (default 5)
   --connections C     wrk connections (default 50)
   --warmup S          seconds of warm-up per target before round 1 (default 2)
+  --before DIR        also run ${BEFORE}: bin/gatewayd of the built checkout DIR (e.g. a git
+                      worktree of the parent commit), as a baseline for every gatewayd target
   --override T=FILE   deep-merge the YAML fragment FILE into target T's config (repeatable)
   --write             also save the results as a section of bench/RESULTS.md
   --label NAME        which section of RESULTS.md --write replaces (default "latest")
@@ -40,12 +50,18 @@ function parseCli(args) {
       connections: { type: 'string', default: '50' },
       warmup: { type: 'string', default: '2' },
       override: { type: 'string', multiple: true, default: [] },
+      before: { type: 'string' },
       write: { type: 'boolean', default: false },
       label: { type: 'string', default: 'latest' },
       help: { type: 'boolean', default: false },
     },
   });
   const targets = selectTargets(values.targets);
+  if (values.before !== undefined) {
+    const bin = join(resolve(values.before), 'bin', 'gatewayd');
+    if (!existsSync(bin)) throw new Error(`--before: ${bin} does not exist`);
+    targets.unshift(gatewaydBefore(resolve(values.before)));
+  }
   if (!/^[\w.+-]+$/.test(values.label)) throw new Error(`--label: use letters, digits, . + - _`);
   return {
     help: values.help,
@@ -68,7 +84,7 @@ function positiveInt(name, text) {
 }
 
 function selectTargets(list) {
-  if (list === undefined) return TARGETS;
+  if (list === undefined) return [...TARGETS];
   return list.split(',').map((name) => {
     const target = TARGETS.find((t) => t.name === name.trim());
     if (!target) throw new Error(`unknown target "${name}"; known: ${TARGETS.map((t) => t.name)}`);
@@ -185,7 +201,7 @@ async function measure(runs, opts, origin, skipped) {
 
 function reportBody(runs, skipped, opts, info) {
   const summaries = runs.filter((r) => !r.failed).map(summarize);
-  const ratios = ratiosTable(summaries, BASELINES);
+  const ratios = ratiosTable(summaries, [BEFORE, ...BASELINES]);
   const lines = [
     `## ${opts.label}`,
     '',

@@ -19,11 +19,31 @@ export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'bare-uws-undici', 'di
 export const TARGETS = [
   gatewayd('gatewayd'),
   gatewayd('gatewayd+accesslog', { observability: { logging: { access_log: true } } }, '/dev/null'),
+  gatewayd('gatewayd+resilience', {
+    upstreams: {
+      origin: {
+        health_check: { path: '/', interval: '1s' },
+        circuit_breaker: { failure_threshold: 5, timeout: '10s' },
+        retries: { attempts: 3, on: ['connect_error', 'reset', 'timeout', 502, 503, 504] },
+        load_balancer: { type: 'LeastRequest' },
+      },
+    },
+  }),
   { name: 'nginx-proxy', start: startNginxProxy },
   { name: 'fastify-proxy', start: (ctx) => startNodePeer(ctx, 'fastify-proxy') },
   { name: 'bare-uws-undici', start: (ctx) => startNodePeer(ctx, 'bare-uws-undici') },
   { name: 'direct', start: (ctx) => startOrigin(ctx, 'direct', CPU.target) },
 ];
+
+/**
+ * `gatewayd` as built in another checkout (say a git worktree of the commit before a change), so
+ * that a change's cost is measured against its parent in the same run.
+ */
+export function gatewaydBefore(root) {
+  return { ...gatewayd(BEFORE, {}, undefined, root), subject: false };
+}
+
+export const BEFORE = 'gatewayd@before';
 
 export function originKind() {
   return onPath('nginx') ? 'nginx' : 'uWebSockets.js';
@@ -43,13 +63,13 @@ export async function startOrigin(ctx, name, cpu) {
  * A gatewayd target: the base config below, then `fragment`, then any --override fragment.
  * stdout: where the process's stdout (its logs) goes; by default the target's log file.
  */
-function gatewayd(name, fragment = {}, stdout) {
+function gatewayd(name, fragment = {}, stdout, root) {
   return {
     name,
     subject: true,
     configurable: true,
     start: async (ctx) => {
-      const bin = join(ctx.root, 'bin', 'gatewayd');
+      const bin = join(root ?? ctx.root, 'bin', 'gatewayd');
       if (!existsSync(bin)) throw new Error(`${bin} does not exist yet`);
       const port = await freePort();
       const config = deepMerge(
