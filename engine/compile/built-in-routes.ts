@@ -23,6 +23,7 @@ export function createBuiltInRoutes(
       filters: [],
       handle,
       configIndex: -1,
+      condition: null,
     },
   });
   return [

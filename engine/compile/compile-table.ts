@@ -5,6 +5,9 @@ import { HostRouter } from '../router/host-router.js';
 import { parsePathPattern, PatternError, type PathPattern } from '../router/path-pattern.js';
 import { createBuiltInRoutes } from './built-in-routes.js';
 import type { CompiledRoute, RouteTable } from './compiled-route.js';
+import type { Exchange } from '../data-plane/exchange.js';
+import type { SlotRules } from '../router/segment-trie.js';
+import { compileRouteCondition } from './route-condition.js';
 import { createRouteHandler } from './route-handler.js';
 import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
@@ -12,6 +15,14 @@ import { matchOrder } from './match-order.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
+
+/** Routes on one method, host and path are told apart by their `match` conditions. */
+const ROUTE_CONDITIONS: SlotRules<CompiledRoute, Exchange> = {
+  accepts: (route, ex) => route.condition === null || route.condition.test(ex),
+  isConditional: (route) => route.condition !== null,
+  canShare: (a, b) =>
+    (a.condition !== null || b.condition !== null) && a.condition?.key !== b.condition?.key,
+};
 
 export interface CompileContext extends UpstreamContext {
   /** Tells the built-in /ready route whether the gateway is still taking requests. */
@@ -27,7 +38,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
   const settings = compileServerSettings(config);
   const problems: PathProblem[] = [];
   const { groups, groupKeys, poolKeys } = compileUpstreams(config.upstreams ?? {}, settings, ctx);
-  const router = new HostRouter<CompiledRoute>();
+  const router = new HostRouter<CompiledRoute, Exchange>(ROUTE_CONDITIONS);
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
 
   config.routes.forEach((rc, index) => {
@@ -38,13 +49,16 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       problems.push(built.problem);
       return;
     }
+    const condition = compileRouteCondition(rc.match);
     const route: CompiledRoute = {
       name: rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`,
       path: rc.path,
       host: rc.host ?? null,
       methods: rc.methods ?? null,
-      target: rc.upstream ?? 'direct_response',
-      filters: built.filters,
+      target: rc.upstream ?? rc.upstreams?.map((u) => u.name).join(',') ?? 'direct_response',
+      condition,
+      filters:
+        condition === null ? built.filters : [`match ${condition.description}`, ...built.filters],
       handle: built.handle,
       configIndex: index,
     };
@@ -54,7 +68,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
         severity: 'error',
         code: ConfigCode.ROUTE_SHADOWED,
         message: `route "${route.name}" matches the same ${conflict.method === '*' ? 'requests' : conflict.method + ' requests'} as route "${conflict.by.name}" (routes[${conflict.by.configIndex}])`,
-        hint: 'give one of them other methods, another host, or a different path',
+        hint: 'give one of them other methods, another host, a different path, or a different match',
         path: ['routes', index, 'path'],
       });
     } else if (conflict?.kind === 'param-name') {

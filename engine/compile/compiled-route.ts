@@ -1,5 +1,6 @@
 import type { Exchange } from '../data-plane/exchange.js';
 import type { HostRouter } from '../router/host-router.js';
+import type { RouteCondition } from './route-condition.js';
 import type { ServerSettings } from './server-settings.js';
 
 /** The per-request work of a route, built once at compile time. */
@@ -10,8 +11,10 @@ export interface CompiledRoute {
   path: string;
   host: string | null;
   methods: readonly string[] | null;
-  /** The upstream's name, or "direct_response" / "built-in". */
+  /** The upstream's name, the split's names, or "direct_response" / "built-in". */
   target: string;
+  /** The route's `match` block; null when it applies to every request on its path. */
+  condition: RouteCondition | null;
   /** Names of the steps a request goes through, for `gatewayd routes`. */
   filters: readonly string[];
   handle: RouteHandler;
@@ -22,7 +25,7 @@ export interface CompiledRoute {
 /** One immutable build of the config: swapped whole on reload, never changed in place. */
 export interface RouteTable {
   settings: ServerSettings;
-  router: HostRouter<CompiledRoute>;
+  router: HostRouter<CompiledRoute, Exchange>;
   /** In match order. */
   routes: readonly CompiledRoute[];
   /** The upstream pools this table uses; the rest are closed after it is swapped in. */

@@ -1,11 +1,12 @@
 import type { Exchange } from '../data-plane/exchange.js';
+import { readCookie } from '../data-plane/read-cookie.js';
 import type { TrustMatcher } from './trust-proxy.js';
 
 export type HashKeyReader = (ex: Exchange) => string | null;
 
 /**
- * The ConsistentHash key reader for `load_balancer.hash_on`: "ip", "header:NAME" or
- * "cookie:NAME" (validated by the schema).
+ * The reader of a request's hash key, for `load_balancer.hash_on` and a route's `split_on`:
+ * "ip", "header:NAME" or "cookie:NAME" (validated by the schema).
  */
 export function createHashKeyReader(hashOn: string, isTrustedProxy: TrustMatcher): HashKeyReader {
   if (hashOn === 'ip') {
@@ -26,14 +27,7 @@ export function createHashKeyReader(hashOn: string, isTrustedProxy: TrustMatcher
       return ex.header(header) ?? null;
     };
   }
-  const prefix = `${name}=`;
   return function cookieValue(ex) {
-    const cookies = ex.header('cookie');
-    if (cookies === undefined) return null;
-    for (const part of cookies.split(';')) {
-      const trimmed = part.trim();
-      if (trimmed.startsWith(prefix)) return trimmed.slice(prefix.length);
-    }
-    return null;
+    return readCookie(ex.header('cookie'), name);
   };
 }

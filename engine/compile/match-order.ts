@@ -20,8 +20,9 @@ function sortKey(route: CompiledRoute, pattern: PathPattern): Array<string | num
   const segments = pattern.segments.flatMap((s) =>
     s.kind === 'static' ? [0, s.value] : s.kind === 'param' ? [1, ''] : [2, ''],
   );
-  // -1 ends the key so a shorter path sorts before a longer one sharing its prefix.
-  return [...hostRank, host ?? '', ...segments, -1];
+  // -1 ends the path so a shorter path sorts before a longer one sharing its prefix; on one
+  // path, routes with a `match` are tried before the one without.
+  return [...hostRank, host ?? '', ...segments, -1, route.condition === null ? 1 : 0];
 }
 
 function compareKeys(a: Array<string | number>, b: Array<string | number>): number {

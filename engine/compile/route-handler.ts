@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { createDirectResponse } from '../data-plane/direct-response.js';
 import { createProxyHandler, type RetryPolicy } from '../data-plane/proxy-handler.js';
 import { sendError } from '../data-plane/respond.js';
+import { createTrafficSplit } from '../data-plane/traffic-split.js';
 import type { PathPattern } from '../router/path-pattern.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { RouteHandler } from './compiled-route.js';
@@ -36,7 +37,6 @@ export function createRouteHandler(
   if (rc.direct_response) {
     return { handle: createDirectResponse(rc.direct_response), filters: ['direct_response'] };
   }
-  const group = groups.get(rc.upstream as string) as UpstreamGroup;
   const rewrite = createRewriter(rc, pattern);
   if ('unknown' in rewrite) {
     return {
@@ -49,7 +49,41 @@ export function createRouteHandler(
       },
     };
   }
-  const uc = upstreams[rc.upstream as string] as UpstreamConfig;
+  const filters: string[] = [];
+  if (rc.rewrite) filters.push(`rewrite ${rc.rewrite}`);
+  else if (rc.strip_prefix)
+    filters.push(
+      `strip_prefix ${rc.strip_prefix === true ? pattern.staticPrefix : rc.strip_prefix}`,
+    );
+  const proxyTo = (name: string) =>
+    createUpstreamProxy(rc, name, rewrite.fn, settings, groups, upstreams);
+  if (rc.upstreams === undefined) {
+    const proxy = proxyTo(rc.upstream as string);
+    return { handle: proxy.handle, filters: [...filters, ...proxy.filters] };
+  }
+  const split = rc.upstreams.map((u) => ({ ...u, proxy: proxyTo(u.name) }));
+  const handle = createTrafficSplit(
+    split.map((u) => ({ weight: u.weight, handle: u.proxy.handle })),
+    rc.split_on === undefined ? null : createHashKeyReader(rc.split_on, settings.trustProxy),
+  );
+  filters.push(
+    `split ${split.map((u) => `${u.name}=${u.weight}`).join(' ')}${rc.split_on ? ` on ${rc.split_on}` : ''}`,
+    ...split.flatMap((u) => u.proxy.filters.map((f) => `${u.name}: ${f}`)),
+  );
+  return { handle, filters };
+}
+
+/** The proxy step to one upstream, with that upstream's balancer, breaker and retries. */
+function createUpstreamProxy(
+  rc: RouteConfig,
+  name: string,
+  rewrite: PathRewriter,
+  settings: ServerSettings,
+  groups: ReadonlyMap<string, UpstreamGroup>,
+  upstreams: Readonly<Record<string, UpstreamConfig>>,
+): { handle: RouteHandler; filters: string[] } {
+  const group = groups.get(name) as UpstreamGroup;
+  const uc = upstreams[name] as UpstreamConfig;
   const retries = rc.retries ?? uc.retries;
   const routeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
   const headersTimeoutMs = retries?.per_try_timeout
@@ -58,16 +92,11 @@ export function createRouteHandler(
   const retry = compileRetryPolicy(retries);
   const balancer = uc.load_balancer?.type ?? 'RoundRobin';
   const filters = [];
-  if (rc.rewrite) filters.push(`rewrite ${rc.rewrite}`);
-  else if (rc.strip_prefix)
-    filters.push(
-      `strip_prefix ${rc.strip_prefix === true ? pattern.staticPrefix : rc.strip_prefix}`,
-    );
   if (uc.circuit_breaker) filters.push('circuit breaker');
   filters.push(`proxy ${balancer} timeout=${headersTimeoutMs}ms attempts=${retry.attempts}`);
   const handle = createProxyHandler({
     group,
-    rewrite: rewrite.fn,
+    rewrite,
     preserveHost: rc.preserve_host ?? false,
     headersTimeoutMs,
     bodyTimeoutMs: settings.bodyTimeoutMs,

@@ -1,7 +1,7 @@
 import { ConfigCode } from '../errors/config-codes.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
-import type { GatewayConfig } from './gateway-config.js';
+import type { GatewayConfig, RouteConfig } from './gateway-config.js';
 import { findNotImplemented } from './find-not-implemented.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
@@ -18,33 +18,43 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   config.routes.forEach((route, i) => {
     const at = ['routes', i];
     const label = `route "${route.path}"`;
-    if (route.upstream !== undefined && route.direct_response !== undefined) {
+    const targets = (['upstream', 'upstreams', 'direct_response'] as const).filter(
+      (key) => route[key] !== undefined,
+    );
+    if (targets.length > 1) {
       problems.push({
-        ...error(ConfigCode.ROUTE_TARGET, [...at, 'direct_response']),
-        message: `${label} has both upstream and direct_response`,
-        hint: 'keep one: upstream proxies the request, direct_response answers at the gateway',
+        ...error(ConfigCode.ROUTE_TARGET, [...at, targets[1] as string]),
+        message: `${label} has both ${targets.slice(0, 2).join(' and ')}`,
+        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway',
         atKey: true,
       });
-    } else if (route.upstream === undefined && route.direct_response === undefined) {
+    } else if (targets.length === 0) {
       problems.push({
         ...error(ConfigCode.ROUTE_TARGET, at),
         message: `${label} has neither upstream nor direct_response`,
         hint: 'add upstream: <name> to proxy the request, or direct_response: {status: 204} to answer at the gateway',
       });
     }
-    if (route.upstream !== undefined) {
-      used.add(route.upstream);
-      if (!upstreams.includes(route.upstream)) {
+    const named: Array<{ name: string; path: ConfigPath }> = [];
+    if (route.upstream !== undefined)
+      named.push({ name: route.upstream, path: [...at, 'upstream'] });
+    route.upstreams?.forEach((u, j) =>
+      named.push({ name: u.name, path: [...at, 'upstreams', j, 'name'] }),
+    );
+    for (const { name, path } of named) {
+      used.add(name);
+      if (!upstreams.includes(name)) {
         problems.push({
-          ...error(ConfigCode.UNDEFINED_UPSTREAM, [...at, 'upstream']),
-          message: `${label} names upstream "${route.upstream}", which is not defined under upstreams`,
+          ...error(ConfigCode.UNDEFINED_UPSTREAM, path),
+          message: `${label} names upstream "${name}", which is not defined under upstreams`,
           hint:
             upstreams.length > 0
-              ? suggestionHint(route.upstream, upstreams, 'defined upstreams')
+              ? suggestionHint(name, upstreams, 'defined upstreams')
               : 'no upstreams are defined; add this one under upstreams:',
         });
       }
     }
+    problems.push(...checkSplit(route, at, label));
     const builtIn = BUILT_IN_PATHS[route.path];
     if (builtIn !== undefined) {
       problems.push({
@@ -66,6 +76,43 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     });
   }
   return [...problems, ...findNotImplemented(config)];
+}
+
+/** A weighted split must send traffic somewhere, and name each upstream once. */
+function checkSplit(route: RouteConfig, at: ConfigPath, label: string): PathProblem[] {
+  const split = route.upstreams;
+  const problems: PathProblem[] = [];
+  if (split === undefined) {
+    if (route.split_on !== undefined) {
+      problems.push({
+        severity: 'warning',
+        code: ConfigCode.ROUTE_TARGET,
+        message: `${label} has split_on but no upstreams list to split between`,
+        hint: 'remove split_on, or list the upstreams with their weights under upstreams:',
+        path: [...at, 'split_on'],
+        atKey: true,
+      });
+    }
+    return problems;
+  }
+  if (split.every((u) => u.weight === 0)) {
+    problems.push({
+      ...error(ConfigCode.ROUTE_TARGET, [...at, 'upstreams']),
+      message: `${label} gives every upstream of its split weight 0, so no request could be sent`,
+      hint: 'give at least one upstream a weight above 0',
+      atKey: true,
+    });
+  }
+  split.forEach((u, j) => {
+    if (split.findIndex((other) => other.name === u.name) < j) {
+      problems.push({
+        ...error(ConfigCode.ROUTE_TARGET, [...at, 'upstreams', j, 'name']),
+        message: `${label} lists upstream "${u.name}" twice in its split`,
+        hint: 'list each upstream once, with the sum of the weights',
+      });
+    }
+  });
+  return problems;
 }
 
 function error(code: string, path: ConfigPath): Pick<PathProblem, 'severity' | 'code' | 'path'> {

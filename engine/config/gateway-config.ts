@@ -48,7 +48,10 @@ export interface RouteConfig {
   path: string;
   methods?: HttpMethod[];
   host?: string;
+  match?: RouteMatchConfig;
   upstream?: string;
+  upstreams?: WeightedUpstreamConfig[];
+  split_on?: string;
   direct_response?: DirectResponseConfig;
   timeout?: string;
   strip_prefix?: boolean | string;
@@ -57,6 +60,16 @@ export interface RouteConfig {
   auth_required?: boolean;
   required_roles?: string[];
   retries?: RetriesConfig;
+}
+
+export interface RouteMatchConfig {
+  headers?: Record<string, string>;
+  cookies?: Record<string, string>;
+}
+
+export interface WeightedUpstreamConfig {
+  name: string;
+  weight: number;
 }
 
 export type EndpointConfig = string | { url: string; weight?: number };

@@ -134,7 +134,7 @@ export class HttpServer {
       }
     });
 
-    const match = table.router.match(method, host, path as string);
+    const match = table.router.match(method, host, path as string, ex);
     if (!match.found) {
       sendError(ex, notMatched(method, match.allowed));
       return;

@@ -1,14 +1,18 @@
 import type { PathPattern } from './path-pattern.js';
-import { SegmentTrie, type AddConflict, type TrieMatch } from './segment-trie.js';
+import { SegmentTrie, type AddConflict, type SlotRules, type TrieMatch } from './segment-trie.js';
 
 /**
  * Routes by host first: an exact host, then wildcard hosts (longest suffix first), then routes
  * without a host. A request falls through to the next tier when its path finds nothing in one.
  */
-export class HostRouter<T> {
-  private readonly exactHosts = new Map<string, SegmentTrie<T>>();
-  private readonly wildcardHosts: Array<{ suffix: string; trie: SegmentTrie<T> }> = [];
-  private readonly anyHost = new SegmentTrie<T>();
+export class HostRouter<T, C = undefined> {
+  private readonly exactHosts = new Map<string, SegmentTrie<T, C>>();
+  private readonly wildcardHosts: Array<{ suffix: string; trie: SegmentTrie<T, C> }> = [];
+  private readonly anyHost: SegmentTrie<T, C>;
+
+  constructor(private readonly rules?: SlotRules<T, C>) {
+    this.anyHost = new SegmentTrie(rules);
+  }
 
   add(
     host: string | undefined,
@@ -20,45 +24,48 @@ export class HostRouter<T> {
     return this.trieFor(host).add(pattern, path, methods, value);
   }
 
-  /** `host` is the request's Host header; its port and letter case are ignored. */
-  match(method: string, host: string, path: string): TrieMatch<T> {
+  /**
+   * `host` is the request's Host header; its port and letter case are ignored. `ctx` is what the
+   * slot rules read to test a route's condition.
+   */
+  match(method: string, host: string, path: string, ctx?: C): TrieMatch<T> {
     let allowed: Set<string> | null = null;
     if (this.exactHosts.size > 0 || this.wildcardHosts.length > 0) {
       const name = hostname(host);
       const exact = this.exactHosts.get(name);
       if (exact) {
-        const hit = exact.match(method, path);
+        const hit = exact.match(method, path, ctx);
         if (hit.found) return hit;
         allowed = hit.allowed;
       }
       for (const { suffix, trie } of this.wildcardHosts) {
         if (name.length > suffix.length && name.endsWith(suffix)) {
-          const hit = trie.match(method, path);
+          const hit = trie.match(method, path, ctx);
           if (hit.found) return hit;
           if (!allowed || allowed.size === 0) allowed = hit.allowed;
         }
       }
     }
-    const hit = this.anyHost.match(method, path);
+    const hit = this.anyHost.match(method, path, ctx);
     if (hit.found || !allowed || allowed.size === 0) return hit;
     return { found: false, allowed };
   }
 
-  private trieFor(host: string | undefined): SegmentTrie<T> {
+  private trieFor(host: string | undefined): SegmentTrie<T, C> {
     if (host === undefined) return this.anyHost;
     const name = host.toLowerCase();
     if (name.startsWith('*.')) {
       const suffix = name.slice(1);
       let entry = this.wildcardHosts.find((w) => w.suffix === suffix);
       if (!entry) {
-        entry = { suffix, trie: new SegmentTrie() };
+        entry = { suffix, trie: new SegmentTrie(this.rules) };
         this.wildcardHosts.push(entry);
         this.wildcardHosts.sort((a, b) => b.suffix.length - a.suffix.length);
       }
       return entry.trie;
     }
     let trie = this.exactHosts.get(name);
-    if (!trie) this.exactHosts.set(name, (trie = new SegmentTrie()));
+    if (!trie) this.exactHosts.set(name, (trie = new SegmentTrie(this.rules)));
     return trie;
   }
 }

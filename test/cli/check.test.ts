@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -78,6 +79,37 @@ t.test('routes prints the table in match order', async (t) => {
     stdout,
     /POST\s+\*\s+\/auth\/login\s+auth-service\s+proxy RoundRobin timeout=10000ms attempts=2/,
   );
+});
+
+t.test('routes on one path shadow each other unless their match conditions differ', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatewayd-shadow-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(
+    file,
+    [
+      'routes:',
+      '  - { path: /a, upstream: v1 }',
+      '  - { path: /a, upstream: v2, match: { headers: { x-canary: "true" } } }',
+      '  - { path: /a, upstream: v2, match: { cookies: { release: beta } } }',
+      '  - { path: /a, upstream: v1, match: { headers: { X-Canary: "true" } } }',
+      '  - { path: /a, upstream: v2 }',
+      'upstreams:',
+      '  v1: { discovery: { type: Static, endpoints: ["http://v1:1"] } }',
+      '  v2: { discovery: { type: Static, endpoints: ["http://v2:1"] } }',
+      '',
+    ].join('\n'),
+  );
+  const { code, stdout } = await runCli(['check', file], EXAMPLE_ENV);
+  t.equal(code, 1);
+  const errors = stdout.split('\n').filter((l) => / GW_ERR_/.test(l));
+  t.same(
+    errors.map((l) => l.split(': ')[0]?.split(':').slice(1).join(':') + ' ' + l.split(' ')[1]),
+    ['5:13 GW_ERR_CONFIG_ROUTE_SHADOWED', '6:13 GW_ERR_CONFIG_ROUTE_SHADOWED'],
+    stdout,
+  );
+  t.match(stdout, 'as route "ANY /a" (routes[1])');
+  t.match(stdout, 'as route "ANY /a" (routes[0])');
 });
 
 t.test('--version and --help', async (t) => {

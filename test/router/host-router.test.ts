@@ -146,3 +146,64 @@ t.test('10,000 routes match as fast as 10', async (t) => {
   const ratio = time(large) / time(small);
   t.ok(ratio < 3, `10,000 routes cost ${ratio.toFixed(2)}x the time of 10`);
 });
+
+/** Routes that apply only when a request header has a value, as a route's `match` does. */
+interface Conditional {
+  name: string;
+  header: string | null;
+}
+type Headers = Record<string, string>;
+
+function conditionalRouter(): HostRouter<Conditional, Headers> {
+  return new HostRouter<Conditional, Headers>({
+    accepts: (v, headers) => v.header === null || headers[v.header] === 'true',
+    isConditional: (v) => v.header !== null,
+    canShare: (a, b) => (a.header !== null || b.header !== null) && a.header !== b.header,
+  });
+}
+
+t.test(
+  'routes on one path told apart by conditions: conditional first, then fallback',
+  async (t) => {
+    const r = conditionalRouter();
+    const add = (path: string, methods: string[] | null, name: string, header: string | null) =>
+      r.add(undefined, parsePathPattern(path), path, methods, { name, header });
+    // The unconditional route comes first in config order and is still tried last.
+    t.equal(add('/orders/*', null, 'stable', null), null);
+    t.equal(add('/orders/*', null, 'canary', 'x-canary'), null);
+    t.equal(add('/orders/*', ['GET'], 'beta', 'x-beta'), null);
+    t.equal(add('/orders/list', null, 'list-canary', 'x-canary'), null);
+    const at = (method: string, path: string, headers: Headers) =>
+      r.match(method, 'h', path, headers);
+    t.match(at('GET', '/orders/1', {}), { found: true, value: { name: 'stable' } });
+    t.match(at('GET', '/orders/1', { 'x-canary': 'true' }), { value: { name: 'canary' } });
+    t.match(at('GET', '/orders/1', { 'x-beta': 'true' }), { value: { name: 'beta' } });
+    t.match(at('POST', '/orders/1', { 'x-beta': 'true' }), { value: { name: 'stable' } });
+    t.match(at('GET', '/orders/list', { 'x-canary': 'true' }), { value: { name: 'list-canary' } });
+    t.match(
+      at('GET', '/orders/list', {}),
+      { found: true, value: { name: 'stable' }, wildcard: 'list' },
+      'a static path whose only route does not apply falls through to the wildcard',
+    );
+  },
+);
+
+t.test('two unconditional routes, or two with the same condition, still shadow', async (t) => {
+  const r = conditionalRouter();
+  const add = (name: string, header: string | null, methods: string[] | null = null) =>
+    r.add(undefined, parsePathPattern('/x'), '/x', methods, { name, header });
+  t.equal(add('a', null), null);
+  t.match(add('b', null), { kind: 'shadowed', by: { name: 'a' } });
+  t.equal(add('c', 'x-c'), null);
+  t.match(add('d', 'x-c', ['GET']), { kind: 'shadowed', by: { name: 'c' }, method: 'GET' });
+  t.equal(add('e', 'x-e', ['GET']), null);
+});
+
+t.test('a path whose only route has an unmet condition is a 404, not a 405', async (t) => {
+  const r = conditionalRouter();
+  r.add(undefined, parsePathPattern('/only'), '/only', ['GET'], { name: 'o', header: 'x-o' });
+  t.match(r.match('GET', 'h', '/only', {}), { found: false });
+  t.equal((r.match('GET', 'h', '/only', {}) as { allowed: Set<string> }).allowed.size, 0);
+  t.match(r.match('DELETE', 'h', '/only', {}), { found: false });
+  t.same([...(r.match('DELETE', 'h', '/only', {}) as { allowed: Set<string> }).allowed], ['GET']);
+});
