@@ -1,0 +1,238 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
+/** What to do with a request when the shared store (Redis) cannot answer. */
+export type StoreErrorMode = 'allow' | 'deny' | 'local';
+
+export interface RateLimiterLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface RateLimiterSettings {
+  /**
+   * Names the counter, derived from the config (route name + policy, a tier, ...), never from the
+   * instance: every instance must build the same id so that they count together.
+   */
+  id: string;
+  /** Requests allowed per window. */
+  points: number;
+  /** Window length in whole seconds. */
+  durationSeconds: number;
+  /** 'memory' counts in this process only; `{ redis }` counts across every instance. */
+  store: 'memory' | { redis: Redis };
+  /** Prefix of every store key; default "gatewayd:rl". Keys are `${keyPrefix}:${id}:${clientKey}`. */
+  keyPrefix?: string;
+  /** Redis store only; default 'local'. See the overshoot notes on createRateLimiter. */
+  onStoreError?: StoreErrorMode;
+  /** How many instances share the limit; 'local' admits ceil(points / instanceCount). Default 1. */
+  instanceCount?: number;
+  /** Retry-After given by 'deny' while the store is down; default 5 s. */
+  storeDownRetryAfterSeconds?: number;
+  /** Told once when the store starts failing and once when it answers again. */
+  logger?: RateLimiterLogger;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** The policy's limit (points per window). */
+  limit: number;
+  /** Requests left in the window; under 'allow' fallback the count is unknown and given as limit. */
+  remaining: number;
+  /** Seconds until the window resets (a delta, rounded up). */
+  resetSeconds: number;
+  /** Seconds the client should wait, set on refusals (at least 1). */
+  retryAfterSeconds?: number;
+  /** Set when the store failed and this decision came from the fallback. */
+  degraded?: StoreErrorMode;
+}
+
+/** The policy a limiter enforces, for response headers and logs. */
+export interface RatePolicy {
+  readonly id: string;
+  readonly points: number;
+  readonly durationSeconds: number;
+}
+
+export interface RateLimiter {
+  readonly policy: RatePolicy;
+  /** Counts one request for `clientKey`; never rejects because of the store (see onStoreError). */
+  consume(clientKey: string): Promise<RateDecision>;
+}
+
+export const DEFAULT_KEY_PREFIX = 'gatewayd:rl';
+
+/**
+ * Builds a fixed-window limiter once, at compile time. Counting is exact: with Redis each
+ * consume is one atomic Lua call (SET NX EX + INCRBY + PTTL), so N concurrent requests across any
+ * number of instances sharing the Redis get exactly `points` admissions per window.
+ *
+ * With Redis the client must fail fast when disconnected (see state/redis-connection.ts) and the
+ * limiter checks the connection state before each call (`rejectIfRedisNotReady`), so a Redis outage
+ * costs no waiting: the decision comes from `onStoreError` at once.
+ * - 'local': each instance counts in its own memory with a limit of ceil(points / N), N being
+ *   `instanceCount`. Worst case within one window across N instances: N * ceil(points / N)
+ *   <= points + N - 1 admissions from the fallback, plus whatever Redis admitted in that window
+ *   before it failed (up to `points` more), so at most 2 * points + N - 1 in the window of the
+ *   outage. If instanceCount is set lower than the real number of instances, the bound grows
+ *   accordingly (real N * ceil(points / instanceCount)).
+ * - 'allow': no limit at all while Redis is down (unbounded overshoot); favours availability.
+ * - 'deny': every request is refused with a short Retry-After; favours protecting the upstream.
+ * When Redis answers again, the limiter uses it at the next request; counts kept locally during
+ * the outage are not carried over.
+ *
+ * A key seen over its limit is also remembered in process memory until its window ends
+ * (`inMemoryBlockOnConsumed`), so a client hammering a refused key costs no Redis round trips.
+ */
+export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
+  const { id, points, durationSeconds, store, logger } = settings;
+  const instanceCount = settings.instanceCount ?? 1;
+  checkWhole('points', points);
+  checkWhole('durationSeconds', durationSeconds);
+  checkWhole('instanceCount', instanceCount);
+  const policy: RatePolicy = Object.freeze({ id, points, durationSeconds });
+  const keyPrefix = `${settings.keyPrefix ?? DEFAULT_KEY_PREFIX}:${id}`;
+
+  if (store === 'memory') {
+    const memory = new RateLimiterMemory({ points, duration: durationSeconds, keyPrefix });
+    return {
+      policy,
+      consume: function consumeMemory(clientKey: string): Promise<RateDecision> {
+        return memory.consume(clientKey).then(
+          (res) => allowedDecision(points, res, undefined),
+          (res: unknown) => refusedDecision(points, res, undefined),
+        );
+      },
+    };
+  }
+
+  const client = store.redis;
+  // A lazyConnect client never connects on its own here: not-ready calls are refused before
+  // they are sent, so no command would ever trigger the connection.
+  if (client.status === 'wait') client.connect().catch(() => {});
+  const shared = new RateLimiterRedis({
+    storeClient: client,
+    points,
+    duration: durationSeconds,
+    keyPrefix,
+    rejectIfRedisNotReady: true,
+    inMemoryBlockOnConsumed: points + 1,
+  });
+  const mode = settings.onStoreError ?? 'local';
+  const fallback = createFallback(mode, settings, keyPrefix, instanceCount);
+  let storeDown = false;
+
+  return {
+    policy,
+    consume: async function consumeShared(clientKey: string): Promise<RateDecision> {
+      let res: RateLimiterRes;
+      try {
+        res = await shared.consume(clientKey);
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) {
+          if (!storeDown) {
+            storeDown = true;
+            logger?.warn(
+              { limiter: id, err: err instanceof Error ? err.message : String(err) },
+              `rate limit store unavailable; fallback "${mode}"`,
+            );
+          }
+          return fallback(clientKey);
+        }
+        if (storeDown) recovered();
+        return refusedDecision(points, err, undefined);
+      }
+      if (storeDown) recovered();
+      return allowedDecision(points, res, undefined);
+    },
+  };
+
+  function recovered(): void {
+    storeDown = false;
+    logger?.info({ limiter: id }, 'rate limit store available again');
+  }
+}
+
+function createFallback(
+  mode: StoreErrorMode,
+  settings: RateLimiterSettings,
+  keyPrefix: string,
+  instanceCount: number,
+): (clientKey: string) => Promise<RateDecision> {
+  const { points, durationSeconds } = settings;
+  if (mode === 'allow') {
+    return function allowWhileDown() {
+      return Promise.resolve({
+        allowed: true,
+        limit: points,
+        remaining: points,
+        resetSeconds: durationSeconds,
+        degraded: 'allow',
+      });
+    };
+  }
+  if (mode === 'deny') {
+    const retryAfter = settings.storeDownRetryAfterSeconds ?? 5;
+    return function denyWhileDown() {
+      return Promise.resolve({
+        allowed: false,
+        limit: points,
+        remaining: 0,
+        resetSeconds: retryAfter,
+        retryAfterSeconds: retryAfter,
+        degraded: 'deny',
+      });
+    };
+  }
+  const local = new RateLimiterMemory({
+    points: Math.ceil(points / instanceCount),
+    duration: durationSeconds,
+    keyPrefix,
+  });
+  return function countLocallyWhileDown(clientKey) {
+    return local.consume(clientKey).then(
+      (res) => allowedDecision(points, res, 'local'),
+      (res: unknown) => refusedDecision(points, res, 'local'),
+    );
+  };
+}
+
+function allowedDecision(
+  limit: number,
+  res: RateLimiterRes,
+  degraded: StoreErrorMode | undefined,
+): RateDecision {
+  const decision: RateDecision = {
+    allowed: true,
+    limit,
+    remaining: res.remainingPoints,
+    resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
+  };
+  if (degraded) decision.degraded = degraded;
+  return decision;
+}
+
+/** A refusal from a RateLimiterRes; anything else the library rejects with is a bug: rethrown. */
+function refusedDecision(
+  limit: number,
+  res: unknown,
+  degraded: StoreErrorMode | undefined,
+): RateDecision {
+  if (!(res instanceof RateLimiterRes)) throw res;
+  const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  const decision: RateDecision = {
+    allowed: false,
+    limit,
+    remaining: 0,
+    resetSeconds,
+    retryAfterSeconds: resetSeconds,
+  };
+  if (degraded) decision.degraded = degraded;
+  return decision;
+}
+
+function checkWhole(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`rate limiter ${name} must be a whole number >= 1, got ${value}`);
+  }
+}

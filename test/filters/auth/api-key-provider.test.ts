@@ -1,0 +1,160 @@
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import t from 'tap';
+import { createApiKeyProvider } from '../../../engine/filters/auth/api-key-provider.js';
+import { hashApiKey } from '../../../engine/filters/auth/hash-api-key.js';
+import { MemoryApiKeyStore } from '../../../engine/filters/auth/memory-api-key-store.js';
+import { compileStaticApiKeys } from '../../../engine/filters/auth/static-api-keys.js';
+import { apiKeyStoreSuite } from './fixtures/api-key-store-suite.js';
+import { reasonOf } from './fixtures/reason.js';
+import { T0 } from './fixtures/tokens.js';
+
+const KEY = 'widget-key-0123456789abcdef';
+const staticKeys = [
+  { name: 'chat-widget', hash: hashApiKey(KEY), tier: 'pro', roles: ['widget'] },
+  { name: 'old-partner', hash: hashApiKey('old-key'), tier: 'free', expires: '2020-01-01' },
+];
+
+function provider(settings: Parameters<typeof createApiKeyProvider>[0] = {}) {
+  return createApiKeyProvider({ staticKeys, now: () => T0, ...settings });
+}
+
+t.test('hashApiKey is sha256:<hex of the key>', async (t) => {
+  // sha256("abc"), from FIPS 180-2.
+  t.equal(
+    hashApiKey('abc'),
+    'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+  );
+});
+
+t.test('a valid static key gives its identity', async (t) => {
+  t.match(await provider().verify(KEY), {
+    subject: 'chat-widget',
+    tier: 'pro',
+    roles: ['widget'],
+    permissions: [],
+    method: 'api_key',
+  });
+});
+
+t.test('a wrong key is unknown_key', async (t) => {
+  t.equal(await reasonOf(provider().verify('widget-key-0123456789abcdeX')), 'unknown_key');
+});
+
+t.test('a key of another length is unknown_key', async (t) => {
+  t.equal(await reasonOf(provider().verify('w')), 'unknown_key');
+});
+
+t.test('a very long key is unknown_key', async (t) => {
+  t.equal(await reasonOf(provider().verify(KEY.repeat(100))), 'unknown_key');
+});
+
+t.test('an empty key is unknown_key', async (t) => {
+  t.equal(await reasonOf(provider().verify('')), 'unknown_key');
+});
+
+t.test('a static key past its expires date is expired', async (t) => {
+  t.equal(await reasonOf(provider().verify('old-key')), 'expired');
+});
+
+t.test('the header name defaults to x-api-key and is lower-cased', async (t) => {
+  t.equal(provider().header, 'x-api-key');
+  t.equal(provider({ header: 'X-Widget-Key' }).header, 'x-widget-key');
+});
+
+t.test('static keys that cannot be checked are refused at load', async (t) => {
+  t.throws(() => compileStaticApiKeys([{ name: 'a', hash: 'plain-key' }]), /sha256:<64 hex/);
+  t.throws(
+    () => compileStaticApiKeys([{ name: 'a', hash: hashApiKey('x'), expires: 'soon' }]),
+    /ISO date/,
+  );
+  t.throws(
+    () =>
+      compileStaticApiKeys([
+        { name: 'a', hash: hashApiKey('x') },
+        { name: 'a', hash: hashApiKey('y') },
+      ]),
+    /duplicate name/,
+  );
+});
+
+t.test('one hash under two names is refused at load', async (t) => {
+  t.throws(
+    () =>
+      compileStaticApiKeys([
+        { name: 'a', hash: hashApiKey('k') },
+        { name: 'b', hash: hashApiKey('k') },
+      ]),
+    /same hash/,
+  );
+});
+
+t.test('lookup hashes once and compares with every configured hash', async (t) => {
+  // Spy on node:crypto's timingSafeEqual through the builtin's exports object, synced into its
+  // ESM bindings, to count the comparisons a lookup makes.
+  const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const original = crypto.timingSafeEqual;
+  const compared: number[] = [];
+  crypto.timingSafeEqual = function countedCompare(a, b) {
+    compared.push(a.byteLength, b.byteLength);
+    return original(a, b);
+  };
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    crypto.timingSafeEqual = original;
+    syncBuiltinESMExports();
+  });
+  const match = compileStaticApiKeys(
+    ['k1', 'k2', 'k3'].map((k) => ({ name: k, hash: hashApiKey(k) })),
+  );
+
+  for (const [label, key] of [
+    ['the first key', 'k1'],
+    ['a wrong key of the same length', 'k9'],
+    ['a key of another length', 'a-much-longer-key'],
+  ] as const) {
+    t.test(label, async (t) => {
+      compared.length = 0;
+      match(key);
+      t.same(compared, Array(6).fill(32), 'three 32-byte compares');
+    });
+  }
+});
+
+t.test('managed keys through the provider', async (t) => {
+  const clock = { ms: T0 };
+  const store = new MemoryApiKeyStore(() => clock.ms);
+  const p = provider({ store, now: () => clock.ms });
+
+  t.test('a created key verifies, subject = its id', async (t) => {
+    const created = await store.create({ name: 'Production API Key', tier: 'pro' });
+    t.match(await p.verify(created.key), { subject: created.id, tier: 'pro', method: 'api_key' });
+  });
+  t.test('a revoked key is revoked', async (t) => {
+    const created = await store.create({ name: 'x' });
+    await store.revoke(created.id);
+    t.equal(await reasonOf(p.verify(created.key)), 'revoked');
+  });
+  t.test('an expired key is expired', async (t) => {
+    const created = await store.create({ name: 'x', expiresAt: clock.ms + 10 });
+    clock.ms += 10;
+    t.equal(await reasonOf(p.verify(created.key)), 'expired');
+  });
+  t.test('static keys still work next to the store', async (t) => {
+    t.equal((await p.verify(KEY)).subject, 'chat-widget');
+  });
+  t.test('an unknown key is unknown_key', async (t) => {
+    t.equal(await reasonOf(p.verify('gwk_nope')), 'unknown_key');
+  });
+});
+
+t.test('MemoryApiKeyStore', async (t) => {
+  apiKeyStoreSuite(t, async (clock) => {
+    const store = new MemoryApiKeyStore(() => clock.ms);
+    return {
+      store,
+      clock,
+      // Private fields, read for the leak check only.
+      dump: async () => JSON.stringify([...store['byHash'], ...store['hashById']]),
+    };
+  });
+});

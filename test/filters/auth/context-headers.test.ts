@@ -1,0 +1,94 @@
+import t from 'tap';
+import {
+  createContextHeaders,
+  DEFAULT_CONTEXT_HEADERS,
+} from '../../../engine/filters/auth/context-headers.js';
+import type { Identity } from '../../../engine/filters/auth/identity.js';
+
+const user: Identity = {
+  subject: 'user-1',
+  clientId: 'tenant-7',
+  roles: ['admin', 'user'],
+  permissions: ['read', 'write'],
+  tier: 'pro',
+  email: 'a@example.com',
+  method: 'jwt',
+};
+
+t.test('the default mapping builds seed 003 headers', async (t) => {
+  t.same(createContextHeaders(DEFAULT_CONTEXT_HEADERS).build(user), [
+    ['x-user-id', 'user-1'],
+    ['x-user-roles', 'admin,user'],
+    ['x-user-permissions', 'read,write'],
+    ['x-client-id', 'tenant-7'],
+    ['x-user-tier', 'pro'],
+    ['x-user-email', 'a@example.com'],
+    ['x-auth-method', 'jwt'],
+  ]);
+});
+
+t.test('names: every configured header, lower-case, to strip from client requests', async (t) => {
+  const headers = createContextHeaders({ ...DEFAULT_CONTEXT_HEADERS, roles: 'X-User-Role' });
+  t.same([...headers.names].sort(), [
+    'x-auth-method',
+    'x-client-id',
+    'x-user-email',
+    'x-user-id',
+    'x-user-permissions',
+    'x-user-role',
+    'x-user-tier',
+  ]);
+});
+
+t.test('absent fields and empty lists are not sent', async (t) => {
+  const headers = createContextHeaders(DEFAULT_CONTEXT_HEADERS);
+  t.same(headers.build({ subject: 'k', roles: [], permissions: [], method: 'api_key' }), [
+    ['x-user-id', 'k'],
+    ['x-auth-method', 'api_key'],
+  ]);
+});
+
+t.test('a field left out of the mapping is not sent', async (t) => {
+  t.same(createContextHeaders({ subject: 'x-user-id' }).build(user), [['x-user-id', 'user-1']]);
+});
+
+t.test('unsafe values refuse the request instead of being forwarded', async (t) => {
+  const headers = createContextHeaders(DEFAULT_CONTEXT_HEADERS);
+  const cases: Array<[string, Partial<Identity>]> = [
+    ['CR LF in the subject (header injection)', { subject: 'u1\r\nx-admin: true' }],
+    ['a bare LF in the email', { email: 'a@example.com\nx: y' }],
+    ['a bare CR in the tier', { tier: 'pro\r' }],
+    ['a NUL byte', { subject: 'u1\0' }],
+    ['a non-ASCII character', { email: 'é@example.com' }],
+    ['a DEL byte', { clientId: 'c\x7f' }],
+    ['a role containing the list separator', { roles: ['user,admin'] }],
+    ['CR LF inside one role', { roles: ['ok', 'x\r\ny'] }],
+  ];
+  for (const [name, fields] of cases) {
+    t.test(name, async (t) => {
+      t.match(headers.build({ ...user, ...fields }), { code: 'FORBIDDEN', status: 403 });
+    });
+  }
+});
+
+t.test('the refusal names the header but never the value', async (t) => {
+  const err = createContextHeaders(DEFAULT_CONTEXT_HEADERS).build({
+    ...user,
+    subject: 'secret\r\nvalue',
+  });
+  t.match(err, { message: /x-user-id/ });
+  t.notMatch(err, { message: /secret/ });
+});
+
+t.test('spaces and tabs are allowed', async (t) => {
+  const built = createContextHeaders({ email: 'x-user-email' }).build({
+    ...user,
+    email: 'Jane Doe\t<jane@example.com>',
+  });
+  t.same(built, [['x-user-email', 'Jane Doe\t<jane@example.com>']]);
+});
+
+t.test('invalid or duplicate header names are refused at load', async (t) => {
+  t.throws(() => createContextHeaders({ subject: 'x user id' }), /not a header name/);
+  t.throws(() => createContextHeaders({ subject: 'X-User', email: 'x-user' }), /same header/);
+});

@@ -1,0 +1,293 @@
+import { SignJWT } from 'jose';
+import t from 'tap';
+import { AuthFailure } from '../../../engine/filters/auth/auth-failure.js';
+import {
+  createJwtProvider,
+  type JwtProviderSettings,
+} from '../../../engine/filters/auth/jwt-provider.js';
+import { failureOf, reasonOf } from './fixtures/reason.js';
+import { forge, sign, T0, testKey } from './fixtures/tokens.js';
+
+const rs = await testKey('RS256');
+const other = await testKey('RS256');
+const secret = new TextEncoder().encode('a-test-secret-of-at-least-32-bytes!!');
+
+/** An RS256 provider on the test clock, with issuer and audience checks. */
+function rsProvider(settings: Partial<JwtProviderSettings> = {}, clock = { ms: T0 }) {
+  return createJwtProvider({
+    publicKey: rs.pem,
+    algorithms: ['RS256'],
+    issuer: 'auth-service',
+    audience: 'api-gateway',
+    now: () => clock.ms,
+    ...settings,
+  });
+}
+
+const good = { sub: 'user-1', iss: 'auth-service', aud: 'api-gateway' };
+const rsSign = (claims: object) => sign({ ...good, ...claims }, rs.privateKey, { alg: 'RS256' });
+
+t.test('a valid token gives the identity its claims describe', async (t) => {
+  const token = await rsSign({
+    roles: ['admin', 'user'],
+    permissions: ['read'],
+    scope: 'write read',
+    tier: 'pro',
+    email: 'a@example.com',
+    client_id: 'tenant-7',
+  });
+  const identity = await rsProvider().verify(token);
+  t.match(identity, {
+    subject: 'user-1',
+    clientId: 'tenant-7',
+    roles: ['admin', 'user'],
+    permissions: ['read', 'write'],
+    tier: 'pro',
+    email: 'a@example.com',
+    method: 'jwt',
+    expiresAt: T0 + 3600_000,
+  });
+});
+
+t.test('claim names are configurable, with dotted paths into nested claims', async (t) => {
+  const token = await rsSign({ realm_access: { roles: ['ops'] }, plan: 'enterprise', azp: 'web' });
+  const identity = await rsProvider({ rolesClaim: 'realm_access.roles', tierClaim: 'plan' }).verify(
+    token,
+  );
+  t.match(identity, { roles: ['ops'], tier: 'enterprise', clientId: 'web' });
+});
+
+t.test('a single `role` string is a one-role list', async (t) => {
+  const identity = await rsProvider().verify(await rsSign({ role: 'moderator' }));
+  t.same(identity.roles, ['moderator']);
+});
+
+t.test('attack matrix: each forged or broken token is refused with its reason', async (t) => {
+  const header = { alg: 'RS256' };
+  const payload = { ...good, iat: T0 / 1000, exp: T0 / 1000 + 3600 };
+  const valid = await rsSign({});
+  const [h, p, s] = valid.split('.') as [string, string, string];
+
+  const cases: Array<[string, () => Promise<string>, string]> = [
+    ['alg none', async () => forge({ alg: 'none' }, payload), 'algorithm_not_allowed'],
+    [
+      'alg None (case variant)',
+      async () => forge({ alg: 'None' }, payload),
+      'algorithm_not_allowed',
+    ],
+    [
+      'HS256 "signed" with the RS public key as HMAC secret',
+      () =>
+        new SignJWT(payload)
+          .setProtectedHeader({ alg: 'HS256' })
+          .sign(new TextEncoder().encode(rs.pem)),
+      'algorithm_not_allowed',
+    ],
+    ['expired', () => rsSign({ exp: T0 / 1000 - 1 }), 'expired'],
+    ['not yet valid', () => rsSign({ nbf: T0 / 1000 + 60 }), 'not_yet_valid'],
+    ['wrong issuer', () => rsSign({ iss: 'evil' }), 'bad_issuer'],
+    ['wrong audience', () => rsSign({ aud: 'other-api' }), 'bad_audience'],
+    [
+      'tampered payload (role escalated, signature kept)',
+      async () =>
+        `${h}.${Buffer.from(JSON.stringify({ ...payload, roles: ['admin'] })).toString('base64url')}.${s}`,
+      'bad_signature',
+    ],
+    ['signed by another key', () => sign(good, other.privateKey, header), 'bad_signature'],
+    ['truncated signature', async () => valid.slice(0, -10), 'bad_signature'],
+    ['truncated to two parts', async () => `${h}.${p}`, 'malformed'],
+    ['not base64url JSON', async () => 'abc.def.ghi', 'malformed'],
+    ['64 KB token', async () => `${h}.${'A'.repeat(64 * 1024)}.${s}`, 'too_large'],
+    ['missing sub', () => rsSign({ sub: undefined }), 'missing_claim'],
+    ['exp of the wrong type', () => rsSign({ exp: 'tomorrow' }), 'invalid_claim'],
+  ];
+
+  for (const [name, make, reason] of cases) {
+    t.test(name, async (t) => {
+      const token = await make();
+      const failure = await failureOf(rsProvider().verify(token));
+      t.equal(failure.reason, reason);
+      t.notOk(failure.message.includes(s), 'the message does not quote the token');
+    });
+  }
+});
+
+t.test(
+  'a 64 KB token is refused before parsing: garbage gets too_large, not malformed',
+  async (t) => {
+    t.equal(await reasonOf(rsProvider().verify('%'.repeat(64 * 1024))), 'too_large');
+  },
+);
+
+t.test('maxTokenBytes is configurable', async (t) => {
+  const token = await rsSign({});
+  t.equal(
+    await reasonOf(rsProvider({ maxTokenBytes: token.length - 1 }).verify(token)),
+    'too_large',
+  );
+});
+
+t.test('leeway accepts a token that expired within it', async (t) => {
+  const token = await rsSign({ exp: T0 / 1000 - 20 });
+  t.equal((await rsProvider({ leewaySeconds: 30 }).verify(token)).subject, 'user-1');
+});
+
+t.test('an audience list accepts any one of its entries', async (t) => {
+  const token = await rsSign({ aud: ['x', 'api-gateway'] });
+  t.equal((await rsProvider({ audience: ['web', 'api-gateway'] }).verify(token)).subject, 'user-1');
+});
+
+t.test('requiredClaims adds claims that must be present', async (t) => {
+  const failure = await failureOf(
+    rsProvider({ requiredClaims: ['sub', 'tier'] }).verify(await rsSign({})),
+  );
+  t.match(failure, { reason: 'missing_claim', message: 'Token is missing the "tier" claim' });
+});
+
+t.test('without a sub claim requirement, a client id is the subject', async (t) => {
+  const token = await rsSign({ sub: undefined, client_id: 'svc-billing' });
+  t.equal((await rsProvider({ requiredClaims: [] }).verify(token)).subject, 'svc-billing');
+});
+
+t.test('a token with neither sub nor a client id has no subject', async (t) => {
+  const failure = await failureOf(
+    rsProvider({ requiredClaims: [] }).verify(await rsSign({ sub: undefined })),
+  );
+  t.match(failure, { reason: 'missing_claim', message: 'Token has no subject' });
+});
+
+t.test('missing credentials become a 401 with a bare Bearer challenge', async (t) => {
+  const err = new AuthFailure('missing_credentials', 'Authentication required').toGatewayError();
+  t.match(err, {
+    code: 'UNAUTHORIZED',
+    status: 401,
+    headers: [['www-authenticate', 'Bearer realm="gatewayd"']],
+  });
+});
+
+t.test('an AuthFailure becomes a 401 with a Bearer challenge', async (t) => {
+  const failure = await failureOf(rsProvider().verify(await rsSign({ exp: T0 / 1000 - 1 })));
+  t.match(failure.toGatewayError(), {
+    code: 'UNAUTHORIZED',
+    status: 401,
+    message: 'Token has expired',
+    headers: [['www-authenticate', 'Bearer realm="gatewayd", error="invalid_token"']],
+  });
+});
+
+t.test('every algorithm family verifies', async (t) => {
+  for (const alg of ['HS256', 'HS384', 'HS512']) {
+    t.test(alg, async (t) => {
+      const token = await sign(good, secret, { alg });
+      const provider = createJwtProvider({ secret, algorithms: [alg], now: () => T0 });
+      t.equal((await provider.verify(token)).subject, 'user-1');
+    });
+  }
+  for (const alg of ['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA']) {
+    t.test(alg, async (t) => {
+      const key = await testKey(alg);
+      const token = await sign(good, key.privateKey, { alg });
+      const provider = createJwtProvider({ publicKey: key.pem, algorithms: [alg], now: () => T0 });
+      t.equal((await provider.verify(token)).subject, 'user-1');
+    });
+  }
+});
+
+t.test('a string secret works as in seed 001 (secret + HS256)', async (t) => {
+  const token = await sign(good, new TextEncoder().encode('s3cret'), { alg: 'HS256' });
+  const provider = createJwtProvider({ secret: 's3cret', algorithms: ['HS256'], now: () => T0 });
+  t.equal((await provider.verify(token)).subject, 'user-1');
+});
+
+t.test('an HS256 token is refused by a secret provider allowing only HS512', async (t) => {
+  const token = await sign(good, secret, { alg: 'HS256' });
+  const provider = createJwtProvider({ secret, algorithms: ['HS512'], now: () => T0 });
+  t.equal(await reasonOf(provider.verify(token)), 'algorithm_not_allowed');
+});
+
+t.test('settings that could not verify safely are refused at load', async (t) => {
+  t.throws(() => createJwtProvider({ algorithms: ['RS256'] }), /exactly one/);
+  t.throws(
+    () => createJwtProvider({ secret, publicKey: rs.pem, algorithms: ['HS256'] }),
+    /exactly one/,
+  );
+  t.throws(
+    () => createJwtProvider({ publicKey: rs.pem, algorithms: ['RS256', 'HS256'] }),
+    /HS256 needs a secret/,
+  );
+  t.throws(() => createJwtProvider({ secret, algorithms: ['RS256'] }), /secret only verifies/);
+  t.throws(() => createJwtProvider({ secret, algorithms: ['none'] }), /unsupported algorithm/);
+  t.throws(() => createJwtProvider({ secret, algorithms: [] }), /must not be empty/);
+  t.throws(() => createJwtProvider({ publicKey: rs.pem, algorithms: ['ES256'] }), /cannot verify/);
+  t.throws(() => createJwtProvider({ publicKey: 'not a pem', algorithms: ['RS256'] }), /PEM/);
+});
+
+t.test('verified-token cache', async (t) => {
+  // Count real signature checks: jose verifies through WebCrypto's subtle.verify.
+  const subtle = globalThis.crypto.subtle;
+  const original = subtle.verify;
+  let checks = 0;
+  subtle.verify = function countedVerify(this: unknown, ...args) {
+    checks++;
+    return original.apply(this, args);
+  } as typeof subtle.verify;
+  t.teardown(() => {
+    subtle.verify = original;
+  });
+
+  t.test('a repeat token is answered from the cache, without a signature check', async (t) => {
+    const provider = rsProvider();
+    const token = await rsSign({});
+    const first = await provider.verify(token);
+    const before = checks;
+    const second = await provider.verify(token);
+    t.equal(checks, before, 'no signature check on the second call');
+    t.equal(second, first, 'the cached identity is returned');
+  });
+
+  t.test('with cacheSize 0 every call checks the signature', async (t) => {
+    const provider = rsProvider({ cacheSize: 0 });
+    const token = await rsSign({});
+    await provider.verify(token);
+    const before = checks;
+    await provider.verify(token);
+    t.equal(checks, before + 1);
+  });
+
+  t.test('a cached token that has since expired is re-verified and refused', async (t) => {
+    const clock = { ms: T0 };
+    const provider = rsProvider({}, clock);
+    const token = await rsSign({ exp: T0 / 1000 + 30 });
+    await provider.verify(token);
+    clock.ms = T0 + 31_000;
+    const before = checks;
+    t.equal(await reasonOf(provider.verify(token)), 'expired');
+    t.equal(checks, before + 1, 'the signature was checked again');
+  });
+
+  t.test('a cached entry is trusted for cacheTtlMs at most', async (t) => {
+    const clock = { ms: T0 };
+    const provider = rsProvider({ cacheTtlMs: 1000 }, clock);
+    const token = await rsSign({});
+    await provider.verify(token);
+    clock.ms = T0 + 1000;
+    const before = checks;
+    await provider.verify(token);
+    t.equal(checks, before + 1);
+  });
+
+  t.test('failures are not cached: a refused token is checked every time', async (t) => {
+    const provider = rsProvider();
+    const token = await rsSign({ iss: 'evil' });
+    t.equal(await reasonOf(provider.verify(token)), 'bad_issuer');
+    const before = checks;
+    t.equal(await reasonOf(provider.verify(token)), 'bad_issuer');
+    t.equal(checks, before + 1);
+  });
+});
+
+t.test('identities are frozen: a filter cannot alter what later filters see', async (t) => {
+  const identity = await rsProvider().verify(await rsSign({ roles: ['user'] }));
+  t.ok(Object.isFrozen(identity));
+  t.ok(Object.isFrozen(identity.roles));
+});

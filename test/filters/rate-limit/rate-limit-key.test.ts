@@ -1,0 +1,79 @@
+import t from 'tap';
+import {
+  createKeyReader,
+  keySpecProblem,
+  type RateLimitRequest,
+} from '../../../engine/filters/rate-limit/rate-limit-key.js';
+
+function request(parts: Partial<RateLimitRequest> & { headers?: Record<string, string> } = {}) {
+  const { headers = {}, ...rest } = parts;
+  const req: RateLimitRequest = {
+    clientIp: '203.0.113.7',
+    routeName: 'orders',
+    header: (name) => headers[name],
+    ...rest,
+  };
+  return req;
+}
+
+t.test('single parts', async (t) => {
+  const req = request({ subject: 'alice', apiKeyId: 'k1', headers: { 'x-tenant': 'acme' } });
+  t.equal(createKeyReader('ip')(req), 'ip=203.0.113.7');
+  t.equal(createKeyReader('user')(req), 'user=alice');
+  t.equal(createKeyReader('api_key')(req), 'key=k1');
+  t.equal(createKeyReader('route')(req), 'route=orders');
+  t.equal(createKeyReader('header:X-Tenant')(req), 'h.x-tenant=acme');
+});
+
+t.test('combinations join with |, in the order given', async (t) => {
+  const req = request({ subject: 'alice', headers: { 'x-tenant': 'acme' } });
+  t.equal(createKeyReader(['user', 'route'])(req), 'user=alice|route=orders');
+  t.equal(createKeyReader(['route', 'user'])(req), 'route=orders|user=alice');
+  t.equal(
+    createKeyReader(['header:x-tenant', 'ip', 'route'])(req),
+    'h.x-tenant=acme|ip=203.0.113.7|route=orders',
+  );
+});
+
+t.test('a missing part falls back to the client ip, marked', async (t) => {
+  const user = createKeyReader('user');
+  const a = user(request({ clientIp: '198.51.100.1' }));
+  const b = user(request({ clientIp: '198.51.100.2' }));
+  t.equal(a, 'user~ip=198.51.100.1');
+  t.not(a, b, 'two anonymous clients do not share a bucket');
+  t.not(a, user(request({ subject: '198.51.100.1' })), 'a user named like an ip differs');
+  t.equal(createKeyReader('api_key')(request()), 'key~ip=203.0.113.7');
+  t.equal(createKeyReader('header:x-tenant')(request()), 'h.x-tenant~ip=203.0.113.7');
+  t.equal(
+    createKeyReader('header:x-tenant')(request({ headers: { 'x-tenant': '' } })),
+    'h.x-tenant~ip=203.0.113.7',
+    'an empty header counts as missing',
+  );
+  t.equal(createKeyReader(['user', 'route'])(request()), 'user~ip=203.0.113.7|route=orders');
+});
+
+t.test('client-chosen values cannot forge another key or grow it without bound', async (t) => {
+  const reader = createKeyReader(['header:x-tenant', 'ip']);
+  const forged = reader(request({ headers: { 'x-tenant': 'acme|ip=198.51.100.9' } }));
+  t.equal(forged, 'h.x-tenant=acme%7Cip=198.51.100.9|ip=203.0.113.7');
+  t.equal(reader(request({ headers: { 'x-tenant': '100%' } })), 'h.x-tenant=100%25|ip=203.0.113.7');
+  const long = createKeyReader('header:x-tenant')(
+    request({ headers: { 'x-tenant': 'x'.repeat(5000) } }),
+  );
+  t.ok(long.length < 80, `long value hashed (${long.length} chars)`);
+  const other = createKeyReader('header:x-tenant')(
+    request({ headers: { 'x-tenant': 'x'.repeat(4999) + 'y' } }),
+  );
+  t.not(long, other);
+});
+
+t.test('key specs are checked', async (t) => {
+  t.equal(keySpecProblem('ip'), undefined);
+  t.equal(keySpecProblem(['user', 'route', 'header:x-tenant']), undefined);
+  t.match(keySpecProblem('email'), /"email" is not a rate limit key/);
+  t.match(keySpecProblem('header:'), /does not name a valid header/);
+  t.match(keySpecProblem('header:x tenant'), /does not name a valid header/);
+  t.match(keySpecProblem([]), /empty/);
+  t.match(keySpecProblem(['ip', 'ip']), /repeats/);
+  t.throws(() => createKeyReader('email' as 'ip'), /invalid rate limit key/);
+});
