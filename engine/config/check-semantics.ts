@@ -1,4 +1,5 @@
 import { ConfigCode } from '../errors/config-codes.js';
+import { checkAccessControl } from './check-access-control.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
@@ -75,7 +76,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   }
-  return [...problems, ...findNotImplemented(config)];
+  return [...problems, ...checkAccessControl(config), ...findNotImplemented(config)];
 }
 
 /** A weighted split must send traffic somewhere, and name each upstream once. */

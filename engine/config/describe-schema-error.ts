@@ -21,6 +21,31 @@ const PATTERNS: Readonly<Record<string, { rule: string; hint?: string }>> = {
     rule: 'is not a valid name',
     hint: 'a name starts with a letter or digit and holds only letters, digits, "_", "." and "-"',
   },
+  "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$": {
+    rule: 'is not a valid header name',
+    hint: "a header name holds only letters, digits and !#$%&'*+.^_`|~-",
+  },
+  '^\\s*[0-9][0-9,_]*\\s*/\\s*([0-9]+\\s*)?[A-Za-z]+\\s*$': {
+    rule: 'is not a rate',
+    hint: 'write "<requests>/<window>", e.g. "100/hour", "10/s" or "5/10s", or a bare integer of requests per minute',
+  },
+  '^(ip|user|api_key|route|header:.*)$': {
+    rule: 'is not a rate limit key',
+    hint: 'use ip, user, api_key, route or header:NAME, or a list of these',
+  },
+  '^rediss?://[^\\s]+$': {
+    rule: 'is not a Redis URL',
+    hint: 'write redis://host:6379, or rediss://host:6380 for TLS',
+  },
+  '^sha256:[0-9a-f]{64}$': {
+    rule: 'is not a key hash',
+    hint: 'write "sha256:" and 64 lower-case hex digits, as `gatewayd hash-key <key>` prints them',
+  },
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$':
+    {
+      rule: 'is not a date or a date-time with a zone',
+      hint: 'write "2027-01-01" (midnight UTC) or "2027-01-01T12:00:00Z"',
+    },
 };
 
 const COMPARISONS: Readonly<Record<string, string>> = {
@@ -40,6 +65,8 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
   for (const error of collapseAlternatives(errors)) {
     // A propertyNames failure comes twice: the inner keyword's error (which lacks the name), then this one.
     if (error.schemaPath.includes('/propertyNames/')) continue;
+    // "must match the then/else schema": the error from inside that branch says what is wrong.
+    if (error.keyword === 'if') continue;
     const problem = describeSchemaError(error, pointerToPath(error.instancePath, root));
     const key = `${problem.code}\u0000${problem.atKey === true}\u0000${problem.path.join('\u0000')}`;
     if (seen.has(key)) continue;
@@ -89,6 +116,14 @@ function describeSchemaError(e: ErrorObject, path: ConfigPath): PathProblem {
         hint: close !== undefined ? `did you mean "${close}"? (${list})` : list,
       };
     }
+    case 'const':
+      // The `false | mapping` unions: a boolean other than the one allowed.
+      return {
+        ...error,
+        code: ConfigCode.VALUE,
+        message: `${where}: ${literal(e.data)} is not allowed here, only ${literal(e.params.allowedValue)}`,
+        hint: description,
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':

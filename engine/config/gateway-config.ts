@@ -10,8 +10,9 @@ export interface GatewayConfig {
   server?: ServerConfig;
   routes: RouteConfig[];
   upstreams?: Record<string, UpstreamConfig>;
-  auth?: { jwt?: Record<string, unknown> };
-  middleware?: { rate_limiting?: Record<string, unknown>; cors?: Record<string, unknown> };
+  redis?: RedisConfig;
+  auth?: AuthConfig;
+  middleware?: MiddlewareConfig;
   observability?: ObservabilityConfig;
 }
 
@@ -58,7 +59,21 @@ export interface RouteConfig {
   rewrite?: string;
   preserve_host?: boolean;
   auth_required?: boolean;
+  /** Providers this route accepts; default: every configured one. */
+  auth?: AuthProviderName[];
+  /** Any one of these. */
   required_roles?: string[];
+  /** Every one of these. */
+  required_permissions?: string[];
+  required_tier?: string;
+  /** false: no limit on this route, tier limits included. */
+  rate_limit?: false | Rate | RateLimitPolicyConfig;
+  /** false: no CORS on this route; an object replaces middleware.cors whole. */
+  cors?: false | CorsConfig;
+  /** false: none on this route; a mapping changes the gateway-wide set. */
+  security_headers?: SecurityHeadersConfig;
+  /** Applies on top of middleware.ip_filter (a client must pass both). */
+  ip_filter?: IpFilterConfig;
   retries?: RetriesConfig;
 }
 
@@ -132,3 +147,159 @@ export interface ObservabilityConfig {
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** Shared state for rate limits and managed API keys. */
+export interface RedisConfig {
+  /** redis:// or rediss:// */
+  url: string;
+  /** Duration; default 500ms. */
+  command_timeout?: string;
+}
+
+export type AuthProviderName = 'jwt' | 'api_key';
+
+export interface AuthConfig {
+  jwt?: JwtConfig;
+  api_keys?: ApiKeysConfig;
+  /** Lowest first. */
+  tiers?: string[];
+  /** Merged over the defaults (DEFAULT_CONTEXT_HEADERS); see contextHeaderMapping(). */
+  context_headers?: ContextHeadersConfig;
+}
+
+export type JwtAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA';
+
+/**
+ * Exactly one of secret, public_key and jwks_url, and one of algorithm and algorithms: the schema
+ * allows any combination, check-access-control.ts refuses the wrong ones.
+ */
+export interface JwtConfig {
+  secret?: string;
+  /** PEM. */
+  public_key?: string;
+  jwks_url?: string;
+  algorithm?: JwtAlgorithm;
+  algorithms?: JwtAlgorithm[];
+  issuer?: string;
+  audience?: string | string[];
+  /** Duration; default 0s. */
+  leeway?: string;
+  /** Default [sub]. */
+  required_claims?: string[];
+  claims?: {
+    roles?: string;
+    permissions?: string;
+    tier?: string;
+    email?: string;
+    client_id?: string;
+  };
+  /** Durations; defaults 30s, 5s, 10m. */
+  jwks_cache?: { refetch_interval?: string; timeout?: string; max_age?: string };
+  /** Default 10000; 0 = off. */
+  token_cache_size?: number;
+  /** WebSocket upgrades only. */
+  query_parameter?: string;
+}
+
+export interface ApiKeysConfig {
+  /** Default x-api-key. */
+  header?: string;
+  /** Managed keys; absent = static keys only. 'redis' needs the top-level redis block. */
+  store?: 'memory' | 'redis';
+  keys?: StaticApiKeyConfig[];
+}
+
+/** The shape of engine/filters/auth/static-api-keys.ts StaticApiKey. */
+export interface StaticApiKeyConfig {
+  name: string;
+  /** sha256:<64 hex> */
+  hash: string;
+  tier?: string;
+  roles?: string[];
+  /** ISO date or date-time with a zone. */
+  expires?: string;
+}
+
+/** Identity field → header name (snake_case keys: client_id is the filter's clientId). */
+export interface ContextHeadersConfig {
+  subject?: string;
+  roles?: string;
+  permissions?: string;
+  client_id?: string;
+  tier?: string;
+  email?: string;
+  method?: string;
+}
+
+export interface MiddlewareConfig {
+  rate_limiting?: RateLimitingConfig;
+  cors?: CorsConfig;
+  /** Absent: the defaults are on; false: off; a mapping changes them. */
+  security_headers?: SecurityHeadersConfig;
+  ip_filter?: IpFilterConfig;
+}
+
+/** "100/hour", "5/10s", or a bare integer of requests per minute; read with parseRate. */
+export type Rate = number | string;
+
+/** 'ip' | 'user' | 'api_key' | 'route' | 'header:NAME', or a list (the combination). */
+export type RateLimitKeyConfig = string | string[];
+
+export type StoreErrorModeConfig = 'allow' | 'deny' | 'local';
+
+export interface RateLimitingConfig {
+  /** Default true; false turns off every limit, routes' own included. */
+  enabled?: boolean;
+  default_limit?: Rate;
+  /** Keyed by a route's `path` exactly as written. */
+  route_limits?: Record<string, Rate>;
+  /** Default 'ip'. */
+  key?: RateLimitKeyConfig;
+  /** Tier name → rate; counted per identity (key 'user'). */
+  tiers?: Record<string, Rate>;
+  /** Default type: Redis when the top-level redis block is set, else Memory; url defaults to redis.url. */
+  storage?: { type?: 'Memory' | 'Redis'; url?: string };
+  /** Default 'local'. */
+  on_store_error?: StoreErrorModeConfig;
+  /** Default: server.workers (1). */
+  instance_count?: number;
+}
+
+export interface RateLimitPolicyConfig {
+  limit: Rate;
+  /** Default: middleware.rate_limiting.key. */
+  key?: RateLimitKeyConfig;
+  /** Default: middleware.rate_limiting.on_store_error. */
+  on_store_error?: StoreErrorModeConfig;
+}
+
+export interface CorsConfig {
+  allowed_origins: string[];
+  allowed_methods?: string[];
+  allowed_headers?: string[];
+  exposed_headers?: string[];
+  allow_credentials?: boolean;
+  /** Whole seconds, or a duration string ("1h"); see corsSettings(). */
+  max_age?: number | string;
+}
+
+/** false: none; a mapping: header name → value, or false to remove a default. */
+export type SecurityHeadersConfig = false | Record<string, string | false>;
+
+export interface IpFilterConfig {
+  allow?: string[];
+  deny?: string[];
+}
