@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { checkCommand } from './check-command.js';
+import { hashKeyCommand } from './hash-key-command.js';
 import { routesCommand } from './routes-command.js';
 import { runCommand } from './run-command.js';
 
@@ -45,5 +46,11 @@ program
   .description('print the compiled route table in match order')
   .argument('<file>', 'config file')
   .action(routesCommand);
+
+program
+  .command('hash-key')
+  .description('print the sha256: hash of each API key read from standard input, one per line')
+  .option('--generate', 'make a new random key and print it with its hash')
+  .action(hashKeyCommand);
 
 await program.parseAsync();

@@ -8,6 +8,9 @@ import type { CompiledRoute, RouteTable } from './compiled-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import type { SlotRules } from '../router/segment-trie.js';
 import { compileRouteCondition } from './route-condition.js';
+import { createGuardedHandler } from '../data-plane/route-guards.js';
+import type { SharedObjects } from '../state/shared-objects.js';
+import { compileAccessControl, type Share } from './access-control.js';
 import { createRouteHandler } from './route-handler.js';
 import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
@@ -25,6 +28,7 @@ const ROUTE_CONDITIONS: SlotRules<CompiledRoute, Exchange> = {
 };
 
 export interface CompileContext extends UpstreamContext {
+  shared: SharedObjects;
   /** Tells the built-in /ready route whether the gateway is still taking requests. */
   isReady: () => boolean;
 }
@@ -39,27 +43,43 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
   const problems: PathProblem[] = [];
   const { groups, groupKeys, poolKeys } = compileUpstreams(config.upstreams ?? {}, settings, ctx);
   const router = new HostRouter<CompiledRoute, Exchange>(ROUTE_CONDITIONS);
+  const sharedKeys = new Set<string>();
+  const share: Share = (key, create, close) => {
+    sharedKeys.add(key);
+    return ctx.shared.acquire(key, create, close);
+  };
+  const access = compileAccessControl(config, settings, share, ctx.logger);
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
 
   config.routes.forEach((rc, index) => {
     const pattern = parseRoutePattern(rc, index, problems);
     if (!pattern) return;
-    const built = createRouteHandler(rc, index, pattern, settings, groups, config.upstreams ?? {});
+    const built = createRouteHandler(
+      rc,
+      index,
+      pattern,
+      settings,
+      groups,
+      config.upstreams ?? {},
+      access.identityHeaderNames,
+    );
     if ('problem' in built) {
       problems.push(built.problem);
       return;
     }
+    const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
+    const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
+    const filters = [...(guarded?.filters ?? []), ...built.filters];
     const route: CompiledRoute = {
-      name: rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`,
+      name,
       path: rc.path,
       host: rc.host ?? null,
       methods: rc.methods ?? null,
       target: rc.upstream ?? rc.upstreams?.map((u) => u.name).join(',') ?? 'direct_response',
       condition,
-      filters:
-        condition === null ? built.filters : [`match ${condition.description}`, ...built.filters],
-      handle: built.handle,
+      filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
+      handle: guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle),
       configIndex: index,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
@@ -99,7 +119,14 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       routes.push(builtIn);
     }
   }
-  const table = { settings, router, routes: matchOrder(routes), poolKeys, upstreamKeys: groupKeys };
+  const table = {
+    settings,
+    router,
+    routes: matchOrder(routes),
+    poolKeys,
+    upstreamKeys: groupKeys,
+    sharedKeys,
+  };
   return { ok: true, table };
 }
 

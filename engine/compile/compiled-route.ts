@@ -32,4 +32,6 @@ export interface RouteTable {
   poolKeys: ReadonlySet<string>;
   /** The UpstreamRegistry keys of its upstream groups; the rest are stopped once it is in force. */
   upstreamKeys: ReadonlySet<string>;
+  /** The SharedObjects keys of its Redis clients, providers and limiters. */
+  sharedKeys: ReadonlySet<string>;
 }

@@ -1,5 +1,6 @@
 import type { Exchange } from '../data-plane/exchange.js';
 import { readCookie } from '../data-plane/read-cookie.js';
+import { createClientAddress } from './client-address.js';
 import type { TrustMatcher } from './trust-proxy.js';
 
 export type HashKeyReader = (ex: Exchange) => string | null;
@@ -9,14 +10,7 @@ export type HashKeyReader = (ex: Exchange) => string | null;
  * "ip", "header:NAME" or "cookie:NAME" (validated by the schema).
  */
 export function createHashKeyReader(hashOn: string, isTrustedProxy: TrustMatcher): HashKeyReader {
-  if (hashOn === 'ip') {
-    return function clientAddress(ex) {
-      if (!isTrustedProxy(ex.peerAddress)) return ex.peerAddress;
-      // Behind a trusted proxy the client is the first address it forwarded.
-      const forwarded = ex.header('x-forwarded-for');
-      return forwarded ? (forwarded.split(',')[0] as string).trim() : ex.peerAddress;
-    };
-  }
+  if (hashOn === 'ip') return createClientAddress(isTrustedProxy);
   const [kind, name] = [
     hashOn.slice(0, hashOn.indexOf(':')),
     hashOn.slice(hashOn.indexOf(':') + 1),

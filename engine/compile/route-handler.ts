@@ -1,10 +1,8 @@
 import type { RetriesConfig, RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
 import type { PathProblem } from '../config/config-problem.js';
 import { ConfigCode } from '../errors/config-codes.js';
-import { GatewayError } from '../errors/gateway-error.js';
 import { createDirectResponse } from '../data-plane/direct-response.js';
 import { createProxyHandler, type RetryPolicy } from '../data-plane/proxy-handler.js';
-import { sendError } from '../data-plane/respond.js';
 import { createTrafficSplit } from '../data-plane/traffic-split.js';
 import type { PathPattern } from '../router/path-pattern.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
@@ -28,12 +26,8 @@ export function createRouteHandler(
   settings: ServerSettings,
   groups: ReadonlyMap<string, UpstreamGroup>,
   upstreams: Readonly<Record<string, UpstreamConfig>>,
+  identityHeaderNames: ReadonlySet<string>,
 ): BuiltHandler {
-  // Authentication is not available yet: a route that asks for it refuses everyone rather than
-  // letting requests through unchecked.
-  if (rc.auth_required === true || (rc.required_roles?.length ?? 0) > 0) {
-    return { handle: refuseUnauthenticated, filters: ['auth (not available: refuses all)'] };
-  }
   if (rc.direct_response) {
     return { handle: createDirectResponse(rc.direct_response), filters: ['direct_response'] };
   }
@@ -56,7 +50,7 @@ export function createRouteHandler(
       `strip_prefix ${rc.strip_prefix === true ? pattern.staticPrefix : rc.strip_prefix}`,
     );
   const proxyTo = (name: string) =>
-    createUpstreamProxy(rc, name, rewrite.fn, settings, groups, upstreams);
+    createUpstreamProxy(rc, name, rewrite.fn, settings, groups, upstreams, identityHeaderNames);
   if (rc.upstreams === undefined) {
     const proxy = proxyTo(rc.upstream as string);
     return { handle: proxy.handle, filters: [...filters, ...proxy.filters] };
@@ -81,6 +75,7 @@ function createUpstreamProxy(
   settings: ServerSettings,
   groups: ReadonlyMap<string, UpstreamGroup>,
   upstreams: Readonly<Record<string, UpstreamConfig>>,
+  identityHeaderNames: ReadonlySet<string>,
 ): { handle: RouteHandler; filters: string[] } {
   const group = groups.get(name) as UpstreamGroup;
   const uc = upstreams[name] as UpstreamConfig;
@@ -103,6 +98,7 @@ function createUpstreamProxy(
     maxBodyBytes: settings.maxBodyBytes,
     requestTimeoutMs: settings.requestTimeoutMs,
     isTrustedProxy: settings.trustProxy,
+    identityHeaderNames,
     retry,
     hashKey:
       balancer === 'ConsistentHash'
@@ -138,15 +134,4 @@ function createRewriter(
   if (rc.strip_prefix === true) return { fn: createPrefixStripper(pattern.staticPrefix) };
   if (typeof rc.strip_prefix === 'string') return { fn: createPrefixStripper(rc.strip_prefix) };
   return { fn: keepPath };
-}
-
-function refuseUnauthenticated(ex: Parameters<RouteHandler>[0]): void {
-  sendError(
-    ex,
-    new GatewayError(
-      'UNAUTHORIZED',
-      'this route requires authentication, which this gateway cannot verify yet',
-      [['www-authenticate', 'Bearer']],
-    ),
-  );
 }

@@ -1,4 +1,17 @@
 import type { HttpResponse } from 'uWebSockets.js';
+import type { Identity } from '../filters/auth/identity.js';
+
+type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+const NO_HEADERS: HeaderList = Object.freeze([]);
+
+/** Body chunks that arrived while a route's asynchronous checks (auth, rate limit) were running. */
+export interface HeldBody {
+  chunks: ArrayBuffer[];
+  last: boolean;
+  bytes: number;
+  paused: boolean;
+}
 
 /**
  * One request and its response, from the moment uWS hands it over until the last byte is
@@ -18,6 +31,17 @@ export class Exchange {
   upstreamName = '';
   /** Set by whoever has work in flight that must stop when the client aborts. */
   onAbort: (() => void) | null = null;
+  /** The caller, once the route's auth step has verified its credentials. */
+  identity: Identity | null = null;
+  /** Headers the route adds to whatever response goes out (CORS, rate limit state). */
+  responseHeaders: Array<readonly [string, string]> | null = null;
+  /** Headers added to the response unless the upstream sent its own (security headers). */
+  defaultHeaders: HeaderList = NO_HEADERS;
+  /** The route answers CORS itself: the upstream's Access-Control-* headers are dropped. */
+  ownsCors = false;
+  /** Headers for the upstream request that carry the verified identity, as [name, value, ...]. */
+  identityHeaders: string[] | null = null;
+  heldBody: HeldBody | null = null;
 
   constructor(
     readonly res: HttpResponse,
@@ -38,6 +62,12 @@ export class Exchange {
     /** Called once when the exchange ends, however it ends: access log, in-flight count. */
     readonly onFinish: (ex: Exchange) => void,
   ) {}
+
+  addResponseHeaders(headers: HeaderList): void {
+    if (headers.length === 0) return;
+    if (this.responseHeaders === null) this.responseHeaders = [...headers];
+    else this.responseHeaders.push(...headers);
+  }
 
   get hasBody(): boolean {
     return this.contentLength > 0 || this.chunked;

@@ -36,6 +36,11 @@ const RESPONSE_DROPPED = new Set([
 
 export interface ForwardOptions {
   preserveHost: boolean;
+  /**
+   * Headers that carry identity to upstreams (X-User-ID, ...): whatever the client sent under
+   * these names is dropped, on every route, so only the gateway's verified values arrive.
+   */
+  identityHeaderNames: ReadonlySet<string>;
   /** The TCP peer is a trusted proxy: its X-Forwarded-* and Forwarded headers are kept. */
   trustedPeer: boolean;
 }
@@ -51,6 +56,7 @@ export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): stri
   for (let i = 0; i < src.length; i += 2) {
     const name = src[i] as string;
     const value = src[i + 1] as string;
+    if (opts.identityHeaderNames.has(name)) continue;
     if (REQUEST_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name)) {
       if (opts.trustedPeer) {
         if (name === 'x-forwarded-for')
@@ -74,16 +80,22 @@ export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): stri
   );
   const xfHost = forwardedHost || ex.host;
   if (xfHost !== '') out.push('x-forwarded-host', xfHost);
+  if (ex.identityHeaders !== null) out.push(...ex.identityHeaders);
   return out;
 }
 
 /** Response headers to pass to the client, as [name, value] pairs. */
-export function clientResponseHeaders(headers: IncomingHttpHeaders): Array<[string, string]> {
+export function clientResponseHeaders(
+  headers: IncomingHttpHeaders,
+  /** The route answers CORS itself, so the upstream's Access-Control-* headers would clash. */
+  dropCors: boolean,
+): Array<[string, string]> {
   const connectionTokens = connectionListed(headers.connection);
   const out: Array<[string, string]> = [];
   for (const name in headers) {
     if (RESPONSE_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name))
       continue;
+    if (dropCors && name.startsWith('access-control-')) continue;
     const value = headers[name];
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) out.push([name, v]);

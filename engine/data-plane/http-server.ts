@@ -134,7 +134,7 @@ export class HttpServer {
       }
     });
 
-    const match = table.router.match(method, host, path as string, ex);
+    const match = table.router.match(routingMethod(ex), host, path as string, ex);
     if (!match.found) {
       sendError(ex, notMatched(method, match.allowed));
       return;
@@ -203,4 +203,15 @@ function notMatched(method: string, allowed: ReadonlySet<string>): GatewayError 
     `method ${method} is not allowed here; allowed: ${allow}`,
     [['allow', allow]],
   );
+}
+
+/**
+ * A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) is routed as the
+ * request it announces, so the route that will serve that request answers it with its own CORS
+ * policy, whatever methods the route lists.
+ */
+function routingMethod(ex: Exchange): string {
+  if (ex.method !== 'OPTIONS' || ex.header('origin') === undefined) return ex.method;
+  const announced = ex.header('access-control-request-method');
+  return announced === undefined || announced === '' ? ex.method : announced.toUpperCase();
 }

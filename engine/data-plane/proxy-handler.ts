@@ -32,6 +32,8 @@ export interface ProxyOptions {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   isTrustedProxy: TrustMatcher;
+  /** Identity headers a client may not send (they are set from the verified identity only). */
+  identityHeaderNames: ReadonlySet<string>;
   retry: RetryPolicy;
   /** The ConsistentHash key of a request; null when the upstream does not hash. */
   hashKey: ((ex: Exchange) => string | null) | null;
@@ -109,6 +111,7 @@ class UpstreamCall {
     this.headers = upstreamRequestHeaders(ex, {
       preserveHost: o.preserveHost,
       trustedPeer: o.isTrustedProxy(ex.peerAddress),
+      identityHeaderNames: o.identityHeaderNames,
     });
   }
 

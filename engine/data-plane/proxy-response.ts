@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Exchange } from './exchange.js';
 import { clientResponseHeaders } from './forward-headers.js';
-import { finish, sendError, statusLine } from './respond.js';
+import { finish, sendError, statusLine, writeRouteHeaders } from './respond.js';
 import { upstreamError } from './upstream-error.js';
 
 /** Why an attempt failed before anything reached the client, as `retries.on` names it. */
@@ -136,8 +136,10 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     const head = this.head as ResponseHead;
     ex.res.writeStatus(head.status);
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of clientResponseHeaders(head.headers))
+    for (const [name, value] of clientResponseHeaders(head.headers, ex.ownsCors))
       ex.res.writeHeader(name, value);
+    const upstream = head.headers;
+    writeRouteHeaders(ex, (name) => upstream[name] !== undefined);
     ex.headersSent = true;
   }
 

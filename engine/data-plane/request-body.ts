@@ -2,6 +2,50 @@ import { Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Exchange } from './exchange.js';
 
+type DataHandler = (chunk: ArrayBuffer, isLast: boolean) => void;
+
+/** Body bytes held in memory while a route's checks run; beyond this the client is paused. */
+const HOLD_BYTES = 64 * 1024;
+
+/**
+ * Starts taking the body before the route's asynchronous checks (auth, rate limit) have decided:
+ * uWS hands over body bytes right after the request callback, and bytes without a handler are
+ * lost. Up to HOLD_BYTES are kept; then the client is paused until the body's reader takes over.
+ */
+export function holdRequestBody(ex: Exchange): void {
+  const held = { chunks: [] as ArrayBuffer[], last: false, bytes: 0, paused: false };
+  ex.heldBody = held;
+  ex.res.onData((chunk, isLast) => {
+    // uWS reuses the chunk's memory once this callback returns.
+    held.chunks.push(chunk.slice(0));
+    held.bytes += chunk.byteLength;
+    held.last = isLast;
+    if (!isLast && !held.paused && held.bytes >= HOLD_BYTES) {
+      held.paused = true;
+      ex.res.pause();
+    }
+  });
+}
+
+/** Gives the body to `handler`: first what was held, then what is still to come. */
+function readBody(ex: Exchange, handler: DataHandler): void {
+  const held = ex.heldBody;
+  if (held === null) {
+    ex.res.onData(handler);
+    return;
+  }
+  ex.heldBody = null;
+  if (!held.last) {
+    ex.res.onData(handler);
+    // uWS delivers new data from the event loop only, so the held chunks still come first.
+    if (held.paused && !ex.aborted) ex.res.resume();
+  }
+  const count = held.chunks.length;
+  for (let i = 0; i < count; i++) {
+    handler(held.chunks[i] as ArrayBuffer, held.last && i === count - 1);
+  }
+}
+
 /**
  * The client's request body as a Readable for undici, with backpressure both ways: when undici's
  * socket is full the stream stops accepting, and uWS is paused until it drains.
@@ -25,7 +69,7 @@ export function streamRequestBody(
   });
   const timer = startBodyTimer(timeoutMs, onLimit);
 
-  ex.res.onData((chunk, isLast) => {
+  readBody(ex, (chunk, isLast) => {
     if (body.destroyed) return;
     ex.bytesIn += chunk.byteLength;
     if (ex.bytesIn > maxBytes) {
@@ -68,7 +112,7 @@ export function bufferRequestBody(
     done = true;
     onLimit(err);
   });
-  ex.res.onData((chunk, isLast) => {
+  readBody(ex, (chunk, isLast) => {
     if (done) return;
     const bytes = new Uint8Array(chunk);
     if (ex.bytesIn + bytes.byteLength > ex.contentLength) {
@@ -86,6 +130,32 @@ export function bufferRequestBody(
       clearTimeout(timer);
       onBody(body.subarray(0, ex.bytesIn));
     }
+  });
+}
+
+/**
+ * Reads the rest of a body the gateway will not forward (its request was refused), so that the
+ * client, still sending, reads the answer instead of a reset connection. A body over `maxBytes`
+ * or slower than `timeoutMs` is not waited for: `done` runs at once and the answer closes.
+ */
+export function discardRequestBody(
+  ex: Exchange,
+  maxBytes: number,
+  timeoutMs: number,
+  done: () => void,
+): void {
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    done();
+  };
+  const timer = setTimeout(finish, timeoutMs);
+  timer.unref();
+  readBody(ex, (chunk, isLast) => {
+    ex.bytesIn += chunk.byteLength;
+    if (isLast || ex.bytesIn > maxBytes) finish();
   });
 }
 

@@ -2,6 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { errorBody, type GatewayError } from '../errors/gateway-error.js';
 import type { Exchange } from './exchange.js';
 
+type HeaderList = ReadonlyArray<readonly [string, string]>;
+
 const statusLines = new Map<number, string>();
 
 /** "404 Not Found": uWS wants the whole status line; built once per code. */
@@ -30,6 +32,7 @@ export function sendError(ex: Exchange, err: GatewayError): void {
     ex.res.writeHeader('content-type', 'application/json');
     ex.res.writeHeader('x-request-id', ex.requestId);
     for (const [name, value] of err.headers) ex.res.writeHeader(name, value);
+    writeRouteHeaders(ex, null);
     ex.res.end(body, closeConnection);
   });
   finish(ex, err.status, body.length);
@@ -48,10 +51,34 @@ export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
     ex.res.writeStatus(response.status);
     ex.res.writeHeader('x-request-id', ex.requestId);
     for (const [name, value] of response.headers) ex.res.writeHeader(name, value);
+    writeRouteHeaders(ex, response.headers);
     if (ex.method === 'HEAD') ex.res.endWithoutBody(response.body.length);
     else ex.res.end(response.body);
   });
   finish(ex, response.statusCode, ex.method === 'HEAD' ? 0 : response.body.length);
+}
+
+/**
+ * The headers the route adds to any response: its own (CORS, rate limit) always, and its
+ * defaults (security headers) unless the response already has that header.
+ */
+export function writeRouteHeaders(
+  ex: Exchange,
+  has: ((name: string) => boolean) | HeaderList | null,
+): void {
+  if (ex.responseHeaders !== null)
+    for (const [name, value] of ex.responseHeaders) ex.res.writeHeader(name, value);
+  const defaults = ex.defaultHeaders;
+  if (defaults.length === 0) return;
+  const present =
+    has === null
+      ? null
+      : typeof has === 'function'
+        ? has
+        : (name: string) => has.some(([n]) => n.toLowerCase() === name);
+  for (const [name, value] of defaults) {
+    if (present === null || !present(name)) ex.res.writeHeader(name, value);
+  }
 }
 
 export function abortResponse(ex: Exchange): void {

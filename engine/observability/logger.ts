@@ -17,6 +17,7 @@ export function createLogger(level: string): Logger {
         'headers.cookie',
         'headers["x-api-key"]',
         'config.auth.jwt.secret',
+        'config.redis.url',
         '*.secret',
         '*.password',
         '*.token',

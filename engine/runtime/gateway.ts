@@ -4,6 +4,7 @@ import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';
 import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
+import { SharedObjects } from '../state/shared-objects.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
@@ -27,6 +28,7 @@ export class Gateway {
   private generation = 0;
   private readonly pools = new PoolRegistry();
   private readonly upstreams = new UpstreamRegistry();
+  private readonly shared = new SharedObjects();
   private readonly server: HttpServer;
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
@@ -80,6 +82,7 @@ export class Gateway {
       const inForce = this.table as RouteTable;
       this.upstreams.activate(inForce.upstreamKeys);
       this.closeUnusedPools(inForce.poolKeys);
+      this.closeUnusedShared(inForce.sharedKeys);
       log.error(
         { reason, file: this.options.file, problems: built.problems.map(formatProblem) },
         'config reload failed; still serving the previous config',
@@ -90,7 +93,14 @@ export class Gateway {
     this.warnAboutRestartOnlySettings(built.table);
     this.install(built.table, built.hash, built.warnings.map(formatProblem), reason);
     this.closeUnusedPools(built.table.poolKeys);
+    this.closeUnusedShared(built.table.sharedKeys);
     return true;
+  }
+
+  private closeUnusedShared(keep: ReadonlySet<string>): void {
+    this.shared.retainOnly(keep).catch((err: unknown) => {
+      this.options.logger.warn({ err }, 'closing an unused Redis client or provider failed');
+    });
   }
 
   /**
@@ -107,6 +117,7 @@ export class Gateway {
     return {
       pools: this.pools,
       upstreams: this.upstreams,
+      shared: this.shared,
       logger: this.options.logger,
       isReady: () => this.server.accepting,
     };
@@ -149,7 +160,10 @@ export class Gateway {
     const clean = await this.server.drain(timeoutMs);
     this.server.close();
     this.upstreams.stopAll();
-    await Promise.race([this.pools.closeAll(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.race([
+      Promise.all([this.pools.closeAll(), this.shared.closeAll()]),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
     this.options.logger.info(
       { clean },
       clean ? 'drained; exiting' : 'shutdown timeout reached; exiting',

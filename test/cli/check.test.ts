@@ -77,7 +77,7 @@ t.test('routes prints the table in match order', async (t) => {
   );
   t.match(
     stdout,
-    /POST\s+\*\s+\/auth\/login\s+auth-service\s+proxy RoundRobin timeout=10000ms attempts=2/,
+    /POST\s+\*\s+\/auth\/login\s+auth-service\s+cors → rate_limit 10\/60s by ip \(redis\) → security_headers → proxy RoundRobin timeout=10000ms attempts=2/,
   );
 });
 

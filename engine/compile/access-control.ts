@@ -1,0 +1,379 @@
+import type { Redis } from 'ioredis';
+import {
+  configuredProviders,
+  contextHeaderMapping,
+  corsSettings,
+  jwtAlgorithms,
+  authRequirement,
+} from '../config/access-control-settings.js';
+import type {
+  GatewayConfig,
+  IpFilterConfig,
+  Rate,
+  RateLimitKeyConfig,
+  RouteConfig,
+  SecurityHeadersConfig,
+  StoreErrorModeConfig,
+} from '../config/gateway-config.js';
+import { createAuthenticate } from '../data-plane/authenticate.js';
+import { createRateLimitStep, type RouteLimit } from '../data-plane/rate-limit-step.js';
+import type { RouteGuards } from '../data-plane/route-guards.js';
+import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
+import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
+import { createAuthorizer } from '../filters/auth/authorize.js';
+import { createContextHeaders } from '../filters/auth/context-headers.js';
+import { createJwtProvider, type JwtProvider } from '../filters/auth/jwt-provider.js';
+import { MemoryApiKeyStore } from '../filters/auth/memory-api-key-store.js';
+import { RedisApiKeyStore } from '../filters/auth/redis-api-key-store.js';
+import { createCors, type Cors } from '../filters/cors.js';
+import { combineIpFilters, createIpFilter, type IpFilter } from '../filters/ip-filter.js';
+import { createRateLimitHeaders } from '../filters/rate-limit/rate-limit-headers.js';
+import { createKeyReader, type KeySpec } from '../filters/rate-limit/rate-limit-key.js';
+import { createRateLimiter, type RateLimiter } from '../filters/rate-limit/rate-limiter.js';
+import { parseRate } from '../filters/rate-limit/rate.js';
+import { createSecurityHeaders } from '../filters/security-headers.js';
+import type { Logger } from '../observability/logger.js';
+import { createRedisClient } from '../state/redis-connection.js';
+import { createClientAddress } from './client-address.js';
+import { duration, type ServerSettings } from './server-settings.js';
+
+/** Gets an object that outlives the table (see SharedObjects) and records that the table uses it. */
+export type Share = <T>(key: string, create: () => T, close?: (value: T) => unknown) => T;
+
+type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+/** The gateway-wide access control, compiled once per table; routes take their guards from it. */
+export interface AccessControl {
+  /** Identity headers: removed from every client request before anything else. */
+  identityHeaderNames: ReadonlySet<string>;
+  /** The route's checks and their names for `gatewayd routes`; null when it has none. */
+  guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
+}
+
+interface LimitPolicy {
+  id: string;
+  rate: Rate;
+  key: RateLimitKeyConfig;
+  onStoreError: StoreErrorModeConfig;
+}
+
+export function compileAccessControl(
+  config: GatewayConfig,
+  settings: ServerSettings,
+  share: Share,
+  logger: Logger,
+): AccessControl {
+  const auth = config.auth;
+  const middleware = config.middleware ?? {};
+  const clientAddress = createClientAddress(settings.trustProxy);
+  const contextHeaders = createContextHeaders(contextHeaderMapping(auth?.context_headers));
+  const redisUrl = config.redis?.url;
+  const redis = (url: string): Redis =>
+    share(
+      `redis ${url}`,
+      () =>
+        createRedisClient(url, logger, {
+          lazyConnect: true,
+          commandTimeoutMs: duration(config.redis?.command_timeout, '500ms'),
+        }),
+      (client) => client.disconnect(),
+    );
+
+  const jwt = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
+  const apiKeys = auth?.api_keys;
+  const apiKey: ApiKeyProvider | null =
+    apiKeys === undefined
+      ? null
+      : createApiKeyProvider({
+          staticKeys: apiKeys.keys ?? [],
+          store: apiKeyStore(apiKeys.store, redisUrl, redis, share),
+          header: apiKeys.header,
+        });
+  const providers = configuredProviders(auth);
+  const globalCors = middleware.cors ? createCors(corsSettings(middleware.cors)) : null;
+  const globalIpFilter = middleware.ip_filter ? ipFilterOf(middleware.ip_filter) : null;
+  const limits = compileRateLimits(config, settings, redis, share, logger);
+
+  const onInternalError = (err: unknown, ex: { requestId: string }) =>
+    logger.error({ err, request_id: ex.requestId }, 'a route check failed unexpectedly');
+
+  return {
+    identityHeaderNames: contextHeaders.names,
+    guardsFor(rc, routeName) {
+      const filters: string[] = [];
+      const ipFilter = combineIpFilters(
+        globalIpFilter,
+        rc.ip_filter ? ipFilterOf(rc.ip_filter) : null,
+      );
+      if (ipFilter !== null) filters.push('ip_filter');
+      const cors = corsOf(rc.cors, globalCors);
+      if (cors !== null) filters.push('cors');
+      const securityHeaders = securityHeadersOf(middleware.security_headers, rc.security_headers);
+
+      let authenticate: RouteGuards['authenticate'] = null;
+      let authorize: RouteGuards['authorize'] = null;
+      if (authRequirement(rc) !== undefined) {
+        const accepted = rc.auth ?? providers;
+        const routeJwt = accepted.includes('jwt') ? jwt : null;
+        const routeApiKey = accepted.includes('api_key') ? apiKey : null;
+        authenticate = createAuthenticate({
+          jwt: routeJwt,
+          apiKey: routeApiKey,
+          credentials: {
+            jwt: routeJwt !== null,
+            apiKey: routeApiKey !== null,
+            apiKeyHeader: apiKey?.header ?? 'x-api-key',
+          },
+          onRefused: (reason, ex) =>
+            logger.debug({ reason, route: routeName, request_id: ex.requestId }, 'auth refused'),
+          onProviderError: (err, ex) =>
+            logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable'),
+        });
+        authorize = createAuthorizer({
+          requiredRoles: rc.required_roles,
+          requiredPermissions: rc.required_permissions,
+          requiredTier: rc.required_tier,
+          tiers: auth?.tiers,
+          moduleName: rc.name ?? rc.path,
+        });
+        filters.push(`auth ${accepted.join(',')}${describeRequirements(rc)}`);
+      }
+      const routeLimits = limits?.forRoute(rc, authenticate !== null) ?? [];
+      const rateLimit =
+        routeLimits.length === 0
+          ? null
+          : createRateLimitStep(
+              routeLimits.map((l) => l.limit),
+              routeName,
+              clientAddress,
+            );
+      filters.push(...routeLimits.map((l) => l.description));
+      if (securityHeaders.length > 0) filters.push('security_headers');
+      if (
+        ipFilter === null &&
+        cors === null &&
+        authenticate === null &&
+        rateLimit === null &&
+        securityHeaders.length === 0
+      ) {
+        return null;
+      }
+      return {
+        guards: {
+          clientAddress,
+          ipFilter,
+          cors,
+          securityHeaders,
+          authenticate,
+          authorize,
+          contextHeaders: authenticate === null ? null : contextHeaders,
+          rateLimit,
+          maxBodyBytes: settings.maxBodyBytes,
+          requestTimeoutMs: settings.requestTimeoutMs,
+          onInternalError,
+        },
+        filters,
+      };
+    },
+  };
+}
+
+function compileJwt(
+  jwt: NonNullable<GatewayConfig['auth']>['jwt'] & object,
+  share: Share,
+  logger: Logger,
+): JwtProvider {
+  // Keyed by the whole block, so a reload that keeps it keeps the JWKS and verified-token caches.
+  return share(`jwt ${JSON.stringify(jwt)}`, () =>
+    createJwtProvider({
+      secret: jwt.secret,
+      publicKey: jwt.public_key,
+      jwksUrl: jwt.jwks_url,
+      algorithms: jwtAlgorithms(jwt),
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      leewaySeconds: duration(jwt.leeway, '0s') / 1000,
+      requiredClaims: jwt.required_claims,
+      rolesClaim: jwt.claims?.roles,
+      permissionsClaim: jwt.claims?.permissions,
+      tierClaim: jwt.claims?.tier,
+      emailClaim: jwt.claims?.email,
+      clientIdClaim: jwt.claims?.client_id,
+      cacheSize: jwt.token_cache_size,
+      jwksCooldownMs: duration(jwt.jwks_cache?.refetch_interval, '30s'),
+      jwksTimeoutMs: duration(jwt.jwks_cache?.timeout, '5s'),
+      jwksMaxAgeMs: duration(jwt.jwks_cache?.max_age, '10m'),
+      onJwksError: (err) => logger.warn({ err: err.message }, 'JWKS fetch failed'),
+    }),
+  );
+}
+
+function apiKeyStore(
+  store: 'memory' | 'redis' | undefined,
+  redisUrl: string | undefined,
+  redis: (url: string) => Redis,
+  share: Share,
+): ApiKeyStore | null {
+  if (store === 'redis' && redisUrl !== undefined) {
+    return share(`api-keys redis ${redisUrl}`, () => new RedisApiKeyStore(redis(redisUrl)));
+  }
+  if (store === 'memory') return share('api-keys memory', () => new MemoryApiKeyStore());
+  return null;
+}
+
+function ipFilterOf(config: IpFilterConfig): IpFilter {
+  return createIpFilter({ allow: config.allow, deny: config.deny });
+}
+
+function corsOf(route: RouteConfig['cors'], global: Cors | null): Cors | null {
+  if (route === false) return null;
+  if (route === undefined) return global;
+  return createCors(corsSettings(route));
+}
+
+/** The route's mapping changes the gateway-wide set; `false` on either level turns them off. */
+function securityHeadersOf(
+  global: SecurityHeadersConfig | undefined,
+  route: SecurityHeadersConfig | undefined,
+): HeaderList {
+  if (route === false || global === false) {
+    return route === false || route === undefined ? [] : createSecurityHeaders(route).headers;
+  }
+  return createSecurityHeaders({ ...(global ?? {}), ...(route ?? {}) }).headers;
+}
+
+function describeRequirements(rc: RouteConfig): string {
+  const parts: string[] = [];
+  if (rc.required_roles?.length) parts.push(`roles=${rc.required_roles.join('|')}`);
+  if (rc.required_permissions?.length)
+    parts.push(`permissions=${rc.required_permissions.join('+')}`);
+  if (rc.required_tier !== undefined) parts.push(`tier>=${rc.required_tier}`);
+  return parts.length === 0 ? '' : ` ${parts.join(' ')}`;
+}
+
+interface RateLimits {
+  /** The route's limits: its own or the default, and its caller's tier limit. */
+  forRoute(
+    rc: RouteConfig,
+    authenticated: boolean,
+  ): Array<{ limit: RouteLimit; description: string }>;
+}
+
+/** middleware.rate_limiting → limiters shared across reloads (their counters survive them). */
+function compileRateLimits(
+  config: GatewayConfig,
+  settings: ServerSettings,
+  redis: (url: string) => Redis,
+  share: Share,
+  logger: Logger,
+): RateLimits | null {
+  const rl = config.middleware?.rate_limiting;
+  if (rl === undefined || rl.enabled === false) return null;
+  const storeUrl =
+    rl.storage?.type === 'Memory'
+      ? undefined
+      : (rl.storage?.url ??
+        (rl.storage?.type === 'Redis' || config.redis ? config.redis?.url : undefined));
+  const instanceCount = rl.instance_count ?? settings.workers;
+
+  function limiter(policy: Omit<LimitPolicy, 'key'>): RateLimiter {
+    const parsed = parseRate(policy.rate);
+    // The config checks refused bad rates before compiling.
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const { points, durationSeconds } = parsed.rate;
+    const key = JSON.stringify([
+      'limiter',
+      policy.id,
+      points,
+      durationSeconds,
+      storeUrl ?? 'memory',
+      policy.onStoreError,
+      instanceCount,
+    ]);
+    return share(key, () =>
+      createRateLimiter({
+        id: policy.id,
+        points,
+        durationSeconds,
+        store: storeUrl === undefined ? 'memory' : { redis: redis(storeUrl) },
+        onStoreError: policy.onStoreError,
+        instanceCount,
+        logger,
+      }),
+    );
+  }
+
+  function fixed(policy: LimitPolicy): { limit: RouteLimit; description: string } {
+    const l = limiter(policy);
+    const entry = { limiter: l, headers: createRateLimitHeaders(l.policy) };
+    return {
+      limit: { limiterFor: () => entry, key: createKeyReader(policy.key as KeySpec) },
+      description: `rate_limit ${l.policy.points}/${l.policy.durationSeconds}s by ${[policy.key].flat().join('+')}${storeUrl ? ' (redis)' : ''}`,
+    };
+  }
+
+  const tierLimit =
+    rl.tiers === undefined
+      ? null
+      : compileTierLimit(rl.tiers, limiter, rl.on_store_error ?? 'local', config.auth?.tiers);
+  const defaultKey = rl.key ?? 'ip';
+  const onStoreError = rl.on_store_error ?? 'local';
+
+  return {
+    forRoute(rc, authenticated) {
+      if (rc.rate_limit === false) return [];
+      const out: Array<{ limit: RouteLimit; description: string }> = [];
+      const own = rc.rate_limit ?? rl.route_limits?.[rc.path];
+      if (own !== undefined) {
+        const policy = typeof own === 'object' ? own : { limit: own };
+        out.push(
+          fixed({
+            id: `route ${rc.name ?? rc.path}`,
+            rate: policy.limit,
+            key: 'key' in policy && policy.key !== undefined ? policy.key : defaultKey,
+            onStoreError:
+              'on_store_error' in policy && policy.on_store_error !== undefined
+                ? policy.on_store_error
+                : onStoreError,
+          }),
+        );
+      } else if (rl.default_limit !== undefined) {
+        out.push(fixed({ id: 'default', rate: rl.default_limit, key: defaultKey, onStoreError }));
+      }
+      if (tierLimit !== null && authenticated) out.push(tierLimit);
+      return out;
+    },
+  };
+}
+
+/** Seed 004's tier limits: one bucket per caller, sized by the caller's tier. */
+function compileTierLimit(
+  tiers: Record<string, Rate>,
+  limiter: (policy: Omit<LimitPolicy, 'key'>) => RateLimiter,
+  onStoreError: StoreErrorModeConfig,
+  order: readonly string[] | undefined,
+): { limit: RouteLimit; description: string } {
+  const byTier = new Map(
+    Object.entries(tiers).map(([tier, rate]) => {
+      const l = limiter({ id: `tier ${tier}`, rate, onStoreError });
+      return [tier.toLowerCase(), { limiter: l, headers: createRateLimitHeaders(l.policy) }];
+    }),
+  );
+  // A caller without a tier (or with one the limits do not list) gets the lowest listed tier.
+  const lowest =
+    order?.map((t) => t.toLowerCase()).find((t) => byTier.has(t)) ?? [...byTier.keys()][0];
+  const fallback = byTier.get(lowest as string) as {
+    limiter: RateLimiter;
+    headers: ReturnType<typeof createRateLimitHeaders>;
+  };
+  const key = createKeyReader('user');
+  return {
+    limit: {
+      limiterFor: (ex) => byTier.get(ex.identity?.tier?.toLowerCase() ?? '') ?? fallback,
+      key,
+    },
+    description: `tier limits ${Object.entries(tiers)
+      .map(([t, r]) => `${t}=${r}`)
+      .join(' ')}`,
+  };
+}

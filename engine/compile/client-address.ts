@@ -1,0 +1,24 @@
+import type { Exchange } from '../data-plane/exchange.js';
+import type { TrustMatcher } from './trust-proxy.js';
+
+export type ClientAddress = (ex: Exchange) => string;
+
+/**
+ * The client's address for IP filters, rate limits and hashing. Behind trusted proxies it is
+ * the last X-Forwarded-For hop that no trusted proxy wrote: the entries to its left came from
+ * the client itself and can say anything.
+ */
+export function createClientAddress(isTrustedProxy: TrustMatcher): ClientAddress {
+  return function clientAddress(ex) {
+    if (!isTrustedProxy(ex.peerAddress)) return ex.peerAddress;
+    const forwarded = ex.header('x-forwarded-for');
+    if (forwarded === undefined) return ex.peerAddress;
+    const hops = forwarded.split(',');
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = (hops[i] as string).trim();
+      if (hop !== '' && !isTrustedProxy(hop)) return hop;
+    }
+    // Every hop is a trusted proxy: the first is as close to the client as the chain gets.
+    return (hops[0] as string).trim() || ex.peerAddress;
+  };
+}
