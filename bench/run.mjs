@@ -17,6 +17,7 @@ import {
   gatewaydBefore,
   originKind,
   startOrigin,
+  startRedisServer,
 } from './targets.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -152,6 +153,7 @@ async function load(run, seconds, opts, origin) {
     seconds,
     connections: opts.connections,
     cpu: CPU.loadgen,
+    headers: run.headers,
   }).catch((err) => err);
   // A dead process leaves wrk counting only errors: such numbers must not be reported.
   if (origin.proc.reason !== null) {
@@ -233,9 +235,20 @@ async function bench(opts, tmp, info) {
   });
   ctx.originPort = origin.port;
   console.log(`started origin (${originKind()}) on 127.0.0.1:${origin.port}`);
+  let targets = opts.targets;
+  if (targets.some((target) => target.needsRedis)) {
+    const redis = await startRedisServer(ctx).catch((err) => err);
+    if (redis instanceof Error) {
+      console.log(`skipped the targets that need Redis: ${redis.message}`);
+      targets = targets.filter((target) => !target.needsRedis);
+    } else {
+      ctx.redisUrl = redis.url;
+      console.log(`started redis-server on ${redis.url}`);
+    }
+  }
 
   const skipped = [];
-  const runs = await startTargets(opts.targets, ctx, skipped);
+  const runs = await startTargets(targets, ctx, skipped);
   if (!runs.length) throw new Error('no target started');
   await measure(runs, opts, origin, skipped);
   if (runs.every((r) => r.failed)) throw new Error('every target failed');

@@ -1,11 +1,41 @@
 // The servers the harness can measure. To add one, append an entry to TARGETS (see README.md).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import YAML from 'yaml';
-import { freePort, onPath, startProcess, stopProcess, tail, waitReady } from './lib/process.mjs';
+import {
+  freePort,
+  onPath,
+  startProcess,
+  stopProcess,
+  tail,
+  waitListening,
+  waitReady,
+} from './lib/process.mjs';
 
 // Whatever is measured gets CPU 0 to itself; wrk and the shared origin share CPU 1.
 export const CPU = { target: 0, loadgen: 1 };
+
+const BENCH_SECRET = 'bench-only-secret-of-at-least-32-bytes';
+
+/** Headers for targets whose route needs a token: a JWT the gateway verifies (then caches). */
+const AUTHORIZED = async () => {
+  const token = await new SignJWT({ sub: 'bench-user', roles: ['user'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('bench')
+    .setExpirationTime('2h')
+    .sign(Buffer.from(BENCH_SECRET));
+  return { authorization: `Bearer ${token}` };
+};
+
+/** The base route behind JWT auth and a rate limit that never refuses at bench rates. */
+function accessControl() {
+  return {
+    auth: { jwt: { secret: BENCH_SECRET, algorithm: 'HS256', issuer: 'bench' } },
+    middleware: { rate_limiting: { default_limit: '1000000000/minute', key: 'ip' } },
+    routes: [{ path: '/*', upstream: 'origin', auth_required: true }],
+  };
+}
 
 /** Targets every "subject" (gatewayd variant) is compared against, in report order. */
 export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'bare-uws-undici', 'direct'];
@@ -29,6 +59,15 @@ export const TARGETS = [
       },
     },
   }),
+  gatewayd('gatewayd+jwt+ratelimit', accessControl(), undefined, undefined, AUTHORIZED),
+  gatewayd(
+    'gatewayd+jwt+ratelimit-redis',
+    (ctx) => ({ ...accessControl(), redis: { url: ctx.redisUrl } }),
+    undefined,
+    undefined,
+    AUTHORIZED,
+    { needsRedis: true },
+  ),
   { name: 'nginx-proxy', start: startNginxProxy },
   { name: 'fastify-proxy', start: (ctx) => startNodePeer(ctx, 'fastify-proxy') },
   { name: 'bare-uws-undici', start: (ctx) => startNodePeer(ctx, 'bare-uws-undici') },
@@ -60,27 +99,53 @@ export async function startOrigin(ctx, name, cpu) {
 }
 
 /**
- * A gatewayd target: the base config below, then `fragment`, then any --override fragment.
- * stdout: where the process's stdout (its logs) goes; by default the target's log file.
+ * A gatewayd target: the base config below, then `fragment` (an object, or a function of ctx),
+ * then any --override fragment. stdout: where the process's stdout (its logs) goes; by default
+ * the target's log file. headers: an async function giving the headers every request carries.
  */
-function gatewayd(name, fragment = {}, stdout, root) {
+function gatewayd(name, fragment = {}, stdout, root, headers, extra = {}) {
   return {
     name,
     subject: true,
     configurable: true,
+    ...extra,
     start: async (ctx) => {
       const bin = join(root ?? ctx.root, 'bin', 'gatewayd');
       if (!existsSync(bin)) throw new Error(`${bin} does not exist yet`);
       const port = await freePort();
+      const own = typeof fragment === 'function' ? fragment(ctx) : fragment;
       const config = deepMerge(
-        deepMerge(gatewaydBaseConfig(port, ctx.originPort), fragment),
+        deepMerge(gatewaydBaseConfig(port, ctx.originPort), own),
         ctx.fragmentFor(name),
       );
       const file = join(ctx.tmp, `${name}.yaml`);
       writeFileSync(file, YAML.stringify(config));
-      return launch(ctx, name, CPU.target, port, process.execPath, [bin, '--config', file], stdout);
+      const requestHeaders = headers ? await headers() : {};
+      const args = [bin, '--config', file];
+      const run = await launch(
+        ctx,
+        name,
+        CPU.target,
+        port,
+        process.execPath,
+        args,
+        stdout,
+        requestHeaders,
+      );
+      return { ...run, headers: requestHeaders };
     },
   };
+}
+
+/** A private redis-server for targets that count in Redis, on the load generator's CPU. */
+export async function startRedisServer(ctx) {
+  if (!onPath('redis-server')) throw new Error('redis-server is not on PATH');
+  const port = await freePort();
+  const log = logFile(ctx, 'redis');
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const proc = startProcess('redis-server', args, { cpu: CPU.loadgen, stdout: log, stderr: log });
+  await waitListening(port, proc);
+  return { proc, port, url: `redis://127.0.0.1:${port}` };
 }
 
 function gatewaydBaseConfig(port, originPort) {
@@ -152,11 +217,11 @@ async function startNginx(ctx, name, cpu, port, serverBlocks) {
 }
 
 /** Starts a server process and waits until it answers; on failure stops it and says why. */
-async function launch(ctx, name, cpu, port, cmd, args, stdout) {
+async function launch(ctx, name, cpu, port, cmd, args, stdout, headers = {}) {
   const log = logFile(ctx, name);
   const proc = startProcess(cmd, args, { cpu, cwd: ctx.root, stdout: stdout ?? log, stderr: log });
   try {
-    await waitReady(port, proc);
+    await waitReady(port, proc, '/', headers);
   } catch (err) {
     await stopProcess(proc);
     throw new Error(`${err.message}${tail(log)}`, { cause: err });

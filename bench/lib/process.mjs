@@ -146,13 +146,13 @@ export function freePort() {
  * Polls GET http://127.0.0.1:port/ until it answers 200, for at most 10 s; fails early if the
  * process ends. A 200 (not just an open port) proves a proxy actually reaches its upstream.
  */
-export async function waitReady(port, proc) {
+export async function waitReady(port, proc, path = '/', headers = {}) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (proc.reason !== null) throw new Error(`process ended (${proc.reason})`);
     try {
-      const status = await probe(port);
+      const status = await probe(port, path, headers);
       if (status === 200) return;
       last = `HTTP ${status}`;
     } catch (err) {
@@ -163,9 +163,9 @@ export async function waitReady(port, proc) {
   throw new Error(`not ready on 127.0.0.1:${port} after ${READY_TIMEOUT_MS / 1000} s (${last})`);
 }
 
-function probe(port) {
+function probe(port, path, headers) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode));
     });
@@ -184,4 +184,22 @@ export function tail(file, lines = 30) {
 
 export function onPath(cmd) {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, cmd)));
+}
+
+/** Resolves once something accepts TCP connections on the port (for servers without HTTP). */
+export async function waitListening(port, proc) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (proc.reason !== null) throw new Error(`process ended (${proc.reason})`);
+    const open = await new Promise((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${READY_TIMEOUT_MS / 1000} s`);
 }

@@ -6,9 +6,13 @@ const WRK_SLACK_S = 10;
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** One bounded wrk run on cpu: resolves to { rps, p99Ms, errors }. */
-export async function runWrk({ port, seconds, connections, cpu }) {
+export async function runWrk({ port, seconds, connections, cpu, headers = {} }) {
   const url = `http://127.0.0.1:${port}/`;
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => [
+    '-H',
+    `${name}: ${value}`,
+  ]);
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url];
   const proc = startProcess('wrk', args, { cpu, stdout: 'pipe', stderr: 'pipe' });
   let output = '';
   proc.child.stdout?.setEncoding('utf8').on('data', (chunk) => (output += chunk));
