@@ -16,6 +16,7 @@ export async function compileFileOffline(file: string): Promise<BuildResult> {
       pools,
       upstreams: new UpstreamRegistry(),
       shared,
+      offline: true,
       logger: createLogger('silent'),
       isReady: () => true,
     });

@@ -46,6 +46,8 @@ type HeaderList = ReadonlyArray<readonly [string, string]>;
 export interface AccessControl {
   /** Identity headers: removed from every client request before anything else. */
   identityHeaderNames: ReadonlySet<string>;
+  /** Managed API keys, for the admin API; null when auth.api_keys.store is not set. */
+  apiKeyStore: ApiKeyStore | null;
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
 }
@@ -62,6 +64,8 @@ export function compileAccessControl(
   settings: ServerSettings,
   share: Share,
   logger: Logger,
+  /** Building for `gatewayd check`: Redis clients are made but never connect. */
+  offline: boolean,
 ): AccessControl {
   const auth = config.auth;
   const middleware = config.middleware ?? {};
@@ -73,7 +77,7 @@ export function compileAccessControl(
       `redis ${url}`,
       () =>
         createRedisClient(url, logger, {
-          lazyConnect: true,
+          lazyConnect: offline,
           commandTimeoutMs: duration(config.redis?.command_timeout, '500ms'),
         }),
       (client) => client.disconnect(),
@@ -81,24 +85,22 @@ export function compileAccessControl(
 
   const jwt = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
   const apiKeys = auth?.api_keys;
+  const store = apiKeys === undefined ? null : apiKeyStore(apiKeys.store, redisUrl, redis, share);
   const apiKey: ApiKeyProvider | null =
     apiKeys === undefined
       ? null
-      : createApiKeyProvider({
-          staticKeys: apiKeys.keys ?? [],
-          store: apiKeyStore(apiKeys.store, redisUrl, redis, share),
-          header: apiKeys.header,
-        });
+      : createApiKeyProvider({ staticKeys: apiKeys.keys ?? [], store, header: apiKeys.header });
   const providers = configuredProviders(auth);
   const globalCors = middleware.cors ? createCors(corsSettings(middleware.cors)) : null;
   const globalIpFilter = middleware.ip_filter ? ipFilterOf(middleware.ip_filter) : null;
-  const limits = compileRateLimits(config, settings, redis, share, logger);
+  const limits = compileRateLimits(config, settings, offline ? null : redis, share, logger);
 
   const onInternalError = (err: unknown, ex: { requestId: string }) =>
     logger.error({ err, request_id: ex.requestId }, 'a route check failed unexpectedly');
 
   return {
     identityHeaderNames: contextHeaders.names,
+    apiKeyStore: store,
     guardsFor(rc, routeName) {
       const filters: string[] = [];
       const ipFilter = combineIpFilters(
@@ -263,7 +265,8 @@ interface RateLimits {
 function compileRateLimits(
   config: GatewayConfig,
   settings: ServerSettings,
-  redis: (url: string) => Redis,
+  /** Null when building offline: limiters then count in memory and nothing connects. */
+  redis: ((url: string) => Redis) | null,
   share: Share,
   logger: Logger,
 ): RateLimits | null {
@@ -295,7 +298,7 @@ function compileRateLimits(
         id: policy.id,
         points,
         durationSeconds,
-        store: storeUrl === undefined ? 'memory' : { redis: redis(storeUrl) },
+        store: storeUrl === undefined || redis === null ? 'memory' : { redis: redis(storeUrl) },
         onStoreError: policy.onStoreError,
         instanceCount,
         logger,

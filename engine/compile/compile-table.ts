@@ -29,6 +29,8 @@ const ROUTE_CONDITIONS: SlotRules<CompiledRoute, Exchange> = {
 
 export interface CompileContext extends UpstreamContext {
   shared: SharedObjects;
+  /** Built to be checked, not served (`gatewayd check`/`routes`): nothing connects anywhere. */
+  offline?: boolean;
   /** Tells the built-in /ready route whether the gateway is still taking requests. */
   isReady: () => boolean;
 }
@@ -48,7 +50,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     sharedKeys.add(key);
     return ctx.shared.acquire(key, create, close);
   };
-  const access = compileAccessControl(config, settings, share, ctx.logger);
+  const access = compileAccessControl(config, settings, share, ctx.logger, ctx.offline ?? false);
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
 
   config.routes.forEach((rc, index) => {
@@ -126,6 +128,16 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,
+    admin: config.admin
+      ? {
+          port: config.admin.port,
+          bindAddress: config.admin.bind_address ?? '127.0.0.1',
+          state: {
+            tokenDigest: Buffer.from(config.admin.token_hash.slice('sha256:'.length), 'hex'),
+            apiKeys: access.apiKeyStore,
+          },
+        }
+      : null,
   };
   return { ok: true, table };
 }

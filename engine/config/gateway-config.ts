@@ -11,6 +11,7 @@ export interface GatewayConfig {
   routes: RouteConfig[];
   upstreams?: Record<string, UpstreamConfig>;
   redis?: RedisConfig;
+  admin?: AdminConfig;
   auth?: AuthConfig;
   middleware?: MiddlewareConfig;
   observability?: ObservabilityConfig;
@@ -147,6 +148,14 @@ export interface ObservabilityConfig {
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface AdminConfig {
+  port: number;
+  /** Default 127.0.0.1. */
+  bind_address?: string;
+  /** sha256:<hex> of the admin bearer token. */
+  token_hash: string;
+}
 
 /** Shared state for rate limits and managed API keys. */
 export interface RedisConfig {

@@ -1,3 +1,4 @@
+import { AdminServer } from '../admin/admin-server.js';
 import type { RouteTable } from '../compile/compiled-route.js';
 import { formatProblem } from '../config/config-problem.js';
 import type { Exchange } from '../data-plane/exchange.js';
@@ -8,6 +9,7 @@ import { SharedObjects } from '../state/shared-objects.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
+import { WORKER_ENV } from './supervisor.js';
 
 export interface GatewayOptions {
   file: string;
@@ -32,7 +34,9 @@ export class Gateway {
   private readonly server: HttpServer;
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
+  private admin: AdminServer | null = null;
   port = 0;
+  adminPort = 0;
 
   constructor(private readonly options: GatewayOptions) {
     const accessLog = createAccessLog(options.logger);
@@ -52,9 +56,22 @@ export class Gateway {
     this.install(built.table, built.hash, built.warnings.map(formatProblem), 'start');
     const s = built.table.settings;
     this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
+    await this.startAdmin(built.table);
     this.options.logger.info(
       { address: s.bindAddress, port: this.port, file: this.options.file },
       'gatewayd listening',
+    );
+  }
+
+  /** With several workers only the first serves the admin API: one port, one listener. */
+  private async startAdmin(table: RouteTable): Promise<void> {
+    const worker = process.env[WORKER_ENV];
+    if (table.admin === null || (worker !== undefined && worker !== '0')) return;
+    this.admin = new AdminServer(() => this.table?.admin?.state ?? null, this.options.logger);
+    this.adminPort = await this.admin.listen(table.admin.bindAddress, table.admin.port);
+    this.options.logger.info(
+      { address: table.admin.bindAddress, port: this.adminPort },
+      'admin API listening',
     );
   }
 
@@ -143,9 +160,11 @@ export class Gateway {
 
   private warnAboutRestartOnlySettings(next: RouteTable): void {
     const now = (this.table as RouteTable).settings;
-    const changed = (['httpPort', 'bindAddress', 'workers'] as const).filter(
+    const changed: string[] = (['httpPort', 'bindAddress', 'workers'] as const).filter(
       (k) => now[k] !== next.settings[k],
     );
+    const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
+    if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
     if (changed.length > 0) {
       this.options.logger.warn(
         { settings: changed },
@@ -159,6 +178,7 @@ export class Gateway {
     const timeoutMs = (this.table as RouteTable).settings.shutdownTimeoutMs;
     const clean = await this.server.drain(timeoutMs);
     this.server.close();
+    await this.admin?.close();
     this.upstreams.stopAll();
     await Promise.race([
       Promise.all([this.pools.closeAll(), this.shared.closeAll()]),

@@ -1,0 +1,43 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../observability/logger.js';
+import { handleAdminRequest, type AdminState } from './admin-api.js';
+
+/**
+ * The admin listener. node:http rather than uWS: admin traffic is rare, and keeping it off the
+ * data plane's event loop path keeps the two apart. `state` is read per request, so a reload
+ * that changes the token or the key store applies at once.
+ */
+export class AdminServer {
+  private readonly server: Server;
+
+  constructor(state: () => AdminState | null, logger: Logger) {
+    this.server = createServer((req, res) => {
+      const current = state();
+      if (current === null) {
+        res.writeHead(404).end();
+        return;
+      }
+      handleAdminRequest(req, res, current).catch((err: unknown) => {
+        logger.error({ err }, 'admin request failed');
+        res.destroy();
+      });
+    });
+  }
+
+  /** Resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
