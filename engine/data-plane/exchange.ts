@@ -65,8 +65,8 @@ export class Exchange {
 
   addResponseHeaders(headers: HeaderList): void {
     if (headers.length === 0) return;
-    if (this.responseHeaders === null) this.responseHeaders = [...headers];
-    else this.responseHeaders.push(...headers);
+    const own = (this.responseHeaders ??= []);
+    for (let i = 0; i < headers.length; i++) own.push(headers[i] as readonly [string, string]);
   }
 
   get hasBody(): boolean {

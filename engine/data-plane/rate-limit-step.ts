@@ -31,6 +31,14 @@ export function createRateLimitStep(
       routeName,
       header: (name) => ex.header(name),
     };
+    if (limits.length === 1) {
+      // The common case: one limit, counted without the arrays the general case needs.
+      const { limiter, headers } = (limits[0] as RouteLimit).limiterFor(ex);
+      const decision = await limiter.consume((limits[0] as RouteLimit).key(request));
+      if (!decision.allowed) return headers.refusal(decision);
+      ex.addResponseHeaders(headers.forDecision(decision));
+      return null;
+    }
     const counted = await Promise.all(
       limits.map(async (limit) => {
         const { limiter, headers } = limit.limiterFor(ex);
