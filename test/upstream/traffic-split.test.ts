@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import t from 'tap';
 import { Agent, request } from 'undici';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
@@ -145,4 +146,48 @@ t.test(
 t.test('a request without the split key is split by weight alone', async (t) => {
   const { who } = await setup(t);
   t.same(await tally(100, 10, () => who('/sticky/x')), { v1: 90, v2: 10 });
+});
+
+t.test('split_on a JWT claim keeps each tenant on one upstream', async (t) => {
+  const v1 = await namedServer(t, 'v1');
+  const v2 = await namedServer(t, 'v2');
+  const secret = 'split-test-secret-long-enough-for-hs256';
+  const gw = await startGatewayd(
+    t,
+    `
+auth:
+  jwt: { secret: "${secret}", algorithm: HS256 }
+routes:
+  - path: /tenant/*
+    auth_required: true
+    upstreams: [{ name: v1, weight: 50 }, { name: v2, weight: 50 }]
+    split_on: claim:tenant
+upstreams:
+  v1: { discovery: { type: Static, endpoints: ["${v1}"] } }
+  v2: { discovery: { type: Static, endpoints: ["${v2}"] } }
+observability:
+  logging: { level: info, access_log: false }
+`,
+  );
+  const placement = new Map<string, Set<string>>();
+  for (let tenant = 0; tenant < 40; tenant++) {
+    for (let user = 0; user < 3; user++) {
+      const token = await new SignJWT({ sub: `u${user}`, tenant: `t${tenant}` })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(secret));
+      const res = await request(gw.url('/tenant/x'), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const seen = placement.get(`t${tenant}`) ?? new Set<string>();
+      seen.add(await res.body.text());
+      placement.set(`t${tenant}`, seen);
+    }
+  }
+  t.ok(
+    [...placement.values()].every((s) => s.size === 1),
+    'every user of a tenant lands on the same upstream',
+  );
+  const onV2 = [...placement.values()].filter((s) => s.has('v2')).length;
+  t.ok(onV2 > 5 && onV2 < 35, `${onV2} of 40 tenants on v2 at 50/50`);
 });
