@@ -37,13 +37,16 @@ function readBody(ex: Exchange, handler: DataHandler): void {
   ex.heldBody = null;
   if (!held.last) {
     ex.res.onData(handler);
-    // uWS delivers new data from the event loop only, so the held chunks still come first.
     if (held.paused && !ex.aborted) ex.res.resume();
   }
-  const count = held.chunks.length;
-  for (let i = 0; i < count; i++) {
-    handler(held.chunks[i] as ArrayBuffer, held.last && i === count - 1);
-  }
+  // Replayed after the caller has finished wiring the handler up (a limit can fire on the first
+  // chunk), and still before any new data, which only arrives from the event loop.
+  queueMicrotask(() => {
+    const count = held.chunks.length;
+    for (let i = 0; i < count; i++) {
+      handler(held.chunks[i] as ArrayBuffer, held.last && i === count - 1);
+    }
+  });
 }
 
 /**

@@ -96,19 +96,20 @@ export function createGuardedHandler(g: RouteGuards, next: RouteHandler): RouteH
       return;
     }
     if (ex.hasBody) holdRequestBody(ex);
-    check(ex).then(
-      (refusal) => {
+    // The continuation runs outside uWS's callback: a throw there would be an unhandled
+    // rejection, which ends the process, so it is caught and answered like a failed check.
+    check(ex)
+      .then((refusal) => {
         if (ex.aborted || ex.finished) return;
         if (refusal === null) next(ex, params, wildcard);
         else if (ex.heldBody === null || ex.heldBody.last) sendError(ex, refusal);
         else {
           discardRequestBody(ex, g.maxBodyBytes, g.requestTimeoutMs, () => sendError(ex, refusal));
         }
-      },
-      (err: unknown) => {
+      })
+      .catch((err: unknown) => {
         g.onInternalError(err, ex);
         sendError(ex, INTERNAL);
-      },
-    );
+      });
   };
 }

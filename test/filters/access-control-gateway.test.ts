@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { request as rawRequest } from 'node:http';
+import { Readable } from 'node:stream';
 import { SignJWT } from 'jose';
 import t from 'tap';
 import { request } from 'undici';
@@ -294,4 +295,30 @@ t.test('security headers on by default, off per route; IP filter refuses with 40
   const blocked = await call(gw, '/blocked/x');
   t.equal(blocked.status, 403);
   t.match(JSON.parse(blocked.text), { error: 'FORBIDDEN' });
+});
+
+t.test('a held body over max_body_size ends in 413, and the gateway keeps serving', async (t) => {
+  const upstream = await UpstreamServer.start(t);
+  const gw = await startGatewayd(
+    t,
+    config(upstream.url).replace(
+      'server: { http_port: 0, bind_address: 127.0.0.1 }',
+      'server: { http_port: 0, bind_address: 127.0.0.1, limits: { max_body_size: 1kb } }',
+    ),
+  );
+  const res = await request(gw.url('/upload'), {
+    method: 'POST',
+    headers: bearer(await token()),
+    // A stream, so the body goes chunked: no Content-Length for the gateway to refuse up front.
+    body: Readable.from([Buffer.alloc(8 * 1024, 'x')]),
+  }).then(
+    async (r) => {
+      await r.body.dump();
+      return r.statusCode;
+    },
+    (err: Error) => err.message,
+  );
+  t.ok(res === 413 || /closed|reset|socket/i.test(String(res)), `over the limit: ${res}`);
+  t.equal((await call(gw, '/public/x')).status, 200, 'still serving');
+  t.equal(gw.proc.exitCode, null, 'the process is alive');
 });
