@@ -37,7 +37,12 @@ import { createRedisClient } from '../state/redis-connection.js';
 import { createClientAddress } from './client-address.js';
 import { duration, type ServerSettings } from './server-settings.js';
 
-/** Gets an object that outlives the table (see SharedObjects) and records that the table uses it. */
+/**
+ * Gets an object that outlives the table (see SharedObjects) and records that the table uses it.
+ * An object built on another shared one (a limiter on a Redis client) must acquire that one
+ * outside `create`, on every build: `create` does not run when the object is reused, and a
+ * dependency this build did not record is closed after the swap.
+ */
 export type Share = <T>(key: string, create: () => T, close?: (value: T) => unknown) => T;
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;
@@ -217,7 +222,8 @@ function apiKeyStore(
   share: Share,
 ): ApiKeyStore | null {
   if (store === 'redis' && redisUrl !== undefined) {
-    return share(`api-keys redis ${redisUrl}`, () => new RedisApiKeyStore(redis(redisUrl)));
+    const client = redis(redisUrl);
+    return share(`api-keys redis ${redisUrl}`, () => new RedisApiKeyStore(client));
   }
   if (store === 'memory') return share('api-keys memory', () => new MemoryApiKeyStore());
   return null;
@@ -278,6 +284,7 @@ function compileRateLimits(
       : (rl.storage?.url ??
         (rl.storage?.type === 'Redis' || config.redis ? config.redis?.url : undefined));
   const instanceCount = rl.instance_count ?? settings.workers;
+  const store = storeUrl === undefined || redis === null ? 'memory' : { redis: redis(storeUrl) };
 
   function limiter(policy: Omit<LimitPolicy, 'key'>): RateLimiter {
     const parsed = parseRate(policy.rate);
@@ -298,7 +305,7 @@ function compileRateLimits(
         id: policy.id,
         points,
         durationSeconds,
-        store: storeUrl === undefined || redis === null ? 'memory' : { redis: redis(storeUrl) },
+        store,
         onStoreError: policy.onStoreError,
         instanceCount,
         logger,

@@ -192,3 +192,26 @@ routes:
   const last = await send('pro-key-1');
   t.equal(last.headers['x-ratelimit-limit'], '6');
 });
+
+t.test('a reload that keeps the limits keeps counting in Redis', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === null) return;
+  const upstream = await UpstreamServer.start(t);
+  const routes = (extra: string) => `routes:
+  - { name: allow-${RUN}, path: /allow/*, upstream: svc, rate_limit: 1000000/minute }
+${extra}
+middleware:
+  rate_limiting: { key: ip, storage: { type: Redis }, on_store_error: local }`;
+  const gw = await startGatewayd(t, config(upstream.url, routes(''), redis.url));
+  const probe = new Redis(redis.url);
+  t.teardown(() => probe.disconnect());
+  t.ok(await countedInRedis(gw, probe, t), 'counted in Redis before the reload');
+  const key = (await probe.keys(`gatewayd:rl:*allow-${RUN}*`))[0] as string;
+
+  const from = gw.logs.length;
+  gw.writeConfig(config(upstream.url, routes('  - { path: /other/*, upstream: svc }'), redis.url));
+  await gw.waitForLog((l) => l.msg === 'config loaded', 5000, from);
+  const before = Number(await probe.get(key));
+  t.same(await burst([gw], '/allow/x', 5, t), { ok: 5, limited: 0, other: 0 });
+  t.equal(Number(await probe.get(key)), before + 5, 'the kept limiter still counts in Redis');
+});
