@@ -27,9 +27,17 @@ import { MemoryApiKeyStore } from '../filters/auth/memory-api-key-store.js';
 import { RedisApiKeyStore } from '../filters/auth/redis-api-key-store.js';
 import { createCors, type Cors } from '../filters/cors.js';
 import { combineIpFilters, createIpFilter, type IpFilter } from '../filters/ip-filter.js';
-import { createRateLimitHeaders } from '../filters/rate-limit/rate-limit-headers.js';
+import {
+  createRateLimitHeaders,
+  type RateLimitHeaders,
+} from '../filters/rate-limit/rate-limit-headers.js';
 import { createKeyReader, type KeySpec } from '../filters/rate-limit/rate-limit-key.js';
-import { createRateLimiter, type RateLimiter } from '../filters/rate-limit/rate-limiter.js';
+import {
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterSettings,
+} from '../filters/rate-limit/rate-limiter.js';
+import { createTierLimits, type TierLimitsSettings } from '../filters/rate-limit/tier-limits.js';
 import { parseRate } from '../filters/rate-limit/rate.js';
 import { createSecurityHeaders } from '../filters/security-headers.js';
 import type { Logger } from '../observability/logger.js';
@@ -286,31 +294,33 @@ function compileRateLimits(
   const instanceCount = rl.instance_count ?? settings.workers;
   const store = storeUrl === undefined || redis === null ? 'memory' : { redis: redis(storeUrl) };
 
+  /** Limiters live in SharedObjects, so a reload that keeps a limit keeps its counters. */
+  function sharedLimiter(s: RateLimiterSettings): RateLimiter {
+    const key = JSON.stringify([
+      'limiter',
+      s.id,
+      s.points,
+      s.durationSeconds,
+      storeUrl ?? 'memory',
+      s.onStoreError,
+      instanceCount,
+    ]);
+    return share(key, () => createRateLimiter(s));
+  }
+
   function limiter(policy: Omit<LimitPolicy, 'key'>): RateLimiter {
     const parsed = parseRate(policy.rate);
     // The config checks refused bad rates before compiling.
     if (!parsed.ok) throw new Error(parsed.problem);
-    const { points, durationSeconds } = parsed.rate;
-    const key = JSON.stringify([
-      'limiter',
-      policy.id,
-      points,
-      durationSeconds,
-      storeUrl ?? 'memory',
-      policy.onStoreError,
+    return sharedLimiter({
+      id: policy.id,
+      points: parsed.rate.points,
+      durationSeconds: parsed.rate.durationSeconds,
+      store,
+      onStoreError: policy.onStoreError,
       instanceCount,
-    ]);
-    return share(key, () =>
-      createRateLimiter({
-        id: policy.id,
-        points,
-        durationSeconds,
-        store,
-        onStoreError: policy.onStoreError,
-        instanceCount,
-        logger,
-      }),
-    );
+      logger,
+    });
   }
 
   function fixed(policy: LimitPolicy): { limit: RouteLimit; description: string } {
@@ -325,7 +335,17 @@ function compileRateLimits(
   const tierLimit =
     rl.tiers === undefined
       ? null
-      : compileTierLimit(rl.tiers, limiter, rl.on_store_error ?? 'local', config.auth?.tiers);
+      : compileTierLimit(
+          rl.tiers,
+          config.auth?.tiers,
+          {
+            store,
+            onStoreError: rl.on_store_error ?? 'local',
+            instanceCount,
+            logger,
+          },
+          sharedLimiter,
+        );
   const defaultKey = rl.key ?? 'ip';
   const onStoreError = rl.on_store_error ?? 'local';
 
@@ -359,28 +379,35 @@ function compileRateLimits(
 /** Seed 004's tier limits: one bucket per caller, sized by the caller's tier. */
 function compileTierLimit(
   tiers: Record<string, Rate>,
-  limiter: (policy: Omit<LimitPolicy, 'key'>) => RateLimiter,
-  onStoreError: StoreErrorModeConfig,
   order: readonly string[] | undefined,
+  limiter: TierLimitsSettings['limiter'],
+  createLimiter: (settings: RateLimiterSettings) => RateLimiter,
 ): { limit: RouteLimit; description: string } {
-  const byTier = new Map(
-    Object.entries(tiers).map(([tier, rate]) => {
-      const l = limiter({ id: `tier ${tier}`, rate, onStoreError });
-      return [tier.toLowerCase(), { limiter: l, headers: createRateLimitHeaders(l.policy) }];
-    }),
-  );
   // A caller without a tier (or with one the limits do not list) gets the lowest listed tier.
-  const lowest =
-    order?.map((t) => t.toLowerCase()).find((t) => byTier.has(t)) ?? [...byTier.keys()][0];
-  const fallback = byTier.get(lowest as string) as {
-    limiter: RateLimiter;
-    headers: ReturnType<typeof createRateLimitHeaders>;
-  };
-  const key = createKeyReader('user');
+  const listed = new Set(Object.keys(tiers).map((t) => t.toLowerCase()));
+  const built = createTierLimits({
+    idPrefix: 'tiers',
+    tiers,
+    defaultTier: order?.find((t) => listed.has(t.toLowerCase())),
+    limiter,
+    createLimiter,
+  });
+  // The config checks refused bad tier rates before compiling.
+  if (!built.ok) throw new Error(built.problems.join('; '));
+  const byLimiter = new Map(
+    [...built.tiers.limiters.values()].map((l) => [
+      l,
+      { limiter: l, headers: createRateLimitHeaders(l.policy) },
+    ]),
+  );
   return {
     limit: {
-      limiterFor: (ex) => byTier.get(ex.identity?.tier?.toLowerCase() ?? '') ?? fallback,
-      key,
+      limiterFor: (ex) =>
+        byLimiter.get(built.tiers.limiterFor(ex.identity?.tier)) as {
+          limiter: RateLimiter;
+          headers: RateLimitHeaders;
+        },
+      key: createKeyReader('user'),
     },
     description: `tier limits ${Object.entries(tiers)
       .map(([t, r]) => `${t}=${r}`)

@@ -10,6 +10,8 @@ export interface TierLimitsSettings {
   defaultTier?: string;
   /** Store, fallback and logging, shared by every tier's limiter. */
   limiter: Omit<RateLimiterSettings, 'id' | 'points' | 'durationSeconds'>;
+  /** Builds each tier's limiter; the gateway passes one that reuses limiters across reloads. */
+  createLimiter?: (settings: RateLimiterSettings) => RateLimiter;
 }
 
 export interface TierLimits {
@@ -50,10 +52,11 @@ export function createTierLimits(settings: TierLimitsSettings): TierLimitsResult
   defaultTier ??= lowestTier(rates);
 
   const limiters = new Map<string, RateLimiter>();
+  const create = settings.createLimiter ?? createRateLimiter;
   for (const [tier, rate] of rates) {
     limiters.set(
       tier,
-      createRateLimiter({
+      create({
         ...settings.limiter,
         id: `${settings.idPrefix}:tier=${tier}`,
         points: rate.points,
