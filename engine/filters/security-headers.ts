@@ -21,15 +21,11 @@ export const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = Object
 export type SecurityHeaderOverrides = Readonly<Record<string, string | false>>;
 
 export interface SecurityHeaders {
-  /** Every header to add, in lower case; empty when security headers are off. */
-  readonly headers: HeaderList;
-  readonly names: ReadonlySet<string>;
   /**
-   * The headers to add to an upstream response: those the upstream did not set itself (an
-   * upstream's own value wins). `upstreamHeaders` is keyed by lower-case name, as undici gives it.
-   * Responses the gateway answers itself take `headers` whole.
+   * Every header to add, in lower case; empty when security headers are off. The data plane adds
+   * each unless the response already has it (an upstream's own value wins).
    */
-  missingFrom(upstreamHeaders: Readonly<Record<string, unknown>>): HeaderList;
+  readonly headers: HeaderList;
 }
 
 /** Headers that frame the message or belong to one connection: never set them from config. */
@@ -95,22 +91,5 @@ export function createSecurityHeaders(
       else values.set(name.toLowerCase(), value);
     }
   }
-  const headers: HeaderList = [...values];
-  const names: ReadonlySet<string> = new Set(values.keys());
-  return {
-    headers,
-    names,
-    missingFrom: function securityHeadersMissingFrom(upstreamHeaders) {
-      let missing: Array<readonly [string, string]> | null = null;
-      for (let i = 0; i < headers.length; i++) {
-        const header = headers[i] as readonly [string, string];
-        if (upstreamHeaders[header[0]] === undefined) {
-          missing?.push(header);
-        } else {
-          missing ??= headers.slice(0, i);
-        }
-      }
-      return missing ?? headers;
-    },
-  };
+  return { headers: [...values] };
 }

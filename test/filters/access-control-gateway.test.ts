@@ -46,6 +46,10 @@ observability:
 
 async function setup(t: Parameters<typeof startGatewayd>[0]) {
   const upstream = await UpstreamServer.start(t, {
+    '/public/framed': (_req, res) => {
+      res.setHeader('x-frame-options', 'SAMEORIGIN');
+      res.end('framed');
+    },
     '/upload': (req, res) => {
       const hash = createHash('sha256');
       req.on('data', (c: Buffer) => hash.update(c));
@@ -288,6 +292,9 @@ t.test('security headers on by default, off per route; IP filter refuses with 40
   t.equal(res.headers['x-content-type-options'], 'nosniff');
   t.equal(res.headers['x-frame-options'], 'DENY');
   t.ok(res.headers['strict-transport-security'], 'HSTS');
+  const framed = await call(gw, '/public/framed');
+  t.equal(framed.headers['x-frame-options'], 'SAMEORIGIN', "the upstream's own value wins");
+  t.equal(framed.headers['x-content-type-options'], 'nosniff', 'the others are added');
   const error = await call(gw, '/nowhere');
   t.equal(error.status, 404);
   const plain = await call(gw, '/plain/x');

@@ -6,7 +6,7 @@ import {
 } from '../../engine/filters/security-headers.js';
 
 t.test('defaults are the list of seed 004', async (t) => {
-  const { headers, names } = createSecurityHeaders();
+  const { headers } = createSecurityHeaders();
   t.same(headers, [
     ['x-content-type-options', 'nosniff'],
     ['x-frame-options', 'DENY'],
@@ -14,7 +14,10 @@ t.test('defaults are the list of seed 004', async (t) => {
     ['strict-transport-security', 'max-age=31536000; includeSubDomains'],
     ['content-security-policy', "default-src 'self'"],
   ]);
-  t.same([...names], Object.keys(DEFAULT_SECURITY_HEADERS));
+  t.same(
+    headers.map(([name]) => name),
+    Object.keys(DEFAULT_SECURITY_HEADERS),
+  );
   t.ok(Object.isFrozen(DEFAULT_SECURITY_HEADERS), 'defaults cannot be changed');
 });
 
@@ -25,35 +28,19 @@ t.test('an override replaces a default, in any case', async (t) => {
 });
 
 t.test('a new header is added, in lower case', async (t) => {
-  const { headers, names } = createSecurityHeaders({ 'Referrer-Policy': 'no-referrer' });
+  const { headers } = createSecurityHeaders({ 'Referrer-Policy': 'no-referrer' });
   t.same(headers.at(-1), ['referrer-policy', 'no-referrer']);
-  t.ok(names.has('referrer-policy'));
 });
 
 t.test('false removes one header', async (t) => {
-  const { headers, names } = createSecurityHeaders({ 'Content-Security-Policy': false });
-  t.notOk(names.has('content-security-policy'));
+  const { headers } = createSecurityHeaders({ 'Content-Security-Policy': false });
+  t.notOk(headers.some(([name]) => name === 'content-security-policy'));
   t.equal(headers.length, 4);
 });
 
 t.test('false turns them all off', async (t) => {
   const s = createSecurityHeaders(false);
   t.same(s.headers, []);
-  t.equal(s.names.size, 0);
-  t.same(s.missingFrom({}), []);
-});
-
-t.test('the upstream’s own value wins', async (t) => {
-  const s = createSecurityHeaders();
-  t.equal(s.missingFrom({ 'content-type': 'text/html' }), s.headers, 'none set: the same list');
-  const missing = s.missingFrom({
-    'x-frame-options': 'SAMEORIGIN',
-    'content-security-policy': 'x',
-  });
-  t.same(
-    missing.map(([n]) => n),
-    ['x-content-type-options', 'x-xss-protection', 'strict-transport-security'],
-  );
 });
 
 t.test('values with CR or LF are refused', async (t) => {
