@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { HOP_BY_HOP_HEADERS } from '../data-plane/hop-by-hop-headers.js';
 import { ConfigCode } from '../errors/config-codes.js';
 import { checkCorsSettings } from '../filters/cors.js';
 import { checkIpFilterSettings } from '../filters/ip-filter.js';
@@ -33,15 +34,7 @@ const HMAC_MIN_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48,
 /** Context header names that cannot carry identity, and why. */
 const RESERVED_HEADERS: ReadonlyArray<readonly [readonly string[], string]> = [
   [
-    [
-      'connection',
-      'keep-alive',
-      'proxy-connection',
-      'te',
-      'trailer',
-      'transfer-encoding',
-      'upgrade',
-    ],
+    HOP_BY_HOP_HEADERS,
     'is a hop-by-hop header: it describes one connection and is never forwarded',
   ],
   [['host'], 'names the upstream host of the request'],

@@ -1,17 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Exchange } from './exchange.js';
+import { HOP_BY_HOP_HEADERS } from './hop-by-hop-headers.js';
 
 /**
  * Headers that describe one connection, not the message (RFC 9110 7.6.1), plus those the gateway
  * sets itself. They never cross the gateway in either direction as received.
  */
 const REQUEST_DROPPED = new Set([
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+  ...HOP_BY_HOP_HEADERS,
   'expect',
   'host',
   'x-request-id',
@@ -22,12 +18,7 @@ const REQUEST_DROPPED = new Set([
 ]);
 
 const RESPONSE_DROPPED = new Set([
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+  ...HOP_BY_HOP_HEADERS,
   // uWS writes its own framing and Date.
   'content-length',
   'date',

@@ -1,3 +1,4 @@
+import { HOP_BY_HOP_HEADERS } from '../data-plane/hop-by-hop-headers.js';
 import { isHttpToken } from './is-http-token.js';
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;
@@ -29,17 +30,7 @@ export interface SecurityHeaders {
 }
 
 /** Headers that frame the message or belong to one connection: never set them from config. */
-const RESERVED = new Set([
-  'connection',
-  'content-length',
-  'host',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+const RESERVED = new Set([...HOP_BY_HOP_HEADERS, 'content-length', 'host']);
 /** Control characters other than horizontal tab, CR and LF among them: never valid in a value. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/; // eslint-disable-line no-control-regex
 
