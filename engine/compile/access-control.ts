@@ -61,6 +61,8 @@ export interface AccessControl {
   identityHeaderNames: ReadonlySet<string>;
   /** Managed API keys, for the admin API; null when auth.api_keys.store is not set. */
   apiKeyStore: ApiKeyStore | null;
+  /** The Redis clients the table uses, so a start can wait for them to connect. */
+  redisClients: ReadonlySet<Redis>;
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
 }
@@ -85,16 +87,20 @@ export function compileAccessControl(
   const clientAddress = createClientAddress(settings.trustProxy);
   const contextHeaders = createContextHeaders(contextHeaderMapping(auth?.context_headers));
   const redisUrl = config.redis?.url;
-  const redis = (url: string): Redis =>
-    share(
+  const redisClients = new Set<Redis>();
+  const redis = (url: string): Redis => {
+    const client = share(
       `redis ${url}`,
       () =>
         createRedisClient(url, logger, {
           lazyConnect: offline,
           commandTimeoutMs: duration(config.redis?.command_timeout, '500ms'),
         }),
-      (client) => client.disconnect(),
+      (c) => c.disconnect(),
     );
+    redisClients.add(client);
+    return client;
+  };
 
   const jwt = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
   const apiKeys = auth?.api_keys;
@@ -114,6 +120,7 @@ export function compileAccessControl(
   return {
     identityHeaderNames: contextHeaders.names,
     apiKeyStore: store,
+    redisClients,
     guardsFor(rc, routeName) {
       const filters: string[] = [];
       const ipFilter = combineIpFilters(

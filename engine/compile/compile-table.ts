@@ -128,6 +128,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,
+    redisClients: access.redisClients,
     admin: config.admin
       ? {
           port: config.admin.port,

@@ -1,4 +1,5 @@
 import type { Exchange } from '../data-plane/exchange.js';
+import type { Redis } from 'ioredis';
 import type { AdminState } from '../admin/admin-api.js';
 import type { HostRouter } from '../router/host-router.js';
 import type { RouteCondition } from './route-condition.js';
@@ -35,6 +36,8 @@ export interface RouteTable {
   upstreamKeys: ReadonlySet<string>;
   /** The SharedObjects keys of its Redis clients, providers and limiters. */
   sharedKeys: ReadonlySet<string>;
+  /** The Redis clients its limiters and key stores use. */
+  redisClients: ReadonlySet<Redis>;
   /** The admin listener's address and what it serves; null without an `admin` block. */
   admin: { port: number; bindAddress: string; state: AdminState } | null;
 }

@@ -20,6 +20,9 @@ export interface GatewayOptions {
   logLevelOverride?: string;
 }
 
+/** How long a start waits for Redis before serving without it. */
+const REDIS_WAIT_MS = 2000;
+
 /**
  * A running gateway: the table in force, the listener, and reloads. A reload builds a complete
  * new table and swaps one reference; any failure before the swap leaves the old table serving.
@@ -55,12 +58,36 @@ export class Gateway {
     if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
     this.install(built.table, built.hash, built.warnings.map(formatProblem), 'start');
     const s = built.table.settings;
+    await this.waitForRedis(built.table);
     this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
     await this.startAdmin(built.table);
     this.options.logger.info(
       { address: s.bindAddress, port: this.port, file: this.options.file },
       'gatewayd listening',
     );
+  }
+
+  /**
+   * Gives Redis a moment to connect before the first request: until it has, rate limits count
+   * locally and managed API keys cannot be checked. A Redis that is down does not stop the start.
+   */
+  private async waitForRedis(table: RouteTable): Promise<void> {
+    const pending = [...table.redisClients].filter((c) => c.status !== 'ready');
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const connected = await Promise.race([
+      Promise.all(pending.map((c) => new Promise((resolve) => c.once('ready', resolve)))).then(
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), REDIS_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!connected) {
+      this.options.logger.warn(
+        { waited_ms: REDIS_WAIT_MS },
+        'redis is not connected yet; serving with the configured fallbacks',
+      );
+    }
   }
 
   /** With several workers only the first serves the admin API: one port, one listener. */
