@@ -128,6 +128,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,
+    socketKeys: new Set<string>(),
     redisClients: access.redisClients,
     admin: config.admin
       ? {

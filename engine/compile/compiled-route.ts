@@ -36,6 +36,11 @@ export interface RouteTable {
   upstreamKeys: ReadonlySet<string>;
   /** The SharedObjects keys of its Redis clients, providers and limiters. */
   sharedKeys: ReadonlySet<string>;
+  /**
+   * Fingerprints of its WebSocket routes: open connections whose route is not in here are closed
+   * with 1012 once the table is in force.
+   */
+  socketKeys: ReadonlySet<string>;
   /** The Redis clients its limiters and key stores use. */
   redisClients: ReadonlySet<Redis>;
   /** The admin listener's address and what it serves; null without an `admin` block. */

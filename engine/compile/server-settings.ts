@@ -14,6 +14,7 @@ export interface ServerSettings {
   bodyTimeoutMs: number;
   keepAliveMs: number;
   shutdownTimeoutMs: number;
+  websocketCloseWindowMs: number;
   maxBodyBytes: number;
   maxHeaderBytes: number;
   maxUrlLength: number;
@@ -40,6 +41,7 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
     bodyTimeoutMs: duration(timeouts.body_timeout, '60s'),
     keepAliveMs: duration(timeouts.keepalive_timeout, '60s'),
     shutdownTimeoutMs: duration(timeouts.shutdown_timeout, '30s'),
+    websocketCloseWindowMs: duration(timeouts.websocket_close_window, '10s'),
     maxBodyBytes: size(limits.max_body_size, '10mb'),
     maxHeaderBytes: Math.min(size(limits.max_header_size, '16kb'), HEADER_SIZE_CEILING),
     maxUrlLength: limits.max_url_length ?? 8192,

@@ -31,6 +31,7 @@ export interface ServerConfig {
     body_timeout?: string;
     keepalive_timeout?: string;
     shutdown_timeout?: string;
+    websocket_close_window?: string;
   };
   limits?: {
     max_body_size?: string;

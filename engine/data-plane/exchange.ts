@@ -1,4 +1,4 @@
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Identity } from '../filters/auth/identity.js';
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;
@@ -42,6 +42,8 @@ export class Exchange {
   /** Headers for the upstream request that carry the verified identity, as [name, value, ...]. */
   identityHeaders: string[] | null = null;
   heldBody: HeldBody | null = null;
+  /** Set on WebSocket upgrade requests: what uWS needs to complete the handshake. */
+  upgradeContext: us_socket_context_t | null = null;
 
   constructor(
     readonly res: HttpResponse,

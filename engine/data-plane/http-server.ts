@@ -3,6 +3,7 @@ import uWS, {
   type HttpResponse,
   type TemplatedApp,
   type us_listen_socket,
+  type us_socket_context_t,
 } from 'uWebSockets.js';
 import type { RouteTable } from '../compile/compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -12,6 +13,8 @@ import { Exchange } from './exchange.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from './respond.js';
 import { LISTEN_EXCLUSIVE_PORT } from './uws-augment.js';
+import type { OpenSockets } from '../websocket/open-sockets.js';
+import { createSocketBehavior } from '../websocket/socket-behavior.js';
 
 const METHODS = new Map(
   ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace', 'connect'].map((m) => [
@@ -26,6 +29,8 @@ export interface HttpServerOptions {
   currentTable: () => RouteTable;
   /** Called for every finished exchange, after the in-flight count is updated. */
   onFinish: (ex: Exchange) => void;
+  /** Where accepted WebSocket connections are tracked. */
+  sockets: OpenSockets;
 }
 
 /** The uWebSockets.js listener: reads each request, matches it and hands it to its route. */
@@ -37,7 +42,15 @@ export class HttpServer {
   private drained: (() => void) | null = null;
 
   constructor(private readonly options: HttpServerOptions) {
-    this.app = uWS.App().any('/*', (res, req) => this.onRequest(res, req));
+    this.app = uWS
+      .App()
+      .any('/*', (res, req) => this.onRequest(res, req, null))
+      .ws(
+        '/*',
+        createSocketBehavior(options.sockets, (res, req, context) =>
+          this.onRequest(res, req, context),
+        ),
+      );
   }
 
   /** Resolves with the bound port. `exclusive` makes a second process on the port fail loudly. */
@@ -83,7 +96,16 @@ export class HttpServer {
     this.app.close();
   }
 
-  private onRequest(res: HttpResponse, req: HttpRequest): void {
+  /**
+   * Every request, upgrade requests included (`upgrade` set): those go through the same matching
+   * and checks, and only a WebSocket route completes the handshake; other routes answer them as
+   * plain requests.
+   */
+  private onRequest(
+    res: HttpResponse,
+    req: HttpRequest,
+    upgrade: us_socket_context_t | null,
+  ): void {
     const table = this.options.currentTable();
     const rawPath = req.getUrl();
     const query = req.getQuery() ?? '';
@@ -118,6 +140,7 @@ export class HttpServer {
       performance.now(),
       this.finishExchange,
     );
+    ex.upgradeContext = upgrade;
     this.inFlight++;
 
     const refusal = this.refuse(ex, path, rawPath.length + query.length, headerBytes, table);

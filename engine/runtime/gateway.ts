@@ -6,6 +6,7 @@ import { HttpServer } from '../data-plane/http-server.js';
 import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { SharedObjects } from '../state/shared-objects.js';
+import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
@@ -34,6 +35,7 @@ export class Gateway {
   private readonly pools = new PoolRegistry();
   private readonly upstreams = new UpstreamRegistry();
   private readonly shared = new SharedObjects();
+  private readonly sockets = new OpenSockets();
   private readonly server: HttpServer;
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
@@ -49,6 +51,7 @@ export class Gateway {
       onFinish: (ex: Exchange) => {
         if (this.table?.settings.accessLog) accessLog(ex);
       },
+      sockets: this.sockets,
     });
   }
 
@@ -170,6 +173,16 @@ export class Gateway {
   private install(table: RouteTable, hash: string, warnings: string[], reason: string): void {
     this.table = table;
     this.upstreams.activate(table.upstreamKeys);
+    const closing = this.sockets.closeStale(
+      table.socketKeys,
+      table.settings.websocketCloseWindowMs,
+    );
+    if (closing > 0) {
+      this.options.logger.info(
+        { connections: closing, window_ms: table.settings.websocketCloseWindowMs },
+        'closing WebSocket connections whose route changed (1012)',
+      );
+    }
     this.hash = hash;
     this.generation++;
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
@@ -204,6 +217,7 @@ export class Gateway {
   async shutdown(): Promise<boolean> {
     const timeoutMs = (this.table as RouteTable).settings.shutdownTimeoutMs;
     const clean = await this.server.drain(timeoutMs);
+    this.sockets.closeAll(GOING_AWAY, 'gateway shutting down');
     this.server.close();
     await this.admin?.close();
     this.upstreams.stopAll();

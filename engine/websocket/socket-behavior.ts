@@ -1,0 +1,52 @@
+import uWS, { type HttpRequest, type HttpResponse, type WebSocketBehavior } from 'uWebSockets.js';
+import type { us_socket_context_t } from 'uWebSockets.js';
+import type { OpenSockets } from './open-sockets.js';
+import type { SocketData } from './socket-session.js';
+
+/**
+ * uWS's own cap on one message, for every WebSocket route: it closes with 1009 beyond it. Routes
+ * set their own, lower limits (enforced by their sessions); this one bounds what uWS buffers
+ * while a fragmented message arrives.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The one uWS WebSocket behaviour of the listener. Upgrade requests go through the same
+ * matching and route checks as any request (`onUpgrade`); a route that accepts the upgrade
+ * attaches its session, to which every later event is handed. Timeouts and pings are the
+ * sessions' business (a proxy has none of its own, the hub has configured ones), so uWS's are off.
+ */
+export function createSocketBehavior(
+  sockets: OpenSockets,
+  onUpgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => void,
+): WebSocketBehavior<SocketData> {
+  return {
+    compression: uWS.DISABLED,
+    maxPayloadLength: MAX_MESSAGE_BYTES,
+    idleTimeout: 0,
+    sendPingsAutomatically: false,
+    // Sessions watch getBufferedAmount themselves; uWS must never drop or close on its own.
+    maxBackpressure: 1024 * 1024 * 1024,
+    closeOnBackpressureLimit: 0,
+    upgrade: onUpgrade,
+    open(ws) {
+      sockets.add(ws);
+      ws.getUserData().session.open(ws);
+    },
+    message(ws, data, isBinary) {
+      ws.getUserData().session.message(ws, data, isBinary);
+    },
+    drain(ws) {
+      ws.getUserData().session.drain(ws);
+    },
+    pong(ws, data) {
+      ws.getUserData().session.pong(ws, data);
+    },
+    close(ws, code, reason) {
+      const userData = ws.getUserData();
+      userData.closed = true;
+      sockets.delete(ws);
+      userData.session.close(ws, code, reason);
+    },
+  };
+}
