@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { checkCommand } from './check-command.js';
 import { hashKeyCommand } from './hash-key-command.js';
+import { hashPasswordCommand } from './hash-password-command.js';
 import { routesCommand } from './routes-command.js';
 import { runCommand } from './run-command.js';
 
@@ -52,5 +53,13 @@ program
   .description('print the sha256: hash of each API key read from standard input, one per line')
   .option('--generate', 'make a new random key and print it with its hash')
   .action(hashKeyCommand);
+
+program
+  .command('hash-password')
+  .description(
+    'print the scrypt hash of each password read from standard input, for identity.bootstrap_users',
+  )
+  .option('--cost <log2N>', 'scrypt cost, log2 of N (14-20, default 15)')
+  .action(hashPasswordCommand);
 
 await program.parseAsync();

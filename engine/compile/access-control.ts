@@ -41,9 +41,11 @@ import { createTierLimits, type TierLimitsSettings } from '../filters/rate-limit
 import { parseRate } from '../filters/rate-limit/rate.js';
 import { createSecurityHeaders } from '../filters/security-headers.js';
 import type { Logger } from '../observability/logger.js';
-import { createRedisClient } from '../state/redis-connection.js';
+import { requireSession } from '../identity/require-session.js';
+import type { SessionCheck } from '../identity/session-check.js';
 import { createClientAddress } from './client-address.js';
 import { duration, type ServerSettings } from './server-settings.js';
+import { createSharedRedis, type SharedRedis } from './shared-redis.js';
 
 /**
  * Gets an object that outlives the table (see SharedObjects) and records that the table uses it.
@@ -63,8 +65,17 @@ export interface AccessControl {
   apiKeyStore: ApiKeyStore | null;
   /** The Redis clients the table uses, so a start can wait for them to connect. */
   redisClients: ReadonlySet<Redis>;
+  /** The auth.jwt verifier, without the session check (the identity endpoints do their own). */
+  jwt: JwtProvider | null;
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
+}
+
+export interface AccessControlOptions {
+  /** The table's Redis clients; made here when absent. */
+  redis?: SharedRedis;
+  /** The identity module's session check, for auth.jwt.require_session. */
+  sessionCheck?: SessionCheck | null;
 }
 
 interface LimitPolicy {
@@ -81,28 +92,21 @@ export function compileAccessControl(
   logger: Logger,
   /** Building for `gatewayd check`: Redis clients are made but never connect. */
   offline: boolean,
+  options: AccessControlOptions = {},
 ): AccessControl {
   const auth = config.auth;
   const middleware = config.middleware ?? {};
   const clientAddress = createClientAddress(settings.trustProxy);
   const contextHeaders = createContextHeaders(contextHeaderMapping(auth?.context_headers));
   const redisUrl = config.redis?.url;
-  const redisClients = new Set<Redis>();
-  const redis = (url: string): Redis => {
-    const client = share(
-      `redis ${url}`,
-      () =>
-        createRedisClient(url, logger, {
-          lazyConnect: offline,
-          commandTimeoutMs: duration(config.redis?.command_timeout, '500ms'),
-        }),
-      (c) => c.disconnect(),
-    );
-    redisClients.add(client);
-    return client;
-  };
+  const sharedRedis = options.redis ?? createSharedRedis(config, share, logger, offline);
+  const redis = (url: string): Redis => sharedRedis.client(url);
 
-  const jwt = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
+  const verifier = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
+  const jwt =
+    verifier !== null && auth?.jwt?.require_session === true && options.sessionCheck
+      ? requireSession(verifier, options.sessionCheck)
+      : verifier;
   const apiKeys = auth?.api_keys;
   const store = apiKeys === undefined ? null : apiKeyStore(apiKeys.store, redisUrl, redis, share);
   const apiKey: ApiKeyProvider | null =
@@ -120,7 +124,8 @@ export function compileAccessControl(
   return {
     identityHeaderNames: contextHeaders.names,
     apiKeyStore: store,
-    redisClients,
+    jwt: verifier,
+    redisClients: sharedRedis.clients,
     guardsFor(rc, routeName) {
       const filters: string[] = [];
       const ipFilter = combineIpFilters(
@@ -158,7 +163,8 @@ export function compileAccessControl(
           tiers: auth?.tiers,
           moduleName: rc.name ?? rc.path,
         });
-        filters.push(`auth ${accepted.join(',')}${describeRequirements(rc)}`);
+        const session = routeJwt !== null && routeJwt !== verifier ? ' session' : '';
+        filters.push(`auth ${accepted.join(',')}${session}${describeRequirements(rc)}`);
       }
       const routeLimits = limits?.forRoute(rc, authenticate !== null) ?? [];
       const rateLimit =

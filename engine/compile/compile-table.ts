@@ -15,6 +15,12 @@ import { createRouteHandler } from './route-handler.js';
 import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
 import { matchOrder } from './match-order.js';
+import { createSharedRedis } from './shared-redis.js';
+import { createClientAddress } from './client-address.js';
+import { compileIdentity } from '../identity/identity-module.js';
+import { createIdentityHandlers } from '../identity/identity-handlers.js';
+import { createIdentityRoutes, type IdentityRoute } from '../identity/identity-routes.js';
+import type { AddConflict } from '../router/segment-trie.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -50,7 +56,13 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     sharedKeys.add(key);
     return ctx.shared.acquire(key, create, close);
   };
-  const access = compileAccessControl(config, settings, share, ctx.logger, ctx.offline ?? false);
+  const offline = ctx.offline ?? false;
+  const redis = createSharedRedis(config, share, ctx.logger, offline);
+  const identity = compileIdentity(config, share, redis, ctx.logger, offline);
+  const access = compileAccessControl(config, settings, share, ctx.logger, offline, {
+    redis,
+    sessionCheck: identity?.sessionCheck ?? null,
+  });
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
 
   config.routes.forEach((rc, index) => {
@@ -105,6 +117,20 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       routes.push({ route, pattern });
     }
   });
+  if (identity !== null && access.jwt !== null) {
+    const handlers = createIdentityHandlers({
+      module: identity,
+      jwt: access.jwt,
+      clientAddress: createClientAddress(settings.trustProxy),
+      requestTimeoutMs: settings.requestTimeoutMs,
+      logger: ctx.logger,
+    });
+    for (const r of createIdentityRoutes(config.identity ?? {}, handlers, access.guardsFor)) {
+      const conflict = router.add(undefined, r.pattern, r.route.path, r.route.methods, r.route);
+      if (conflict === null) routes.push(r);
+      else problems.push(identityConflict(r, conflict));
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
@@ -162,4 +188,30 @@ function parseRoutePattern(
     });
     return null;
   }
+}
+
+/** An identity endpoint that a configured route (or another endpoint) already has. */
+function identityConflict(r: IdentityRoute, conflict: AddConflict<CompiledRoute>): PathProblem {
+  const { name, method, path, configured } = r.endpoint;
+  const at = configured ? ['identity', 'paths', name] : ['identity'];
+  if (conflict.kind === 'param-name') {
+    return {
+      severity: 'error',
+      code: ConfigCode.PARAM_CONFLICT,
+      message: `identity endpoint ${name} (${path}) has {${conflict.wanted}} where a route already has {${conflict.existing}}`,
+      hint: `use {${conflict.wanted}} in that route too, or move the endpoint with identity.paths.${name}`,
+      path: at,
+    };
+  }
+  const by = conflict.by;
+  return {
+    severity: 'error',
+    code: ConfigCode.ROUTE_SHADOWED,
+    message:
+      by.configIndex >= 0
+        ? `route "${by.name}" takes ${method} ${path}, the path of the identity endpoint ${name}`
+        : `identity endpoint ${name} has the same method and path (${method} ${path}) as ${by.name}`,
+    hint: `move the route, or the endpoint with identity.paths.${name} (false leaves it out)`,
+    path: by.configIndex >= 0 ? ['routes', by.configIndex, 'path'] : at,
+  };
 }

@@ -13,6 +13,7 @@ export interface GatewayConfig {
   redis?: RedisConfig;
   admin?: AdminConfig;
   auth?: AuthConfig;
+  identity?: IdentityConfig;
   middleware?: MiddlewareConfig;
   observability?: ObservabilityConfig;
 }
@@ -222,6 +223,8 @@ export interface JwtConfig {
   token_cache_size?: number;
   /** WebSocket upgrades only. */
   query_parameter?: string;
+  /** A token must name (`sid`) a live identity session; needs the identity block. */
+  require_session?: boolean;
 }
 
 export interface ApiKeysConfig {
@@ -312,4 +315,92 @@ export type SecurityHeadersConfig = false | Record<string, string | false>;
 export interface IpFilterConfig {
   allow?: string[];
   deny?: string[];
+}
+
+/** The built-in identity module: users, login issuing JWTs, sessions, user management. */
+export interface IdentityConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Default memory; redis needs the top-level redis block. */
+  store?: 'memory' | 'redis';
+  token?: {
+    /** Duration; default 30m. */
+    ttl?: string;
+    /** Default: the first of auth.jwt's algorithms. */
+    algorithm?: JwtAlgorithm;
+    /** Default: auth.jwt.issuer. */
+    issuer?: string;
+    /** Default: auth.jwt.audience. */
+    audience?: string | string[];
+    /** PEM private key for RS*, PS*, ES*, EdDSA; the pair of auth.jwt.public_key. */
+    private_key?: string;
+  };
+  sessions?: {
+    /** Duration; default 24h. */
+    ttl?: string;
+    /** Default true: a refresh extends the session by its ttl. */
+    refresh?: boolean;
+    /** Duration; default 5s. How long require_session trusts a live answer. */
+    check_cache?: string;
+  };
+  registration?: {
+    /** Default true. */
+    enabled?: boolean;
+    /** Default [user]. */
+    default_roles?: string[];
+    default_tier?: string;
+  };
+  password?: {
+    /** Default 8. */
+    min_length?: number;
+    /** log2 of scrypt's N; default 15. */
+    scrypt_cost?: number;
+  };
+  /** Roles that may use the admin endpoints; default [admin]. */
+  admin_roles?: string[];
+  bootstrap_users?: BootstrapUserConfig[];
+  login_rate_limit?: {
+    /** Per username per window; default 5. */
+    attempts?: number;
+    /** Per client address per window; default 20. */
+    ip_attempts?: number;
+    /** Duration; default 15m. */
+    window?: string;
+  };
+  paths?: IdentityPathsConfig;
+}
+
+export interface BootstrapUserConfig {
+  username: string;
+  /** Exactly one of password (read from the environment) and password_hash. */
+  password?: string;
+  password_hash?: string;
+  roles?: string[];
+  tier?: string;
+  email?: string;
+}
+
+/** Endpoint name → its path, or false to leave it out; the defaults hang off the prefixes. */
+export interface IdentityPathsConfig {
+  /** Default /sessions. */
+  prefix?: string;
+  /** Default /admin/users. */
+  admin_prefix?: string;
+  register?: string | false;
+  login?: string | false;
+  refresh?: string | false;
+  logout?: string | false;
+  me?: string | false;
+  verify?: string | false;
+  session_create?: string | false;
+  session_get?: string | false;
+  session_update?: string | false;
+  session_delete?: string | false;
+  admin_sessions?: string | false;
+  admin_session_delete?: string | false;
+  admin_user_delete?: string | false;
+  admin_users?: string | false;
+  admin_promote?: string | false;
+  admin_demote?: string | false;
+  admin_stats?: string | false;
 }

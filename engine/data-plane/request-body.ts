@@ -28,7 +28,7 @@ export function holdRequestBody(ex: Exchange): void {
 }
 
 /** Gives the body to `handler`: first what was held, then what is still to come. */
-function readBody(ex: Exchange, handler: DataHandler): void {
+export function readBody(ex: Exchange, handler: DataHandler): void {
   const held = ex.heldBody;
   if (held === null) {
     ex.res.onData(handler);

@@ -1,0 +1,123 @@
+import type { HttpMethod, IdentityConfig, IdentityPathsConfig } from '../config/gateway-config.js';
+
+export type IdentityEndpointName = Exclude<keyof IdentityPathsConfig, 'prefix' | 'admin_prefix'>;
+
+interface EndpointShape {
+  method: HttpMethod;
+  /** Which prefix the default path hangs off. */
+  base: 'prefix' | 'admin_prefix';
+  suffix: string;
+  /** The path parameters the handler reads, in order; a configured path must have exactly these. */
+  params: readonly string[];
+  /** Needs a token whose user has one of identity.admin_roles. */
+  admin: boolean;
+}
+
+/** Seed 000's endpoints (seed 004's /auth/login is `prefix: /auth`). */
+export const IDENTITY_ENDPOINTS: Readonly<Record<IdentityEndpointName, EndpointShape>> = {
+  register: { method: 'POST', base: 'prefix', suffix: '/register', params: [], admin: false },
+  login: { method: 'POST', base: 'prefix', suffix: '/login', params: [], admin: false },
+  refresh: { method: 'POST', base: 'prefix', suffix: '/refresh', params: [], admin: false },
+  logout: { method: 'POST', base: 'prefix', suffix: '/logout', params: [], admin: false },
+  me: { method: 'GET', base: 'prefix', suffix: '/me', params: [], admin: false },
+  verify: { method: 'POST', base: 'prefix', suffix: '/verify', params: [], admin: false },
+  session_create: { method: 'POST', base: 'prefix', suffix: '/create', params: [], admin: false },
+  session_get: {
+    method: 'GET',
+    base: 'prefix',
+    suffix: '/{session_id}',
+    params: ['session_id'],
+    admin: false,
+  },
+  session_update: {
+    method: 'POST',
+    base: 'prefix',
+    suffix: '/update/{session_id}',
+    params: ['session_id'],
+    admin: false,
+  },
+  session_delete: {
+    method: 'DELETE',
+    base: 'prefix',
+    suffix: '/{session_id}',
+    params: ['session_id'],
+    admin: false,
+  },
+  admin_sessions: {
+    method: 'GET',
+    base: 'prefix',
+    suffix: '/admin/all-sessions',
+    params: [],
+    admin: true,
+  },
+  admin_session_delete: {
+    method: 'DELETE',
+    base: 'prefix',
+    suffix: '/admin/sessions/{session_id}',
+    params: ['session_id'],
+    admin: true,
+  },
+  admin_user_delete: {
+    method: 'DELETE',
+    base: 'prefix',
+    suffix: '/admin/users/{username}',
+    params: ['username'],
+    admin: true,
+  },
+  admin_users: { method: 'GET', base: 'admin_prefix', suffix: '', params: [], admin: true },
+  admin_promote: {
+    method: 'POST',
+    base: 'admin_prefix',
+    suffix: '/promote',
+    params: [],
+    admin: true,
+  },
+  admin_demote: {
+    method: 'POST',
+    base: 'admin_prefix',
+    suffix: '/demote',
+    params: [],
+    admin: true,
+  },
+  admin_stats: { method: 'GET', base: 'admin_prefix', suffix: '/stats', params: [], admin: true },
+};
+
+export interface ResolvedEndpoint {
+  name: IdentityEndpointName;
+  method: HttpMethod;
+  path: string;
+  params: readonly string[];
+  admin: boolean;
+  /** Set when the path was written under identity.paths, for messages. */
+  configured: boolean;
+}
+
+/** The endpoints the config turns on, with their paths; shared by the checks and the compiler. */
+export function resolveIdentityEndpoints(identity: IdentityConfig): ResolvedEndpoint[] {
+  const paths = identity.paths ?? {};
+  const prefixes = {
+    prefix: trimSlash(paths.prefix ?? '/sessions'),
+    admin_prefix: trimSlash(paths.admin_prefix ?? '/admin/users'),
+  };
+  const out: ResolvedEndpoint[] = [];
+  for (const [name, shape] of Object.entries(IDENTITY_ENDPOINTS) as Array<
+    [IdentityEndpointName, EndpointShape]
+  >) {
+    if (name === 'register' && identity.registration?.enabled === false) continue;
+    const written = paths[name];
+    if (written === false) continue;
+    out.push({
+      name,
+      method: shape.method,
+      path: written ?? (`${prefixes[shape.base]}${shape.suffix}` || '/'),
+      params: shape.params,
+      admin: shape.admin,
+      configured: written !== undefined,
+    });
+  }
+  return out;
+}
+
+function trimSlash(prefix: string): string {
+  return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+}

@@ -1,0 +1,46 @@
+import type { AccessControl } from '../compile/access-control.js';
+import type { CompiledRoute, RouteHandler } from '../compile/compiled-route.js';
+import type { IdentityConfig } from '../config/gateway-config.js';
+import { createGuardedHandler } from '../data-plane/route-guards.js';
+import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
+import { resolveIdentityEndpoints, type ResolvedEndpoint } from './identity-endpoints.js';
+import type { IdentityEndpointName } from './identity-endpoints.js';
+
+export interface IdentityRoute {
+  route: CompiledRoute;
+  pattern: PathPattern;
+  endpoint: ResolvedEndpoint;
+}
+
+/**
+ * The identity endpoints as routes of the table. They pass through the gateway-wide guards like
+ * any route (IP filter, CORS, security headers, and a `route_limits` entry on their path, so
+ * `route_limits: { /auth/login: 10 }` works), but not through the auth step: each endpoint
+ * checks its own token.
+ */
+export function createIdentityRoutes(
+  identity: IdentityConfig,
+  handlers: Record<IdentityEndpointName, RouteHandler>,
+  guardsFor: AccessControl['guardsFor'],
+): IdentityRoute[] {
+  return resolveIdentityEndpoints(identity).map((endpoint) => {
+    const name = `identity ${endpoint.name}`;
+    const guarded = guardsFor({ path: endpoint.path, methods: [endpoint.method] }, name);
+    const handle = handlers[endpoint.name];
+    return {
+      endpoint,
+      pattern: parsePathPattern(endpoint.path),
+      route: {
+        name,
+        path: endpoint.path,
+        host: null,
+        methods: [endpoint.method],
+        target: 'built-in',
+        condition: null,
+        filters: [...(guarded?.filters ?? []), name],
+        handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
+        configIndex: -1,
+      },
+    };
+  });
+}

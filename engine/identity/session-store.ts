@@ -1,0 +1,40 @@
+/** A login session. Its id is a 128-bit random secret; tokens carry it as `sid`. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly username: string;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** Seed 000's chat sessions: a chat id and a small JSON object the client keeps there. */
+  readonly chatId?: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Sessions expire by themselves at `expiresAt`. Store errors (Redis down) reject as they are, so
+ * that callers answer 503 rather than "no such session".
+ */
+export interface SessionStore {
+  create(session: SessionRecord): Promise<void>;
+  /** Null when absent or expired. */
+  get(id: string): Promise<SessionRecord | null>;
+  /** Replaces a live session (new data, or a later expiry); false when it has ended. */
+  update(session: SessionRecord): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  /** Ends every session of a user; returns their ids. */
+  deleteForUser(username: string): Promise<string[]>;
+  /** Every live session. */
+  list(): Promise<SessionRecord[]>;
+}
+
+/** The view of a session that responses carry. */
+export function publicSession(s: SessionRecord): Record<string, unknown> {
+  return {
+    session_id: s.id,
+    user_id: s.username,
+    chat_id: s.chatId ?? null,
+    data: s.data,
+    created_at: new Date(s.createdAt).toISOString(),
+    expires_at: new Date(s.expiresAt).toISOString(),
+  };
+}
