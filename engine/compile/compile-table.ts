@@ -15,6 +15,7 @@ import { createRouteHandler } from './route-handler.js';
 import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
 import { matchOrder } from './match-order.js';
+import { requireUpgrade } from '../websocket/require-upgrade.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -52,6 +53,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
   };
   const access = compileAccessControl(config, settings, share, ctx.logger, ctx.offline ?? false);
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
+  const socketKeys = new Set<string>();
 
   config.routes.forEach((rc, index) => {
     const pattern = parseRoutePattern(rc, index, problems);
@@ -64,6 +66,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       groups,
       config.upstreams ?? {},
       access.identityHeaderNames,
+      access.socketCredentialsFor(rc),
     );
     if ('problem' in built) {
       problems.push(built.problem);
@@ -73,6 +76,9 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
     const filters = [...(guarded?.filters ?? []), ...built.filters];
+    const checked =
+      guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle);
+    if (built.socketKey !== undefined) socketKeys.add(built.socketKey);
     const route: CompiledRoute = {
       name,
       path: rc.path,
@@ -81,7 +87,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       target: rc.upstream ?? rc.upstreams?.map((u) => u.name).join(',') ?? 'direct_response',
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
-      handle: guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle),
+      handle: built.socketKey === undefined ? checked : requireUpgrade(checked),
       configIndex: index,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
@@ -128,7 +134,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,
-    socketKeys: new Set<string>(),
+    socketKeys,
     redisClients: access.redisClients,
     admin: config.admin
       ? {
