@@ -75,7 +75,11 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
-    const filters = [...(guarded?.filters ?? []), ...built.filters];
+    const filters = [
+      ...(built.socketKey === undefined ? [] : ['upgrade only']),
+      ...(guarded?.filters ?? []),
+      ...built.filters,
+    ];
     const checked =
       guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle);
     if (built.socketKey !== undefined) socketKeys.add(built.socketKey);
