@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SignJWT } from 'jose';
 import t from 'tap';
 import { request } from 'undici';
@@ -12,7 +12,7 @@ import { WsUpstream, type WsUpstreamOptions } from '../helpers/ws-upstream.js';
 const SECRET = 'a-websocket-test-secret-long-enough-for-hs256';
 const KEYS = { user: 'widget-key-0123456789', guest: 'guest-key-0123456789' };
 
-function config(upstream: string, down: string): string {
+function config(upstream: string, down: string, silent: string): string {
   return `
 server: { http_port: 0, bind_address: 127.0.0.1 }
 auth:
@@ -28,12 +28,31 @@ routes:
   - { path: /ws/small, upstream: chat, websocket: proxy, max_message_size: 1kb }
   - { path: /ws/refused, upstream: chat, websocket: proxy, rewrite: /refuse }
   - { path: /ws/down, upstream: down, websocket: proxy }
+  - { path: /ws/silent, upstream: silent, websocket: proxy, timeout: 300ms }
 upstreams:
   chat: { discovery: { type: Static, endpoints: ["${upstream}"] } }
-  down: { discovery: { type: Static, endpoints: ["${down}"] } }
+  down:
+    discovery: { type: Static, endpoints: ["${down}"] }
+    circuit_breaker: { failure_threshold: 2, timeout: 30s }
+  silent: { discovery: { type: Static, endpoints: ["${silent}"] } }
 observability:
   logging: { level: info, access_log: false }
 `;
+}
+
+/** A TCP server that accepts connections and never answers: a hung upstream. */
+async function silentServer(t: Parameters<typeof startGatewayd>[0]): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return (server.address() as AddressInfo).port;
 }
 
 /** A port nothing listens on: bound, then closed. */
@@ -50,7 +69,14 @@ async function setup(
   opts: WsUpstreamOptions = {},
 ): Promise<{ upstream: WsUpstream; gw: GatewaydProcess; ws: (path: string) => string }> {
   const upstream = await WsUpstream.start(t, { refuse: { '/refuse': 403 }, ...opts });
-  const gw = await startGatewayd(t, config(upstream.url, `http://127.0.0.1:${await closedPort()}`));
+  const gw = await startGatewayd(
+    t,
+    config(
+      upstream.url,
+      `http://127.0.0.1:${await closedPort()}`,
+      `http://127.0.0.1:${await silentServer(t)}`,
+    ),
+  );
   return { upstream, gw, ws: (path) => `ws://127.0.0.1:${gw.port}${path}` };
 }
 
@@ -268,9 +294,24 @@ t.test('an upstream that is down or refuses gets a 502 before the upgrade', asyn
   const down = refused(await connect(t, ws('/ws/down')));
   t.equal(down.status, 502);
   t.match(JSON.parse(down.body), { error: 'BAD_GATEWAY', message: /upstream "down"/ });
+  t.equal(refused(await connect(t, ws('/ws/down'))).status, 502);
+  const open = refused(await connect(t, ws('/ws/down')));
+  t.equal(open.status, 503, 'after two failed handshakes the breaker is open');
+  t.match(JSON.parse(open.body), { error: 'SERVICE_UNAVAILABLE', message: /circuit breaker/ });
+  t.ok(open.headers['retry-after'], 'with Retry-After');
   const refusedUpgrade = refused(await connect(t, ws('/ws/refused')));
   t.equal(refusedUpgrade.status, 502);
   t.match(JSON.parse(refusedUpgrade.body), { error: 'BAD_GATEWAY', message: /status 403/ });
+});
+
+t.test("a handshake the upstream never answers gets a 504 after the route's timeout", async (t) => {
+  const { ws } = await setup(t);
+  const started = performance.now();
+  const slow = refused(await connect(t, ws('/ws/silent')));
+  const elapsed = performance.now() - started;
+  t.equal(slow.status, 504);
+  t.match(JSON.parse(slow.body), { error: 'UPSTREAM_TIMEOUT', message: /within 300 ms/ });
+  t.ok(elapsed >= 250 && elapsed < 3000, `answered after ${Math.round(elapsed)} ms`);
 });
 
 t.test('an upstream that drops after the upgrade closes the client with 1011', async (t) => {
