@@ -182,6 +182,7 @@ class UpstreamAttempt {
         `could not connect to upstream "${name}" in time`,
       );
     }
+    // ws reports its handshake timeout by this message only (no error code).
     if (err.message === 'Opening handshake has timed out') {
       return new GatewayError(
         'UPSTREAM_TIMEOUT',
