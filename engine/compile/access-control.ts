@@ -46,6 +46,8 @@ import type { SessionCheck } from '../identity/session-check.js';
 import { createClientAddress } from './client-address.js';
 import { duration, type ServerSettings } from './server-settings.js';
 import { createSharedRedis, type SharedRedis } from './shared-redis.js';
+import { isSocketRoute } from '../websocket/is-socket-route.js';
+import type { SocketCredentialPlaces } from './socket-proxy-route.js';
 
 /**
  * Gets an object that outlives the table (see SharedObjects) and records that the table uses it.
@@ -69,6 +71,11 @@ export interface AccessControl {
   jwt: JwtProvider | null;
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
+  /**
+   * Where an upgrade to the route may carry its credential besides the headers (auth.websocket);
+   * nothing on routes that are not WebSocket routes or have no auth.
+   */
+  socketCredentialsFor(rc: RouteConfig): SocketCredentialPlaces;
 }
 
 export interface AccessControlOptions {
@@ -77,6 +84,7 @@ export interface AccessControlOptions {
   /** The identity module's session check, for auth.jwt.require_session. */
   sessionCheck?: SessionCheck | null;
 }
+const NO_SOCKET_CREDENTIALS: SocketCredentialPlaces = { queryParam: null, protocolPrefix: null };
 
 interface LimitPolicy {
   id: string;
@@ -121,11 +129,23 @@ export function compileAccessControl(
   const onInternalError = (err: unknown, ex: { requestId: string }) =>
     logger.error({ err, request_id: ex.requestId }, 'a route check failed unexpectedly');
 
+  function socketCredentialsFor(rc: RouteConfig): SocketCredentialPlaces {
+    if (!isSocketRoute(rc) || authRequirement(rc) === undefined) return NO_SOCKET_CREDENTIALS;
+    const acceptsJwt = jwt !== null && (rc.auth ?? providers).includes('jwt');
+    return {
+      queryParam:
+        auth?.websocket?.query_parameter ??
+        (acceptsJwt ? (auth?.jwt?.query_parameter ?? null) : null),
+      protocolPrefix: auth?.websocket?.protocol_prefix ?? null,
+    };
+  }
+
   return {
     identityHeaderNames: contextHeaders.names,
     apiKeyStore: store,
     jwt: verifier,
     redisClients: sharedRedis.clients,
+    socketCredentialsFor,
     guardsFor(rc, routeName) {
       const filters: string[] = [];
       const ipFilter = combineIpFilters(
@@ -143,6 +163,7 @@ export function compileAccessControl(
         const accepted = rc.auth ?? providers;
         const routeJwt = accepted.includes('jwt') ? jwt : null;
         const routeApiKey = accepted.includes('api_key') ? apiKey : null;
+        const socket = socketCredentialsFor(rc);
         authenticate = createAuthenticate({
           jwt: routeJwt,
           apiKey: routeApiKey,
@@ -150,6 +171,8 @@ export function compileAccessControl(
             jwt: routeJwt !== null,
             apiKey: routeApiKey !== null,
             apiKeyHeader: apiKey?.header ?? 'x-api-key',
+            queryParam: socket.queryParam ?? undefined,
+            protocolPrefix: socket.protocolPrefix ?? undefined,
           },
           onRefused: (reason, ex) =>
             logger.debug({ reason, route: routeName, request_id: ex.requestId }, 'auth refused'),

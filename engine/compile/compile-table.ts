@@ -21,6 +21,7 @@ import { compileIdentity } from '../identity/identity-module.js';
 import { createIdentityHandlers } from '../identity/identity-handlers.js';
 import { createIdentityRoutes, type IdentityRoute } from '../identity/identity-routes.js';
 import type { AddConflict } from '../router/segment-trie.js';
+import { requireUpgrade } from '../websocket/require-upgrade.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -64,6 +65,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     sessionCheck: identity?.sessionCheck ?? null,
   });
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
+  const socketKeys = new Set<string>();
 
   config.routes.forEach((rc, index) => {
     const pattern = parseRoutePattern(rc, index, problems);
@@ -76,6 +78,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       groups,
       config.upstreams ?? {},
       access.identityHeaderNames,
+      access.socketCredentialsFor(rc),
     );
     if ('problem' in built) {
       problems.push(built.problem);
@@ -84,7 +87,14 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
-    const filters = [...(guarded?.filters ?? []), ...built.filters];
+    const filters = [
+      ...(built.socketKey === undefined ? [] : ['upgrade only']),
+      ...(guarded?.filters ?? []),
+      ...built.filters,
+    ];
+    const checked =
+      guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle);
+    if (built.socketKey !== undefined) socketKeys.add(built.socketKey);
     const route: CompiledRoute = {
       name,
       path: rc.path,
@@ -93,7 +103,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       target: rc.upstream ?? rc.upstreams?.map((u) => u.name).join(',') ?? 'direct_response',
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
-      handle: guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle),
+      handle: built.socketKey === undefined ? checked : requireUpgrade(checked),
       configIndex: index,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
@@ -154,7 +164,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,
-    socketKeys: new Set<string>(),
+    socketKeys,
     redisClients: access.redisClients,
     admin: config.admin
       ? {

@@ -15,8 +15,16 @@ import {
   type PathRewriter,
 } from './path-rewriter.js';
 import { duration, size, type ServerSettings } from './server-settings.js';
+import { createSocketProxyRoute, type SocketCredentialPlaces } from './socket-proxy-route.js';
 
-export type BuiltHandler = { handle: RouteHandler; filters: string[] } | { problem: PathProblem };
+export type BuiltHandler =
+  | {
+      handle: RouteHandler;
+      filters: string[];
+      /** WebSocket routes: the fingerprint of the config their connections depend on. */
+      socketKey?: string;
+    }
+  | { problem: PathProblem };
 
 /** Composes one route's request path from its config. */
 export function createRouteHandler(
@@ -27,6 +35,7 @@ export function createRouteHandler(
   groups: ReadonlyMap<string, UpstreamGroup>,
   upstreams: Readonly<Record<string, UpstreamConfig>>,
   identityHeaderNames: ReadonlySet<string>,
+  socketCredentials: SocketCredentialPlaces,
 ): BuiltHandler {
   if (rc.direct_response) {
     return { handle: createDirectResponse(rc.direct_response), filters: ['direct_response'] };
@@ -49,6 +58,20 @@ export function createRouteHandler(
     filters.push(
       `strip_prefix ${rc.strip_prefix === true ? pattern.staticPrefix : rc.strip_prefix}`,
     );
+  if (rc.websocket === 'proxy') {
+    // The config checks made sure a proxy route names one defined upstream.
+    const name = rc.upstream as string;
+    const proxy = createSocketProxyRoute(
+      rc,
+      rewrite.fn,
+      settings,
+      groups.get(name) as UpstreamGroup,
+      upstreams[name] as UpstreamConfig,
+      identityHeaderNames,
+      socketCredentials,
+    );
+    return { ...proxy, filters: [...filters, ...proxy.filters] };
+  }
   const proxyTo = (name: string) =>
     createUpstreamProxy(rc, name, rewrite.fn, settings, groups, upstreams, identityHeaderNames);
   if (rc.upstreams === undefined) {

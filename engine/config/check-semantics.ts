@@ -5,6 +5,7 @@ import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
 import { findNotImplemented } from './find-not-implemented.js';
+import { checkWebSocketRoute } from './check-websocket-route.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -56,7 +57,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
         });
       }
     }
-    problems.push(...checkSplit(route, at, label));
+    problems.push(...checkSplit(route, at, label), ...checkWebSocketRoute(route, at, label));
     const builtIn = BUILT_IN_PATHS[route.path];
     if (builtIn !== undefined) {
       problems.push({

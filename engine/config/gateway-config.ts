@@ -78,6 +78,10 @@ export interface RouteConfig {
   /** Applies on top of middleware.ip_filter (a client must pass both). */
   ip_filter?: IpFilterConfig;
   retries?: RetriesConfig;
+  /** proxy: upgrades only, relayed to a WebSocket of `upstream`. */
+  websocket?: 'proxy';
+  /** Size string; WebSocket routes only. Default 1mb. */
+  max_message_size?: string;
 }
 
 export interface RouteMatchConfig {
@@ -176,6 +180,15 @@ export interface AuthConfig {
   tiers?: string[];
   /** Merged over the defaults (DEFAULT_CONTEXT_HEADERS); see contextHeaderMapping(). */
   context_headers?: ContextHeadersConfig;
+  websocket?: WebSocketAuthConfig;
+}
+
+/** Where upgrades to WebSocket routes may carry a token or key besides the headers. */
+export interface WebSocketAuthConfig {
+  /** Default: auth.jwt.query_parameter on routes that accept JWTs. */
+  query_parameter?: string;
+  /** A Sec-WebSocket-Protocol entry starting with this carries the credential. */
+  protocol_prefix?: string;
 }
 
 export type JwtAlgorithm =

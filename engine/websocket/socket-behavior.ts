@@ -1,14 +1,10 @@
 import uWS, { type HttpRequest, type HttpResponse, type WebSocketBehavior } from 'uWebSockets.js';
 import type { us_socket_context_t } from 'uWebSockets.js';
+import { MAX_MESSAGE_BYTES } from './message-limit.js';
 import type { OpenSockets } from './open-sockets.js';
 import type { SocketData } from './socket-session.js';
 
-/**
- * uWS's own cap on one message, for every WebSocket route: it closes with 1009 beyond it. Routes
- * set their own, lower limits (enforced by their sessions); this one bounds what uWS buffers
- * while a fragmented message arrives.
- */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export { MAX_MESSAGE_BYTES } from './message-limit.js';
 
 /**
  * The one uWS WebSocket behaviour of the listener. Upgrade requests go through the same

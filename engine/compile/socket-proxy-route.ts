@@ -1,0 +1,61 @@
+import type { RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
+import type { RouteHandler } from './compiled-route.js';
+import { createSocketProxy } from '../websocket/proxy/create-socket-proxy.js';
+import { socketConfigKey } from '../websocket/socket-config-key.js';
+import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import { createHashKeyReader } from './hash-key.js';
+import type { PathRewriter } from './path-rewriter.js';
+import { duration, size, type ServerSettings } from './server-settings.js';
+
+/** Where an upgrade's credential travels besides the headers; null when the route does not read it. */
+export interface SocketCredentialPlaces {
+  queryParam: string | null;
+  protocolPrefix: string | null;
+}
+
+/** A message may be up to this large; the client's send buffer towards the upstream 4 times that. */
+const BUFFERED_MESSAGES = 4;
+const MIN_UPSTREAM_BUFFER = 4 * 1024 * 1024;
+
+/** The handler of a `websocket: proxy` route and the fingerprint its connections carry. */
+export function createSocketProxyRoute(
+  rc: RouteConfig,
+  rewrite: PathRewriter,
+  settings: ServerSettings,
+  group: UpstreamGroup,
+  uc: UpstreamConfig,
+  identityHeaderNames: ReadonlySet<string>,
+  credentials: SocketCredentialPlaces,
+): { handle: RouteHandler; filters: string[]; socketKey: string } {
+  const maxMessageBytes = size(rc.max_message_size, '1mb');
+  const handshakeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
+  const connectTimeoutMs = uc.connect_timeout
+    ? duration(uc.connect_timeout, '5s')
+    : settings.connectTimeoutMs;
+  const balancer = uc.load_balancer?.type ?? 'RoundRobin';
+  // The route and its upstream as written: an edit of either closes the route's connections.
+  const socketKey = socketConfigKey('proxy', rc, uc);
+  const handle = createSocketProxy({
+    group,
+    rewrite,
+    configKey: socketKey,
+    maxMessageBytes,
+    upstreamBufferLimit: Math.max(BUFFERED_MESSAGES * maxMessageBytes, MIN_UPSTREAM_BUFFER),
+    handshakeTimeoutMs,
+    connectTimeoutMs,
+    preserveHost: rc.preserve_host ?? false,
+    isTrustedProxy: settings.trustProxy,
+    identityHeaderNames,
+    credentialQueryParam: credentials.queryParam,
+    credentialProtocolPrefix: credentials.protocolPrefix,
+    hashKey:
+      balancer === 'ConsistentHash'
+        ? createHashKeyReader(uc.load_balancer?.hash_on ?? 'ip', settings.trustProxy)
+        : null,
+  });
+  const filters = [
+    ...(uc.circuit_breaker ? ['circuit breaker'] : []),
+    `websocket proxy ${balancer} handshake_timeout=${handshakeTimeoutMs}ms max_message=${maxMessageBytes}`,
+  ];
+  return { handle, filters, socketKey };
+}

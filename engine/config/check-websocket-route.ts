@@ -1,0 +1,82 @@
+import { ConfigCode } from '../errors/config-codes.js';
+import { MAX_MESSAGE_BYTES } from '../websocket/message-limit.js';
+import type { ConfigPath, PathProblem } from './config-problem.js';
+import type { RouteConfig } from './gateway-config.js';
+import { parseSize } from './units.js';
+
+/**
+ * A `websocket: proxy` route relays to one upstream over one GET upgrade; its keys that only
+ * WebSocket routes read are reported where a plain route sets them.
+ */
+export function checkWebSocketRoute(
+  route: RouteConfig,
+  at: ConfigPath,
+  label: string,
+): PathProblem[] {
+  const problems: PathProblem[] = [];
+  if (route.websocket === undefined) {
+    if (route.max_message_size !== undefined) {
+      problems.push({
+        severity: 'warning',
+        code: ConfigCode.IGNORED_KEY,
+        message: `${label} is not a WebSocket route, so max_message_size has no effect`,
+        hint: 'remove it, or add websocket: proxy',
+        path: [...at, 'max_message_size'],
+        atKey: true,
+      });
+    }
+    return problems;
+  }
+  const error = (key: string, message: string, hint: string): void => {
+    problems.push({
+      severity: 'error',
+      code: ConfigCode.WEBSOCKET_ROUTE,
+      message: `${label}: ${message}`,
+      hint,
+      path: [...at, key],
+      atKey: true,
+    });
+  };
+  if (route.upstreams !== undefined) {
+    error(
+      'upstreams',
+      'a WebSocket proxy route connects to one upstream; it cannot split by weight',
+      'name one upstream with upstream: <name> (a long-lived connection stays where it started)',
+    );
+  }
+  if (route.direct_response !== undefined) {
+    error(
+      'direct_response',
+      'a WebSocket proxy route needs an upstream, not a direct_response',
+      'replace direct_response with upstream: <name>',
+    );
+  }
+  if (route.methods !== undefined && route.methods.some((m) => m !== 'GET')) {
+    error(
+      'methods',
+      `a WebSocket upgrade is a GET request; ${route.methods.filter((m) => m !== 'GET').join(', ')} can never reach this route`,
+      'write methods: [GET] or leave methods out',
+    );
+  }
+  if (route.max_message_size !== undefined) {
+    const bytes = parseSize(route.max_message_size);
+    if (bytes !== undefined && bytes > MAX_MESSAGE_BYTES) {
+      error(
+        'max_message_size',
+        `max_message_size ${route.max_message_size} is above the gateway's limit of 16mb`,
+        'use 16mb or less',
+      );
+    }
+  }
+  if (route.retries !== undefined) {
+    problems.push({
+      severity: 'warning',
+      code: ConfigCode.IGNORED_KEY,
+      message: `${label}: a WebSocket handshake is not retried, so retries has no effect`,
+      hint: 'remove retries; a client reconnects after a 502 or 503',
+      path: [...at, 'retries'],
+      atKey: true,
+    });
+  }
+  return problems;
+}

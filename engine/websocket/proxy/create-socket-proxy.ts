@@ -1,0 +1,197 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import type { RouteHandler } from '../../compile/compiled-route.js';
+import type { PathRewriter } from '../../compile/path-rewriter.js';
+import type { TrustMatcher } from '../../compile/trust-proxy.js';
+import type { Exchange } from '../../data-plane/exchange.js';
+import { sendError } from '../../data-plane/respond.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import type { Endpoint } from '../../upstream/endpoint.js';
+import type { UpstreamGroup } from '../../upstream/upstream-group.js';
+import { acceptUpgrade } from '../accept-upgrade.js';
+import { connectWithin, CONNECT_TIMEOUT } from './connect-within.js';
+import { ProxySession } from './proxy-session.js';
+import { upstreamHandshake, type HandshakeOptions } from './upstream-handshake.js';
+
+export interface SocketProxyOptions {
+  group: UpstreamGroup;
+  rewrite: PathRewriter;
+  configKey: string;
+  maxMessageBytes: number;
+  upstreamBufferLimit: number;
+  /** Bounds the whole opening handshake with the upstream (connect and 101). */
+  handshakeTimeoutMs: number;
+  connectTimeoutMs: number;
+  preserveHost: boolean;
+  isTrustedProxy: TrustMatcher;
+  identityHeaderNames: ReadonlySet<string>;
+  /** Where the credential may travel on an upgrade; removed before the upstream sees it. */
+  credentialQueryParam: string | null;
+  credentialProtocolPrefix: string | null;
+  /** The ConsistentHash key of a request; null when the upstream does not hash. */
+  hashKey: ((ex: Exchange) => string | null) | null;
+}
+
+/**
+ * The terminal step of a `websocket: proxy` route, run after the route's checks: open the
+ * upstream WebSocket first, and only once it is open complete the client's handshake with the
+ * subprotocol the upstream chose. A refusing or unreachable upstream gets the client an HTTP
+ * error (502, 503, 504) instead of a WebSocket that closes at once.
+ */
+export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
+  const group = o.group;
+  const handshake: HandshakeOptions = {
+    preserveHost: o.preserveHost,
+    isTrustedProxy: o.isTrustedProxy,
+    identityHeaderNames: o.identityHeaderNames,
+    credentialQueryParam: o.credentialQueryParam,
+    credentialProtocolPrefix: o.credentialProtocolPrefix,
+  };
+  const plain = connectWithin(o.connectTimeoutMs, false);
+  const secure = connectWithin(o.connectTimeoutMs, true);
+
+  return function socketProxy(ex, params, wildcard) {
+    ex.upstreamName = group.name;
+    const endpoint = group.pick(o.hashKey === null ? null : o.hashKey(ex), null);
+    if (endpoint === null) {
+      sendError(
+        ex,
+        new GatewayError('SERVICE_UNAVAILABLE', `upstream "${group.name}" has no healthy endpoint`),
+      );
+      return;
+    }
+    const breaker = group.breaker;
+    if (breaker !== null && !breaker.tryAcquire()) {
+      sendError(
+        ex,
+        new GatewayError(
+          'SERVICE_UNAVAILABLE',
+          `upstream "${group.name}" is failing; its circuit breaker is open`,
+          [['retry-after', String(Math.max(1, breaker.retryAfterSeconds()))]],
+        ),
+      );
+      return;
+    }
+    const request = upstreamHandshake(ex, o.rewrite(ex.path, params, wildcard), handshake);
+    const isSecure = endpoint.origin.startsWith('https:');
+    let upstream: WebSocket;
+    try {
+      upstream = new WebSocket(
+        `${isSecure ? 'wss' : 'ws'}${endpoint.origin.slice(isSecure ? 5 : 4)}${request.path}`,
+        request.protocols,
+        {
+          headers: request.headers,
+          handshakeTimeout: o.handshakeTimeoutMs,
+          createConnection: isSecure ? secure : plain,
+          perMessageDeflate: false,
+          maxPayload: o.maxMessageBytes,
+          followRedirects: false,
+        },
+      );
+    } catch {
+      // ws refuses subprotocols that are not tokens or appear twice.
+      breaker?.release();
+      sendError(ex, new GatewayError('BAD_REQUEST', 'the Sec-WebSocket-Protocol list is invalid'));
+      return;
+    }
+    new UpstreamAttempt(ex, o, endpoint, upstream).start();
+  };
+}
+
+/** The opening handshake with one endpoint, and its bookkeeping in the breaker and health. */
+class UpstreamAttempt {
+  private settled = false;
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly o: SocketProxyOptions,
+    private readonly endpoint: Endpoint,
+    private readonly upstream: WebSocket,
+  ) {}
+
+  start(): void {
+    const { ex, upstream, endpoint } = this;
+    endpoint.health.inFlight++;
+    ex.onAbort = () => {
+      if (!this.settle(null)) return;
+      endpoint.health.inFlight--;
+      upstream.terminate();
+    };
+    upstream.once('unexpected-response', (_req: ClientRequest, res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      if (!this.settle(status >= 500)) return;
+      upstream.terminate();
+      this.fail(
+        new GatewayError(
+          'BAD_GATEWAY',
+          `upstream "${this.o.group.name}" refused the WebSocket upgrade (status ${status})`,
+        ),
+      );
+    });
+    upstream.on('error', (err: Error & { code?: string }) => {
+      if (!this.settle(true)) return;
+      this.fail(this.errorFor(err));
+    });
+    upstream.once('open', () => this.opened());
+  }
+
+  private opened(): void {
+    const { ex, upstream, endpoint } = this;
+    if (!this.settle(false)) return;
+    ex.onAbort = null;
+    const session = new ProxySession(upstream, {
+      configKey: this.o.configKey,
+      maxMessageBytes: this.o.maxMessageBytes,
+      upstreamBufferLimit: this.o.upstreamBufferLimit,
+      onEnd: () => endpoint.health.inFlight--,
+    });
+    if (ex.aborted || ex.finished) {
+      upstream.close(1001, 'client went away');
+      return;
+    }
+    acceptUpgrade(ex, session, upstream.protocol);
+  }
+
+  /**
+   * Records the outcome once: `failed` true or false for the breaker and outlier detection, null
+   * when the client went away first. Returns false when an outcome was already recorded.
+   */
+  private settle(failed: boolean | null): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    const { group } = this.o;
+    const breaker = group.breaker;
+    if (failed === null) breaker?.release();
+    else if (failed) breaker?.onFailure();
+    else breaker?.onSuccess();
+    if (failed !== null) group.recordResult(this.endpoint, failed);
+    return true;
+  }
+
+  private fail(err: GatewayError): void {
+    this.endpoint.health.inFlight--;
+    this.ex.onAbort = null;
+    sendError(this.ex, err);
+  }
+
+  private errorFor(err: Error & { code?: string }): GatewayError {
+    const name = this.o.group.name;
+    if (err.message === CONNECT_TIMEOUT) {
+      return new GatewayError(
+        'UPSTREAM_TIMEOUT',
+        `could not connect to upstream "${name}" in time`,
+      );
+    }
+    // ws reports its handshake timeout by this message only (no error code).
+    if (err.message === 'Opening handshake has timed out') {
+      return new GatewayError(
+        'UPSTREAM_TIMEOUT',
+        `upstream "${name}" did not complete the WebSocket handshake within ${this.o.handshakeTimeoutMs} ms`,
+      );
+    }
+    return new GatewayError(
+      'BAD_GATEWAY',
+      `upstream "${name}" is unreachable or refused the WebSocket (${err.code ?? 'handshake failed'})`,
+    );
+  }
+}
