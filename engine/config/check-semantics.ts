@@ -3,6 +3,7 @@ import { checkAccessControl } from './check-access-control.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
+import { checkWebSocket } from './check-websocket.js';
 import { findNotImplemented } from './find-not-implemented.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
@@ -19,14 +20,14 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   config.routes.forEach((route, i) => {
     const at = ['routes', i];
     const label = `route "${route.path}"`;
-    const targets = (['upstream', 'upstreams', 'direct_response'] as const).filter(
+    const targets = (['upstream', 'upstreams', 'direct_response', 'handler'] as const).filter(
       (key) => route[key] !== undefined,
     );
     if (targets.length > 1) {
       problems.push({
         ...error(ConfigCode.ROUTE_TARGET, [...at, targets[1] as string]),
         message: `${label} has both ${targets.slice(0, 2).join(' and ')}`,
-        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway',
+        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway, handler: websocket serves the WebSocket hub',
         atKey: true,
       });
     } else if (targets.length === 0) {
@@ -67,6 +68,9 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       });
     }
   });
+  for (const route of Object.values(config.websocket?.message_routes ?? {})) {
+    used.add(route.upstream);
+  }
   for (const name of upstreams.filter((n) => !used.has(n))) {
     problems.push({
       severity: 'warning',
@@ -76,7 +80,12 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   }
-  return [...problems, ...checkAccessControl(config), ...findNotImplemented(config)];
+  return [
+    ...problems,
+    ...checkAccessControl(config),
+    ...checkWebSocket(config),
+    ...findNotImplemented(config),
+  ];
 }
 
 /** A weighted split must send traffic somewhere, and name each upstream once. */

@@ -1,5 +1,9 @@
 import type { ChannelMessage } from './channel-message.js';
 
+/**
+ * Carries published messages to the hub of every instance. The local bus hands them straight
+ * back; a Redis bus fans them out across instances.
+ */
 export interface ChannelBus {
   /** Hands msg to every instance's hub (this one included) exactly once each. */
   publish(msg: ChannelMessage): Promise<void>;
