@@ -340,6 +340,24 @@ export interface WebSocketConfig {
       exchange?: string;
     };
   };
+  presence?: PresenceConfig;
+}
+
+/** Online users per tenant in Redis (seed 002). */
+export interface PresenceConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Default tenant_id. */
+  tenant_claim?: string;
+  tenant_query?: string;
+  /** Contains {tenant}; default presence.{tenant}. */
+  admin_channel?: string;
+  /** Duration; default 30s. */
+  ttl?: string;
+  /** Default /presence/online-users. */
+  path?: string;
+  /** Default [admin]. */
+  required_roles?: string[];
 }
 
 export interface WebSocketServerConfig {
