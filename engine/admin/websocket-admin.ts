@@ -12,7 +12,7 @@ export interface HubOperations {
   sendTo(id: string, data: unknown): boolean;
   /** Subscribers per channel on this process. */
   channelStats(): ReadonlyArray<{ channel: string; subscribers: number }>;
-  stats(): Record<string, unknown>;
+  stats(): object;
   /** Through the bus: reaches the channel's subscribers on every instance. */
   publish(
     channel: string,

@@ -145,10 +145,13 @@ export function compileWebhookRoute(
 }
 
 export interface CompiledPresence {
-  /** Shared across reloads while its settings stay the same. */
+  /** Shared across reloads while redis.url stays the same. */
   tracker: PresenceTracker;
-  tenantClaim: string;
-  tenantQuery: string | null;
+  ttlMs: number;
+  /** Contains {tenant}. */
+  adminChannel: string;
+  /** Null: the hub's own tenant reading. */
+  tenantClaim: string | null;
   route: HubBuiltInRoute;
 }
 
@@ -171,12 +174,14 @@ export function compilePresence(
   if (config.websocket?.enabled === false) return null;
   const ttlMs = duration(presence.ttl, '30s');
   const client = redis(url);
+  // One tracker per Redis, whatever the other settings: a second one would share this
+  // process's heartbeat key, and closing the first would delete it under the second.
   const tracker = share(
-    `hub presence ${url} ${ttlMs}`,
+    `hub presence ${url}`,
     () => new PresenceTracker(client, INSTANCE_ID, ttlMs, events, logger),
     (p) => p.stop(),
   );
-  const tenantClaim = presence.tenant_claim ?? 'tenant_id';
+  const tenantClaim = presence.tenant_claim ?? null;
   const path = presence.path ?? DEFAULT_PRESENCE_PATH;
   const rc: RouteConfig = {
     path,
@@ -189,8 +194,9 @@ export function compilePresence(
   const guarded = access.guardsFor(rc, name);
   return {
     tracker,
+    ttlMs,
+    adminChannel: presence.admin_channel ?? 'presence.{tenant}',
     tenantClaim,
-    tenantQuery: presence.tenant_query ?? null,
     route: {
       pattern: parsePathPattern(path),
       at: ['websocket', 'presence', 'path'],
@@ -217,14 +223,16 @@ const JSON_TYPE = [['content-type', 'application/json']] as const;
  * from `tenantId` or X-Tenant-ID; a caller whose identity carries the tenant claim may only ask
  * for its own tenant.
  */
-function createPresenceList(tracker: PresenceTracker, tenantClaim: string) {
+function createPresenceList(tracker: PresenceTracker, tenantClaim: string | null) {
   return function onlineUsers(ex: Exchange): void {
     const tenant = new URLSearchParams(ex.query).get('tenantId') ?? ex.header('x-tenant-id') ?? '';
     if (tenant === '') {
       sendError(ex, new GatewayError('BAD_REQUEST', 'tenantId (query) or X-Tenant-ID: required'));
       return;
     }
-    const own = ex.identity?.claims?.[tenantClaim];
+    const claims = ex.identity?.claims;
+    const own =
+      tenantClaim === null ? (claims?.tenant_id ?? claims?.tenant) : claims?.[tenantClaim];
     if (own !== undefined && String(own) !== tenant) {
       sendError(ex, new GatewayError('FORBIDDEN', 'this identity may only list its own tenant'));
       return;

@@ -347,9 +347,8 @@ export interface WebSocketConfig {
 export interface PresenceConfig {
   /** Default true. */
   enabled?: boolean;
-  /** Default tenant_id. */
+  /** Default: the hub's tenant (claim tenant_id or tenant, else X-Tenant-ID). */
   tenant_claim?: string;
-  tenant_query?: string;
   /** Contains {tenant}; default presence.{tenant}. */
   admin_channel?: string;
   /** Duration; default 30s. */

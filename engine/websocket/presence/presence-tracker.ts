@@ -71,7 +71,7 @@ export class PresenceTracker {
   constructor(
     redis: Redis,
     readonly instanceId: string,
-    private readonly ttlMs: number,
+    private ttlMs: number,
     private readonly events: PresenceEvents,
     private readonly logger: PresenceLogger,
   ) {
@@ -86,6 +86,16 @@ export class PresenceTracker {
     void this.heartbeat();
     this.timer = setInterval(() => void this.heartbeat(), Math.max(50, this.ttlMs / 3));
     this.timer.unref();
+  }
+
+  /** A reload changed websocket.presence.ttl: the heartbeat follows at once. */
+  configure(ttlMs: number): void {
+    if (ttlMs === this.ttlMs) return;
+    this.ttlMs = ttlMs;
+    if (this.timer === null) return;
+    clearInterval(this.timer);
+    this.timer = null;
+    this.start();
   }
 
   /** Stops the heartbeat and removes it, so listings drop this process's users at once. */
