@@ -15,6 +15,13 @@ import { createRouteHandler } from './route-handler.js';
 import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
 import { matchOrder } from './match-order.js';
+import { compileHub, DEFAULT_HUB_PATH, hubRouteKey } from './compile-hub.js';
+import { createClientAddress } from './client-address.js';
+import type { ChannelHub } from '../websocket/hub/channel-hub.js';
+import { createHubRoute } from '../websocket/hub/hub-route.js';
+import { sendError } from '../data-plane/respond.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { BuiltHandler } from './route-handler.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -33,6 +40,8 @@ export interface CompileContext extends UpstreamContext {
   offline?: boolean;
   /** Tells the built-in /ready route whether the gateway is still taking requests. */
   isReady: () => boolean;
+  /** The WebSocket hub that `handler: websocket` routes hand their connections to. */
+  hub?: ChannelHub;
 }
 
 /**
@@ -52,19 +61,44 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
   };
   const access = compileAccessControl(config, settings, share, ctx.logger, ctx.offline ?? false);
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
+  const hub = compileHub(config, groups, access, share);
+  const socketKeys = new Set<string>();
+  const hubRoute = (rc: RouteConfig): BuiltHandler => {
+    const key = hubRouteKey(rc, config);
+    socketKeys.add(key);
+    const handle =
+      hub === null || ctx.hub === undefined
+        ? hubUnavailable
+        : createHubRoute(ctx.hub, key, hub, createClientAddress(settings.trustProxy), ctx.logger);
+    return { handle, filters: ['websocket hub'] };
+  };
+  const configRoutes =
+    hub !== null && !config.routes.some((rc) => rc.handler === 'websocket')
+      ? [
+          ...config.routes,
+          {
+            path: config.websocket?.server?.path ?? DEFAULT_HUB_PATH,
+            methods: ['GET' as const],
+            handler: 'websocket' as const,
+          },
+        ]
+      : config.routes;
 
-  config.routes.forEach((rc, index) => {
+  configRoutes.forEach((rc, index) => {
     const pattern = parseRoutePattern(rc, index, problems);
     if (!pattern) return;
-    const built = createRouteHandler(
-      rc,
-      index,
-      pattern,
-      settings,
-      groups,
-      config.upstreams ?? {},
-      access.identityHeaderNames,
-    );
+    const built =
+      rc.handler === 'websocket'
+        ? hubRoute(rc)
+        : createRouteHandler(
+            rc,
+            index,
+            pattern,
+            settings,
+            groups,
+            config.upstreams ?? {},
+            access.identityHeaderNames,
+          );
     if ('problem' in built) {
       problems.push(built.problem);
       return;
@@ -78,11 +112,14 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       path: rc.path,
       host: rc.host ?? null,
       methods: rc.methods ?? null,
-      target: rc.upstream ?? rc.upstreams?.map((u) => u.name).join(',') ?? 'direct_response',
+      target:
+        rc.upstream ??
+        rc.upstreams?.map((u) => u.name).join(',') ??
+        (rc.handler === 'websocket' ? 'websocket' : 'direct_response'),
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
       handle: guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle),
-      configIndex: index,
+      configIndex: index < config.routes.length ? index : -1,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
@@ -105,7 +142,16 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       routes.push({ route, pattern });
     }
   });
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) {
+    // Problems of the hub's generated route belong to the key that made it.
+    const generated = config.routes.length;
+    const placed = problems.map((p) =>
+      p.path[0] === 'routes' && p.path[1] === generated
+        ? { ...p, path: ['websocket', 'server', 'path'] }
+        : p,
+    );
+    return { ok: false, problems: placed };
+  }
 
   for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
     // A configured route on the same path takes precedence; then the add reports a conflict.
@@ -128,7 +174,8 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,
-    socketKeys: new Set<string>(),
+    socketKeys,
+    hub,
     redisClients: access.redisClients,
     admin: config.admin
       ? {
@@ -142,6 +189,10 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       : null,
   };
   return { ok: true, table };
+}
+
+function hubUnavailable(ex: Exchange): void {
+  sendError(ex, new GatewayError('SERVICE_UNAVAILABLE', 'the WebSocket hub is not running'));
 }
 
 function parseRoutePattern(

@@ -7,6 +7,7 @@ import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
+import { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
@@ -37,6 +38,8 @@ export class Gateway {
   private readonly shared = new SharedObjects();
   private readonly sockets = new OpenSockets();
   private readonly server: HttpServer;
+  /** Outlives tables like the upstream registry: each install reconfigures it. */
+  readonly hub: ChannelHub;
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
   private admin: AdminServer | null = null;
@@ -52,6 +55,10 @@ export class Gateway {
         if (this.table?.settings.accessLog) accessLog(ex);
       },
       sockets: this.sockets,
+    });
+    this.hub = new ChannelHub({
+      publish: (topic, message) => this.server.publish(topic, message, false),
+      logger: options.logger,
     });
   }
 
@@ -167,6 +174,7 @@ export class Gateway {
       shared: this.shared,
       logger: this.options.logger,
       isReady: () => this.server.accepting,
+      hub: this.hub,
     };
   }
 
@@ -183,6 +191,7 @@ export class Gateway {
         'closing WebSocket connections whose route changed (1012)',
       );
     }
+    this.hub.configure(table.hub, table.settings.websocketCloseWindowMs);
     this.hash = hash;
     this.generation++;
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
@@ -218,6 +227,7 @@ export class Gateway {
     const timeoutMs = (this.table as RouteTable).settings.shutdownTimeoutMs;
     const clean = await this.server.drain(timeoutMs);
     this.sockets.closeAll(GOING_AWAY, 'gateway shutting down');
+    this.hub.configure(null, 0);
     this.server.close();
     await this.admin?.close();
     this.upstreams.stopAll();

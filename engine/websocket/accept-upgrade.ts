@@ -12,6 +12,8 @@ export function acceptUpgrade(ex: Exchange, session: SocketSession, protocol: st
   if (ex.aborted || ex.finished || context === null) return;
   const userData: SocketData = { session, closed: false };
   ex.res.cork(() => {
+    // A header written before the status makes uWS send "200 OK"; upgrade() keeps this one.
+    ex.res.writeStatus('101 Switching Protocols');
     ex.res.writeHeader('x-request-id', ex.requestId);
     ex.res.upgrade(
       userData,
