@@ -63,6 +63,8 @@ export interface AccessControl {
   apiKeyStore: ApiKeyStore | null;
   /** The Redis clients the table uses, so a start can wait for them to connect. */
   redisClients: ReadonlySet<Redis>;
+  /** The shared command client for `url` (the hub's history, bus and presence use it too). */
+  redisClient(url: string): Redis;
   /** The configured providers and identity headers, for the WebSocket hub's own checks. */
   hub: {
     jwt: JwtProvider | null;
@@ -128,6 +130,7 @@ export function compileAccessControl(
     identityHeaderNames: contextHeaders.names,
     apiKeyStore: store,
     redisClients,
+    redisClient: redis,
     hub: { jwt, apiKey, apiKeyHeader: apiKey?.header ?? 'x-api-key', contextHeaders },
     guardsFor(rc, routeName) {
       const filters: string[] = [];

@@ -99,11 +99,6 @@ export function startRedisPubsubIngress(
   );
 }
 
-export function compileHubIngressRules(config: GatewayConfig): IngressRules | null {
-  const ws = config.websocket;
-  return ws === undefined || ws.enabled === false ? null : compileIngressRules(ws);
-}
-
 /** `POST <integration.webhook.path>`; null unless the webhook is enabled with a token. */
 export function compileWebhookRoute(
   config: GatewayConfig,
@@ -252,4 +247,59 @@ function createPresenceList(tracker: PresenceTracker, tenantClaim: string | null
         ),
     );
   };
+}
+
+/** What the hub's ingress and presence reach outside the table, supplied by the Gateway. */
+export interface HubNetworkContext {
+  /** Publishes into the running hub. */
+  publish(event: IngressEvent, from: string): Promise<{ seq: number }>;
+  /** The ingress rules of the table in force (for redis_pubsub, which outlives tables). */
+  target: IngressTarget;
+  /** Presence events, sent to the admin channel of the table in force. */
+  presenceEvents: PresenceEvents;
+}
+
+/** The parts of a table the Gateway wires to the hub at install. */
+export interface HubNetwork {
+  rules: IngressRules;
+  presence: CompiledPresence | null;
+}
+
+/**
+ * Everything of the hub beyond its core, for one table: the webhook and presence routes, the
+ * redis_pubsub subscriber and the presence tracker. Without a hub in the context (`gatewayd
+ * check`, offline) the routes are still built, so their paths are checked.
+ */
+export function compileHubNetwork(
+  config: GatewayConfig,
+  settings: ServerSettings,
+  access: AccessControl,
+  share: Share,
+  ctx: { hubNetwork?: HubNetworkContext; logger: Logger },
+  offline: boolean,
+): { network: HubNetwork; routes: HubBuiltInRoute[] } {
+  const ws = config.websocket ?? {};
+  const rules = compileIngressRules(ws);
+  const net = ctx.hubNetwork;
+  const publish = (event: IngressEvent, source: string) =>
+    net === undefined
+      ? Promise.reject(new Error('the WebSocket hub is not running'))
+      : net.publish(event, `service:${source}`);
+  const routes: HubBuiltInRoute[] = [];
+  const webhook = compileWebhookRoute(config, rules, settings, publish, ctx.logger);
+  if (webhook !== null) routes.push(webhook);
+  const noEvents: PresenceEvents = { online: () => undefined, offline: () => undefined };
+  const presence = offline
+    ? null
+    : compilePresence(
+        config,
+        access,
+        access.redisClient,
+        share,
+        ctx.logger,
+        net?.presenceEvents ?? noEvents,
+      );
+  if (presence !== null) routes.push(presence.route);
+  if (net !== undefined) startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
+  return { network: { rules, presence }, routes };
 }

@@ -30,6 +30,8 @@ export function compileHub(
   groups: ReadonlyMap<string, UpstreamGroup>,
   access: AccessControl,
   share: Share,
+  /** Redis versions (compile-hub-network.ts); null: memory and a local bus. */
+  shared: { history: HistoryStore | null; bus: ChannelBus } | null = null,
 ): HubSettings | null {
   const ws = config.websocket;
   if (ws === undefined || ws.enabled === false) return null;
@@ -51,7 +53,7 @@ export function compileHub(
     });
   }
   const persistence = ws.routing?.persistence;
-  const { history, bus } = hubBackends(share);
+  const { history, bus } = hubBackends(share, shared);
   const auth = createHubAuth({
     ...access.hub,
     queryParam: config.auth?.jwt?.query_parameter,
@@ -75,18 +77,25 @@ export function compileHub(
  * History and the bus outlive tables (sequence numbers and history survive reloads). One
  * instance: memory and a local bus; shared Redis versions replace them when configured.
  */
-function hubBackends(share: Share): { history: HistoryStore; bus: ChannelBus } {
+function hubBackends(
+  share: Share,
+  shared: { history: HistoryStore | null; bus: ChannelBus } | null,
+): { history: HistoryStore; bus: ChannelBus } {
   return {
-    history: share(
-      'hub history memory',
-      () => new MemoryHistoryStore(),
-      (s) => s.close(),
-    ),
-    bus: share(
-      'hub bus local',
-      () => new LocalChannelBus(),
-      (b) => b.close(),
-    ),
+    bus:
+      shared?.bus ??
+      share(
+        'hub bus local',
+        () => new LocalChannelBus(),
+        (b) => b.close(),
+      ),
+    history:
+      shared?.history ??
+      share(
+        'hub history memory',
+        () => new MemoryHistoryStore(),
+        (s) => s.close(),
+      ),
   };
 }
 

@@ -16,6 +16,11 @@ import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
 import { matchOrder } from './match-order.js';
 import { compileHub, DEFAULT_HUB_PATH, hubRouteKey } from './compile-hub.js';
+import {
+  compileHubNetwork,
+  redisHubBackends,
+  type HubNetworkContext,
+} from './compile-hub-network.js';
 import { createClientAddress } from './client-address.js';
 import type { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { createHubRoute } from '../websocket/hub/hub-route.js';
@@ -42,6 +47,8 @@ export interface CompileContext extends UpstreamContext {
   isReady: () => boolean;
   /** The WebSocket hub that `handler: websocket` routes hand their connections to. */
   hub?: ChannelHub;
+  /** What the hub's ingress and presence reach outside the table (set by the Gateway). */
+  hubNetwork?: HubNetworkContext;
 }
 
 /**
@@ -61,7 +68,12 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
   };
   const access = compileAccessControl(config, settings, share, ctx.logger, ctx.offline ?? false);
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
-  const hub = compileHub(config, groups, access, share);
+  const offline = ctx.offline ?? false;
+  const redisBackends =
+    config.websocket === undefined || config.websocket.enabled === false
+      ? null
+      : redisHubBackends(config, access.redisClient, share, ctx.logger, offline);
+  const hub = compileHub(config, groups, access, share, redisBackends);
   const socketKeys = new Set<string>();
   const hubRoute = (rc: RouteConfig): BuiltHandler => {
     const key = hubRouteKey(rc, config);
@@ -153,6 +165,33 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     return { ok: false, problems: placed };
   }
 
+  const hubNetwork =
+    hub === null ? null : compileHubNetwork(config, settings, access, share, ctx, offline);
+  for (const builtIn of hubNetwork?.routes ?? []) {
+    const conflict = router.add(
+      undefined,
+      builtIn.pattern,
+      builtIn.route.path,
+      builtIn.route.methods,
+      builtIn.route,
+    );
+    if (conflict === null) {
+      routes.push(builtIn);
+      continue;
+    }
+    problems.push({
+      severity: 'error',
+      code: conflict.kind === 'shadowed' ? ConfigCode.ROUTE_SHADOWED : ConfigCode.PARAM_CONFLICT,
+      message:
+        conflict.kind === 'shadowed'
+          ? `the built-in route ${builtIn.route.name} matches the same requests as route "${conflict.by.name}" (routes[${conflict.by.configIndex}])`
+          : `the built-in route ${builtIn.route.name} has a segment where another route has {${conflict.existing}}`,
+      hint: 'choose another path here, or move the configured route',
+      path: builtIn.at,
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
   for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
     // A configured route on the same path takes precedence; then the add reports a conflict.
     if (
@@ -176,6 +215,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     sharedKeys,
     socketKeys,
     hub,
+    hubNetwork: hubNetwork?.network ?? null,
     redisClients: access.redisClients,
     admin: config.admin
       ? {

@@ -11,6 +11,7 @@ import { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
+import { HubNetworkLink } from './hub-network-link.js';
 import { WORKER_ENV } from './supervisor.js';
 
 export interface GatewayOptions {
@@ -40,6 +41,7 @@ export class Gateway {
   private readonly server: HttpServer;
   /** Outlives tables like the upstream registry: each install reconfigures it. */
   readonly hub: ChannelHub;
+  private readonly hubNetwork: HubNetworkLink;
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
   private admin: AdminServer | null = null;
@@ -60,6 +62,7 @@ export class Gateway {
       publish: (topic, message) => this.server.publish(topic, message, false),
       logger: options.logger,
     });
+    this.hubNetwork = new HubNetworkLink(this.hub, () => this.table, options.logger);
   }
 
   /** Loads the config and starts listening; rejects with the problems if the config is invalid. */
@@ -104,7 +107,10 @@ export class Gateway {
   private async startAdmin(table: RouteTable): Promise<void> {
     const worker = process.env[WORKER_ENV];
     if (table.admin === null || (worker !== undefined && worker !== '0')) return;
-    this.admin = new AdminServer(() => this.table?.admin?.state ?? null, this.options.logger);
+    this.admin = new AdminServer(() => {
+      const admin = this.table?.admin;
+      return admin ? { ...admin.state, websocket: this.hubNetwork.adminState() } : null;
+    }, this.options.logger);
     this.adminPort = await this.admin.listen(table.admin.bindAddress, table.admin.port);
     this.options.logger.info(
       { address: table.admin.bindAddress, port: this.adminPort },
@@ -175,6 +181,7 @@ export class Gateway {
       logger: this.options.logger,
       isReady: () => this.server.accepting,
       hub: this.hub,
+      hubNetwork: this.hubNetwork.context,
     };
   }
 
@@ -192,6 +199,7 @@ export class Gateway {
       );
     }
     this.hub.configure(table.hub, table.settings.websocketCloseWindowMs);
+    this.hubNetwork.install(table);
     this.hash = hash;
     this.generation++;
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;

@@ -21,6 +21,7 @@ websocket:
   channels:
     default: { require_auth: true, message_history: 50, allow_publish: true }
     notifications: { user_specific: true, message_history: 20 }
+    news: { allow_publish: false }
     'presence.*': { required_roles: [admin] }
   routing:
     service_events: { enabled: true, mappings: { "user.created": notifications, "news.posted": news } }
