@@ -289,16 +289,15 @@ export function compileHubNetwork(
   const webhook = compileWebhookRoute(config, rules, settings, publish, ctx.logger);
   if (webhook !== null) routes.push(webhook);
   const noEvents: PresenceEvents = { online: () => undefined, offline: () => undefined };
-  const presence = offline
-    ? null
-    : compilePresence(
-        config,
-        access,
-        access.redisClient,
-        share,
-        ctx.logger,
-        net?.presenceEvents ?? noEvents,
-      );
+  // Built offline too (its Redis client then never connects), so `check` sees the route.
+  const presence = compilePresence(
+    config,
+    access,
+    access.redisClient,
+    share,
+    ctx.logger,
+    net?.presenceEvents ?? noEvents,
+  );
   if (presence !== null) routes.push(presence.route);
   if (net !== undefined) startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
   return { network: { rules, presence }, routes };

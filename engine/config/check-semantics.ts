@@ -4,6 +4,7 @@ import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
 import { checkWebSocket } from './check-websocket.js';
+import { checkPresence } from './check-presence.js';
 import { findNotImplemented } from './find-not-implemented.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
@@ -84,6 +85,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...problems,
     ...checkAccessControl(config),
     ...checkWebSocket(config),
+    ...checkPresence(config),
     ...findNotImplemented(config),
   ];
 }
