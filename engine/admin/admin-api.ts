@@ -3,6 +3,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { errorBody, GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyInfo, ApiKeyStore, NewApiKey } from '../filters/auth/api-key-store.js';
 import { apiKeyDigest } from '../filters/auth/hash-api-key.js';
+import { handleWebSocketAdmin, type WebSocketAdminState } from './websocket-admin.js';
 
 /** What the admin API works on: read from the table in force at each request. */
 export interface AdminState {
@@ -10,6 +11,8 @@ export interface AdminState {
   tokenDigest: Buffer;
   /** Managed API keys; null when auth.api_keys.store is not set. */
   apiKeys: ApiKeyStore | null;
+  /** The hub's operations (websocket-admin.ts); null without a hub. */
+  websocket?: WebSocketAdminState | null;
 }
 
 /** Admin requests are small JSON documents; anything bigger is refused unread. */
@@ -58,6 +61,7 @@ export async function handleAdminRequest(
       res.writeHead(204, { 'x-request-id': requestId }).end();
       return;
     }
+    if (await handleWebSocketAdmin(req, res, path, state.websocket ?? null)) return;
     throw new GatewayError('ROUTE_NOT_FOUND', `the admin API has no ${path}`);
   } catch (err) {
     const error =

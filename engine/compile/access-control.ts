@@ -21,7 +21,7 @@ import type { RouteGuards } from '../data-plane/route-guards.js';
 import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import { createAuthorizer } from '../filters/auth/authorize.js';
-import { createContextHeaders } from '../filters/auth/context-headers.js';
+import { createContextHeaders, type ContextHeaders } from '../filters/auth/context-headers.js';
 import { createJwtProvider, type JwtProvider } from '../filters/auth/jwt-provider.js';
 import { MemoryApiKeyStore } from '../filters/auth/memory-api-key-store.js';
 import { RedisApiKeyStore } from '../filters/auth/redis-api-key-store.js';
@@ -69,6 +69,15 @@ export interface AccessControl {
   redisClients: ReadonlySet<Redis>;
   /** The auth.jwt verifier, without the session check (the identity endpoints do their own). */
   jwt: JwtProvider | null;
+  /** The shared command client for `url` (the hub's history, bus and presence use it too). */
+  redisClient(url: string): Redis;
+  /** The configured providers and identity headers, for the WebSocket hub's own checks. */
+  hub: {
+    jwt: JwtProvider | null;
+    apiKey: ApiKeyProvider | null;
+    apiKeyHeader: string;
+    contextHeaders: ContextHeaders;
+  };
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
   /**
@@ -146,6 +155,8 @@ export function compileAccessControl(
     jwt: verifier,
     redisClients: sharedRedis.clients,
     socketCredentialsFor,
+    redisClient: redis,
+    hub: { jwt, apiKey, apiKeyHeader: apiKey?.header ?? 'x-api-key', contextHeaders },
     guardsFor(rc, routeName) {
       const filters: string[] = [];
       const ipFilter = combineIpFilters(

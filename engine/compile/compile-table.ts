@@ -22,6 +22,17 @@ import { createIdentityHandlers } from '../identity/identity-handlers.js';
 import { createIdentityRoutes, type IdentityRoute } from '../identity/identity-routes.js';
 import type { AddConflict } from '../router/segment-trie.js';
 import { requireUpgrade } from '../websocket/require-upgrade.js';
+import { compileHub, DEFAULT_HUB_PATH, hubRouteKey } from './compile-hub.js';
+import {
+  compileHubNetwork,
+  redisHubBackends,
+  type HubNetworkContext,
+} from './compile-hub-network.js';
+import type { ChannelHub } from '../websocket/hub/channel-hub.js';
+import { createHubRoute } from '../websocket/hub/hub-route.js';
+import { sendError } from '../data-plane/respond.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { BuiltHandler } from './route-handler.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -40,6 +51,10 @@ export interface CompileContext extends UpstreamContext {
   offline?: boolean;
   /** Tells the built-in /ready route whether the gateway is still taking requests. */
   isReady: () => boolean;
+  /** The WebSocket hub that `handler: websocket` routes hand their connections to. */
+  hub?: ChannelHub;
+  /** What the hub's ingress and presence reach outside the table (set by the Gateway). */
+  hubNetwork?: HubNetworkContext;
 }
 
 /**
@@ -65,21 +80,48 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     sessionCheck: identity?.sessionCheck ?? null,
   });
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
+  const redisBackends =
+    config.websocket === undefined || config.websocket.enabled === false
+      ? null
+      : redisHubBackends(config, access.redisClient, share, ctx.logger, offline);
+  const hub = compileHub(config, groups, access, share, redisBackends);
   const socketKeys = new Set<string>();
+  const hubRoute = (rc: RouteConfig): BuiltHandler => {
+    const key = hubRouteKey(rc, config);
+    const handle =
+      hub === null || ctx.hub === undefined
+        ? hubUnavailable
+        : createHubRoute(ctx.hub, key, hub, createClientAddress(settings.trustProxy), ctx.logger);
+    return { handle, filters: ['websocket hub'], socketKey: key };
+  };
+  const configRoutes =
+    hub !== null && !config.routes.some((rc) => rc.handler === 'websocket')
+      ? [
+          ...config.routes,
+          {
+            path: config.websocket?.server?.path ?? DEFAULT_HUB_PATH,
+            methods: ['GET' as const],
+            handler: 'websocket' as const,
+          },
+        ]
+      : config.routes;
 
-  config.routes.forEach((rc, index) => {
+  configRoutes.forEach((rc, index) => {
     const pattern = parseRoutePattern(rc, index, problems);
     if (!pattern) return;
-    const built = createRouteHandler(
-      rc,
-      index,
-      pattern,
-      settings,
-      groups,
-      config.upstreams ?? {},
-      access.identityHeaderNames,
-      access.socketCredentialsFor(rc),
-    );
+    const built =
+      rc.handler === 'websocket'
+        ? hubRoute(rc)
+        : createRouteHandler(
+            rc,
+            index,
+            pattern,
+            settings,
+            groups,
+            config.upstreams ?? {},
+            access.identityHeaderNames,
+            access.socketCredentialsFor(rc),
+          );
     if ('problem' in built) {
       problems.push(built.problem);
       return;
@@ -100,11 +142,14 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       path: rc.path,
       host: rc.host ?? null,
       methods: rc.methods ?? null,
-      target: rc.upstream ?? rc.upstreams?.map((u) => u.name).join(',') ?? 'direct_response',
+      target:
+        rc.upstream ??
+        rc.upstreams?.map((u) => u.name).join(',') ??
+        (rc.handler === 'websocket' ? 'websocket' : 'direct_response'),
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
       handle: built.socketKey === undefined ? checked : requireUpgrade(checked),
-      configIndex: index,
+      configIndex: index < config.routes.length ? index : -1,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
@@ -141,6 +186,42 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       else problems.push(identityConflict(r, conflict));
     }
   }
+  if (problems.length > 0) {
+    // Problems of the hub's generated route belong to the key that made it.
+    const generated = config.routes.length;
+    const placed = problems.map((p) =>
+      p.path[0] === 'routes' && p.path[1] === generated
+        ? { ...p, path: ['websocket', 'server', 'path'] }
+        : p,
+    );
+    return { ok: false, problems: placed };
+  }
+
+  const hubNetwork =
+    hub === null ? null : compileHubNetwork(config, settings, access, share, ctx, offline);
+  for (const builtIn of hubNetwork?.routes ?? []) {
+    const conflict = router.add(
+      undefined,
+      builtIn.pattern,
+      builtIn.route.path,
+      builtIn.route.methods,
+      builtIn.route,
+    );
+    if (conflict === null) {
+      routes.push(builtIn);
+      continue;
+    }
+    problems.push({
+      severity: 'error',
+      code: conflict.kind === 'shadowed' ? ConfigCode.ROUTE_SHADOWED : ConfigCode.PARAM_CONFLICT,
+      message:
+        conflict.kind === 'shadowed'
+          ? `the built-in route ${builtIn.route.name} matches the same requests as route "${conflict.by.name}" (routes[${conflict.by.configIndex}])`
+          : `the built-in route ${builtIn.route.name} has a segment where another route has {${conflict.existing}}`,
+      hint: 'choose another path here, or move the configured route',
+      path: builtIn.at,
+    });
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
@@ -165,6 +246,8 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     upstreamKeys: groupKeys,
     sharedKeys,
     socketKeys,
+    hub,
+    hubNetwork: hubNetwork?.network ?? null,
     redisClients: access.redisClients,
     admin: config.admin
       ? {
@@ -178,6 +261,10 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       : null,
   };
   return { ok: true, table };
+}
+
+function hubUnavailable(ex: Exchange): void {
+  sendError(ex, new GatewayError('SERVICE_UNAVAILABLE', 'the WebSocket hub is not running'));
 }
 
 function parseRoutePattern(

@@ -4,6 +4,8 @@ import type { AdminState } from '../admin/admin-api.js';
 import type { HostRouter } from '../router/host-router.js';
 import type { RouteCondition } from './route-condition.js';
 import type { ServerSettings } from './server-settings.js';
+import type { HubSettings } from '../websocket/hub/hub-settings.js';
+import type { HubNetwork } from './compile-hub-network.js';
 
 /** The per-request work of a route, built once at compile time. */
 export type RouteHandler = (ex: Exchange, params: readonly string[], wildcard: string) => void;
@@ -41,6 +43,10 @@ export interface RouteTable {
    * with 1012 once the table is in force.
    */
   socketKeys: ReadonlySet<string>;
+  /** The compiled `websocket` block, handed to the hub when the table is installed; null: no hub. */
+  hub: HubSettings | null;
+  /** Ingress rules and presence of the hub (compile-hub-network.ts); null: no hub. */
+  hubNetwork: HubNetwork | null;
   /** The Redis clients its limiters and key stores use. */
   redisClients: ReadonlySet<Redis>;
   /** The admin listener's address and what it serves; null without an `admin` block. */

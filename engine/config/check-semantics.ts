@@ -4,6 +4,8 @@ import { checkIdentity } from './check-identity.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
+import { checkWebSocket } from './check-websocket.js';
+import { checkPresence } from './check-presence.js';
 import { findNotImplemented } from './find-not-implemented.js';
 import { checkWebSocketRoute } from './check-websocket-route.js';
 
@@ -21,14 +23,14 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   config.routes.forEach((route, i) => {
     const at = ['routes', i];
     const label = `route "${route.path}"`;
-    const targets = (['upstream', 'upstreams', 'direct_response'] as const).filter(
+    const targets = (['upstream', 'upstreams', 'direct_response', 'handler'] as const).filter(
       (key) => route[key] !== undefined,
     );
     if (targets.length > 1) {
       problems.push({
         ...error(ConfigCode.ROUTE_TARGET, [...at, targets[1] as string]),
         message: `${label} has both ${targets.slice(0, 2).join(' and ')}`,
-        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway',
+        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway, handler: websocket serves the WebSocket hub',
         atKey: true,
       });
     } else if (targets.length === 0) {
@@ -69,6 +71,9 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       });
     }
   });
+  for (const route of Object.values(config.websocket?.message_routes ?? {})) {
+    used.add(route.upstream);
+  }
   for (const name of upstreams.filter((n) => !used.has(n))) {
     problems.push({
       severity: 'warning',
@@ -82,6 +87,8 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...problems,
     ...checkAccessControl(config),
     ...checkIdentity(config),
+    ...checkWebSocket(config),
+    ...checkPresence(config),
     ...findNotImplemented(config),
   ];
 }

@@ -20,7 +20,7 @@ export function findNotImplemented(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   };
-  const { server, observability } = config;
+  const { server, observability, websocket } = config;
   if (server?.https_port !== undefined) {
     warn(
       ['server', 'https_port'],
@@ -38,6 +38,13 @@ export function findNotImplemented(config: GatewayConfig): PathProblem[] {
   }
   if (observability?.tracing !== undefined && observability.tracing.enabled !== false) {
     warn(['observability', 'tracing'], 'traces are not recorded yet');
+  }
+  if (websocket?.integration?.message_queue?.enabled === true) {
+    warn(
+      ['websocket', 'integration', 'message_queue'],
+      'message queue ingress is not implemented; nothing is consumed from the queue',
+      'use the webhook or redis_pubsub ingress instead',
+    );
   }
   return warnings;
 }

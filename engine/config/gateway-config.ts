@@ -16,6 +16,7 @@ export interface GatewayConfig {
   identity?: IdentityConfig;
   middleware?: MiddlewareConfig;
   observability?: ObservabilityConfig;
+  websocket?: WebSocketConfig;
 }
 
 export interface ServerConfig {
@@ -57,6 +58,8 @@ export interface RouteConfig {
   upstreams?: WeightedUpstreamConfig[];
   split_on?: string;
   direct_response?: DirectResponseConfig;
+  /** The route serves the WebSocket hub (the `websocket` block). */
+  handler?: 'websocket';
   timeout?: string;
   strip_prefix?: boolean | string;
   rewrite?: string;
@@ -416,4 +419,90 @@ export interface IdentityPathsConfig {
   admin_promote?: string | false;
   admin_demote?: string | false;
   admin_stats?: string | false;
+}
+
+/** The gateway's own WebSocket hub (seed 001's block, plus the issue's additions). */
+export interface WebSocketConfig {
+  /** Default true. */
+  enabled?: boolean;
+  server?: WebSocketServerConfig;
+  /** Policies by channel name or wildcard pattern; `default` covers the rest. */
+  channels?: Record<string, ChannelConfig>;
+  /** Client message type → the HTTP upstream it is forwarded to. */
+  message_routes?: Record<string, MessageRouteConfig>;
+  routing?: {
+    service_events?: { enabled?: boolean; mappings?: Record<string, string> };
+    persistence?: { enabled?: boolean; storage?: 'memory' | 'redis'; ttl?: string };
+  };
+  integration?: {
+    webhook?: { enabled?: boolean; path?: string; auth_token?: string };
+    redis_pubsub?: { enabled?: boolean; url?: string; channels?: string[] };
+    message_queue?: {
+      enabled?: boolean;
+      type?: 'rabbitmq' | 'kafka' | 'nats';
+      url?: string;
+      exchange?: string;
+    };
+  };
+  presence?: PresenceConfig;
+}
+
+/** Online users per tenant in Redis (seed 002). */
+export interface PresenceConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Default: the hub's tenant (claim tenant_id or tenant, else X-Tenant-ID). */
+  tenant_claim?: string;
+  /** Contains {tenant}; default presence.{tenant}. */
+  admin_channel?: string;
+  /** Duration; default 30s. */
+  ttl?: string;
+  /** Default /presence/online-users. */
+  path?: string;
+  /** Default [admin]. */
+  required_roles?: string[];
+}
+
+export interface WebSocketServerConfig {
+  /** Used when no route has `handler: websocket`. Default /ws. */
+  path?: string;
+  /** Default 10000. */
+  max_connections?: number;
+  /** Durations; defaults 300s, 30s, 10s, 0s. */
+  idle_timeout?: string;
+  ping_interval?: string;
+  pong_timeout?: string;
+  auth_grace_period?: string;
+  /** Bytes, or a size string; default 64kb. */
+  max_message_size?: number | string;
+  /** Default frame. */
+  ping_format?: 'frame' | 'json';
+  /** Default true. */
+  require_auth?: boolean;
+  /** Default false. */
+  allow_anonymous?: boolean;
+  rate_limit?: { messages_per_minute: number; burst_limit?: number };
+}
+
+export interface ChannelConfig {
+  /** Default 1000. */
+  max_subscribers?: number;
+  /** Default 0. */
+  message_history?: number;
+  /** Default: websocket.server.require_auth. */
+  require_auth?: boolean;
+  required_roles?: string[];
+  user_specific?: boolean;
+  allowed_origins?: string[];
+  /** Default false. */
+  allow_publish?: boolean;
+}
+
+export interface MessageRouteConfig {
+  upstream: string;
+  path: string;
+  /** Any one of these; absent: every connection. */
+  roles?: string[];
+  /** Duration; default 10s. */
+  timeout?: string;
 }

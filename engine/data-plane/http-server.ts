@@ -96,6 +96,11 @@ export class HttpServer {
     this.app.close();
   }
 
+  /** Sends a message to every WebSocket subscribed to `topic` (the hub's channel delivery). */
+  publish(topic: string, message: string, isBinary: boolean): boolean {
+    return this.app.publish(topic, message, isBinary, false);
+  }
+
   /**
    * Every request, upgrade requests included (`upgrade` set): those go through the same matching
    * and checks, and only a WebSocket route completes the handshake; other routes answer them as

@@ -7,9 +7,11 @@ import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
+import { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
+import { HubNetworkLink } from './hub-network-link.js';
 import { WORKER_ENV } from './supervisor.js';
 
 export interface GatewayOptions {
@@ -37,6 +39,9 @@ export class Gateway {
   private readonly shared = new SharedObjects();
   private readonly sockets = new OpenSockets();
   private readonly server: HttpServer;
+  /** Outlives tables like the upstream registry: each install reconfigures it. */
+  readonly hub: ChannelHub;
+  private readonly hubNetwork: HubNetworkLink;
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
   private admin: AdminServer | null = null;
@@ -53,6 +58,11 @@ export class Gateway {
       },
       sockets: this.sockets,
     });
+    this.hub = new ChannelHub({
+      publish: (topic, message) => this.server.publish(topic, message, false),
+      logger: options.logger,
+    });
+    this.hubNetwork = new HubNetworkLink(this.hub, () => this.table, options.logger);
   }
 
   /** Loads the config and starts listening; rejects with the problems if the config is invalid. */
@@ -97,7 +107,10 @@ export class Gateway {
   private async startAdmin(table: RouteTable): Promise<void> {
     const worker = process.env[WORKER_ENV];
     if (table.admin === null || (worker !== undefined && worker !== '0')) return;
-    this.admin = new AdminServer(() => this.table?.admin?.state ?? null, this.options.logger);
+    this.admin = new AdminServer(() => {
+      const admin = this.table?.admin;
+      return admin ? { ...admin.state, websocket: this.hubNetwork.adminState() } : null;
+    }, this.options.logger);
     this.adminPort = await this.admin.listen(table.admin.bindAddress, table.admin.port);
     this.options.logger.info(
       { address: table.admin.bindAddress, port: this.adminPort },
@@ -167,6 +180,8 @@ export class Gateway {
       shared: this.shared,
       logger: this.options.logger,
       isReady: () => this.server.accepting,
+      hub: this.hub,
+      hubNetwork: this.hubNetwork.context,
     };
   }
 
@@ -183,6 +198,8 @@ export class Gateway {
         'closing WebSocket connections whose route changed (1012)',
       );
     }
+    this.hub.configure(table.hub, table.settings.websocketCloseWindowMs);
+    this.hubNetwork.install(table);
     this.hash = hash;
     this.generation++;
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
@@ -218,6 +235,7 @@ export class Gateway {
     const timeoutMs = (this.table as RouteTable).settings.shutdownTimeoutMs;
     const clean = await this.server.drain(timeoutMs);
     this.sockets.closeAll(GOING_AWAY, 'gateway shutting down');
+    this.hub.configure(null, 0);
     this.server.close();
     await this.admin?.close();
     this.upstreams.stopAll();

@@ -5,5 +5,5 @@ import type { RouteConfig } from '../config/gateway-config.js';
  * upgrades use (auth.websocket) and answers a plain request with 426.
  */
 export function isSocketRoute(rc: RouteConfig): boolean {
-  return rc.websocket !== undefined;
+  return rc.websocket !== undefined || rc.handler === 'websocket';
 }

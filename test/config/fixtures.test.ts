@@ -83,9 +83,14 @@ t.test('seed 001 as written: its /health route names an upstream it never define
 
 t.test('seed 001 with health-service defined loads with warnings only', async (t) => {
   const file = new URL('valid/seed-001-microservices.yaml', FIXTURES).pathname;
-  const result = await loadConfigFile(file, { JWT_SECRET: 'seed-secret' });
+  const result = await loadConfigFile(file, {
+    JWT_SECRET: 'seed-secret',
+    WEBHOOK_AUTH_TOKEN: 'seed-webhook-token',
+  });
   if (!result.ok) return t.fail(JSON.stringify(result.problems));
-  t.equal(result.config.routes.length, 10);
+  t.equal(result.config.routes.length, 11);
+  t.equal(result.config.routes[10]?.handler, 'websocket');
+  t.equal(result.config.websocket?.channels?.notifications?.user_specific, true);
   t.equal(result.config.auth?.jwt?.secret, 'seed-secret');
   t.equal(result.config.server?.http_port, 8080);
   t.same(Object.keys(result.config.upstreams ?? {}), [
@@ -96,6 +101,7 @@ t.test('seed 001 with health-service defined loads with warnings only', async (t
   ]);
   const codes = new Set(result.warnings.map((p) => p.code));
   t.same([...codes].sort(), [
+    'GW_WARN_CONFIG_LOCAL_HISTORY',
     'GW_WARN_CONFIG_NOT_IMPLEMENTED',
     'GW_WARN_CONFIG_RESERVED_PATH',
     'GW_WARN_CONFIG_WEAK_SECRET',
@@ -109,17 +115,17 @@ t.test('seed 001 with health-service defined loads with warnings only', async (t
   );
   t.match(
     result.warnings.find((p) => p.code === 'GW_WARN_CONFIG_WEAK_SECRET'),
-    { line: 139, column: 13, message: 'auth.jwt.secret is 11 bytes long; HS256 needs at least 32' },
+    { line: 147, column: 13, message: 'auth.jwt.secret is 11 bytes long; HS256 needs at least 32' },
   );
   t.notMatch(JSON.stringify(result.warnings), 'seed-secret', 'the secret is never quoted');
 });
 
 t.test('seed 001 without JWT_SECRET says so at the secret', async (t) => {
   const file = new URL('valid/seed-001-microservices.yaml', FIXTURES).pathname;
-  const result = await loadConfigFile(file, {});
+  const result = await loadConfigFile(file, { WEBHOOK_AUTH_TOKEN: 'seed-webhook-token' });
   if (result.ok) return t.fail('must not load');
   t.same(
     result.problems.map((p) => `${p.code} ${p.line}:${p.column}`),
-    ['GW_ERR_CONFIG_ENV_UNSET 139:13'],
+    ['GW_ERR_CONFIG_ENV_UNSET 147:13'],
   );
 });

@@ -1,0 +1,304 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
+import type { ConfigPath } from '../config/config-problem.js';
+import type { Exchange } from '../data-plane/exchange.js';
+import { createGuardedHandler } from '../data-plane/route-guards.js';
+import { sendError, sendPrepared, statusLine } from '../data-plane/respond.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { apiKeyDigest } from '../filters/auth/hash-api-key.js';
+import type { Logger } from '../observability/logger.js';
+import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
+import { createRedisClient } from '../state/redis-connection.js';
+import type { ChannelBus } from '../websocket/hub/channel-bus.js';
+import type { HistoryStore } from '../websocket/hub/history-store.js';
+import { RedisChannelBus } from '../websocket/hub/redis-channel-bus.js';
+import { RedisHistoryStore } from '../websocket/hub/redis-history-store.js';
+import type { IngressEvent } from '../websocket/ingress/ingress-event.js';
+import { compileIngressRules, type IngressRules } from '../websocket/ingress/ingress-rules.js';
+import {
+  RedisPubsubIngress,
+  type IngressTarget,
+} from '../websocket/ingress/redis-pubsub-ingress.js';
+import { createWebhookHandler } from '../websocket/ingress/webhook-handler.js';
+import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
+import type { AccessControl, Share } from './access-control.js';
+import type { CompiledRoute } from './compiled-route.js';
+import { duration, type ServerSettings } from './server-settings.js';
+
+/** This process among the instances sharing a Redis (presence entries, admin listings). */
+export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+export const DEFAULT_WEBHOOK_PATH = '/webhook/websocket';
+export const DEFAULT_PRESENCE_PATH = '/presence/online-users';
+
+/** A built-in route of the hub with the config path its problems are reported at. */
+export interface HubBuiltInRoute {
+  route: CompiledRoute;
+  pattern: PathPattern;
+  at: ConfigPath;
+}
+
+/**
+ * History and bus in Redis when the config has a top-level `redis` block: the bus always (so a
+ * message reaches every instance), history unless persistence.storage says memory. Null: the
+ * hub keeps its memory versions. Both outlive tables like every shared object.
+ */
+export function redisHubBackends(
+  config: GatewayConfig,
+  redis: (url: string) => Redis,
+  share: Share,
+  logger: Logger,
+  offline: boolean,
+): { history: HistoryStore | null; bus: ChannelBus } | null {
+  const url = config.redis?.url;
+  if (url === undefined || offline) return null;
+  const client = redis(url);
+  const bus = share(
+    `hub bus redis ${url}`,
+    () =>
+      new RedisChannelBus(
+        client,
+        createRedisClient(url, logger, { connectionName: 'gatewayd-hub-bus' }),
+        logger,
+      ),
+    (b) => b.close(),
+  );
+  const storage = config.websocket?.routing?.persistence?.storage;
+  const history =
+    storage === 'memory'
+      ? null
+      : share(`hub history redis ${url}`, () => new RedisHistoryStore(client));
+  return { history, bus };
+}
+
+/** `integration.redis_pubsub`: its own subscriber connection, shared across reloads. */
+export function startRedisPubsubIngress(
+  config: GatewayConfig,
+  share: Share,
+  logger: Logger,
+  offline: boolean,
+  target: IngressTarget,
+): void {
+  const pubsub = config.websocket?.integration?.redis_pubsub;
+  const url = pubsub?.url ?? config.redis?.url;
+  if (offline || pubsub?.enabled !== true || url === undefined) return;
+  const channels = [...new Set(pubsub.channels ?? [])].sort();
+  if (channels.length === 0) return;
+  share(
+    `hub redis_pubsub ${url} ${channels.join(',')}`,
+    () =>
+      new RedisPubsubIngress(
+        createRedisClient(url, logger, { connectionName: 'gatewayd-hub-ingress' }),
+        channels,
+        target,
+        logger,
+      ),
+    (i) => i.close(),
+  );
+}
+
+/** `POST <integration.webhook.path>`; null unless the webhook is enabled with a token. */
+export function compileWebhookRoute(
+  config: GatewayConfig,
+  rules: IngressRules,
+  settings: ServerSettings,
+  publish: (event: IngressEvent, source: string) => Promise<{ seq: number }>,
+  logger: Logger,
+): HubBuiltInRoute | null {
+  const webhook = config.websocket?.integration?.webhook;
+  if (webhook?.enabled !== true || webhook.auth_token === undefined) return null;
+  const path = webhook.path ?? DEFAULT_WEBHOOK_PATH;
+  const handle = createWebhookHandler({
+    tokenDigest: apiKeyDigest(webhook.auth_token),
+    rules,
+    maxBodyBytes: settings.maxBodyBytes,
+    bodyTimeoutMs: settings.requestTimeoutMs,
+    publish,
+    onPublishError: (err, ex) =>
+      logger.warn(
+        { err: (err as Error).message, request_id: ex.requestId },
+        'webhook: the hub could not take the message',
+      ),
+  });
+  return {
+    pattern: parsePathPattern(path),
+    at: ['websocket', 'integration', 'webhook', 'path'],
+    route: {
+      name: `built-in webhook ${path}`,
+      path,
+      host: null,
+      methods: ['POST'],
+      target: 'websocket hub',
+      filters: ['bearer token'],
+      handle,
+      configIndex: -1,
+      condition: null,
+    },
+  };
+}
+
+export interface CompiledPresence {
+  /** Shared across reloads while redis.url stays the same. */
+  tracker: PresenceTracker;
+  ttlMs: number;
+  /** Contains {tenant}. */
+  adminChannel: string;
+  /** Null: the hub's own tenant reading. */
+  tenantClaim: string | null;
+  route: HubBuiltInRoute;
+}
+
+/**
+ * `websocket.presence`: the tracker (needs Redis; null without it or when off) and the
+ * GET endpoint listing a tenant's online users, behind the same guards as a configured route
+ * with auth_required and the presence block's required_roles.
+ */
+export function compilePresence(
+  config: GatewayConfig,
+  access: AccessControl,
+  redis: (url: string) => Redis,
+  share: Share,
+  logger: Logger,
+  events: PresenceEvents,
+): CompiledPresence | null {
+  const presence = config.websocket?.presence;
+  const url = config.redis?.url;
+  if (presence === undefined || presence.enabled === false || url === undefined) return null;
+  if (config.websocket?.enabled === false) return null;
+  const ttlMs = duration(presence.ttl, '30s');
+  const client = redis(url);
+  // One tracker per Redis, whatever the other settings: a second one would share this
+  // process's heartbeat key, and closing the first would delete it under the second.
+  const tracker = share(
+    `hub presence ${url}`,
+    () => new PresenceTracker(client, INSTANCE_ID, ttlMs, events, logger),
+    (p) => p.stop(),
+  );
+  const tenantClaim = presence.tenant_claim ?? null;
+  const path = presence.path ?? DEFAULT_PRESENCE_PATH;
+  const rc: RouteConfig = {
+    path,
+    methods: ['GET'],
+    auth_required: true,
+    required_roles: presence.required_roles ?? ['admin'],
+  };
+  const name = `built-in presence ${path}`;
+  const list = createPresenceList(tracker, tenantClaim);
+  const guarded = access.guardsFor(rc, name);
+  return {
+    tracker,
+    ttlMs,
+    adminChannel: presence.admin_channel ?? 'presence.{tenant}',
+    tenantClaim,
+    route: {
+      pattern: parsePathPattern(path),
+      at: ['websocket', 'presence', 'path'],
+      route: {
+        name,
+        path,
+        host: null,
+        methods: ['GET', 'HEAD'],
+        target: 'websocket presence',
+        filters: guarded?.filters ?? [],
+        handle: guarded === null ? list : createGuardedHandler(guarded.guards, list),
+        configIndex: -1,
+        condition: null,
+      },
+    },
+  };
+}
+
+const OK = statusLine(200);
+const JSON_TYPE = [['content-type', 'application/json']] as const;
+
+/**
+ * Seed 002's `GET /api/chat/online-users?tenantId=` answer, {"users": [...]}. The tenant comes
+ * from `tenantId` or X-Tenant-ID; a caller whose identity carries the tenant claim may only ask
+ * for its own tenant.
+ */
+function createPresenceList(tracker: PresenceTracker, tenantClaim: string | null) {
+  return function onlineUsers(ex: Exchange): void {
+    const tenant = new URLSearchParams(ex.query).get('tenantId') ?? ex.header('x-tenant-id') ?? '';
+    if (tenant === '') {
+      sendError(ex, new GatewayError('BAD_REQUEST', 'tenantId (query) or X-Tenant-ID: required'));
+      return;
+    }
+    const claims = ex.identity?.claims;
+    const own =
+      tenantClaim === null ? (claims?.tenant_id ?? claims?.tenant) : claims?.[tenantClaim];
+    if (own !== undefined && String(own) !== tenant) {
+      sendError(ex, new GatewayError('FORBIDDEN', 'this identity may only list its own tenant'));
+      return;
+    }
+    tracker.list(tenant).then(
+      (users) =>
+        sendPrepared(ex, {
+          status: OK,
+          statusCode: 200,
+          headers: JSON_TYPE,
+          body: Buffer.from(JSON.stringify({ users })),
+        }),
+      () =>
+        sendError(
+          ex,
+          new GatewayError('SERVICE_UNAVAILABLE', 'online users cannot be read right now'),
+        ),
+    );
+  };
+}
+
+/** What the hub's ingress and presence reach outside the table, supplied by the Gateway. */
+export interface HubNetworkContext {
+  /** Publishes into the running hub. */
+  publish(event: IngressEvent, from: string): Promise<{ seq: number }>;
+  /** The ingress rules of the table in force (for redis_pubsub, which outlives tables). */
+  target: IngressTarget;
+  /** Presence events, sent to the admin channel of the table in force. */
+  presenceEvents: PresenceEvents;
+}
+
+/** The parts of a table the Gateway wires to the hub at install. */
+export interface HubNetwork {
+  rules: IngressRules;
+  presence: CompiledPresence | null;
+}
+
+/**
+ * Everything of the hub beyond its core, for one table: the webhook and presence routes, the
+ * redis_pubsub subscriber and the presence tracker. Without a hub in the context (`gatewayd
+ * check`, offline) the routes are still built, so their paths are checked.
+ */
+export function compileHubNetwork(
+  config: GatewayConfig,
+  settings: ServerSettings,
+  access: AccessControl,
+  share: Share,
+  ctx: { hubNetwork?: HubNetworkContext; logger: Logger },
+  offline: boolean,
+): { network: HubNetwork; routes: HubBuiltInRoute[] } {
+  const ws = config.websocket ?? {};
+  const rules = compileIngressRules(ws);
+  const net = ctx.hubNetwork;
+  const publish = (event: IngressEvent, source: string) =>
+    net === undefined
+      ? Promise.reject(new Error('the WebSocket hub is not running'))
+      : net.publish(event, `service:${source}`);
+  const routes: HubBuiltInRoute[] = [];
+  const webhook = compileWebhookRoute(config, rules, settings, publish, ctx.logger);
+  if (webhook !== null) routes.push(webhook);
+  const noEvents: PresenceEvents = { online: () => undefined, offline: () => undefined };
+  // Built offline too (its Redis client then never connects), so `check` sees the route.
+  const presence = compilePresence(
+    config,
+    access,
+    access.redisClient,
+    share,
+    ctx.logger,
+    net?.presenceEvents ?? noEvents,
+  );
+  if (presence !== null) routes.push(presence.route);
+  if (net !== undefined) startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
+  return { network: { rules, presence }, routes };
+}

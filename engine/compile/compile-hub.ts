@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import type {
+  ChannelConfig,
+  GatewayConfig,
+  RouteConfig,
+  WebSocketConfig,
+} from '../config/gateway-config.js';
+import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import type { ChannelBus } from '../websocket/hub/channel-bus.js';
+import { ChannelPolicies } from '../websocket/hub/channel-policies.js';
+import type { HistoryStore } from '../websocket/hub/history-store.js';
+import { createHubAuth } from '../websocket/hub/hub-authenticate.js';
+import type {
+  ChannelPolicy,
+  HubServerSettings,
+  HubSettings,
+  MessageRoute,
+} from '../websocket/hub/hub-settings.js';
+import { LocalChannelBus } from '../websocket/hub/local-channel-bus.js';
+import { MemoryHistoryStore } from '../websocket/hub/memory-history-store.js';
+import type { AccessControl, Share } from './access-control.js';
+import { duration, size } from './server-settings.js';
+
+/** Where the hub is served when no route has `handler: websocket`. */
+export const DEFAULT_HUB_PATH = '/ws';
+
+/** The `websocket` block compiled; null when there is none or it is disabled. */
+export function compileHub(
+  config: GatewayConfig,
+  groups: ReadonlyMap<string, UpstreamGroup>,
+  access: AccessControl,
+  share: Share,
+  /** Redis versions (compile-hub-network.ts); null: memory and a local bus. */
+  shared: { history: HistoryStore | null; bus: ChannelBus } | null = null,
+): HubSettings | null {
+  const ws = config.websocket;
+  if (ws === undefined || ws.enabled === false) return null;
+  const server = compileServer(ws);
+  const channels = ws.channels ?? {};
+  const policies = Object.entries(channels)
+    .filter(([name]) => name !== 'default')
+    .map(([name, c]) => compilePolicy(name, c, server.requireAuth));
+  const fallback = compilePolicy('default', channels.default ?? {}, server.requireAuth);
+  const messageRoutes = new Map<string, MessageRoute>();
+  for (const [type, r] of Object.entries(ws.message_routes ?? {})) {
+    messageRoutes.set(type, {
+      type,
+      upstream: r.upstream,
+      group: groups.get(r.upstream) as UpstreamGroup,
+      path: r.path,
+      roles: r.roles === undefined || r.roles.length === 0 ? null : new Set(r.roles),
+      timeoutMs: duration(r.timeout, '10s'),
+    });
+  }
+  const persistence = ws.routing?.persistence;
+  const { history, bus } = hubBackends(share, shared);
+  const auth = createHubAuth({
+    ...access.hub,
+    queryParam: config.auth?.jwt?.query_parameter,
+  });
+  return {
+    server,
+    channels: ChannelPolicies.from(policies, fallback),
+    messageRoutes,
+    history,
+    bus,
+    historyEnabled: persistence?.enabled !== false,
+    historyTtlMs: duration(persistence?.ttl, '24h'),
+    authenticate: auth.authenticate,
+    verifyToken: auth.verifyToken,
+    contextHeaders: access.hub.contextHeaders,
+    config: ws,
+  };
+}
+
+/**
+ * History and the bus outlive tables (sequence numbers and history survive reloads). One
+ * instance: memory and a local bus; shared Redis versions replace them when configured.
+ */
+function hubBackends(
+  share: Share,
+  shared: { history: HistoryStore | null; bus: ChannelBus } | null,
+): { history: HistoryStore; bus: ChannelBus } {
+  return {
+    bus:
+      shared?.bus ??
+      share(
+        'hub bus local',
+        () => new LocalChannelBus(),
+        (b) => b.close(),
+      ),
+    history:
+      shared?.history ??
+      share(
+        'hub history memory',
+        () => new MemoryHistoryStore(),
+        (s) => s.close(),
+      ),
+  };
+}
+
+function compileServer(ws: WebSocketConfig): HubServerSettings {
+  const s = ws.server ?? {};
+  const maxMessage = s.max_message_size;
+  return {
+    maxConnections: s.max_connections ?? 10_000,
+    idleTimeoutMs: duration(s.idle_timeout, '300s'),
+    maxMessageBytes: typeof maxMessage === 'number' ? maxMessage : size(maxMessage, '64kb'),
+    pingIntervalMs: duration(s.ping_interval, '30s'),
+    pongTimeoutMs: duration(s.pong_timeout, '10s'),
+    pingFormat: s.ping_format ?? 'frame',
+    authGraceMs: duration(s.auth_grace_period, '0s'),
+    rate:
+      s.rate_limit === undefined
+        ? null
+        : { perMinute: s.rate_limit.messages_per_minute, burst: s.rate_limit.burst_limit ?? 10 },
+    requireAuth: s.require_auth ?? true,
+    allowAnonymous: s.allow_anonymous ?? false,
+  };
+}
+
+function compilePolicy(key: string, c: ChannelConfig, serverRequiresAuth: boolean): ChannelPolicy {
+  const requiredRoles = c.required_roles ?? [];
+  const userSpecific = c.user_specific ?? false;
+  const origins = c.allowed_origins;
+  const effective = {
+    maxSubscribers: c.max_subscribers ?? 1000,
+    history: c.message_history ?? 0,
+    requireAuth: (c.require_auth ?? serverRequiresAuth) || userSpecific || requiredRoles.length > 0,
+    requiredRoles,
+    userSpecific,
+    allowedOrigins: origins === undefined || origins.includes('*') ? null : [...origins].sort(),
+    allowPublish: c.allow_publish ?? false,
+  };
+  return {
+    ...effective,
+    key,
+    fingerprint: `${key} ${JSON.stringify(effective)}`,
+    allowedOrigins: effective.allowedOrigins === null ? null : new Set(effective.allowedOrigins),
+  };
+}
+
+/**
+ * The fingerprint of a hub route: a reload that changes it (path, guards, the hub's upgrade
+ * checks or the auth providers) closes the route's connections with 1012.
+ */
+export function hubRouteKey(rc: RouteConfig, config: GatewayConfig): string {
+  const server = config.websocket?.server ?? {};
+  const digest = createHash('sha256')
+    .update(
+      JSON.stringify({
+        route: rc,
+        auth: config.auth ?? null,
+        require_auth: server.require_auth,
+        allow_anonymous: server.allow_anonymous,
+      }),
+    )
+    .digest('hex');
+  return `hub ${digest}`;
+}

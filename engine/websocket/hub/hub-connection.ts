@@ -1,0 +1,372 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { AuthFailure } from '../../filters/auth/auth-failure.js';
+import type { Identity } from '../../filters/auth/identity.js';
+import { closeSocket } from '../open-sockets.js';
+import type { GatewaySocket, SocketSession } from '../socket-session.js';
+import type { ChannelHub } from './channel-hub.js';
+import { MessageRate } from './message-rate.js';
+import { forwardMessage } from './message-router.js';
+import {
+  ackFrame,
+  CLOSE_NORMAL,
+  CLOSE_POLICY,
+  CLOSE_TOO_BIG,
+  errorFrame,
+  parseClientMessage,
+  pongFrame,
+  type ClientMessage,
+} from './hub-protocol.js';
+import type { ChannelPolicy, HubServerSettings, MessageRoute } from './hub-settings.js';
+
+/** What the upgrade knew about the client. */
+export interface ConnectionOrigin {
+  /** The route fingerprint (see SocketSession.configKey). */
+  configKey: string;
+  identity: Identity | null;
+  /** The upgrade's Origin header. */
+  origin: string | null;
+  remoteAddress: string;
+  tenant: string | null;
+}
+
+/** One subscription of a connection: a channel or a pattern. */
+export interface Subscription {
+  name: string;
+  pattern: boolean;
+  /** The policy it was checked against; a reload that changes it closes the connection. */
+  policy: ChannelPolicy;
+  topic: string;
+  /** Joined its uWS topic (false while its history is replayed). */
+  attached: boolean;
+  /** The topic's totals when joined, for bytes-out figures. */
+  bytesAtStart: number;
+  messagesAtStart: number;
+}
+
+const GATEWAY_ID = hostname();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One hub client: the protocol's message handling and its timers' state. The hub owns the
+ * channel bookkeeping; this object answers the client and checks what concerns it alone
+ * (size, rate, auth expiry, liveness).
+ */
+export class HubConnection implements SocketSession {
+  readonly configKey: string;
+  readonly origin: string | null;
+  readonly remoteAddress: string;
+  readonly tenant: string | null;
+  readonly since = Date.now();
+  identity: Identity | null;
+  ws: GatewaySocket | null = null;
+  readonly subscriptions = new Map<string, Subscription>();
+  bytesIn = 0;
+  messagesIn = 0;
+  /** Sent directly (acks, errors, replays); topic deliveries are counted by the hub. */
+  bytesOut = 0;
+  messagesOut = 0;
+  private closed = false;
+  private lastMessageAt = this.since;
+  private lastPingAt = this.since;
+  /** When the unanswered ping was sent; 0 when none is pending. */
+  private pingSentAt = 0;
+  private expiryNotified = false;
+  private rate: MessageRate | null = null;
+  private readonly held = new Map<string, Array<{ seq: number; frame: string }>>();
+
+  constructor(
+    private readonly hub: ChannelHub,
+    readonly id: string,
+    from: ConnectionOrigin,
+  ) {
+    this.configKey = from.configKey;
+    this.identity = from.identity;
+    this.origin = from.origin;
+    this.remoteAddress = from.remoteAddress;
+    this.tenant = from.tenant;
+  }
+
+  get subject(): string | null {
+    return this.identity?.subject ?? null;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  open(ws: GatewaySocket): void {
+    this.ws = ws;
+    this.hub.opened(this);
+    const server = this.hub.current?.server;
+    this.send(
+      JSON.stringify({
+        type: 'connected',
+        connection_id: this.id,
+        gateway_id: GATEWAY_ID,
+        user: this.subject,
+        ping_interval_ms: server?.pingIntervalMs ?? 0,
+        ts: Date.now(),
+      }),
+    );
+  }
+
+  message(ws: GatewaySocket, data: ArrayBuffer, isBinary: boolean): void {
+    const s = this.hub.current;
+    if (s === null) return;
+    const server = s.server;
+    if (data.byteLength > server.maxMessageBytes) {
+      this.end(CLOSE_TOO_BIG, 'message too big');
+      return;
+    }
+    const now = Date.now();
+    this.bytesIn += data.byteLength;
+    this.messagesIn++;
+    this.lastMessageAt = now;
+    if (server.rate !== null) {
+      this.rate ??= new MessageRate(now, server.rate.burst);
+      if (!this.rate.take(now, server.rate.perMinute, server.rate.burst)) {
+        if (this.rate.refusedInRow >= server.rate.burst) {
+          this.end(CLOSE_POLICY, 'message rate limit exceeded');
+        } else {
+          this.send(
+            errorFrame(
+              undefined,
+              'RATE_LIMITED',
+              `more than ${server.rate.perMinute} messages a minute; message dropped`,
+            ),
+          );
+        }
+        return;
+      }
+    }
+    if (isBinary) {
+      this.send(
+        errorFrame(undefined, 'BAD_MESSAGE', 'binary messages are not part of the protocol'),
+      );
+      return;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(data);
+    } catch {
+      this.send(errorFrame(undefined, 'BAD_MESSAGE', 'the message is not UTF-8'));
+      return;
+    }
+    const parsed = parseClientMessage(text);
+    if ('error' in parsed) {
+      this.send(errorFrame(undefined, 'BAD_MESSAGE', parsed.error));
+      return;
+    }
+    this.handle(parsed, text);
+  }
+
+  private handle(m: ClientMessage, text: string): void {
+    const { fields, id } = m;
+    switch (m.type) {
+      case 'subscribe': {
+        const since = fields.since;
+        if (since !== undefined && !(Number.isSafeInteger(since) && (since as number) >= 0)) {
+          this.send(
+            errorFrame(id, 'BAD_MESSAGE', '"since" must be a sequence number (an integer ≥ 0)'),
+          );
+          return;
+        }
+        void this.hub.subscribe(this, fields.channel, since as number | undefined, id);
+        return;
+      }
+      case 'unsubscribe':
+        this.hub.unsubscribe(this, fields.channel, id);
+        return;
+      case 'publish':
+        this.hub.publishFrom(this, fields.channel, fields, id);
+        return;
+      case 'ping':
+        this.send(pongFrame(id));
+        return;
+      case 'pong':
+        this.pingSentAt = 0;
+        return;
+      case 'auth':
+        this.reauthenticate(fields.token, id);
+        return;
+      default: {
+        const route = this.hub.current?.messageRoutes.get(m.type);
+        if (route === undefined) {
+          this.send(errorFrame(id, 'UNKNOWN_TYPE', `unknown message type "${m.type}"`));
+          return;
+        }
+        this.route(route, text, id);
+      }
+    }
+  }
+
+  /** In-band re-authentication: a fresh token for the same user extends the connection. */
+  private reauthenticate(token: unknown, id: string | number | undefined): void {
+    const verify = this.hub.current?.verifyToken ?? null;
+    if (verify === null) {
+      this.send(errorFrame(id, 'UNAUTHORIZED', 'no authentication is configured'));
+      return;
+    }
+    if (typeof token !== 'string' || token === '') {
+      this.send(errorFrame(id, 'BAD_MESSAGE', 'auth needs "token"'));
+      return;
+    }
+    verify(token).then(
+      (identity) => {
+        if (this.closed) return;
+        if (this.identity !== null && identity.subject !== this.identity.subject) {
+          this.send(errorFrame(id, 'FORBIDDEN', 'the token is for another user'));
+          return;
+        }
+        this.identity = identity;
+        this.expiryNotified = false;
+        this.send(ackFrame(id, { user: identity.subject, expires_at: identity.expiresAt ?? null }));
+      },
+      (err: unknown) => {
+        const message =
+          err instanceof AuthFailure ? err.message : 'the token cannot be checked now';
+        this.send(errorFrame(id, 'UNAUTHORIZED', message));
+      },
+    );
+  }
+
+  private route(route: MessageRoute, text: string, id: string | number | undefined): void {
+    const identity = this.identity;
+    if (route.roles !== null && !identity?.roles.some((r) => route.roles?.has(r))) {
+      this.send(
+        errorFrame(
+          id,
+          'FORBIDDEN',
+          `message type "${route.type}" needs one of the roles ${[...route.roles].join(', ')}`,
+        ),
+      );
+      return;
+    }
+    const headers: Record<string, string> = {
+      'x-request-id': randomUUID(),
+      'x-websocket-connection-id': this.id,
+      'x-forwarded-for': this.remoteAddress,
+    };
+    if (identity !== null) {
+      const built = this.hub.current?.contextHeaders.build(identity);
+      if (built instanceof GatewayError) {
+        this.send(errorFrame(id, 'FORBIDDEN', built.message));
+        return;
+      }
+      for (const [name, value] of built ?? []) headers[name] = value;
+    }
+    forwardMessage(route, text, headers).then(
+      (reply) => {
+        if (reply.ok) {
+          this.send(
+            ackFrame(id, { message_type: route.type, status: reply.status, data: reply.data }),
+          );
+        } else {
+          this.send(
+            JSON.stringify({
+              type: 'error',
+              id,
+              code: reply.code,
+              message: reply.message,
+              status: reply.status,
+            }),
+          );
+        }
+      },
+      () => this.send(errorFrame(id, 'INTERNAL_ERROR', 'the message could not be forwarded')),
+    );
+  }
+
+  /** Called by the hub's sweep: pings, pong and idle timeouts, token expiry, slow consumers. */
+  sweep(now: number, server: HubServerSettings, maxBufferedBytes: number): void {
+    const ws = this.ws;
+    if (this.closed || ws === null) return;
+    if (this.pingSentAt !== 0 && now - this.pingSentAt >= server.pongTimeoutMs) {
+      this.end(CLOSE_POLICY, 'pong timeout');
+      return;
+    }
+    if (server.idleTimeoutMs > 0 && now - this.lastMessageAt >= server.idleTimeoutMs) {
+      this.end(CLOSE_NORMAL, 'idle timeout');
+      return;
+    }
+    const expiresAt = this.identity?.expiresAt;
+    if (expiresAt !== undefined && now >= expiresAt) {
+      if (now >= expiresAt + server.authGraceMs) {
+        this.end(CLOSE_POLICY, 'token expired');
+        return;
+      }
+      if (!this.expiryNotified) {
+        this.expiryNotified = true;
+        this.send(
+          errorFrame(
+            undefined,
+            'TOKEN_EXPIRED',
+            `the token expired; send an auth message with a fresh one within ${server.authGraceMs} ms`,
+          ),
+        );
+      }
+    }
+    if (ws.getBufferedAmount() > maxBufferedBytes) {
+      this.end(CLOSE_POLICY, 'too slow to receive');
+      return;
+    }
+    if (
+      server.pingIntervalMs > 0 &&
+      this.pingSentAt === 0 &&
+      now - this.lastPingAt >= server.pingIntervalMs
+    ) {
+      this.lastPingAt = now;
+      this.pingSentAt = now;
+      if (server.pingFormat === 'json') this.send(`{"type":"ping","ts":${now}}`);
+      else ws.ping();
+    }
+  }
+
+  send(frame: string): void {
+    if (this.closed || this.ws === null) return;
+    this.ws.send(frame, false);
+    this.bytesOut += Buffer.byteLength(frame);
+    this.messagesOut++;
+  }
+
+  /** @internal Live messages of a channel are held while its history is being read. */
+  startHolding(channel: string): void {
+    this.held.set(channel, []);
+  }
+
+  hold(channel: string, seq: number, frame: string): void {
+    this.held.get(channel)?.push({ seq, frame });
+  }
+
+  stopHolding(channel: string): Array<{ seq: number; frame: string }> {
+    const held = this.held.get(channel) ?? [];
+    this.held.delete(channel);
+    return held;
+  }
+
+  /** A subscription left its topic: what it received there now counts as sent directly. */
+  retireTopicBytes(bytes: number, messages: number): void {
+    this.bytesOut += bytes;
+    this.messagesOut += messages;
+  }
+
+  private end(code: number, reason: string): void {
+    if (this.ws !== null) closeSocket(this.ws, code, reason);
+  }
+
+  drain(): void {
+    // Deliveries go through uWS topics, which buffer per socket; the sweep closes slow consumers.
+  }
+
+  pong(): void {
+    this.pingSentAt = 0;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.held.clear();
+    this.hub.closed(this);
+  }
+}

@@ -1,0 +1,88 @@
+import type { ClientAddress } from '../../compile/client-address.js';
+import type { RouteHandler } from '../../compile/compiled-route.js';
+import type { Exchange } from '../../data-plane/exchange.js';
+import { sendError } from '../../data-plane/respond.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { AuthFailure } from '../../filters/auth/auth-failure.js';
+import type { Identity } from '../../filters/auth/identity.js';
+import type { Logger } from '../../observability/logger.js';
+import { acceptUpgrade } from '../accept-upgrade.js';
+import type { ChannelHub } from './channel-hub.js';
+import type { HubSettings } from './hub-settings.js';
+
+const NOT_AN_UPGRADE = new GatewayError(
+  'UPGRADE_REQUIRED',
+  'this route serves WebSocket connections; connect with a WebSocket client',
+);
+const FULL = new GatewayError(
+  'SERVICE_UNAVAILABLE',
+  'the WebSocket hub has no room for another connection',
+);
+const MISSING = new AuthFailure('missing_credentials', 'the WebSocket hub requires authentication');
+const UNCHECKABLE = new GatewayError(
+  'SERVICE_UNAVAILABLE',
+  'credentials cannot be checked right now',
+);
+
+/**
+ * The terminal step of a `handler: websocket` route: refuses plain requests (426) and upgrades
+ * beyond max_connections (503), checks the credential unless the route's guards already did,
+ * and completes the handshake with a hub connection.
+ */
+export function createHubRoute(
+  hub: ChannelHub,
+  configKey: string,
+  settings: HubSettings,
+  clientAddress: ClientAddress,
+  logger: Logger,
+): RouteHandler {
+  const { server, authenticate } = settings;
+  const anonymousOk = !server.requireAuth || server.allowAnonymous;
+
+  function accept(ex: Exchange, identity: Identity | null): void {
+    if (hub.connectionCount >= server.maxConnections) {
+      sendError(ex, FULL);
+      return;
+    }
+    const claims = identity?.claims;
+    const tenant = claims?.tenant_id ?? claims?.tenant ?? ex.header('x-tenant-id') ?? null;
+    const conn = hub.createConnection({
+      configKey,
+      identity,
+      origin: ex.header('origin') ?? null,
+      remoteAddress: clientAddress(ex),
+      tenant: typeof tenant === 'string' ? tenant : null,
+    });
+    acceptUpgrade(ex, conn, '');
+  }
+
+  return function hubUpgrade(ex) {
+    if (ex.upgradeContext === null) {
+      sendError(ex, NOT_AN_UPGRADE);
+      return;
+    }
+    if (hub.connectionCount >= server.maxConnections) {
+      sendError(ex, FULL);
+      return;
+    }
+    if (ex.identity !== null) {
+      accept(ex, ex.identity);
+      return;
+    }
+    authenticate((name) => ex.header(name), ex.query).then(
+      (identity) => {
+        if (identity === null && !anonymousOk) sendError(ex, MISSING.toGatewayError());
+        else accept(ex, identity);
+      },
+      (err: unknown) => {
+        if (err instanceof AuthFailure) {
+          logger.debug({ reason: err.reason, request_id: ex.requestId }, 'hub upgrade refused');
+          sendError(ex, err.toGatewayError());
+        } else {
+          logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable');
+          sendError(ex, UNCHECKABLE);
+        }
+      },
+    );
+  };
+}

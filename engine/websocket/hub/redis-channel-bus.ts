@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import type { ChannelBus } from './channel-bus.js';
+import type { ChannelMessage } from './channel-message.js';
+import { parseChannelMessage } from './decode-channel-message.js';
+
+/** The Redis pub/sub channel every instance's hub listens on. */
+export const HUB_BUS_CHANNEL = 'gatewayd:hub:messages';
+
+export interface BusLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Hub messages between instances over Redis pub/sub: one subscriber connection per process
+ * (`subscriber`, owned by the bus) and publishes on the shared command connection (`publisher`).
+ *
+ * Exactly once per instance: a publish goes to Redis only, and this instance delivers it when
+ * Redis hands it back on the subscriber like every other instance does, never also directly.
+ *
+ * While Redis is away a publish rejects at once (the command connection has no offline queue),
+ * so the publisher learns its message went nowhere; local subscribers keep their connections.
+ * The subscriber reconnects by itself and subscribes again; what other instances published in
+ * between is not delivered live (pub/sub keeps nothing) but is in the Redis history, where a
+ * client resuming with `since` finds it.
+ */
+export class RedisChannelBus implements ChannelBus {
+  private deliver: (msg: ChannelMessage) => void = () => undefined;
+  private readonly subscribeNow = (): void => {
+    this.subscriber.subscribe(this.channel).catch((err: unknown) => {
+      // A reconnect subscribes again ('ready'); until then this instance receives nothing.
+      this.logger.warn({ err: (err as Error).message }, 'hub bus: subscribing failed');
+    });
+  };
+
+  constructor(
+    private readonly publisher: Redis,
+    private readonly subscriber: Redis,
+    private readonly logger: BusLogger,
+    private readonly channel = HUB_BUS_CHANNEL,
+  ) {
+    subscriber.on('message', (from: string, text: string) => {
+      if (from !== this.channel) return;
+      const msg = parseChannelMessage(text);
+      if (msg === null) {
+        this.logger.warn({ channel: from }, 'hub bus: ignoring a payload that is not a message');
+        return;
+      }
+      this.deliver(msg);
+    });
+    subscriber.on('ready', this.subscribeNow);
+    if (subscriber.status === 'ready') this.subscribeNow();
+  }
+
+  async publish(msg: ChannelMessage): Promise<void> {
+    await this.publisher.publish(this.channel, JSON.stringify(msg));
+  }
+
+  onMessage(deliver: (msg: ChannelMessage) => void): void {
+    this.deliver = deliver;
+  }
+
+  /** Closes the subscriber connection; the publisher is shared and closed by its owner. */
+  close(): Promise<void> {
+    this.subscriber.off('ready', this.subscribeNow);
+    this.subscriber.disconnect();
+    return Promise.resolve();
+  }
+}
