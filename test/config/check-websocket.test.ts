@@ -129,3 +129,14 @@ t.test('the hub path clashes with a route: reported at websocket.server.path', a
   if (built.ok) return;
   t.same(built.problems.map(where), ['GW_ERR_CONFIG_ROUTE_SHADOWED 4:19']);
 });
+
+t.test('workers without redis: each worker has its own hub', async (t) => {
+  const found = report([
+    'server: { workers: 2 }',
+    'routes:',
+    '  - { path: /ws, handler: websocket }',
+    'websocket: {}',
+  ]);
+  t.same(found.map(where), ['GW_WARN_CONFIG_PER_PROCESS_LIMIT 1:20']);
+  t.match(found[0]?.message, /its own WebSocket hub/);
+});

@@ -99,14 +99,15 @@ export class HubConnection implements SocketSession {
   open(ws: GatewaySocket): void {
     this.ws = ws;
     this.hub.opened(this);
-    const server = this.hub.current?.server;
+    const settings = this.hub.current;
     this.send(
       JSON.stringify({
         type: 'connected',
         connection_id: this.id,
         gateway_id: GATEWAY_ID,
         user: this.subject,
-        ping_interval_ms: server?.pingIntervalMs ?? 0,
+        ping_interval_ms: settings?.server.pingIntervalMs ?? 0,
+        history_epoch: settings?.history.epoch ?? 'shared',
         ts: Date.now(),
       }),
     );
