@@ -22,6 +22,7 @@ websocket:
     notifications: { user_specific: true, allow_publish: true, message_history: 10 }
     announcements: { require_auth: false, allow_publish: false }
     small: { require_auth: false, max_subscribers: 2 }
+    site: { require_auth: false, allowed_origins: ["https://app.example.com"] }
 observability:
   logging: { level: info, access_log: false }
 `;
@@ -176,6 +177,16 @@ t.test('hub routes', async (t) => {
       aliceAgain.events('notifications').map((e) => e.data),
       ['for alice'],
     );
+  });
+
+  t.test('allowed_origins: only connections from those origins', async (t) => {
+    const url = `ws://127.0.0.1:${gw.port}/ws`;
+    const app = await HubClient.connect(t, url, { origin: 'https://app.example.com' });
+    const evil = await HubClient.connect(t, url, { origin: 'https://evil.example' });
+    const none = await HubClient.connect(t, url);
+    t.match(await app.request({ type: 'subscribe', channel: 'site' }), { type: 'ack' });
+    t.match(await evil.request({ type: 'subscribe', channel: 'site' }), { code: 'FORBIDDEN' });
+    t.match(await none.request({ type: 'subscribe', channel: 'site' }), { code: 'FORBIDDEN' });
   });
 
   t.test('max_subscribers: one more gets CHANNEL_FULL', async (t) => {
