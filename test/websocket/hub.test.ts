@@ -1,17 +1,22 @@
 import { SignJWT } from 'jose';
 import t from 'tap';
 import { request } from 'undici';
+import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { HubClient } from '../helpers/hub-client.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
+const API_KEY = 'hub-test-api-key-0123456789';
 
 const CONFIG = `
 server: { http_port: 0, bind_address: 127.0.0.1 }
 auth:
   jwt: { secret: "${SECRET}", algorithm: HS256, query_parameter: token }
+  api_keys:
+    keys: [{ name: ingest-app, hash: "${hashApiKey(API_KEY)}", roles: [service] }]
 routes:
   - { path: /ws, methods: [GET], handler: websocket, auth_required: false, timeout: "0s" }
+  - { path: /ws/ops, handler: websocket, required_roles: [admin] }
 websocket:
   server: { require_auth: true, allow_anonymous: true, ping_interval: 0s, idle_timeout: 0s }
   channels:
@@ -64,6 +69,17 @@ t.test('hub routes', async (t) => {
     t.match(anonymous.received[0], { type: 'connected', user: null });
     const alice = await connect(t, gw, 'alice');
     t.match(alice.received[0], { type: 'connected', user: 'alice' });
+  });
+
+  t.test('an API key authenticates an upgrade; route guards run before it', async (t) => {
+    const url = `ws://127.0.0.1:${gw.port}`;
+    const app = await HubClient.connect(t, `${url}/ws`, { headers: { 'x-api-key': API_KEY } });
+    t.match(app.received[0], { type: 'connected', user: 'ingest-app' });
+    const bearer = (jwt: string) => ({ headers: { authorization: `Bearer ${jwt}` } });
+    t.equal(await HubClient.refusal(`${url}/ws/ops`), 401);
+    t.equal(await HubClient.refusal(`${url}/ws/ops`, bearer(await token('bob'))), 403);
+    const ops = await HubClient.connect(t, `${url}/ws/ops`, bearer(await token('root', ['admin'])));
+    t.match(ops.received[0], { type: 'connected', user: 'root' });
   });
 
   t.test('subscribe, publish, unsubscribe', async (t) => {
