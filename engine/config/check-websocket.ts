@@ -140,6 +140,16 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   }
+  if ((config.server?.workers ?? 1) > 1 && config.redis === undefined && hubOn) {
+    problems.push({
+      severity: 'warning',
+      code: ConfigCode.PER_PROCESS_LIMIT,
+      message:
+        'each worker process runs its own WebSocket hub: without redis, a message reaches only the subscribers connected to the worker it was published on',
+      hint: 'add redis: {url: ...} so that the workers share channels, or use workers: 1',
+      path: ['server', 'workers'],
+    });
+  }
   const persistence = ws.routing?.persistence;
   if (
     persistence?.enabled !== false &&

@@ -1,17 +1,22 @@
 import { SignJWT } from 'jose';
 import t from 'tap';
 import { request } from 'undici';
+import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { HubClient } from '../helpers/hub-client.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
+const API_KEY = 'hub-test-api-key-0123456789';
 
 const CONFIG = `
 server: { http_port: 0, bind_address: 127.0.0.1 }
 auth:
   jwt: { secret: "${SECRET}", algorithm: HS256, query_parameter: token }
+  api_keys:
+    keys: [{ name: ingest-app, hash: "${hashApiKey(API_KEY)}", roles: [service] }]
 routes:
   - { path: /ws, methods: [GET], handler: websocket, auth_required: false, timeout: "0s" }
+  - { path: /ws/ops, handler: websocket, required_roles: [admin] }
 websocket:
   server: { require_auth: true, allow_anonymous: true, ping_interval: 0s, idle_timeout: 0s }
   channels:
@@ -22,6 +27,7 @@ websocket:
     notifications: { user_specific: true, allow_publish: true, message_history: 10 }
     announcements: { require_auth: false, allow_publish: false }
     small: { require_auth: false, max_subscribers: 2 }
+    site: { require_auth: false, allowed_origins: ["https://app.example.com"] }
 observability:
   logging: { level: info, access_log: false }
 `;
@@ -63,6 +69,17 @@ t.test('hub routes', async (t) => {
     t.match(anonymous.received[0], { type: 'connected', user: null });
     const alice = await connect(t, gw, 'alice');
     t.match(alice.received[0], { type: 'connected', user: 'alice' });
+  });
+
+  t.test('an API key authenticates an upgrade; route guards run before it', async (t) => {
+    const url = `ws://127.0.0.1:${gw.port}`;
+    const app = await HubClient.connect(t, `${url}/ws`, { headers: { 'x-api-key': API_KEY } });
+    t.match(app.received[0], { type: 'connected', user: 'ingest-app' });
+    const bearer = (jwt: string) => ({ headers: { authorization: `Bearer ${jwt}` } });
+    t.equal(await HubClient.refusal(`${url}/ws/ops`), 401);
+    t.equal(await HubClient.refusal(`${url}/ws/ops`, bearer(await token('bob'))), 403);
+    const ops = await HubClient.connect(t, `${url}/ws/ops`, bearer(await token('root', ['admin'])));
+    t.match(ops.received[0], { type: 'connected', user: 'root' });
   });
 
   t.test('subscribe, publish, unsubscribe', async (t) => {
@@ -176,6 +193,16 @@ t.test('hub routes', async (t) => {
       aliceAgain.events('notifications').map((e) => e.data),
       ['for alice'],
     );
+  });
+
+  t.test('allowed_origins: only connections from those origins', async (t) => {
+    const url = `ws://127.0.0.1:${gw.port}/ws`;
+    const app = await HubClient.connect(t, url, { origin: 'https://app.example.com' });
+    const evil = await HubClient.connect(t, url, { origin: 'https://evil.example' });
+    const none = await HubClient.connect(t, url);
+    t.match(await app.request({ type: 'subscribe', channel: 'site' }), { type: 'ack' });
+    t.match(await evil.request({ type: 'subscribe', channel: 'site' }), { code: 'FORBIDDEN' });
+    t.match(await none.request({ type: 'subscribe', channel: 'site' }), { code: 'FORBIDDEN' });
   });
 
   t.test('max_subscribers: one more gets CHANNEL_FULL', async (t) => {

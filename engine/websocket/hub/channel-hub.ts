@@ -254,6 +254,11 @@ export class ChannelHub {
     for (const listener of this.disconnectListeners) this.notify(listener, conn);
   }
 
+  /** @internal A bug while handling a connection's message: logged with the connection. */
+  failed(err: unknown, conn: HubConnection): void {
+    this.o.logger.error({ err, connection: conn.id }, 'a hub message failed unexpectedly');
+  }
+
   private notify(listener: ConnectionListener, conn: HubConnection): void {
     try {
       listener(this.info(conn), conn.identity);
@@ -354,17 +359,19 @@ export class ChannelHub {
     if (waiting.size === 0) this.replaying.delete(sub.name);
     const held = conn.stopHolding(sub.name);
     if (conn.isClosed || conn.subscriptions.get(sub.name) !== sub) return;
-    let last = since;
     let replayed = 0;
-    for (const m of stored) {
-      if (sub.policy.userSpecific && m.targetUser !== conn.subject) continue;
-      conn.send(eventFrame(m.channel, JSON.stringify(m.data), m.seq, m.ts));
-      last = Math.max(last, m.seq);
-      replayed++;
-    }
-    for (const h of held) {
-      if (h.seq > last) conn.send(h.frame);
-    }
+    conn.cork(() => {
+      let last = since;
+      for (const m of stored) {
+        if (sub.policy.userSpecific && m.targetUser !== conn.subject) continue;
+        conn.send(eventFrame(m.channel, JSON.stringify(m.data), m.seq, m.ts));
+        last = Math.max(last, m.seq);
+        replayed++;
+      }
+      for (const h of held) {
+        if (h.seq > last) conn.send(h.frame);
+      }
+    });
     this.attach(conn, sub);
     if (failed) {
       conn.send(

@@ -10,6 +10,7 @@ import { MessageRate } from './message-rate.js';
 import { forwardMessage } from './message-router.js';
 import {
   ackFrame,
+  CLOSE_INTERNAL,
   CLOSE_NORMAL,
   CLOSE_POLICY,
   CLOSE_TOO_BIG,
@@ -99,20 +100,30 @@ export class HubConnection implements SocketSession {
   open(ws: GatewaySocket): void {
     this.ws = ws;
     this.hub.opened(this);
-    const server = this.hub.current?.server;
+    const settings = this.hub.current;
     this.send(
       JSON.stringify({
         type: 'connected',
         connection_id: this.id,
         gateway_id: GATEWAY_ID,
         user: this.subject,
-        ping_interval_ms: server?.pingIntervalMs ?? 0,
+        ping_interval_ms: settings?.server.pingIntervalMs ?? 0,
+        history_epoch: settings?.history.epoch ?? 'shared',
         ts: Date.now(),
       }),
     );
   }
 
   message(ws: GatewaySocket, data: ArrayBuffer, isBinary: boolean): void {
+    try {
+      this.receive(data, isBinary);
+    } catch (err) {
+      this.hub.failed(err, this);
+      this.end(CLOSE_INTERNAL, 'internal error');
+    }
+  }
+
+  private receive(data: ArrayBuffer, isBinary: boolean): void {
     const s = this.hub.current;
     if (s === null) return;
     const server = s.server;
@@ -173,7 +184,10 @@ export class HubConnection implements SocketSession {
           );
           return;
         }
-        void this.hub.subscribe(this, fields.channel, since as number | undefined, id);
+        this.hub.subscribe(this, fields.channel, since as number | undefined, id).catch((err) => {
+          this.hub.failed(err, this);
+          this.send(errorFrame(id, 'INTERNAL_ERROR', 'the subscription failed'));
+        });
         return;
       }
       case 'unsubscribe':
@@ -322,6 +336,12 @@ export class HubConnection implements SocketSession {
       if (server.pingFormat === 'json') this.send(`{"type":"ping","ts":${now}}`);
       else ws.ping();
     }
+  }
+
+  /** Runs `sends` as one batch of writes (uWS sends once at the end). */
+  cork(sends: () => void): void {
+    if (this.closed || this.ws === null) return;
+    this.ws.cork(sends);
   }
 
   send(frame: string): void {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ChannelMessage } from './channel-message.js';
 import type { HistoryStore } from './history-store.js';
 
@@ -15,6 +16,8 @@ interface ChannelLog {
  */
 export class MemoryHistoryStore implements HistoryStore {
   private readonly logs = new Map<string, ChannelLog>();
+  /** Numbers start at 1 in each process. */
+  readonly epoch = randomUUID();
 
   constructor(private readonly now: () => number = Date.now) {}
 

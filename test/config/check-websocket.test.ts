@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { compileFileOffline } from '../../engine/cli/compile-file.js';
+import type { ConfigProblem } from '../../engine/config/config-problem.js';
+import { loadConfigText } from '../../engine/config/load-config.js';
+
+/** Errors and warnings alike, whether or not the config loaded. */
+function report(lines: string[]): ConfigProblem[] {
+  const result = loadConfigText(lines.join('\n'), 'gateway.yaml', {});
+  return result.ok ? result.warnings : result.problems;
+}
+
+function where(p: ConfigProblem): string {
+  return `${p.code} ${p.line}:${p.column}`;
+}
+
+const UPSTREAM = [
+  'upstreams:',
+  '  chat:',
+  '    discovery: { type: Static, endpoints: ["http://chat:3001"] }',
+];
+
+t.test('a hub route needs a websocket block, and GET', async (t) => {
+  const found = report([
+    'routes:',
+    '  - { path: /ws, methods: [POST], handler: websocket }',
+    '  - { path: /ws2, handler: websocket, upstream: chat }',
+    ...UPSTREAM,
+  ]);
+  t.same(found.map(where), [
+    'GW_ERR_CONFIG_WEBSOCKET 2:27',
+    'GW_ERR_CONFIG_WEBSOCKET 2:44',
+    'GW_ERR_CONFIG_ROUTE_TARGET 3:19',
+    'GW_ERR_CONFIG_WEBSOCKET 3:28',
+  ]);
+  t.match(found[0]?.message, /not GET/);
+  t.match(found[1]?.message, /there is no websocket block/);
+  t.match(found[2]?.message, /has both upstream and handler/);
+});
+
+t.test(
+  'message routes: unknown upstream, reserved type; they count as using the upstream',
+  async (t) => {
+    const found = report([
+      'routes:',
+      '  - { path: /ws, handler: websocket }',
+      'websocket:',
+      '  message_routes:',
+      '    chat_message: { upstream: chatt, path: /messages, roles: [user] }',
+      '    subscribe: { upstream: chat, path: /x }',
+      ...UPSTREAM,
+    ]);
+    t.same(found.map(where), [
+      'GW_ERR_CONFIG_UNDEFINED_UPSTREAM 5:31',
+      'GW_ERR_CONFIG_WEBSOCKET 6:5',
+    ]);
+    t.match(found[0], { message: /upstream "chatt"/, hint: /did you mean "chat"/ });
+    t.notOk(found.some((p) => p.code === 'GW_WARN_CONFIG_UNUSED_UPSTREAM'));
+  },
+);
+
+t.test('service event mappings name configured channels', async (t) => {
+  const found = report([
+    'routes:',
+    '  - { path: /ws, handler: websocket }',
+    'websocket:',
+    '  channels:',
+    '    notifications: {}',
+    '    "instance.status.*": {}',
+    '  routing:',
+    '    service_events:',
+    '      mappings:',
+    '        user.created: notifications',
+    '        user.updated: notificatons',
+    '        instance.moved: instance.status.moved',
+    '        any: "instance.*"',
+  ]);
+  t.same(found.map(where), [
+    'GW_ERR_CONFIG_UNDEFINED_CHANNEL 11:23',
+    'GW_ERR_CONFIG_UNDEFINED_CHANNEL 13:14',
+  ]);
+  t.match(found[0]?.hint, /did you mean "notifications"/);
+});
+
+t.test('contradictory channel ACLs, ingress without credentials, oversized messages', async (t) => {
+  const found = report([
+    'routes:',
+    '  - { path: /ws, handler: websocket }',
+    'websocket:',
+    '  server: { max_message_size: 32mb }',
+    '  channels:',
+    '    mine: { require_auth: false, user_specific: true }',
+    '    ops: { require_auth: false, required_roles: [ops] }',
+    '  routing:',
+    '    persistence: { storage: redis }',
+    '  integration:',
+    '    webhook: { enabled: true }',
+    '    redis_pubsub: { enabled: true, channels: [events] }',
+    '    message_queue: { enabled: true, type: rabbitmq, url: "amqp://mq:5672" }',
+  ]);
+  t.same(found.map(where), [
+    'GW_ERR_CONFIG_SIZE 4:31',
+    'GW_ERR_CONFIG_WEBSOCKET 6:34',
+    'GW_ERR_CONFIG_WEBSOCKET 7:33',
+    'GW_WARN_CONFIG_LOCAL_HISTORY 9:29',
+    'GW_ERR_CONFIG_MISSING_KEY 11:5',
+    'GW_ERR_CONFIG_REDIS_REQUIRED 12:5',
+    'GW_WARN_CONFIG_NOT_IMPLEMENTED 13:5',
+  ]);
+});
+
+t.test('the hub path clashes with a route: reported at websocket.server.path', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatewayd-hub-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(
+    file,
+    [
+      'routes:',
+      '  - { path: /live, methods: [GET], direct_response: { status: 200 } }',
+      'websocket:',
+      '  server: { path: /live }',
+    ].join('\n'),
+  );
+  const built = await compileFileOffline(file);
+  t.notOk(built.ok);
+  if (built.ok) return;
+  t.same(built.problems.map(where), ['GW_ERR_CONFIG_ROUTE_SHADOWED 4:19']);
+});
+
+t.test('workers without redis: each worker has its own hub', async (t) => {
+  const found = report([
+    'server: { workers: 2 }',
+    'routes:',
+    '  - { path: /ws, handler: websocket }',
+    'websocket: {}',
+  ]);
+  t.same(found.map(where), ['GW_WARN_CONFIG_PER_PROCESS_LIMIT 1:20']);
+  t.match(found[0]?.message, /its own WebSocket hub/);
+});
