@@ -1,26 +1,20 @@
-import { createLogger } from '../observability/logger.js';
-import { buildTable, type BuildResult } from '../runtime/build-table.js';
-import { SharedObjects } from '../state/shared-objects.js';
-import { PoolRegistry } from '../upstream/pool-registry.js';
-import { UpstreamRegistry } from '../upstream/upstream-registry.js';
+import { loadConfigText } from '../config/load-config.js';
+import { buildTable, compileLoaded, type BuildResult } from '../runtime/build-table.js';
+import { withOfflineContext } from '../runtime/offline-context.js';
 
 /**
  * Builds a file's table without serving it: its upstream groups are never started (no health
  * checks run) and the pools and shared objects it made (never connected) are closed.
  */
-export async function compileFileOffline(file: string): Promise<BuildResult> {
-  const pools = new PoolRegistry();
-  const shared = new SharedObjects();
-  try {
-    return await buildTable(file, {
-      pools,
-      upstreams: new UpstreamRegistry(),
-      shared,
-      offline: true,
-      logger: createLogger('silent'),
-      isReady: () => true,
-    });
-  } finally {
-    await Promise.all([pools.closeAll(), shared.closeAll()]);
-  }
+export function compileFileOffline(file: string): Promise<BuildResult> {
+  return withOfflineContext((ctx) => buildTable(file, ctx));
+}
+
+/** The same for a config given as text (the admin API's check); `name` stands for its file. */
+export function compileTextOffline(
+  text: string,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BuildResult> {
+  return withOfflineContext((ctx) => compileLoaded(loadConfigText(text, name, env), ctx, []));
 }

@@ -1,5 +1,6 @@
 import { ConfigCode } from '../errors/config-codes.js';
 import { checkAccessControl } from './check-access-control.js';
+import { checkAdmin } from './check-admin.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
@@ -76,7 +77,12 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   }
-  return [...problems, ...checkAccessControl(config), ...findNotImplemented(config)];
+  return [
+    ...problems,
+    ...checkAccessControl(config),
+    ...checkAdmin(config),
+    ...findNotImplemented(config),
+  ];
 }
 
 /** A weighted split must send traffic somewhere, and name each upstream once. */

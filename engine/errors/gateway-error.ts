@@ -10,8 +10,10 @@ export const ErrorCode = {
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
+  CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
+  CONFIG_INVALID: 422,
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
@@ -27,17 +29,21 @@ export class GatewayError extends Error {
   readonly status: number;
   /** Extra response headers, such as Allow on 405. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** What is wrong, item by item (config problems from the admin API); in the body when set. */
+  readonly problems: readonly unknown[] | undefined;
 
   constructor(
     code: ErrorCodeName,
     message: string,
     headers: ReadonlyArray<readonly [string, string]> = [],
+    problems?: readonly unknown[],
   ) {
     super(message);
     this.name = 'GatewayError';
     this.code = code;
     this.status = ErrorCode[code];
     this.headers = headers;
+    this.problems = problems;
   }
 }
 
@@ -49,5 +55,6 @@ export function errorBody(err: GatewayError, requestId: string): string {
     status_code: err.status,
     request_id: requestId,
     timestamp: new Date().toISOString(),
+    problems: err.problems,
   });
 }
