@@ -5,7 +5,7 @@ export const MINUTE_MS = 60_000;
 /**
  * Latency histogram bins: bin 0 holds up to 0.1 ms, bin i the latencies in
  * (0.1 × 1.5^(i−1), 0.1 × 1.5^i] ms, and the last one everything above ~19 s. Percentiles are
- * interpolated within a bin, so they are estimates within the bin's width (±25%).
+ * interpolated within their bin: estimates, off by at most the bin's width.
  */
 const BINS = 32;
 const BASE_MS = 0.1;

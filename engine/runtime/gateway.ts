@@ -172,7 +172,7 @@ export class Gateway {
       this.status.reloaded(reason, true, false, built.warnings.map(formatProblem));
       return true;
     }
-    this.warnAboutRestartOnlySettings(built.table);
+    this.warnAboutRestartOnlySettings(built);
     this.install(built, reason);
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
@@ -289,13 +289,17 @@ export class Gateway {
     );
   }
 
-  private warnAboutRestartOnlySettings(next: RouteTable): void {
+  private warnAboutRestartOnlySettings({ table: next, config }: Built): void {
     const now = (this.table as RouteTable).settings;
     const changed: string[] = (['httpPort', 'bindAddress', 'workers'] as const).filter(
       (k) => now[k] !== next.settings[k],
     );
     const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
     if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
+    // The runtime route store is opened once, at start; rate limits follow a new redis block.
+    const store = (c: Built['config']) => `${c.redis?.url ?? ''} ${c.redis?.key_prefix ?? ''}`;
+    if (store((this.built as Built).config) !== store(config))
+      changed.push('redis (runtime routes)');
     if (changed.length > 0) {
       this.options.logger.warn(
         { settings: changed },
