@@ -12,7 +12,7 @@ import {
 import { validateRoute } from './validate-schema.js';
 
 /** Runtime route names go into admin URLs (`DELETE /admin/routes/{name}`) as they are. */
-export const RUNTIME_ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const RUNTIME_ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export interface CheckedRuntimeRoutes {
   /** In the order given, with their warnings. */

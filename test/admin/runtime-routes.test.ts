@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import t from 'tap';
 import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
@@ -264,4 +265,20 @@ t.test('runtime routes in Redis: every instance within 1 s, and after a restart'
     redis: { status: 'ok' },
   });
   t.equal((await admin(c, 'DELETE', `/admin/routes/${WEATHER.name}`)).status, 204);
+});
+
+t.test('with several workers and no Redis, registrations are refused', async (t) => {
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const gw = await startGatewayd(
+    t,
+    config('http://127.0.0.1:1').replace('http_port: 0', `http_port: ${port}, workers: 2`),
+  );
+  const res = await admin(gw, 'POST', '/admin/routes', WEATHER);
+  t.equal(res.status, 409);
+  t.match(res.json, { error: 'CONFLICT', message: /need the redis block/ });
 });
