@@ -1,4 +1,5 @@
-import { compileTextOffline } from '../cli/compile-file.js';
+import { resolve } from 'node:path';
+import { compileTextOffline } from '../runtime/offline-build.js';
 import { formatProblem, type ConfigProblem } from '../config/config-problem.js';
 import { formatConfigPath } from '../config/format-config-path.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -31,7 +32,7 @@ async function showConfig({ ctx }: AdminRequest) {
   return {
     status: 200,
     body: {
-      file: s.file,
+      file: resolve(s.file),
       generation: s.generation,
       hash: s.hash,
       loaded_at: isoTime(s.loadedAt),

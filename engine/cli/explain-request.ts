@@ -14,7 +14,7 @@ import { hostAccepts, matchPattern } from '../router/match-pattern.js';
 import { normalizePath } from '../router/normalize-path.js';
 import { parsePathPattern } from '../router/path-pattern.js';
 import { compileLoaded } from '../runtime/build-table.js';
-import { withOfflineContext } from '../runtime/offline-context.js';
+import { withOfflineContext } from '../runtime/offline-build.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 
 /** A request as `routes --explain` takes it: "GET https://host/path?query" and headers. */

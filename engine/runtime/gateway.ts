@@ -16,7 +16,7 @@ import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
 import { ConfigStatus } from './config-status.js';
-import { withOfflineContext } from './offline-context.js';
+import { withOfflineContext } from './offline-build.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 

@@ -1,8 +1,10 @@
 import type { CompileContext } from '../compile/compile-table.js';
+import { loadConfigText } from '../config/load-config.js';
 import { createLogger } from '../observability/logger.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
+import { compileLoaded, type BuildResult } from './build-table.js';
 
 /**
  * Runs `build` with a compile context of its own, for a table that is checked or explained but
@@ -27,4 +29,14 @@ export async function withOfflineContext<T>(
   } finally {
     await Promise.all([pools.closeAll(), shared.closeAll()]);
   }
+}
+
+/** A config given as text (the admin API's check), built as `gatewayd check` builds a file. */
+export function compileTextOffline(
+  text: string,
+  /** Stands for the file in problems: `name:line:col: CODE message`. */
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BuildResult> {
+  return withOfflineContext((ctx) => compileLoaded(loadConfigText(text, name, env), ctx, []));
 }
