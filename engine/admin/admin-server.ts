@@ -1,24 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.js';
-import { handleAdminRequest, type AdminState } from './admin-api.js';
+import type { AdminContext } from './admin-context.js';
+import { createAdminApi } from './admin-api.js';
 
 /**
  * The admin listener. node:http rather than uWS: admin traffic is rare, and keeping it off the
- * data plane's event loop path keeps the two apart. `state` is read per request, so a reload
- * that changes the token or the key store applies at once.
+ * data plane's event loop path keeps the two apart. The context reads the table in force at each
+ * request, so a reload that changes the token or the key store applies at once.
  */
 export class AdminServer {
   private readonly server: Server;
 
-  constructor(state: () => AdminState | null, logger: Logger) {
+  constructor(ctx: AdminContext, logger: Logger) {
+    const handle = createAdminApi(ctx, logger);
     this.server = createServer((req, res) => {
-      const current = state();
-      if (current === null) {
-        res.writeHead(404).end();
-        return;
-      }
-      handleAdminRequest(req, res, current).catch((err: unknown) => {
+      handle(req, res).catch((err: unknown) => {
         logger.error({ err }, 'admin request failed');
         res.destroy();
       });

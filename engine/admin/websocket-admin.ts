@@ -1,6 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { OnlineUser } from '../websocket/presence/presence-tracker.js';
+import {
+  readJson,
+  type AdminRequest,
+  type AdminResource,
+  type AdminResponse,
+} from './admin-http.js';
 
 /** What the admin operations need from the hub of this process. */
 export interface HubOperations {
@@ -30,19 +35,13 @@ export interface WebSocketAdminState {
   onlineUsers: ((tenant: string) => Promise<OnlineUser[]>) | null;
 }
 
-/** Admin requests are small JSON documents; anything bigger is refused unread. */
-const MAX_BODY_BYTES = 64 * 1024;
-const PREFIX = '/admin/websocket/';
-const CONNECTION = /^connections\/([^/]{1,128})(\/send)?$/;
-const BROADCAST = /^channels\/([^/]{1,256})\/broadcast$/;
-const PRESENCE = /^presence\/([^/]{1,256})$/;
 /** 1000: a normal close; the reason tells the client it was an operator's doing. */
 const ADMIN_CLOSE = 1000;
 
 /**
- * The hub's admin operations (seed 001's paths), on the admin port behind its token, which the
- * caller has checked. Listings and statistics are of this process only (each instance answers
- * for its own connections); a broadcast goes through the bus and reaches every instance.
+ * The hub's admin operations (seed 001's paths). Listings and statistics are of this process
+ * only (each instance answers for its own connections); a broadcast goes through the bus and
+ * reaches every instance.
  *
  *   GET    /admin/websocket/connections              this process's connections
  *   GET    /admin/websocket/connections/{id}         one, or 404
@@ -52,86 +51,95 @@ const ADMIN_CLOSE = 1000;
  *   POST   /admin/websocket/channels/{name}/broadcast {message|data, target_user?} → 202 {seq}
  *   GET    /admin/websocket/statistics               counters of this process
  *   GET    /admin/websocket/presence/{tenant}        online users of a tenant (all instances)
- *
- * Resolves false for a path it does not serve; throws GatewayError for the caller to answer.
  */
-export async function handleWebSocketAdmin(
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  state: WebSocketAdminState | null,
-): Promise<boolean> {
-  if (!path.startsWith(PREFIX)) return false;
-  if (state === null) {
-    throw new GatewayError('ROUTE_NOT_FOUND', 'the WebSocket hub is not enabled');
-  }
-  const rest = path.slice(PREFIX.length);
-  const { hub } = state;
-  const method = req.method ?? 'GET';
+export const websocketResource: AdminResource = [
+  ['GET', '/admin/websocket/connections', listConnections],
+  ['GET', '/admin/websocket/connections/{id}', getConnection],
+  ['DELETE', '/admin/websocket/connections/{id}', disconnect],
+  ['POST', '/admin/websocket/connections/{id}/send', sendToConnection],
+  ['GET', '/admin/websocket/channels', listChannels],
+  ['POST', '/admin/websocket/channels/{name}/broadcast', broadcast],
+  ['GET', '/admin/websocket/statistics', statistics],
+  ['GET', '/admin/websocket/presence/{tenant}', presence],
+];
 
-  if (rest === 'connections') {
-    allow(method, 'GET');
-    send(res, 200, { instance: state.instanceId, connections: hub.connections() });
-    return true;
+function hubOf(request: AdminRequest): WebSocketAdminState {
+  const state = request.ctx.websocket();
+  if (state === null) throw new GatewayError('ROUTE_NOT_FOUND', 'the WebSocket hub is not enabled');
+  return state;
+}
+
+function param(request: AdminRequest): string {
+  return decodeURIComponent(request.params[0] as string);
+}
+
+async function listConnections(request: AdminRequest): Promise<AdminResponse> {
+  const state = hubOf(request);
+  return {
+    status: 200,
+    body: { instance: state.instanceId, connections: state.hub.connections() },
+  };
+}
+
+async function getConnection(request: AdminRequest): Promise<AdminResponse> {
+  const id = param(request);
+  const found = hubOf(request)
+    .hub.connections()
+    .find((c) => c.id === id);
+  if (found === undefined) throw noConnection(id);
+  return { status: 200, body: found };
+}
+
+async function disconnect(request: AdminRequest): Promise<AdminResponse> {
+  const id = param(request);
+  if (!hubOf(request).hub.disconnect(id, ADMIN_CLOSE, 'closed by an administrator')) {
+    throw noConnection(id);
   }
-  if (rest === 'channels') {
-    allow(method, 'GET');
-    send(res, 200, { instance: state.instanceId, channels: hub.channelStats() });
-    return true;
+  return { status: 204 };
+}
+
+async function sendToConnection(request: AdminRequest): Promise<AdminResponse> {
+  const id = param(request);
+  const state = hubOf(request);
+  const { data } = payload(await readJson(request.req));
+  if (!state.hub.sendTo(id, data)) throw noConnection(id);
+  return { status: 200, body: { sent: true, id } };
+}
+
+async function listChannels(request: AdminRequest): Promise<AdminResponse> {
+  const state = hubOf(request);
+  return { status: 200, body: { instance: state.instanceId, channels: state.hub.channelStats() } };
+}
+
+async function broadcast(request: AdminRequest): Promise<AdminResponse> {
+  const state = hubOf(request);
+  const channel = param(request);
+  if (channel.includes('*')) {
+    throw new GatewayError('BAD_REQUEST', `"${channel}" is a pattern; broadcast to a channel`);
   }
-  if (rest === 'statistics') {
-    allow(method, 'GET');
-    send(res, 200, { instance: state.instanceId, ...hub.stats() });
-    return true;
+  const { data, targetUser } = payload(await readJson(request.req));
+  let seq: number;
+  try {
+    ({ seq } = await state.hub.publish(channel, data, 'service:admin', targetUser));
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('SERVICE_UNAVAILABLE', 'the hub cannot take messages right now');
   }
-  const connection = CONNECTION.exec(rest);
-  if (connection !== null) {
-    const id = decodeURIComponent(connection[1] as string);
-    if (connection[2] !== undefined) {
-      allow(method, 'POST');
-      const { data } = payload(await readJson(req));
-      if (!hub.sendTo(id, data)) throw noConnection(id);
-      send(res, 200, { sent: true, id });
-    } else if (method === 'GET') {
-      const found = hub.connections().find((c) => c.id === id);
-      if (found === undefined) throw noConnection(id);
-      send(res, 200, found);
-    } else {
-      allow(method, 'DELETE');
-      if (!hub.disconnect(id, ADMIN_CLOSE, 'closed by an administrator')) throw noConnection(id);
-      res.writeHead(204).end();
-    }
-    return true;
+  return { status: 202, body: { status: 'accepted', channel, seq } };
+}
+
+async function statistics(request: AdminRequest): Promise<AdminResponse> {
+  const state = hubOf(request);
+  return { status: 200, body: { instance: state.instanceId, ...state.hub.stats() } };
+}
+
+async function presence(request: AdminRequest): Promise<AdminResponse> {
+  const state = hubOf(request);
+  if (state.onlineUsers === null) {
+    throw new GatewayError('ROUTE_NOT_FOUND', 'presence is not enabled (websocket.presence)');
   }
-  const broadcast = BROADCAST.exec(rest);
-  if (broadcast !== null) {
-    allow(method, 'POST');
-    const channel = decodeURIComponent(broadcast[1] as string);
-    if (channel.includes('*')) {
-      throw new GatewayError('BAD_REQUEST', `"${channel}" is a pattern; broadcast to a channel`);
-    }
-    const { data, targetUser } = payload(await readJson(req));
-    let seq: number;
-    try {
-      ({ seq } = await hub.publish(channel, data, 'service:admin', targetUser));
-    } catch (err) {
-      if (err instanceof GatewayError) throw err;
-      throw new GatewayError('SERVICE_UNAVAILABLE', 'the hub cannot take messages right now');
-    }
-    send(res, 202, { status: 'accepted', channel, seq });
-    return true;
-  }
-  const presence = PRESENCE.exec(rest);
-  if (presence !== null) {
-    allow(method, 'GET');
-    if (state.onlineUsers === null) {
-      throw new GatewayError('ROUTE_NOT_FOUND', 'presence is not enabled (websocket.presence)');
-    }
-    const tenant = decodeURIComponent(presence[1] as string);
-    send(res, 200, { tenant, users: await state.onlineUsers(tenant) });
-    return true;
-  }
-  throw new GatewayError('ROUTE_NOT_FOUND', `the admin API has no ${path}`);
+  const tenant = param(request);
+  return { status: 200, body: { tenant, users: await state.onlineUsers(tenant) } };
 }
 
 /** `{message}` as in seed 001's curl examples, or `{data}` as elsewhere in the hub. */
@@ -149,36 +157,6 @@ function payload(body: unknown): { data: unknown; targetUser: string | null } {
   return { data, targetUser: target ?? null };
 }
 
-function allow(method: string, allowed: string): void {
-  if (method !== allowed) {
-    throw new GatewayError('METHOD_NOT_ALLOWED', 'method not allowed here', [['allow', allowed]]);
-  }
-}
-
 function noConnection(id: string): GatewayError {
   return new GatewayError('ROUTE_NOT_FOUND', `no connection of this instance has id "${id}"`);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of req) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > MAX_BODY_BYTES) {
-      throw new GatewayError(
-        'PAYLOAD_TOO_LARGE',
-        `requests here are at most ${MAX_BODY_BYTES} bytes`,
-      );
-    }
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new GatewayError('BAD_REQUEST', 'the body is not JSON');
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -44,8 +44,18 @@ program
 
 program
   .command('routes')
-  .description('print the compiled route table in match order')
+  .description('print the compiled route table in match order, or explain one request')
   .argument('<file>', 'config file')
+  .option(
+    '--explain <request>',
+    'how "METHOD URL" is routed: the route and why, filters, upstream and endpoint, or the nearest candidates (exit 3 when nothing matches)',
+  )
+  .option(
+    '-H, --header <header>',
+    'a request header "name: value" for --explain (repeatable)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
   .action(routesCommand);
 
 program

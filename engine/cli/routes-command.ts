@@ -1,9 +1,27 @@
 import { print } from './print.js';
 import { formatProblem } from '../config/config-problem.js';
 import { compileFileOffline } from './compile-file.js';
+import { explainRequest, parseExplainRequest } from './explain-request.js';
 
-/** `gatewayd routes FILE`: the compiled table, in the order requests are matched. */
-export async function routesCommand(file: string): Promise<void> {
+interface RoutesOptions {
+  /** "GET https://host/path": explain how this request is routed instead of listing. */
+  explain?: string;
+  /** "name: value" request headers for --explain. */
+  header: string[];
+}
+
+/** Exit codes of --explain: a route matches (0), the config is invalid (1), usage (2), none (3). */
+const NO_MATCH = 3;
+
+/**
+ * `gatewayd routes FILE`: the compiled table, in the order requests are matched.
+ * `gatewayd routes FILE --explain "GET https://host/path"`: how one request is routed.
+ */
+export async function routesCommand(file: string, opts: RoutesOptions): Promise<void> {
+  if (opts.explain !== undefined) {
+    await explainCommand(file, opts.explain, opts.header);
+    return;
+  }
   const result = await compileFileOffline(file);
   if (!result.ok) {
     for (const p of result.problems) console.error(formatProblem(p));
@@ -28,4 +46,21 @@ export async function routesCommand(file: string): Promise<void> {
         .join('  '),
     );
   }
+}
+
+async function explainCommand(file: string, line: string, headers: string[]): Promise<void> {
+  const request = parseExplainRequest(line, headers);
+  if (typeof request === 'string') {
+    console.error(`gatewayd: ${request}`);
+    process.exitCode = 2;
+    return;
+  }
+  const explained = await explainRequest(file, request);
+  if (explained.kind === 'invalid') {
+    for (const p of explained.problems) console.error(formatProblem(p));
+    process.exitCode = 1;
+    return;
+  }
+  for (const l of explained.lines) print(l);
+  process.exitCode = explained.matched ? 0 : NO_MATCH;
 }

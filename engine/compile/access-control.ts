@@ -125,7 +125,10 @@ export function compileAccessControl(
       ? requireSession(verifier, options.sessionCheck)
       : verifier;
   const apiKeys = auth?.api_keys;
-  const store = apiKeys === undefined ? null : apiKeyStore(apiKeys.store, redisUrl, redis, share);
+  const store =
+    apiKeys === undefined
+      ? null
+      : apiKeyStore(apiKeys.store, redisUrl, config.redis?.key_prefix, redis, share);
   const apiKey: ApiKeyProvider | null =
     apiKeys === undefined
       ? null
@@ -273,12 +276,18 @@ function compileJwt(
 function apiKeyStore(
   store: 'memory' | 'redis' | undefined,
   redisUrl: string | undefined,
+  /** redis.key_prefix; the keys are `<prefix>apikeys:records` and `<prefix>apikeys:ids`. */
+  keyPrefix: string | undefined,
   redis: (url: string) => Redis,
   share: Share,
 ): ApiKeyStore | null {
   if (store === 'redis' && redisUrl !== undefined) {
     const client = redis(redisUrl);
-    return share(`api-keys redis ${redisUrl}`, () => new RedisApiKeyStore(client));
+    const prefix = `${keyPrefix ?? 'gatewayd:'}apikeys:`;
+    return share(
+      `api-keys redis ${redisUrl} ${prefix}`,
+      () => new RedisApiKeyStore(client, prefix),
+    );
   }
   if (store === 'memory') return share('api-keys memory', () => new MemoryApiKeyStore());
   return null;

@@ -24,6 +24,7 @@ export function createBuiltInRoutes(
       handle,
       configIndex: -1,
       condition: null,
+      origin: 'built-in' as const,
     },
   });
   return [

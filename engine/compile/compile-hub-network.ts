@@ -134,6 +134,7 @@ export function compileWebhookRoute(
       filters: ['bearer token'],
       handle,
       configIndex: -1,
+      origin: 'built-in' as const,
       condition: null,
     },
   };
@@ -204,6 +205,7 @@ export function compilePresence(
         filters: guarded?.filters ?? [],
         handle: guarded === null ? list : createGuardedHandler(guarded.guards, list),
         configIndex: -1,
+        origin: 'built-in' as const,
         condition: null,
       },
     },

@@ -4,7 +4,13 @@ import { ConfigCode } from '../errors/config-codes.js';
 import { HostRouter } from '../router/host-router.js';
 import { parsePathPattern, PatternError, type PathPattern } from '../router/path-pattern.js';
 import { createBuiltInRoutes } from './built-in-routes.js';
-import type { CompiledRoute, RouteTable } from './compiled-route.js';
+import type { CompiledRoute, RouteOrigin, RouteTable } from './compiled-route.js';
+import {
+  routeProblem,
+  type InactiveRuntimeRoute,
+  type RuntimeRoute,
+} from '../config/runtime-route.js';
+import { compileAdminSettings } from './admin-settings.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import type { SlotRules } from '../router/segment-trie.js';
 import { compileRouteCondition } from './route-condition.js';
@@ -61,8 +67,16 @@ export interface CompileContext extends UpstreamContext {
  * Turns a validated config into a RouteTable. Everything a request needs is decided here:
  * patterns parsed, timeouts converted, handlers composed. Route-level problems the schema cannot
  * see (bad patterns, shadowed routes, clashing parameter names) are reported by config path.
+ *
+ * `runtime` routes (checked by checkRuntimeRoutes) are compiled after the file's, by the same
+ * rules, so a file route always wins a clash. A runtime route that does not compile is left out
+ * and listed in `inactiveRuntimeRoutes`: the file alone decides whether a table can be built.
  */
-export function compileTable(config: GatewayConfig, ctx: CompileContext): CompileResult {
+export function compileTable(
+  config: GatewayConfig,
+  ctx: CompileContext,
+  runtime: readonly RuntimeRoute[] = [],
+): CompileResult {
   const settings = compileServerSettings(config);
   const problems: PathProblem[] = [];
   const { groups, groupKeys, poolKeys } = compileUpstreams(config.upstreams ?? {}, settings, ctx);
@@ -106,9 +120,10 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
         ]
       : config.routes;
 
-  configRoutes.forEach((rc, index) => {
-    const pattern = parseRoutePattern(rc, index, problems);
-    if (!pattern) return;
+  /** Compiles one route into the router; returns its problem instead when it cannot be added. */
+  function addRoute(rc: RouteConfig, index: number, origin: RouteOrigin): PathProblem | null {
+    const pattern = parseRoutePattern(rc, index);
+    if ('problem' in pattern) return pattern.problem;
     const built =
       rc.handler === 'websocket'
         ? hubRoute(rc)
@@ -122,10 +137,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
             access.identityHeaderNames,
             access.socketCredentialsFor(rc),
           );
-    if ('problem' in built) {
-      problems.push(built.problem);
-      return;
-    }
+    if ('problem' in built) return built.problem;
     const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
@@ -149,28 +161,36 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
       handle: built.socketKey === undefined ? checked : requireUpgrade(checked),
-      configIndex: index < config.routes.length ? index : -1,
+      // The hub's generated route (after the file's) has no place in the file.
+      configIndex: origin === 'file' && index < config.routes.length ? index : -1,
+      origin,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
-      problems.push({
+      return {
         severity: 'error',
         code: ConfigCode.ROUTE_SHADOWED,
-        message: `route "${route.name}" matches the same ${conflict.method === '*' ? 'requests' : conflict.method + ' requests'} as route "${conflict.by.name}" (routes[${conflict.by.configIndex}])`,
+        message: `route "${route.name}" matches the same ${conflict.method === '*' ? 'requests' : conflict.method + ' requests'} as route "${conflict.by.name}" (${whereIs(conflict.by)})`,
         hint: 'give one of them other methods, another host, a different path, or a different match',
         path: ['routes', index, 'path'],
-      });
-    } else if (conflict?.kind === 'param-name') {
-      problems.push({
+      };
+    }
+    if (conflict?.kind === 'param-name') {
+      return {
         severity: 'error',
         code: ConfigCode.PARAM_CONFLICT,
         message: `parameter {${conflict.wanted}} sits where another route already has {${conflict.existing}}`,
         hint: `use {${conflict.existing}} here too: one position in the path has one parameter name`,
         path: ['routes', index, 'path'],
-      });
-    } else {
-      routes.push({ route, pattern });
+      };
     }
+    routes.push({ route, pattern });
+    return null;
+  }
+
+  configRoutes.forEach((rc, index) => {
+    const problem = addRoute(rc, index, 'file');
+    if (problem !== null) problems.push(problem);
   });
   if (identity !== null && access.jwt !== null) {
     const handlers = createIdentityHandlers({
@@ -224,6 +244,30 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
   }
   if (problems.length > 0) return { ok: false, problems };
 
+  const inactiveRuntimeRoutes: InactiveRuntimeRoute[] = [];
+  runtime.forEach((entry, i) => {
+    // Problem paths of a runtime route start with its place after the file's routes.
+    const index = configRoutes.length + i;
+    let problem: PathProblem | null;
+    try {
+      problem = addRoute(entry.route, index, 'runtime');
+    } catch (err) {
+      // A stored route must never stop a gateway from starting or reloading.
+      problem = {
+        severity: 'error',
+        code: ConfigCode.ROUTE_TARGET,
+        message: `the route could not be compiled: ${(err as Error).message}`,
+        path: ['routes', index],
+      };
+    }
+    if (problem !== null) {
+      inactiveRuntimeRoutes.push({
+        ...entry,
+        problems: [routeProblem(problem, problem.path.slice(2))],
+      });
+    }
+  });
+
   for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
     // A configured route on the same path takes precedence; then the add reports a conflict.
     if (
@@ -238,7 +282,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       routes.push(builtIn);
     }
   }
-  const table = {
+  const table: RouteTable = {
     settings,
     router,
     routes: matchOrder(routes),
@@ -249,16 +293,8 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     hub,
     hubNetwork: hubNetwork?.network ?? null,
     redisClients: access.redisClients,
-    admin: config.admin
-      ? {
-          port: config.admin.port,
-          bindAddress: config.admin.bind_address ?? '127.0.0.1',
-          state: {
-            tokenDigest: Buffer.from(config.admin.token_hash.slice('sha256:'.length), 'hex'),
-            apiKeys: access.apiKeyStore,
-          },
-        }
-      : null,
+    admin: compileAdminSettings(config, access.apiKeyStore),
+    inactiveRuntimeRoutes,
   };
   return { ok: true, table };
 }
@@ -267,23 +303,25 @@ function hubUnavailable(ex: Exchange): void {
   sendError(ex, new GatewayError('SERVICE_UNAVAILABLE', 'the WebSocket hub is not running'));
 }
 
-function parseRoutePattern(
-  rc: RouteConfig,
-  index: number,
-  problems: PathProblem[],
-): PathPattern | null {
+/** Where a route comes from, for messages about it. */
+function whereIs(route: CompiledRoute): string {
+  return route.origin === 'file' ? `routes[${route.configIndex}]` : `a ${route.origin} route`;
+}
+
+function parseRoutePattern(rc: RouteConfig, index: number): PathPattern | { problem: PathProblem } {
   try {
     return parsePathPattern(rc.path);
   } catch (err) {
     if (!(err instanceof PatternError)) throw err;
-    problems.push({
-      severity: 'error',
-      code: ConfigCode.PATH_PATTERN,
-      message: err.message,
-      hint: err.hint,
-      path: ['routes', index, 'path'],
-    });
-    return null;
+    return {
+      problem: {
+        severity: 'error',
+        code: ConfigCode.PATH_PATTERN,
+        message: err.message,
+        hint: err.hint,
+        path: ['routes', index, 'path'],
+      },
+    };
   }
 }
 

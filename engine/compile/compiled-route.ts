@@ -1,6 +1,7 @@
 import type { Exchange } from '../data-plane/exchange.js';
 import type { Redis } from 'ioredis';
-import type { AdminState } from '../admin/admin-api.js';
+import type { InactiveRuntimeRoute } from '../config/runtime-route.js';
+import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import type { HostRouter } from '../router/host-router.js';
 import type { RouteCondition } from './route-condition.js';
 import type { ServerSettings } from './server-settings.js';
@@ -22,8 +23,22 @@ export interface CompiledRoute {
   /** Names of the steps a request goes through, for `gatewayd routes`. */
   filters: readonly string[];
   handle: RouteHandler;
-  /** Index in the config's `routes`, or -1 for the gateway's own routes. */
+  /** Index in the config's `routes`, or -1 for runtime routes and the gateway's own routes. */
   configIndex: number;
+  /** The config file, the admin API (runtime routes) or the gateway itself (/health, /ready). */
+  origin: RouteOrigin;
+}
+
+export type RouteOrigin = 'file' | 'runtime' | 'built-in';
+
+/** The admin listener and what it serves, from the `admin` block. */
+export interface AdminSettings {
+  port: number;
+  bindAddress: string;
+  /** SHA-256 digest of the admin token, whichever way the config gives it. */
+  tokenDigest: Buffer;
+  /** Managed API keys; null when auth.api_keys.store is not set. */
+  apiKeys: ApiKeyStore | null;
 }
 
 /** One immutable build of the config: swapped whole on reload, never changed in place. */
@@ -49,6 +64,8 @@ export interface RouteTable {
   hubNetwork: HubNetwork | null;
   /** The Redis clients its limiters and key stores use. */
   redisClients: ReadonlySet<Redis>;
-  /** The admin listener's address and what it serves; null without an `admin` block. */
-  admin: { port: number; bindAddress: string; state: AdminState } | null;
+  /** Null without an `admin` block. */
+  admin: AdminSettings | null;
+  /** Runtime routes left out of this table (they clash with the file or fail its checks). */
+  inactiveRuntimeRoutes: readonly InactiveRuntimeRoute[];
 }

@@ -146,7 +146,8 @@ function compileRetryPolicy(r: RetriesConfig = {}): RetryPolicy {
   };
 }
 
-function createRewriter(
+/** The route's path rewrite (`rewrite`, `strip_prefix`, or none); also used by `routes --explain`. */
+export function createRewriter(
   rc: RouteConfig,
   pattern: PathPattern,
 ): { fn: PathRewriter } | { unknown: string[] } {

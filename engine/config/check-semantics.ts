@@ -1,6 +1,7 @@
 import { ConfigCode } from '../errors/config-codes.js';
 import { checkAccessControl } from './check-access-control.js';
 import { checkIdentity } from './check-identity.js';
+import { checkAdmin } from './check-admin.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
@@ -89,6 +90,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkIdentity(config),
     ...checkWebSocket(config),
     ...checkPresence(config),
+    ...checkAdmin(config),
     ...findNotImplemented(config),
   ];
 }

@@ -23,6 +23,8 @@ export interface ServerConfig {
   http_port?: number;
   https_port?: number;
   metrics_port?: number;
+  /** Seed 001's name for admin.port; give one of the two. */
+  admin_port?: number;
   bind_address?: string;
   workers?: number;
   trust_proxy?: string[];
@@ -158,12 +160,15 @@ export interface ObservabilityConfig {
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
+/** Exactly one port (this or server.admin_port) and one of token and token_hash: see check-admin.ts. */
 export interface AdminConfig {
-  port: number;
+  port?: number;
   /** Default 127.0.0.1. */
   bind_address?: string;
+  /** The admin bearer token itself, from the environment: `token: "${ADMIN_TOKEN}"`. */
+  token?: string;
   /** sha256:<hex> of the admin bearer token. */
-  token_hash: string;
+  token_hash?: string;
 }
 
 /** Shared state for rate limits and managed API keys. */
@@ -172,6 +177,8 @@ export interface RedisConfig {
   url: string;
   /** Duration; default 500ms. */
   command_timeout?: string;
+  /** Prefix of the runtime routes' and managed API keys' Redis keys; default "gatewayd:". */
+  key_prefix?: string;
 }
 
 export type AuthProviderName = 'jwt' | 'api_key';

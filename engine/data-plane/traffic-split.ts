@@ -36,8 +36,7 @@ export function createTrafficSplit(
   }
 
   function byKey(key: string): RouteHandler {
-    // Salted, so that the same key's hash on an upstream's ConsistentHash ring is unrelated.
-    const point = (hash32(`split\u0000${key}`) / TWO_32) * total;
+    const point = splitPoint(key, total);
     for (let i = 0; i < live.length; i++) {
       if (point < (cumulative[i] as number)) return (live[i] as SplitTarget).handle;
     }
@@ -49,4 +48,12 @@ export function createTrafficSplit(
     const handle = key === null ? byWeight() : byKey(key);
     handle(ex, params, wildcard);
   };
+}
+
+/**
+ * Where a split key lands on the line of cumulative weights, [0, total). Salted, so that the same
+ * key's hash on an upstream's ConsistentHash ring is unrelated. Exported for `routes --explain`.
+ */
+export function splitPoint(key: string, total: number): number {
+  return (hash32(`split\u0000${key}`) / TWO_32) * total;
 }

@@ -14,6 +14,7 @@ export const ErrorCode = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
+  CONFIG_INVALID: 422,
   UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
@@ -30,17 +31,21 @@ export class GatewayError extends Error {
   readonly status: number;
   /** Extra response headers, such as Allow on 405. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** What is wrong, item by item (config problems from the admin API); in the body when set. */
+  readonly problems: readonly unknown[] | undefined;
 
   constructor(
     code: ErrorCodeName,
     message: string,
     headers: ReadonlyArray<readonly [string, string]> = [],
+    problems?: readonly unknown[],
   ) {
     super(message);
     this.name = 'GatewayError';
     this.code = code;
     this.status = ErrorCode[code];
     this.headers = headers;
+    this.problems = problems;
   }
 }
 
@@ -52,5 +57,6 @@ export function errorBody(err: GatewayError, requestId: string): string {
     status_code: err.status,
     request_id: requestId,
     timestamp: new Date().toISOString(),
+    problems: err.problems,
   });
 }

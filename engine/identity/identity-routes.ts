@@ -40,6 +40,7 @@ export function createIdentityRoutes(
         filters: [...(guarded?.filters ?? []), name],
         handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
         configIndex: -1,
+        origin: 'built-in' as const,
       },
     };
   });

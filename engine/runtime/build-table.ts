@@ -1,10 +1,21 @@
 import { compileTable, type CompileContext } from '../compile/compile-table.js';
 import type { RouteTable } from '../compile/compiled-route.js';
+import { checkRuntimeRoutes } from '../config/check-runtime-routes.js';
 import type { ConfigProblem } from '../config/config-problem.js';
-import { loadConfigFile } from '../config/load-config.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { loadConfigFile, type LoadResult, type Locator } from '../config/load-config.js';
+import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 
 export type BuildResult =
-  | { ok: true; table: RouteTable; hash: string; warnings: ConfigProblem[] }
+  | {
+      ok: true;
+      table: RouteTable;
+      hash: string;
+      warnings: ConfigProblem[];
+      /** The file's config, kept to recompile it with other runtime routes. */
+      config: GatewayConfig;
+      locate: Locator;
+    }
   | { ok: false; problems: ConfigProblem[] };
 
 /** Loads, validates and compiles one config file: the whole path from file to RouteTable. */
@@ -13,9 +24,35 @@ export async function buildTable(
   ctx: CompileContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<BuildResult> {
-  const loaded = await loadConfigFile(file, env);
+  return compileLoaded(await loadConfigFile(file, env), ctx, []);
+}
+
+/**
+ * Compiles a loaded config with the runtime routes on top. Only the file can make the build
+ * fail; a runtime route that does not pass the checks or clashes is listed as inactive.
+ */
+export function compileLoaded(
+  loaded: LoadResult,
+  ctx: CompileContext,
+  runtime: readonly StoredRuntimeRoute[],
+): BuildResult {
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
-  const compiled = compileTable(loaded.config, ctx);
+  const checked = checkRuntimeRoutes(loaded.config, runtime);
+  const compiled = compileTable(
+    loaded.config,
+    ctx,
+    checked.accepted.map((a) => a.runtime),
+  );
   if (!compiled.ok) return { ok: false, problems: compiled.problems.map(loaded.locate) };
-  return { ok: true, table: compiled.table, hash: loaded.hash, warnings: loaded.warnings };
+  const inactive = [...checked.rejected, ...compiled.table.inactiveRuntimeRoutes].sort(
+    (a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1),
+  );
+  return {
+    ok: true,
+    table: { ...compiled.table, inactiveRuntimeRoutes: inactive },
+    hash: loaded.hash,
+    warnings: loaded.warnings,
+    config: loaded.config,
+    locate: loaded.locate,
+  };
 }

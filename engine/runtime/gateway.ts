@@ -1,18 +1,29 @@
+import type { AdminContext } from '../admin/admin-context.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { RouteTable } from '../compile/compiled-route.js';
 import { formatProblem } from '../config/config-problem.js';
+import { loadConfigFile } from '../config/load-config.js';
+import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';
 import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
+import { UsageRecorder } from '../observability/usage-recorder.js';
+import { createRuntimeRouteStore } from '../state/create-runtime-route-store.js';
+import { RedisRuntimeRouteStore } from '../state/redis-runtime-route-store.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
 import { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
-import { buildTable } from './build-table.js';
 import { HubNetworkLink } from './hub-network-link.js';
-import { WORKER_ENV } from './supervisor.js';
+import { compileLoaded, type BuildResult } from './build-table.js';
+import { ConfigStatus } from './config-status.js';
+import { withOfflineContext } from './offline-build.js';
+import { RuntimeRoutes } from './runtime-routes.js';
+import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
+
+type Built = Extract<BuildResult, { ok: true }>;
 
 export interface GatewayOptions {
   file: string;
@@ -32,8 +43,13 @@ const REDIS_WAIT_MS = 2000;
  */
 export class Gateway {
   private table: RouteTable | null = null;
-  private hash = '';
-  private generation = 0;
+  /** The build in force: its file's config is recompiled when the runtime routes change. */
+  private built: Built | null = null;
+  readonly status: ConfigStatus;
+  /** Runtime routes (admin API); set once start() has read the config. */
+  private runtime: RuntimeRoutes | null = null;
+  private readonly usage = new UsageRecorder();
+  private readonly startedAt = Date.now();
   private readonly pools = new PoolRegistry();
   private readonly upstreams = new UpstreamRegistry();
   private readonly shared = new SharedObjects();
@@ -43,18 +59,22 @@ export class Gateway {
   readonly hub: ChannelHub;
   private readonly hubNetwork: HubNetworkLink;
   private reloading: Promise<boolean> | null = null;
-  private reloadAgain = false;
+  /** The build that follows the one under way, shared by every call made meanwhile. */
+  private reloadNext: Promise<boolean> | null = null;
   private admin: AdminServer | null = null;
   port = 0;
   adminPort = 0;
 
   constructor(private readonly options: GatewayOptions) {
+    this.status = new ConfigStatus(options.file);
     const accessLog = createAccessLog(options.logger);
     this.server = new HttpServer({
       logger: options.logger,
       currentTable: () => this.table as RouteTable,
       onFinish: (ex: Exchange) => {
         if (this.table?.settings.accessLog) accessLog(ex);
+        // Usage is read through the admin API only: without one, nothing is recorded.
+        if (this.table?.admin) this.usage.record(ex);
       },
       sockets: this.sockets,
     });
@@ -65,13 +85,22 @@ export class Gateway {
     this.hubNetwork = new HubNetworkLink(this.hub, () => this.table, options.logger);
   }
 
-  /** Loads the config and starts listening; rejects with the problems if the config is invalid. */
+  /**
+   * Loads the config and the stored runtime routes and starts listening; rejects with the
+   * problems if the config is invalid.
+   */
   async start(): Promise<void> {
-    const built = await buildTable(this.options.file, this.compileContext());
+    const loaded = await loadConfigFile(this.options.file);
+    if (!loaded.ok) throw new InvalidConfigError(loaded.problems.map(formatProblem));
+    const redisDeadline = performance.now() + REDIS_WAIT_MS;
+    this.runtime = this.createRuntimeRoutes(loaded.config);
+    const runtime = await this.runtime.load(REDIS_WAIT_MS);
+    const built = compileLoaded(loaded, this.compileContext(), runtime);
     if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
-    this.install(built.table, built.hash, built.warnings.map(formatProblem), 'start');
+    this.install(built, 'start');
+    this.runtime.watch();
     const s = built.table.settings;
-    await this.waitForRedis(built.table);
+    await this.waitForRedis(built.table, redisDeadline - performance.now());
     this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
     await this.startAdmin(built.table);
     this.options.logger.info(
@@ -84,7 +113,7 @@ export class Gateway {
    * Gives Redis a moment to connect before the first request: until it has, rate limits count
    * locally and managed API keys cannot be checked. A Redis that is down does not stop the start.
    */
-  private async waitForRedis(table: RouteTable): Promise<void> {
+  private async waitForRedis(table: RouteTable, waitMs: number): Promise<void> {
     const pending = [...table.redisClients].filter((c) => c.status !== 'ready');
     if (pending.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -92,7 +121,7 @@ export class Gateway {
       Promise.all(pending.map((c) => new Promise((resolve) => c.once('ready', resolve)))).then(
         () => true,
       ),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), REDIS_WAIT_MS))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
     ]);
     clearTimeout(timer);
     if (!connected) {
@@ -107,10 +136,7 @@ export class Gateway {
   private async startAdmin(table: RouteTable): Promise<void> {
     const worker = process.env[WORKER_ENV];
     if (table.admin === null || (worker !== undefined && worker !== '0')) return;
-    this.admin = new AdminServer(() => {
-      const admin = this.table?.admin;
-      return admin ? { ...admin.state, websocket: this.hubNetwork.adminState() } : null;
-    }, this.options.logger);
+    this.admin = new AdminServer(this.adminContext(), this.options.logger);
     this.adminPort = await this.admin.listen(table.admin.bindAddress, table.admin.port);
     this.options.logger.info(
       { address: table.admin.bindAddress, port: this.adminPort },
@@ -118,43 +144,116 @@ export class Gateway {
     );
   }
 
-  /** Rebuilds from the file. Concurrent calls collapse: a burst of changes ends in one last build. */
+  /**
+   * Rebuilds from the file. Concurrent calls collapse: a burst of changes ends in one last build,
+   * and every call resolves with the outcome of a build that started after it.
+   */
   reload(reason: string): Promise<boolean> {
     if (this.reloading) {
-      this.reloadAgain = true;
-      return this.reloading;
+      this.reloadNext ??= this.reloading.then(() => {
+        this.reloadNext = null;
+        return this.reload(reason);
+      });
+      return this.reloadNext;
     }
     this.reloading = this.reloadOnce(reason).finally(() => {
       this.reloading = null;
-      if (this.reloadAgain) {
-        this.reloadAgain = false;
-        void this.reload(reason);
-      }
     });
     return this.reloading;
   }
 
   private async reloadOnce(reason: string): Promise<boolean> {
     const log = this.options.logger;
-    const built = await buildTable(this.options.file, this.compileContext());
+    const loaded = await loadConfigFile(this.options.file);
+    // From here on synchronous: the runtime routes read now are the ones in force.
+    const built = compileLoaded(loaded, this.compileContext(), this.runtime?.routes ?? []);
     if (!built.ok) {
       // Groups and pools the failed build created are not in the table in force: drop them.
       const inForce = this.table as RouteTable;
       this.upstreams.activate(inForce.upstreamKeys);
       this.closeUnusedPools(inForce.poolKeys);
       this.closeUnusedShared(inForce.sharedKeys);
+      const problems = built.problems.map(formatProblem);
       log.error(
-        { reason, file: this.options.file, problems: built.problems.map(formatProblem) },
+        { reason, file: this.options.file, problems },
         'config reload failed; still serving the previous config',
       );
+      this.status.reloaded(reason, false, true, problems);
       return false;
     }
-    if (built.hash === this.hash) return true;
-    this.warnAboutRestartOnlySettings(built.table);
-    this.install(built.table, built.hash, built.warnings.map(formatProblem), reason);
+    if (built.hash === this.status.hash) {
+      this.status.reloaded(reason, true, false, built.warnings.map(formatProblem));
+      return true;
+    }
+    this.warnAboutRestartOnlySettings(built);
+    this.install(built, reason);
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
+    this.status.reloaded(reason, true, true, built.warnings.map(formatProblem));
     return true;
+  }
+
+  /**
+   * Compiles the file's config in force with another set of runtime routes and swaps it in.
+   * The file compiled before, so only a runtime route can be left out, never the build.
+   */
+  private applyRuntimeRoutes(routes: readonly StoredRuntimeRoute[]): RouteTable {
+    const current = this.built as Built;
+    const built = compileLoaded(
+      { ...current, file: this.options.file },
+      this.compileContext(),
+      routes,
+    );
+    if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
+    this.install(built, 'runtime routes');
+    this.closeUnusedPools(built.table.poolKeys);
+    this.closeUnusedShared(built.table.sharedKeys);
+    return built.table;
+  }
+
+  private createRuntimeRoutes(config: Built['config']): RuntimeRoutes {
+    const store = createRuntimeRouteStore(config, this.options.logger);
+    const isWorker = process.env[WORKER_ENV] !== undefined;
+    return new RuntimeRoutes(
+      store,
+      {
+        config: () => (this.built as Built).config,
+        table: () => this.table as RouteTable,
+        apply: (routes) => this.applyRuntimeRoutes(routes),
+        dryRun: (routes) =>
+          withOfflineContext((ctx) => {
+            const current = this.built as Built;
+            const built = compileLoaded({ ...current, file: this.options.file }, ctx, routes);
+            return built.ok ? built.table.inactiveRuntimeRoutes : [];
+          }),
+        refusal:
+          isWorker && store.kind === 'memory'
+            ? 'runtime routes with server.workers above 1 need the redis block: each worker holds its own routes'
+            : null,
+      },
+      this.options.logger,
+    );
+  }
+
+  /** The admin API's view of this gateway. */
+  private adminContext(): AdminContext {
+    const runtime = this.runtime as RuntimeRoutes;
+    return {
+      table: () => this.table as RouteTable,
+      status: this.status,
+      upstreams: () => this.upstreams.active,
+      usage: this.usage,
+      runtimeRoutes: runtime,
+      startedAt: this.startedAt,
+      reload: async () => {
+        await this.reload('admin API');
+        // The other workers reload through the supervisor, as they do on a file change.
+        if (process.env[WORKER_ENV] !== undefined) process.send?.(RELOAD_REQUEST_MESSAGE);
+        return this.status.lastReload as NonNullable<ConfigStatus['lastReload']>;
+      },
+      redis: () => (runtime.store instanceof RedisRuntimeRouteStore ? runtime.store : null),
+      websocket: () => this.hubNetwork.adminState(),
+    };
   }
 
   private closeUnusedShared(keep: ReadonlySet<string>): void {
@@ -185,8 +284,11 @@ export class Gateway {
     };
   }
 
-  private install(table: RouteTable, hash: string, warnings: string[], reason: string): void {
+  private install(built: Built, reason: string): void {
+    const table = built.table;
+    const fileChanged = built.hash !== this.status.hash;
     this.table = table;
+    this.built = built;
     this.upstreams.activate(table.upstreamKeys);
     const closing = this.sockets.closeStale(
       table.socketKeys,
@@ -200,14 +302,14 @@ export class Gateway {
     }
     this.hub.configure(table.hub, table.settings.websocketCloseWindowMs);
     this.hubNetwork.install(table);
-    this.hash = hash;
-    this.generation++;
+    const warnings = built.warnings.map(formatProblem);
+    this.status.installed(fileChanged ? { hash: built.hash, warnings } : null);
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
     this.options.logger.info(
       {
         reason,
-        generation: this.generation,
-        hash: hash.slice(0, 12),
+        generation: this.status.generation,
+        hash: built.hash.slice(0, 12),
         routes: table.routes.length,
         warnings,
       },
@@ -215,13 +317,17 @@ export class Gateway {
     );
   }
 
-  private warnAboutRestartOnlySettings(next: RouteTable): void {
+  private warnAboutRestartOnlySettings({ table: next, config }: Built): void {
     const now = (this.table as RouteTable).settings;
     const changed: string[] = (['httpPort', 'bindAddress', 'workers'] as const).filter(
       (k) => now[k] !== next.settings[k],
     );
     const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
     if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
+    // The runtime route store is opened once, at start; rate limits follow a new redis block.
+    const store = (c: Built['config']) => `${c.redis?.url ?? ''} ${c.redis?.key_prefix ?? ''}`;
+    if (store((this.built as Built).config) !== store(config))
+      changed.push('redis (runtime routes)');
     if (changed.length > 0) {
       this.options.logger.warn(
         { settings: changed },
@@ -238,6 +344,7 @@ export class Gateway {
     this.hub.configure(null, 0);
     this.server.close();
     await this.admin?.close();
+    await this.runtime?.close();
     this.upstreams.stopAll();
     await Promise.race([
       Promise.all([this.pools.closeAll(), this.shared.closeAll()]),

@@ -5,6 +5,8 @@ import { watchConfigFile } from './config-watcher.js';
 export const WORKER_ENV = 'GATEWAYD_WORKER';
 export const RELOAD_MESSAGE = 'gatewayd:reload';
 export const READY_MESSAGE = 'gatewayd:ready';
+/** From a worker whose admin API was asked to reload: every worker reloads. */
+export const RELOAD_REQUEST_MESSAGE = 'gatewayd:reload-request';
 
 const RESTART_DELAY_MS = 1000;
 
@@ -25,6 +27,10 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
   let stopping = false;
   const args = ['run', '--config', o.file, ...(o.logLevel ? ['--log-level', o.logLevel] : [])];
 
+  const relayReload = () => {
+    for (const child of children) child.send(RELOAD_MESSAGE);
+  };
+
   const start = (index: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const child = fork(process.argv[1] as string, args, {
@@ -36,6 +42,8 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
         if (msg === READY_MESSAGE && !ready) {
           ready = true;
           resolve();
+        } else if (msg === RELOAD_REQUEST_MESSAGE) {
+          relayReload();
         }
       });
       child.on('exit', (code, signal) => {
@@ -64,9 +72,6 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
   }
   o.logger.info({ workers: o.workers, pids: [...children].map((c) => c.pid) }, 'workers started');
 
-  const relayReload = () => {
-    for (const child of children) child.send(RELOAD_MESSAGE);
-  };
   const stopWatching = watchConfigFile(o.file, 100, relayReload);
   process.on('SIGHUP', relayReload);
   const stop = () => {

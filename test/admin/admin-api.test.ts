@@ -1,11 +1,10 @@
 import t from 'tap';
 import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
+import { admin, ADMIN_TOKEN, adminUrl } from '../helpers/admin-client.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
-
-const ADMIN_TOKEN = 'admin-token-for-tests-only';
 
 function config(upstream: string, store: 'memory' | 'redis', redisUrl?: string): string {
   return `
@@ -21,27 +20,6 @@ upstreams:
 observability:
   logging: { level: info, access_log: false }
 `;
-}
-
-async function adminUrl(gw: GatewaydProcess, path: string): Promise<string> {
-  const line = await gw.waitForLog((l) => l.msg === 'admin API listening', 5000);
-  return `http://127.0.0.1:${Number(line.port)}${path}`;
-}
-
-async function admin(
-  gw: GatewaydProcess,
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  body?: unknown,
-  token = ADMIN_TOKEN,
-) {
-  const res = await request(await adminUrl(gw, path), {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, json: text === '' ? null : (JSON.parse(text) as unknown) };
 }
 
 async function withKey(gw: GatewaydProcess, key: string) {

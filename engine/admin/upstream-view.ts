@@ -1,0 +1,58 @@
+import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import { isoTime } from './admin-http.js';
+
+export type UpstreamStatus = 'ok' | 'degraded' | 'down';
+
+/**
+ * One upstream as the admin API shows it: each endpoint's active health, ejection and load, and
+ * the breaker. `down`: the breaker is open or no endpoint takes traffic; `degraded`: some
+ * endpoints are out, the breaker is probing, or health is ignored (panic).
+ */
+export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
+  name: string;
+  status: UpstreamStatus;
+} {
+  const now = performance.now();
+  const endpoints = group.endpoints.map((e) => {
+    const h = e.health;
+    const ejected = h.ejectedUntil > now;
+    return {
+      url: e.origin,
+      weight: e.weight,
+      healthy: !h.activeUnhealthy,
+      ejected,
+      ejected_for_ms: ejected ? Math.ceil(h.ejectedUntil - now) : 0,
+      ejections: h.ejections,
+      usable: h.usable(now),
+      in_flight: h.inFlight,
+      consecutive_failures: h.consecutiveFailures,
+    };
+  });
+  const usable = endpoints.filter((e) => e.usable).length;
+  const breaker = group.breaker?.snapshot() ?? null;
+  const status: UpstreamStatus =
+    breaker?.state === 'open' || (usable === 0 && !group.isPanicking)
+      ? 'down'
+      : usable < endpoints.length || breaker?.state === 'half-open' || group.isPanicking
+        ? 'degraded'
+        : 'ok';
+  return {
+    name: group.name,
+    status,
+    usable_endpoints: usable,
+    panicking: group.isPanicking,
+    breaker:
+      breaker === null
+        ? null
+        : {
+            state: breaker.state,
+            consecutive_failures: breaker.consecutiveFailures,
+            // The breaker keeps performance.now() times; the admin API speaks wall-clock time.
+            opened_at: isoTime(
+              breaker.openedAt === null ? null : Date.now() - (now - breaker.openedAt),
+            ),
+            probes_in_flight: breaker.probesInFlight,
+          },
+    endpoints,
+  };
+}

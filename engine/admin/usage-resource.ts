@@ -1,0 +1,45 @@
+import type { UsageEntry, UsageTableReport } from '../observability/usage-recorder.js';
+import { MAX_TRACKED } from '../observability/usage-recorder.js';
+import { MINUTE_MS, WINDOW_MINUTES } from '../observability/usage-series.js';
+import { isoTime, type AdminRequest, type AdminResource } from './admin-http.js';
+
+/**
+ * GET /admin/usage: requests, 4xx, 5xx and latency p50/p95 over the last 15 minutes, per route,
+ * per API key and per user (JWT subject), busiest first. This process's traffic only.
+ */
+export const usageResource: AdminResource = [['GET', '/admin/usage', usage]];
+
+async function usage({ ctx }: AdminRequest) {
+  const report = ctx.usage.report();
+  return {
+    status: 200,
+    body: {
+      window: {
+        minutes: WINDOW_MINUTES,
+        bucket_seconds: MINUTE_MS / 1000,
+        from: isoTime(report.from),
+        to: isoTime(report.to),
+      },
+      routes: entries(report.routes, 'route'),
+      api_keys: entries(report.apiKeys, 'id'),
+      users: entries(report.users, 'subject'),
+      tracking: {
+        max_per_kind: MAX_TRACKED,
+        tracked: {
+          routes: report.routes.tracked,
+          api_keys: report.apiKeys.tracked,
+          users: report.users.tracked,
+        },
+        untracked: {
+          routes: report.routes.untracked,
+          api_keys: report.apiKeys.untracked,
+          users: report.users.untracked,
+        },
+      },
+    },
+  };
+}
+
+function entries(table: UsageTableReport, keyName: string): Array<Record<string, unknown>> {
+  return table.entries.map(({ key, ...summary }: UsageEntry) => ({ [keyName]: key, ...summary }));
+}
