@@ -4,6 +4,7 @@ import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
 import { findNotImplemented } from './find-not-implemented.js';
+import { checkObservability } from './check-observability.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -76,7 +77,12 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   }
-  return [...problems, ...checkAccessControl(config), ...findNotImplemented(config)];
+  return [
+    ...problems,
+    ...checkAccessControl(config),
+    ...checkObservability(config),
+    ...findNotImplemented(config),
+  ];
 }
 
 /** A weighted split must send traffic somewhere, and name each upstream once. */

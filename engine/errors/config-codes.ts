@@ -42,6 +42,7 @@ export const ConfigCode = {
   UNUSED_ROUTE_LIMIT: 'GW_WARN_CONFIG_UNUSED_ROUTE_LIMIT',
   PER_PROCESS_LIMIT: 'GW_WARN_CONFIG_PER_PROCESS_LIMIT',
   IGNORED_KEY: 'GW_WARN_CONFIG_IGNORED_KEY',
+  JAEGER_ENDPOINT: 'GW_WARN_CONFIG_JAEGER_ENDPOINT',
 } as const;
 
 export type ConfigCodeValue = (typeof ConfigCode)[keyof typeof ConfigCode];
