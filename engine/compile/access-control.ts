@@ -41,6 +41,7 @@ import { createTierLimits, type TierLimitsSettings } from '../filters/rate-limit
 import { parseRate } from '../filters/rate-limit/rate.js';
 import { createSecurityHeaders } from '../filters/security-headers.js';
 import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
 import { createRedisClient } from '../state/redis-connection.js';
 import { createClientAddress } from './client-address.js';
 import { duration, type ServerSettings } from './server-settings.js';
@@ -63,6 +64,12 @@ export interface AccessControl {
   apiKeyStore: ApiKeyStore | null;
   /** The Redis clients the table uses, so a start can wait for them to connect. */
   redisClients: ReadonlySet<Redis>;
+  /**
+   * The clients without which requests fail rather than degrade: a managed API key store in
+   * Redis (keys cannot be checked: 503), a limit that denies while its store is down
+   * (`on_store_error: deny`). /ready answers 503 while one of them is not connected.
+   */
+  requiredRedis: ReadonlySet<Redis>;
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
 }
@@ -81,6 +88,8 @@ export function compileAccessControl(
   logger: Logger,
   /** Building for `gatewayd check`: Redis clients are made but never connect. */
   offline: boolean,
+  /** Auth refusals and rate-limit decisions are counted here; null when metrics are off. */
+  metrics: GatewayMetrics | null,
 ): AccessControl {
   const auth = config.auth;
   const middleware = config.middleware ?? {};
@@ -88,6 +97,7 @@ export function compileAccessControl(
   const contextHeaders = createContextHeaders(contextHeaderMapping(auth?.context_headers));
   const redisUrl = config.redis?.url;
   const redisClients = new Set<Redis>();
+  const requiredRedis = new Set<Redis>();
   const redis = (url: string): Redis => {
     const client = share(
       `redis ${url}`,
@@ -104,7 +114,10 @@ export function compileAccessControl(
 
   const jwt = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
   const apiKeys = auth?.api_keys;
-  const store = apiKeys === undefined ? null : apiKeyStore(apiKeys.store, redisUrl, redis, share);
+  const store =
+    apiKeys === undefined
+      ? null
+      : apiKeyStore(apiKeys.store, redisUrl, offline ? null : requiredRedis, redis, share);
   const apiKey: ApiKeyProvider | null =
     apiKeys === undefined
       ? null
@@ -112,7 +125,14 @@ export function compileAccessControl(
   const providers = configuredProviders(auth);
   const globalCors = middleware.cors ? createCors(corsSettings(middleware.cors)) : null;
   const globalIpFilter = middleware.ip_filter ? ipFilterOf(middleware.ip_filter) : null;
-  const limits = compileRateLimits(config, settings, offline ? null : redis, share, logger);
+  const limits = compileRateLimits(
+    config,
+    settings,
+    offline ? null : redis,
+    requiredRedis,
+    share,
+    logger,
+  );
 
   const onInternalError = (err: unknown, ex: { requestId: string }) =>
     logger.error({ err, request_id: ex.requestId }, 'a route check failed unexpectedly');
@@ -121,8 +141,10 @@ export function compileAccessControl(
     identityHeaderNames: contextHeaders.names,
     apiKeyStore: store,
     redisClients,
+    requiredRedis,
     guardsFor(rc, routeName) {
       const filters: string[] = [];
+      const routeMetrics = metrics?.route(routeName) ?? null;
       const ipFilter = combineIpFilters(
         globalIpFilter,
         rc.ip_filter ? ipFilterOf(rc.ip_filter) : null,
@@ -146,8 +168,10 @@ export function compileAccessControl(
             apiKey: routeApiKey !== null,
             apiKeyHeader: apiKey?.header ?? 'x-api-key',
           },
-          onRefused: (reason, ex) =>
-            logger.debug({ reason, route: routeName, request_id: ex.requestId }, 'auth refused'),
+          onRefused: (reason, ex) => {
+            routeMetrics?.authFailure(reason);
+            logger.debug({ reason, route: routeName, request_id: ex.requestId }, 'auth refused');
+          },
           onProviderError: (err, ex) =>
             logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable'),
         });
@@ -168,6 +192,9 @@ export function compileAccessControl(
               routeLimits.map((l) => l.limit),
               routeName,
               clientAddress,
+              routeMetrics === null
+                ? null
+                : (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
             );
       filters.push(...routeLimits.map((l) => l.description));
       if (securityHeaders.length > 0) filters.push('security_headers');
@@ -233,11 +260,14 @@ function compileJwt(
 function apiKeyStore(
   store: 'memory' | 'redis' | undefined,
   redisUrl: string | undefined,
+  /** Where a client the store cannot work without is added; null when building offline. */
+  required: Set<Redis> | null,
   redis: (url: string) => Redis,
   share: Share,
 ): ApiKeyStore | null {
   if (store === 'redis' && redisUrl !== undefined) {
     const client = redis(redisUrl);
+    required?.add(client);
     return share(`api-keys redis ${redisUrl}`, () => new RedisApiKeyStore(client));
   }
   if (store === 'memory') return share('api-keys memory', () => new MemoryApiKeyStore());
@@ -288,6 +318,8 @@ function compileRateLimits(
   settings: ServerSettings,
   /** Null when building offline: limiters then count in memory and nothing connects. */
   redis: ((url: string) => Redis) | null,
+  /** Where the client of a limit that denies while Redis is down is added. */
+  required: Set<Redis>,
   share: Share,
   logger: Logger,
 ): RateLimits | null {
@@ -303,6 +335,7 @@ function compileRateLimits(
 
   /** Limiters live in SharedObjects, so a reload that keeps a limit keeps its counters. */
   function sharedLimiter(s: RateLimiterSettings): RateLimiter {
+    if (s.store !== 'memory' && s.onStoreError === 'deny') required.add(s.store.redis);
     const key = JSON.stringify([
       'limiter',
       s.id,

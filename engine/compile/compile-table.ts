@@ -15,6 +15,8 @@ import { createRouteHandler } from './route-handler.js';
 import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
 import { matchOrder } from './match-order.js';
+import { NO_TELEMETRY, routeTelemetry, type Telemetry } from '../observability/telemetry.js';
+import type { Redis } from 'ioredis';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -33,6 +35,8 @@ export interface CompileContext extends UpstreamContext {
   offline?: boolean;
   /** Tells the built-in /ready route whether the gateway is still taking requests. */
   isReady: () => boolean;
+  /** Metrics and tracing; absent when building to check (`gatewayd check`/`routes`). */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -50,12 +54,22 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
     sharedKeys.add(key);
     return ctx.shared.acquire(key, create, close);
   };
-  const access = compileAccessControl(config, settings, share, ctx.logger, ctx.offline ?? false);
+  const telemetry = ctx.telemetry ?? NO_TELEMETRY;
+  const access = compileAccessControl(
+    config,
+    settings,
+    share,
+    ctx.logger,
+    ctx.offline ?? false,
+    telemetry.metrics,
+  );
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
 
   config.routes.forEach((rc, index) => {
     const pattern = parseRoutePattern(rc, index, problems);
     if (!pattern) return;
+    const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
+    const observed = routeTelemetry(telemetry, name);
     const built = createRouteHandler(
       rc,
       index,
@@ -64,12 +78,12 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       groups,
       config.upstreams ?? {},
       access.identityHeaderNames,
+      observed,
     );
     if ('problem' in built) {
       problems.push(built.problem);
       return;
     }
-    const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
     const filters = [...(guarded?.filters ?? []), ...built.filters];
@@ -83,6 +97,7 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
       handle: guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle),
       configIndex: index,
+      metrics: observed.metrics?.requests() ?? null,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
@@ -107,7 +122,8 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
   });
   if (problems.length > 0) return { ok: false, problems };
 
-  for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
+  for (const builtIn of createBuiltInRoutes(readiness(ctx.isReady, access.requiredRedis))) {
+    builtIn.route.metrics = telemetry.metrics?.route(builtIn.route.name).requests() ?? null;
     // A configured route on the same path takes precedence; then the add reports a conflict.
     if (
       !router.add(
@@ -141,6 +157,18 @@ export function compileTable(config: GatewayConfig, ctx: CompileContext): Compil
       : null,
   };
   return { ok: true, table };
+}
+
+/** Why the gateway is not ready, or null: draining, or a Redis the config needs is away. */
+function readiness(isReady: () => boolean, required: ReadonlySet<Redis>): () => string | null {
+  const clients = [...required];
+  return function notReadyBecause() {
+    if (!isReady()) return 'the gateway is shutting down';
+    for (const c of clients) {
+      if (c.status !== 'ready') return 'a Redis this config requires is not connected';
+    }
+    return null;
+  };
 }
 
 function parseRoutePattern(

@@ -1,6 +1,7 @@
 import type { Exchange } from '../data-plane/exchange.js';
 import type { Redis } from 'ioredis';
 import type { AdminState } from '../admin/admin-api.js';
+import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
 import type { HostRouter } from '../router/host-router.js';
 import type { RouteCondition } from './route-condition.js';
 import type { ServerSettings } from './server-settings.js';
@@ -22,6 +23,8 @@ export interface CompiledRoute {
   handle: RouteHandler;
   /** Index in the config's `routes`, or -1 for the gateway's own routes. */
   configIndex: number;
+  /** Where its requests are counted until an upstream is chosen; null when metrics are off. */
+  metrics: RequestMetrics | null;
 }
 
 /** One immutable build of the config: swapped whole on reload, never changed in place. */

@@ -5,11 +5,17 @@ import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';
 import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
+import { createTelemetry } from '../observability/create-telemetry.js';
+import { MetricsServer } from '../observability/metrics/metrics-server.js';
+import { answerMetricsRequests } from '../observability/metrics/worker-metrics.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
+import type { TelemetrySettings } from '../observability/telemetry-settings.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildTable } from './build-table.js';
 import { WORKER_ENV } from './supervisor.js';
+import { GATEWAYD_VERSION } from './version.js';
 
 export interface GatewayOptions {
   file: string;
@@ -18,10 +24,14 @@ export interface GatewayOptions {
   exclusivePort: boolean;
   /** --log-level: wins over observability.logging.level. */
   logLevelOverride?: string;
+  /** Metrics and tracing as the config said when the process started (they take a restart). */
+  telemetry: TelemetrySettings;
 }
 
 /** How long a start waits for Redis before serving without it. */
 const REDIS_WAIT_MS = 2000;
+/** How long a shutdown waits for the last spans to reach the collector. */
+const TRACE_FLUSH_MS = 2000;
 
 /**
  * A running gateway: the table in force, the listener, and reloads. A reload builds a complete
@@ -38,8 +48,13 @@ export class Gateway {
   private reloading: Promise<boolean> | null = null;
   private reloadAgain = false;
   private admin: AdminServer | null = null;
+  private telemetry: Telemetry = NO_TELEMETRY;
+  /** Records a finished exchange's metrics and span; null while both are off. */
+  private observeFinish: ((ex: Exchange, status: number) => void) | null = null;
+  private metricsServer: MetricsServer | null = null;
   port = 0;
   adminPort = 0;
+  metricsPort = 0;
 
   constructor(private readonly options: GatewayOptions) {
     const accessLog = createAccessLog(options.logger);
@@ -47,6 +62,7 @@ export class Gateway {
       logger: options.logger,
       currentTable: () => this.table as RouteTable,
       onFinish: (ex: Exchange) => {
+        if (this.observeFinish !== null) this.observeFinish(ex, ex.reportedStatus);
         if (this.table?.settings.accessLog) accessLog(ex);
       },
     });
@@ -54,6 +70,7 @@ export class Gateway {
 
   /** Loads the config and starts listening; rejects with the problems if the config is invalid. */
   async start(): Promise<void> {
+    await this.startTelemetry();
     const built = await buildTable(this.options.file, this.compileContext());
     if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
     this.install(built.table, built.hash, built.warnings.map(formatProblem), 'start');
@@ -61,6 +78,7 @@ export class Gateway {
     await this.waitForRedis(built.table);
     this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
     await this.startAdmin(built.table);
+    await this.startMetrics();
     this.options.logger.info(
       { address: s.bindAddress, port: this.port, file: this.options.file },
       'gatewayd listening',
@@ -102,6 +120,51 @@ export class Gateway {
     );
   }
 
+  /** Metrics and tracing, before the first build: the compiler gives each route its series. */
+  private async startTelemetry(): Promise<void> {
+    const telemetry = await createTelemetry(
+      this.options.telemetry,
+      this.options.logger,
+      GATEWAYD_VERSION,
+    );
+    this.telemetry = telemetry;
+    const { metrics, tracer } = telemetry;
+    if (metrics === null && tracer === null) return;
+    metrics?.watch({
+      requestsInFlight: () => this.server.requestsInFlight,
+      upstreams: () => this.upstreams.active,
+    });
+    const unmatched = metrics?.unmatched.requests() ?? null;
+    this.observeFinish = (ex, status) => {
+      if (unmatched !== null) (ex.metrics ?? ex.route?.metrics ?? unmatched).record(ex, status);
+      tracer?.finish(ex, status);
+    };
+  }
+
+  /**
+   * The metrics endpoint. A worker (workers > 1) answers its supervisor instead, which serves the
+   * port and sums the workers' series.
+   */
+  private async startMetrics(): Promise<void> {
+    const metrics = this.telemetry.metrics;
+    const at = this.options.telemetry.metrics;
+    if (metrics === null || at === null) return;
+    if (process.env[WORKER_ENV] !== undefined) {
+      answerMetricsRequests(metrics);
+      return;
+    }
+    const read = async () => ({
+      contentType: metrics.contentType,
+      body: await metrics.exposition(),
+    });
+    this.metricsServer = new MetricsServer(at.path, read, this.options.logger);
+    this.metricsPort = await this.metricsServer.listen(at.bindAddress, at.port);
+    this.options.logger.info(
+      { address: at.bindAddress, port: this.metricsPort, path: at.path },
+      'metrics listening',
+    );
+  }
+
   /** Rebuilds from the file. Concurrent calls collapse: a burst of changes ends in one last build. */
   reload(reason: string): Promise<boolean> {
     if (this.reloading) {
@@ -131,11 +194,16 @@ export class Gateway {
         { reason, file: this.options.file, problems: built.problems.map(formatProblem) },
         'config reload failed; still serving the previous config',
       );
+      this.telemetry.metrics?.reloaded('failure');
       return false;
     }
-    if (built.hash === this.hash) return true;
+    if (built.hash === this.hash) {
+      this.telemetry.metrics?.reloaded('unchanged');
+      return true;
+    }
     this.warnAboutRestartOnlySettings(built.table);
     this.install(built.table, built.hash, built.warnings.map(formatProblem), reason);
+    this.telemetry.metrics?.reloaded('success');
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
     return true;
@@ -164,6 +232,7 @@ export class Gateway {
       shared: this.shared,
       logger: this.options.logger,
       isReady: () => this.server.accepting,
+      telemetry: this.telemetry,
     };
   }
 
@@ -172,6 +241,7 @@ export class Gateway {
     this.upstreams.activate(table.upstreamKeys);
     this.hash = hash;
     this.generation++;
+    this.observeInstall(table);
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
     this.options.logger.info(
       {
@@ -185,11 +255,23 @@ export class Gateway {
     );
   }
 
+  /** Metrics drop the series of routes and upstreams the new table no longer has. */
+  private observeInstall(table: RouteTable): void {
+    const metrics = this.telemetry.metrics;
+    if (metrics === null) return;
+    metrics.retain(new Set(table.routes.map((r) => r.name)), this.upstreams.active);
+    metrics.configInstalled(this.generation, this.hash);
+  }
+
   private warnAboutRestartOnlySettings(next: RouteTable): void {
     const now = (this.table as RouteTable).settings;
-    const changed: string[] = (['httpPort', 'bindAddress', 'workers'] as const).filter(
+    const changed: string[] = (['httpPort', 'bindAddress', 'workers', 'logFormat'] as const).filter(
       (k) => now[k] !== next.settings[k],
     );
+    const telemetry = (['metrics', 'tracing'] as const).filter(
+      (k) => JSON.stringify(now.telemetry[k]) !== JSON.stringify(next.settings.telemetry[k]),
+    );
+    changed.push(...telemetry.map((k) => `observability.${k}`));
     const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
     if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
     if (changed.length > 0) {
@@ -206,10 +288,14 @@ export class Gateway {
     const clean = await this.server.drain(timeoutMs);
     this.server.close();
     await this.admin?.close();
+    await this.metricsServer?.close();
     this.upstreams.stopAll();
-    await Promise.race([
-      Promise.all([this.pools.closeAll(), this.shared.closeAll()]),
-      new Promise((r) => setTimeout(r, 1000).unref()),
+    const flushTraces = this.telemetry.tracer?.shutdown().catch((err: unknown) => {
+      this.options.logger.warn({ err }, 'flushing traces failed');
+    });
+    await Promise.all([
+      within(Promise.all([this.pools.closeAll(), this.shared.closeAll()]), 1000),
+      within(flushTraces, TRACE_FLUSH_MS),
     ]);
     this.options.logger.info(
       { clean },
@@ -217,6 +303,11 @@ export class Gateway {
     );
     return clean;
   }
+}
+
+/** Waits for `work`, but no longer than `ms`. */
+function within(work: Promise<unknown> | undefined, ms: number): Promise<unknown> {
+  return Promise.race([work, new Promise((r) => setTimeout(r, ms).unref())]);
 }
 
 export class InvalidConfigError extends Error {
