@@ -25,8 +25,10 @@ export interface GatewayOptions {
   /** --log-level: wins over observability.logging.level. */
   logLevelOverride?: string;
   /** Metrics and tracing as the config said when the process started (they take a restart). */
-  telemetry: TelemetrySettings;
+  telemetry?: TelemetrySettings;
 }
+
+const TELEMETRY_OFF: TelemetrySettings = { metrics: null, tracing: null };
 
 /** How long a start waits for Redis before serving without it. */
 const REDIS_WAIT_MS = 2000;
@@ -123,7 +125,7 @@ export class Gateway {
   /** Metrics and tracing, before the first build: the compiler gives each route its series. */
   private async startTelemetry(): Promise<void> {
     const telemetry = await createTelemetry(
-      this.options.telemetry,
+      this.options.telemetry ?? TELEMETRY_OFF,
       this.options.logger,
       GATEWAYD_VERSION,
     );
@@ -147,7 +149,7 @@ export class Gateway {
    */
   private async startMetrics(): Promise<void> {
     const metrics = this.telemetry.metrics;
-    const at = this.options.telemetry.metrics;
+    const at = this.options.telemetry?.metrics ?? null;
     if (metrics === null || at === null) return;
     if (process.env[WORKER_ENV] !== undefined) {
       answerMetricsRequests(metrics);
