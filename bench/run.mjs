@@ -17,6 +17,7 @@ import {
   gatewaydBefore,
   originKind,
   startOrigin,
+  startOtlpSink,
   startRedisServer,
 } from './targets.mjs';
 
@@ -203,7 +204,8 @@ async function measure(runs, opts, origin, skipped) {
 
 function reportBody(runs, skipped, opts, info) {
   const summaries = runs.filter((r) => !r.failed).map(summarize);
-  const ratios = ratiosTable(summaries, [BEFORE, ...BASELINES]);
+  // Plain gatewayd is a baseline too: a variant's cost (metrics, tracing, auth) is its ratio to it.
+  const ratios = ratiosTable(summaries, [BEFORE, 'gatewayd', ...BASELINES]);
   const lines = [
     `## ${opts.label}`,
     '',
@@ -245,6 +247,12 @@ async function bench(opts, tmp, info) {
       ctx.redisUrl = redis.url;
       console.log(`started redis-server on ${redis.url}`);
     }
+  }
+
+  if (targets.some((target) => target.needsOtlpSink)) {
+    const sink = await startOtlpSink(ctx);
+    ctx.otlpUrl = sink.url;
+    console.log(`started an OTLP sink on ${sink.url}`);
   }
 
   const skipped = [];

@@ -44,7 +44,7 @@ export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'bare-uws-undici', 'di
  * name: unique, used by --targets. start(ctx) resolves to { proc, port, log } once the target
  * answers 200 on / (or rejects, which skips it). subject: gets ratio rows in the report.
  * configurable: accepts --override NAME=fragment.yaml, deep-merged into its gateway.yaml.
- * ctx: { root, tmp, originPort, fragmentFor(name) }, built in run.mjs.
+ * ctx: { root, tmp, originPort, fragmentFor(name), redisUrl?, otlpUrl? }, built in run.mjs.
  */
 export const TARGETS = [
   gatewayd('gatewayd'),
@@ -67,6 +67,26 @@ export const TARGETS = [
     undefined,
     AUTHORIZED,
     { needsRedis: true },
+  ),
+  gatewayd('gatewayd+metrics', {
+    server: { metrics_port: 0 },
+    observability: { metrics: { prometheus_enabled: true } },
+  }),
+  gatewayd(
+    'gatewayd+tracing10',
+    (ctx) => ({
+      observability: {
+        tracing: {
+          enabled: true,
+          sampling_rate: 0.1,
+          backend: { type: 'OTLP', endpoint: ctx.otlpUrl },
+        },
+      },
+    }),
+    undefined,
+    undefined,
+    undefined,
+    { needsOtlpSink: true },
   ),
   { name: 'nginx-proxy', start: startNginxProxy },
   { name: 'fastify-proxy', start: (ctx) => startNodePeer(ctx, 'fastify-proxy') },
@@ -146,6 +166,19 @@ export async function startRedisServer(ctx) {
   const proc = startProcess('redis-server', args, { cpu: CPU.loadgen, stdout: log, stderr: log });
   await waitListening(port, proc);
   return { proc, port, url: `redis://127.0.0.1:${port}` };
+}
+
+/** A collector that discards spans, for targets that trace, on the load generator's CPU. */
+export async function startOtlpSink(ctx) {
+  const port = await freePort();
+  const log = logFile(ctx, 'otlp-sink');
+  const proc = startProcess(process.execPath, [peer('otlp-sink.mjs'), String(port)], {
+    cpu: CPU.loadgen,
+    stdout: log,
+    stderr: log,
+  });
+  await waitListening(port, proc);
+  return { proc, port, url: `http://127.0.0.1:${port}/v1/traces` };
 }
 
 function gatewaydBaseConfig(port, originPort) {

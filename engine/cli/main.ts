@@ -1,16 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { checkCommand } from './check-command.js';
 import { hashKeyCommand } from './hash-key-command.js';
 import { hashPasswordCommand } from './hash-password-command.js';
 import { routesCommand } from './routes-command.js';
 import { runCommand } from './run-command.js';
-
-const { version } = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-) as {
-  version: string;
-};
+import { GATEWAYD_VERSION } from '../runtime/version.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -27,7 +21,7 @@ function runOptions(cmd: Command): Command {
 
 const program = new Command('gatewayd')
   .description('Declarative API gateway: gateway.yaml in, a compiled route table out.')
-  .version(version, '-v, --version')
+  .version(GATEWAYD_VERSION, '-v, --version')
   .enablePositionalOptions()
   .showHelpAfterError();
 

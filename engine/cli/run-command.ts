@@ -1,6 +1,7 @@
 import { formatProblem } from '../config/config-problem.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../observability/logger.js';
+import { compileTelemetrySettings } from '../observability/telemetry-settings.js';
 import { Gateway, InvalidConfigError } from '../runtime/gateway.js';
 import { runSupervisor, WORKER_ENV } from '../runtime/supervisor.js';
 import { serveSignals } from '../runtime/serve-signals.js';
@@ -17,17 +18,22 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     console.error('gatewayd: no config file: pass --config FILE or set GATEWAYD_CONFIG');
     process.exit(2);
   }
-  const logger = createLogger(opts.logLevel ?? 'info');
+  // Read first for what a process fixes at start: the log format, metrics, tracing, workers.
+  const loaded = await loadConfigFile(file);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) console.error(formatProblem(p));
+    process.exit(1);
+  }
+  const logger = createLogger(
+    opts.logLevel ?? 'info',
+    loaded.config.observability?.logging?.format ?? 'json',
+  );
+  const telemetry = compileTelemetrySettings(loaded.config);
   const isWorker = process.env[WORKER_ENV] !== undefined;
   if (!isWorker) {
-    const loaded = await loadConfigFile(file);
-    if (!loaded.ok) {
-      for (const p of loaded.problems) console.error(formatProblem(p));
-      process.exit(1);
-    }
     const workers = loaded.config.server?.workers ?? 1;
     if (workers > 1) {
-      await runSupervisor({ file, workers, logger, logLevel: opts.logLevel });
+      await runSupervisor({ file, workers, logger, logLevel: opts.logLevel, telemetry });
       return;
     }
   }
@@ -36,6 +42,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     logger,
     exclusivePort: !isWorker,
     logLevelOverride: opts.logLevel,
+    telemetry,
   });
   try {
     await gateway.start();

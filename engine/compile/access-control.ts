@@ -43,6 +43,7 @@ import { createSecurityHeaders } from '../filters/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import { requireSession } from '../identity/require-session.js';
 import type { SessionCheck } from '../identity/session-check.js';
+import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
 import { createClientAddress } from './client-address.js';
 import { duration, type ServerSettings } from './server-settings.js';
 import { createSharedRedis, type SharedRedis } from './shared-redis.js';
@@ -78,6 +79,12 @@ export interface AccessControl {
     apiKeyHeader: string;
     contextHeaders: ContextHeaders;
   };
+  /**
+   * The clients without which requests fail rather than degrade: a managed API key store in
+   * Redis (keys cannot be checked: 503), a limit that denies while its store is down
+   * (`on_store_error: deny`). /ready answers 503 while one of them is not connected.
+   */
+  requiredRedis: ReadonlySet<Redis>;
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
   /**
@@ -109,6 +116,8 @@ export function compileAccessControl(
   logger: Logger,
   /** Building for `gatewayd check`: Redis clients are made but never connect. */
   offline: boolean,
+  /** Auth refusals and rate-limit decisions are counted here; null when metrics are off. */
+  metrics: GatewayMetrics | null,
   options: AccessControlOptions = {},
 ): AccessControl {
   const auth = config.auth;
@@ -118,6 +127,7 @@ export function compileAccessControl(
   const redisUrl = config.redis?.url;
   const sharedRedis = options.redis ?? createSharedRedis(config, share, logger, offline);
   const redis = (url: string): Redis => sharedRedis.client(url);
+  const requiredRedis = new Set<Redis>();
 
   const verifier = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
   const jwt =
@@ -128,7 +138,14 @@ export function compileAccessControl(
   const store =
     apiKeys === undefined
       ? null
-      : apiKeyStore(apiKeys.store, redisUrl, config.redis?.key_prefix, redis, share);
+      : apiKeyStore(
+          apiKeys.store,
+          redisUrl,
+          config.redis?.key_prefix,
+          offline ? null : requiredRedis,
+          redis,
+          share,
+        );
   const apiKey: ApiKeyProvider | null =
     apiKeys === undefined
       ? null
@@ -136,7 +153,14 @@ export function compileAccessControl(
   const providers = configuredProviders(auth);
   const globalCors = middleware.cors ? createCors(corsSettings(middleware.cors)) : null;
   const globalIpFilter = middleware.ip_filter ? ipFilterOf(middleware.ip_filter) : null;
-  const limits = compileRateLimits(config, settings, offline ? null : redis, share, logger);
+  const limits = compileRateLimits(
+    config,
+    settings,
+    offline ? null : redis,
+    requiredRedis,
+    share,
+    logger,
+  );
 
   const onInternalError = (err: unknown, ex: { requestId: string }) =>
     logger.error({ err, request_id: ex.requestId }, 'a route check failed unexpectedly');
@@ -160,8 +184,10 @@ export function compileAccessControl(
     socketCredentialsFor,
     redisClient: redis,
     hub: { jwt, apiKey, apiKeyHeader: apiKey?.header ?? 'x-api-key', contextHeaders },
+    requiredRedis,
     guardsFor(rc, routeName) {
       const filters: string[] = [];
+      const routeMetrics = metrics?.route(routeName) ?? null;
       const ipFilter = combineIpFilters(
         globalIpFilter,
         rc.ip_filter ? ipFilterOf(rc.ip_filter) : null,
@@ -188,8 +214,10 @@ export function compileAccessControl(
             queryParam: socket.queryParam ?? undefined,
             protocolPrefix: socket.protocolPrefix ?? undefined,
           },
-          onRefused: (reason, ex) =>
-            logger.debug({ reason, route: routeName, request_id: ex.requestId }, 'auth refused'),
+          onRefused: (reason, ex) => {
+            routeMetrics?.authFailure(reason);
+            logger.debug({ reason, route: routeName, request_id: ex.requestId }, 'auth refused');
+          },
           onProviderError: (err, ex) =>
             logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable'),
         });
@@ -211,6 +239,9 @@ export function compileAccessControl(
               routeLimits.map((l) => l.limit),
               routeName,
               clientAddress,
+              routeMetrics === null
+                ? null
+                : (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
             );
       filters.push(...routeLimits.map((l) => l.description));
       if (securityHeaders.length > 0) filters.push('security_headers');
@@ -278,11 +309,14 @@ function apiKeyStore(
   redisUrl: string | undefined,
   /** redis.key_prefix; the keys are `<prefix>apikeys:records` and `<prefix>apikeys:ids`. */
   keyPrefix: string | undefined,
+  /** Where a client the store cannot work without is added; null when building offline. */
+  required: Set<Redis> | null,
   redis: (url: string) => Redis,
   share: Share,
 ): ApiKeyStore | null {
   if (store === 'redis' && redisUrl !== undefined) {
     const client = redis(redisUrl);
+    required?.add(client);
     const prefix = `${keyPrefix ?? 'gatewayd:'}apikeys:`;
     return share(
       `api-keys redis ${redisUrl} ${prefix}`,
@@ -337,6 +371,8 @@ function compileRateLimits(
   settings: ServerSettings,
   /** Null when building offline: limiters then count in memory and nothing connects. */
   redis: ((url: string) => Redis) | null,
+  /** Where the client of a limit that denies while Redis is down is added. */
+  required: Set<Redis>,
   share: Share,
   logger: Logger,
 ): RateLimits | null {
@@ -352,6 +388,7 @@ function compileRateLimits(
 
   /** Limiters live in SharedObjects, so a reload that keeps a limit keeps its counters. */
   function sharedLimiter(s: RateLimiterSettings): RateLimiter {
+    if (s.store !== 'memory' && s.onStoreError === 'deny') required.add(s.store.redis);
     const key = JSON.stringify([
       'limiter',
       s.id,

@@ -8,11 +8,18 @@ import type { CompiledRoute } from './compiled-route.js';
 const HEALTHY = prepareResponse({ status: 200, body: { status: 'ok' } });
 const READY = prepareResponse({ status: 200, body: { status: 'ready' } });
 
-/** GET /health (the process is alive) and GET /ready (a config is loaded and not draining). */
+/**
+ * GET /health (the process is alive) and GET /ready (a config is loaded, the gateway is not
+ * draining, and every Redis the config cannot work without is connected).
+ */
 export function createBuiltInRoutes(
-  isReady: () => boolean,
+  /** Why the gateway is not ready, or null when it is. */
+  notReadyBecause: () => string | null,
 ): Array<{ route: CompiledRoute; pattern: PathPattern }> {
-  const builtIn = (path: string, handle: (ex: Exchange) => void) => ({
+  const builtIn = (
+    path: string,
+    handle: (ex: Exchange) => void,
+  ): { route: CompiledRoute; pattern: PathPattern } => ({
     pattern: parsePathPattern(path),
     route: {
       name: `built-in ${path}`,
@@ -25,6 +32,7 @@ export function createBuiltInRoutes(
       configIndex: -1,
       condition: null,
       origin: 'built-in' as const,
+      metrics: null,
     },
   });
   return [
@@ -32,8 +40,9 @@ export function createBuiltInRoutes(
       sendPrepared(ex, HEALTHY);
     }),
     builtIn('/ready', function ready(ex) {
-      if (isReady()) sendPrepared(ex, READY);
-      else sendError(ex, new GatewayError('SERVICE_UNAVAILABLE', 'the gateway is shutting down'));
+      const reason = notReadyBecause();
+      if (reason === null) sendPrepared(ex, READY);
+      else sendError(ex, new GatewayError('SERVICE_UNAVAILABLE', reason));
     }),
   ];
 }

@@ -135,6 +135,7 @@ export function compileWebhookRoute(
       handle,
       configIndex: -1,
       origin: 'built-in' as const,
+      metrics: null,
       condition: null,
     },
   };
@@ -206,6 +207,7 @@ export function compilePresence(
         handle: guarded === null ? list : createGuardedHandler(guarded.guards, list),
         configIndex: -1,
         origin: 'built-in' as const,
+        metrics: null,
         condition: null,
       },
     },

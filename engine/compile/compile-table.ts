@@ -39,6 +39,8 @@ import { createHubRoute } from '../websocket/hub/hub-route.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BuiltHandler } from './route-handler.js';
+import { NO_TELEMETRY, routeTelemetry, type Telemetry } from '../observability/telemetry.js';
+import type { Redis } from 'ioredis';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -61,6 +63,8 @@ export interface CompileContext extends UpstreamContext {
   hub?: ChannelHub;
   /** What the hub's ingress and presence reach outside the table (set by the Gateway). */
   hubNetwork?: HubNetworkContext;
+  /** Metrics and tracing; absent when building to check (`gatewayd check`/`routes`). */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -87,12 +91,18 @@ export function compileTable(
     return ctx.shared.acquire(key, create, close);
   };
   const offline = ctx.offline ?? false;
+  const telemetry = ctx.telemetry ?? NO_TELEMETRY;
   const redis = createSharedRedis(config, share, ctx.logger, offline);
   const identity = compileIdentity(config, share, redis, ctx.logger, offline);
-  const access = compileAccessControl(config, settings, share, ctx.logger, offline, {
-    redis,
-    sessionCheck: identity?.sessionCheck ?? null,
-  });
+  const access = compileAccessControl(
+    config,
+    settings,
+    share,
+    ctx.logger,
+    offline,
+    telemetry.metrics,
+    { redis, sessionCheck: identity?.sessionCheck ?? null },
+  );
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
   const redisBackends =
     config.websocket === undefined || config.websocket.enabled === false
@@ -124,6 +134,8 @@ export function compileTable(
   function addRoute(rc: RouteConfig, index: number, origin: RouteOrigin): PathProblem | null {
     const pattern = parseRoutePattern(rc, index);
     if ('problem' in pattern) return pattern.problem;
+    const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
+    const observed = routeTelemetry(telemetry, name);
     const built =
       rc.handler === 'websocket'
         ? hubRoute(rc)
@@ -136,9 +148,9 @@ export function compileTable(
             config.upstreams ?? {},
             access.identityHeaderNames,
             access.socketCredentialsFor(rc),
+            observed,
           );
     if ('problem' in built) return built.problem;
-    const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
     const filters = [
@@ -164,6 +176,7 @@ export function compileTable(
       // The hub's generated route (after the file's) has no place in the file.
       configIndex: origin === 'file' && index < config.routes.length ? index : -1,
       origin,
+      metrics: observed.metrics?.requests() ?? null,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
@@ -201,6 +214,7 @@ export function compileTable(
       logger: ctx.logger,
     });
     for (const r of createIdentityRoutes(config.identity ?? {}, handlers, access.guardsFor)) {
+      r.route.metrics = telemetry.metrics?.route(r.route.name).requests() ?? null;
       const conflict = router.add(undefined, r.pattern, r.route.path, r.route.methods, r.route);
       if (conflict === null) routes.push(r);
       else problems.push(identityConflict(r, conflict));
@@ -220,6 +234,7 @@ export function compileTable(
   const hubNetwork =
     hub === null ? null : compileHubNetwork(config, settings, access, share, ctx, offline);
   for (const builtIn of hubNetwork?.routes ?? []) {
+    builtIn.route.metrics = telemetry.metrics?.route(builtIn.route.name).requests() ?? null;
     const conflict = router.add(
       undefined,
       builtIn.pattern,
@@ -268,7 +283,8 @@ export function compileTable(
     }
   });
 
-  for (const builtIn of createBuiltInRoutes(ctx.isReady)) {
+  for (const builtIn of createBuiltInRoutes(readiness(ctx.isReady, access.requiredRedis))) {
+    builtIn.route.metrics = telemetry.metrics?.route(builtIn.route.name).requests() ?? null;
     // A configured route on the same path takes precedence; then the add reports a conflict.
     if (
       !router.add(
@@ -306,6 +322,18 @@ function hubUnavailable(ex: Exchange): void {
 /** Where a route comes from, for messages about it. */
 function whereIs(route: CompiledRoute): string {
   return route.origin === 'file' ? `routes[${route.configIndex}]` : `a ${route.origin} route`;
+}
+
+/** Why the gateway is not ready, or null: draining, or a Redis the config needs is away. */
+function readiness(isReady: () => boolean, required: ReadonlySet<Redis>): () => string | null {
+  const clients = [...required];
+  return function notReadyBecause() {
+    if (!isReady()) return 'the gateway is shutting down';
+    for (const c of clients) {
+      if (c.status !== 'ready') return 'a Redis this config requires is not connected';
+    }
+    return null;
+  };
 }
 
 function parseRoutePattern(rc: RouteConfig, index: number): PathPattern | { problem: PathProblem } {

@@ -2,6 +2,7 @@ import type { Exchange } from '../data-plane/exchange.js';
 import type { Redis } from 'ioredis';
 import type { InactiveRuntimeRoute } from '../config/runtime-route.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
+import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
 import type { HostRouter } from '../router/host-router.js';
 import type { RouteCondition } from './route-condition.js';
 import type { ServerSettings } from './server-settings.js';
@@ -25,6 +26,8 @@ export interface CompiledRoute {
   handle: RouteHandler;
   /** Index in the config's `routes`, or -1 for runtime routes and the gateway's own routes. */
   configIndex: number;
+  /** Where its requests are counted until an upstream is chosen; null when metrics are off. */
+  metrics: RequestMetrics | null;
   /** The config file, the admin API (runtime routes) or the gateway itself (/health, /ready). */
   origin: RouteOrigin;
 }

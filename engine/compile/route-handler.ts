@@ -4,6 +4,7 @@ import { ConfigCode } from '../errors/config-codes.js';
 import { createDirectResponse } from '../data-plane/direct-response.js';
 import { createProxyHandler, type RetryPolicy } from '../data-plane/proxy-handler.js';
 import { createTrafficSplit } from '../data-plane/traffic-split.js';
+import type { RouteTelemetry } from '../observability/telemetry.js';
 import type { PathPattern } from '../router/path-pattern.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { RouteHandler } from './compiled-route.js';
@@ -36,6 +37,7 @@ export function createRouteHandler(
   upstreams: Readonly<Record<string, UpstreamConfig>>,
   identityHeaderNames: ReadonlySet<string>,
   socketCredentials: SocketCredentialPlaces,
+  telemetry: RouteTelemetry,
 ): BuiltHandler {
   if (rc.direct_response) {
     return { handle: createDirectResponse(rc.direct_response), filters: ['direct_response'] };
@@ -73,7 +75,16 @@ export function createRouteHandler(
     return { ...proxy, filters: [...filters, ...proxy.filters] };
   }
   const proxyTo = (name: string) =>
-    createUpstreamProxy(rc, name, rewrite.fn, settings, groups, upstreams, identityHeaderNames);
+    createUpstreamProxy(
+      rc,
+      name,
+      rewrite.fn,
+      settings,
+      groups,
+      upstreams,
+      identityHeaderNames,
+      telemetry,
+    );
   if (rc.upstreams === undefined) {
     const proxy = proxyTo(rc.upstream as string);
     return { handle: proxy.handle, filters: [...filters, ...proxy.filters] };
@@ -99,6 +110,7 @@ function createUpstreamProxy(
   groups: ReadonlyMap<string, UpstreamGroup>,
   upstreams: Readonly<Record<string, UpstreamConfig>>,
   identityHeaderNames: ReadonlySet<string>,
+  telemetry: RouteTelemetry,
 ): { handle: RouteHandler; filters: string[] } {
   const group = groups.get(name) as UpstreamGroup;
   const uc = upstreams[name] as UpstreamConfig;
@@ -127,6 +139,8 @@ function createUpstreamProxy(
       balancer === 'ConsistentHash'
         ? createHashKeyReader(uc.load_balancer?.hash_on ?? 'ip', settings.trustProxy)
         : null,
+    metrics: telemetry.metrics?.requests(name) ?? null,
+    observer: telemetry.attempts(group),
   });
   return { handle, filters };
 }

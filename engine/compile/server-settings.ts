@@ -1,5 +1,9 @@
-import type { GatewayConfig, LogLevel } from '../config/gateway-config.js';
+import type { GatewayConfig, LogFormat, LogLevel } from '../config/gateway-config.js';
 import { parseDuration, parseSize } from '../config/units.js';
+import {
+  compileTelemetrySettings,
+  type TelemetrySettings,
+} from '../observability/telemetry-settings.js';
 import { createTrustMatcher, type TrustMatcher } from './trust-proxy.js';
 
 /** The `server` and `observability.logging` blocks with defaults applied and units converted. */
@@ -19,7 +23,10 @@ export interface ServerSettings {
   maxHeaderBytes: number;
   maxUrlLength: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   accessLog: boolean;
+  /** Metrics and tracing; taken at start only, so a reload that changes them warns. */
+  telemetry: TelemetrySettings;
 }
 
 /** uWebSockets.js reads its own header limit once per process; ours must stay below it. */
@@ -46,7 +53,9 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
     maxHeaderBytes: Math.min(size(limits.max_header_size, '16kb'), HEADER_SIZE_CEILING),
     maxUrlLength: limits.max_url_length ?? 8192,
     logLevel: logging.level ?? 'info',
+    logFormat: logging.format ?? 'json',
     accessLog: logging.access_log ?? true,
+    telemetry: compileTelemetrySettings(config),
   };
 }
 

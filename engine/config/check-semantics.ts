@@ -9,6 +9,7 @@ import { checkWebSocket } from './check-websocket.js';
 import { checkPresence } from './check-presence.js';
 import { findNotImplemented } from './find-not-implemented.js';
 import { checkWebSocketRoute } from './check-websocket-route.js';
+import { checkObservability } from './check-observability.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -91,6 +92,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkWebSocket(config),
     ...checkPresence(config),
     ...checkAdmin(config),
+    ...checkObservability(config),
     ...findNotImplemented(config),
   ];
 }

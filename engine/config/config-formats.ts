@@ -43,7 +43,7 @@ export const configFormats: Readonly<Record<string, ConfigFormat>> = {
     code: ConfigCode.URL,
     noun: 'an http(s) URL',
     reason: httpUrlWithPathProblem,
-    hint: 'write http:// or https://, a host, an optional port and path, e.g. "http://jaeger:14268/api/traces"',
+    hint: 'write http:// or https://, a host, an optional port and path, e.g. "http://otel-collector:4318/v1/traces"',
   },
   cidr: {
     validate: isCidr,

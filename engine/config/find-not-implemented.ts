@@ -5,7 +5,7 @@ import { formatConfigPath } from './format-config-path.js';
 
 /**
  * Warnings at each configured block the engine does not act on yet, so nobody believes a TLS
- * port or a trace exporter is in force when it is not. Blocks explicitly disabled are not reported.
+ * port is open when it is not. Blocks explicitly disabled are not reported.
  */
 export function findNotImplemented(config: GatewayConfig): PathProblem[] {
   const warnings: PathProblem[] = [];
@@ -20,24 +20,12 @@ export function findNotImplemented(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   };
-  const { server, observability, websocket } = config;
+  const { server, websocket } = config;
   if (server?.https_port !== undefined) {
     warn(
       ['server', 'https_port'],
       `TLS is not served yet; port ${server.https_port} is not opened`,
     );
-  }
-  if (server?.metrics_port !== undefined) {
-    warn(
-      ['server', 'metrics_port'],
-      `metrics are not served yet; port ${server.metrics_port} is not opened`,
-    );
-  }
-  if (observability?.metrics !== undefined && observability.metrics.prometheus_enabled !== false) {
-    warn(['observability', 'metrics'], 'metrics are not collected yet');
-  }
-  if (observability?.tracing !== undefined && observability.tracing.enabled !== false) {
-    warn(['observability', 'tracing'], 'traces are not recorded yet');
   }
   if (websocket?.integration?.message_queue?.enabled === true) {
     warn(

@@ -153,9 +153,30 @@ export interface UpstreamConfig {
 }
 
 export interface ObservabilityConfig {
-  logging?: { level?: LogLevel; format?: 'json'; access_log?: boolean };
-  metrics?: Record<string, unknown>;
-  tracing?: Record<string, unknown>;
+  logging?: { level?: LogLevel; format?: LogFormat; access_log?: boolean };
+  metrics?: MetricsConfig;
+  tracing?: TracingConfig;
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/** Served on server.metrics_port; collected only when that port is set. */
+export interface MetricsConfig {
+  /** Default true. */
+  prometheus_enabled?: boolean;
+  /** Default /metrics. */
+  endpoint_path?: string;
+}
+
+export interface TracingConfig {
+  /** Default false. */
+  enabled?: boolean;
+  /** Both types send OTLP/HTTP; see otlpTracesUrl in engine/observability/telemetry-settings.ts. */
+  backend?: { type?: 'OTLP' | 'Jaeger'; endpoint?: string };
+  /** 0 to 1; default 1. */
+  sampling_rate?: number;
+  /** Default gatewayd. */
+  service_name?: string;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -1,5 +1,9 @@
 import type { HttpResponse, us_socket_context_t } from 'uWebSockets.js';
+import type { CompiledRoute } from '../compile/compiled-route.js';
 import type { Identity } from '../filters/auth/identity.js';
+import type { RateDecision } from '../filters/rate-limit/rate-limiter.js';
+import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
+import type { ServerTrace } from '../observability/tracing/request-tracer.js';
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;
 
@@ -28,7 +32,17 @@ export class Exchange {
   bytesIn = 0;
   bytesOut = 0;
   routeName = '';
+  /** The route that matched; null until one does (or when none does). */
+  route: CompiledRoute | null = null;
   upstreamName = '';
+  /** The series the request is counted in, once an upstream is chosen; else the route's. */
+  metrics: RequestMetrics | null = null;
+  /** The server span, made on first use when tracing is on. */
+  trace: ServerTrace | null = null;
+  /** Attempts made again after a failure. */
+  retries = 0;
+  /** The rate-limit decision the response reports (the refusal, or the tightest limit). */
+  rateLimit: RateDecision | null = null;
   /** Set by whoever has work in flight that must stop when the client aborts. */
   onAbort: (() => void) | null = null;
   /** The caller, once the route's auth step has verified its credentials. */
@@ -69,6 +83,11 @@ export class Exchange {
     if (headers.length === 0) return;
     const own = (this.responseHeaders ??= []);
     for (let i = 0; i < headers.length; i++) own.push(headers[i] as readonly [string, string]);
+  }
+
+  /** The status for logs and metrics: 499 when the client left before any answer (nginx's). */
+  get reportedStatus(): number {
+    return this.aborted && this.status === 0 ? 499 : this.status;
   }
 
   get hasBody(): boolean {

@@ -68,6 +68,11 @@ export class HttpServer {
     });
   }
 
+  /** Requests being handled now (read by the in-flight gauge at scrape time). */
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
   get accepting(): boolean {
     return !this.draining;
   }
@@ -168,6 +173,7 @@ export class HttpServer {
       return;
     }
     ex.routeName = match.value.name;
+    ex.route = match.value;
     try {
       match.value.handle(ex, match.params, match.wildcard);
     } catch (err) {

@@ -5,6 +5,8 @@ import type { TrustMatcher } from '../compile/trust-proxy.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
+import type { AttemptObserver, AttemptWatch } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
 import { upstreamRequestHeaders } from './forward-headers.js';
 import { ProxyResponse, type AttemptFailure, type AttemptHooks } from './proxy-response.js';
@@ -37,6 +39,10 @@ export interface ProxyOptions {
   retry: RetryPolicy;
   /** The ConsistentHash key of a request; null when the upstream does not hash. */
   hashKey: ((ex: Exchange) => string | null) | null;
+  /** The route's request series for this upstream; null when metrics are off. */
+  metrics: RequestMetrics | null;
+  /** Metrics and trace spans of each attempt; null when both are off. */
+  observer: AttemptObserver | null;
 }
 
 const CLIENT_ABORTED = new Error('client aborted the request');
@@ -44,8 +50,10 @@ const CLIENT_ABORTED = new Error('client aborted the request');
 /** The terminal step of a proxied route: pick an endpoint and stream the exchange through it. */
 export function createProxyHandler(o: ProxyOptions): RouteHandler {
   const group = o.group;
+  const metrics = o.metrics;
   return function proxy(ex, params, wildcard) {
     ex.upstreamName = group.name;
+    if (metrics !== null) ex.metrics = metrics;
     const hashKey = o.hashKey === null ? null : o.hashKey(ex);
     const endpoint = group.pick(hashKey, null);
     if (endpoint === null) {
@@ -139,18 +147,19 @@ class UpstreamCall {
     this.tries++;
     this.endpoint = endpoint;
     endpoint.health.inFlight++;
+    const watch = this.o.observer?.started(this.ex, endpoint, this.tries, this.headers) ?? null;
     const response = new ProxyResponse(
       this.ex,
       this.o.group.name,
       this.o.headersTimeoutMs,
-      this.hooks(endpoint),
+      this.hooks(endpoint, watch),
     );
     this.response = response;
     endpoint.pool.dispatch(
       {
         path: this.path,
         method: this.ex.method as 'GET',
-        headers: this.headers,
+        headers: watch === null ? this.headers : watch.headers,
         body: this.body,
         headersTimeout: this.o.headersTimeoutMs,
         bodyTimeout: this.o.bodyTimeoutMs,
@@ -159,10 +168,14 @@ class UpstreamCall {
     );
   }
 
-  private hooks(endpoint: Endpoint): AttemptHooks {
+  private hooks(endpoint: Endpoint, watch: AttemptWatch | null): AttemptHooks {
     const group = this.o.group;
     return {
-      settled(failed) {
+      responded(status) {
+        watch?.responded(status);
+      },
+      settled(failed, end) {
+        watch?.ended(end);
         endpoint.health.inFlight--;
         const breaker = group.breaker;
         if (failed === null) {
@@ -183,11 +196,17 @@ class UpstreamCall {
   private retry(failure: AttemptFailure): boolean {
     const { retry, group } = this.o;
     if (!this.retryable || this.tries >= retry.attempts || !retry.on.has(failure)) return false;
-    if (this.ex.aborted || !group.budget.tryRetry()) return false;
+    if (this.ex.aborted) return false;
+    if (!group.budget.tryRetry()) {
+      this.o.observer?.budgetExhausted();
+      return false;
+    }
     const next = group.pick(this.hashKey, this.endpoint);
     if (next === null) return false;
     // The failed attempt settles (and gives back its breaker slot) after this returns.
     if (group.breaker !== null && !group.breaker.tryAcquire()) return false;
+    this.ex.retries++;
+    this.o.observer?.retried();
     const ceiling = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** (this.tries - 1));
     this.backoff = setTimeout(() => {
       this.backoff = null;

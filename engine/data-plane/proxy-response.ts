@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AttemptEnd } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
 import { clientResponseHeaders } from './forward-headers.js';
 import { finish, sendError, statusLine, writeRouteHeaders } from './respond.js';
@@ -10,11 +11,13 @@ export type AttemptFailure = 'connect_error' | 'reset' | 'timeout' | 502 | 503 |
 
 /** What the proxy handler learns from one attempt, each at most once. */
 export interface AttemptHooks {
+  /** The response head arrived (before any retry decision on its status). */
+  responded(status: number): void;
   /**
    * The upstream's part is over: `failed` is true for a 5xx, a connection error or a timeout,
-   * false for any other answer, null when the gateway or the client ended it.
+   * false for any other answer, null when the gateway or the client ended it; `end` says how.
    */
-  settled(failed: boolean | null): void;
+  settled(failed: boolean | null, end: AttemptEnd): void;
   /** Nothing reached the client yet: returns true when another attempt takes over. */
   retry(failure: AttemptFailure): boolean;
 }
@@ -79,10 +82,10 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   /** Set when abort() comes before undici has started the request. */
   private abortReason: Error | null = null;
 
-  private settle(failed: boolean | null): void {
+  private settle(failed: boolean | null, end: AttemptEnd): void {
     if (this.settledOnce) return;
     this.settledOnce = true;
-    this.hooks.settled(failed);
+    this.hooks.settled(failed, end);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -105,6 +108,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   ): void {
     const ex = this.ex;
     if (ex.aborted) return;
+    this.hooks.responded(statusCode);
     if (
       (statusCode === 502 || statusCode === 503 || statusCode === 504) &&
       this.retryInstead(statusCode)
@@ -200,7 +204,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     const ex = this.ex;
     if (this.retried) return;
-    this.settle(ex.status >= 500);
+    this.settle(ex.status >= 500, ex.status);
     if (ex.aborted) return;
     if (this.pending) {
       this.endAfterDrain = true;
@@ -223,13 +227,13 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     if (this.retried) return;
     if (this.abortedByGateway) {
       // The client went away (nothing to answer) or its body broke a limit (err says which).
-      this.settle(null);
+      this.settle(null, 'aborted');
       sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
       return;
     }
     const failure = attemptFailure(err);
     if (!this.ex.headersSent && failure !== null && this.retryInstead(failure)) return;
-    this.settle(true);
+    this.settle(true, failure ?? 'error');
     sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
   }
 
@@ -239,7 +243,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
    */
   private retryInstead(failure: AttemptFailure): boolean {
     if (this.ex.aborted || !this.hooks.retry(failure)) return false;
-    this.settle(true);
+    this.settle(true, failure);
     this.retried = true;
     this.abortedByGateway = true;
     this.controller?.abort(RETRIED);

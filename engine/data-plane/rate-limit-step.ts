@@ -14,6 +14,9 @@ export interface RouteLimit {
 
 export type RateLimitStep = (ex: Exchange) => Promise<GatewayError | null>;
 
+/** Told each request's decision: allowed or not, and whether a store fallback made it. */
+export type RateLimitRecorder = (allowed: boolean, degraded: boolean) => void;
+
 /**
  * Counts the request against each of the route's limits (its own, and its tier's) and answers
  * 429 when one refuses. The response tells the client about the limit closest to refusing.
@@ -22,6 +25,7 @@ export function createRateLimitStep(
   limits: readonly RouteLimit[],
   routeName: string,
   clientAddress: ClientAddress,
+  record: RateLimitRecorder | null,
 ): RateLimitStep {
   return async function rateLimit(ex) {
     const request: RateLimitRequest = {
@@ -35,6 +39,8 @@ export function createRateLimitStep(
       // The common case: one limit, counted without the arrays the general case needs.
       const { limiter, headers } = (limits[0] as RouteLimit).limiterFor(ex);
       const decision = await limiter.consume((limits[0] as RouteLimit).key(request));
+      ex.rateLimit = decision;
+      record?.(decision.allowed, decision.degraded !== undefined);
       if (!decision.allowed) return headers.refusal(decision);
       ex.addResponseHeaders(headers.forDecision(decision));
       return null;
@@ -47,8 +53,16 @@ export function createRateLimitStep(
       }),
     );
     const refused = counted.find((c) => !c.decision.allowed);
-    if (refused !== undefined) return refused.headers.refusal(refused.decision);
+    record?.(
+      refused === undefined,
+      counted.some((c) => c.decision.degraded !== undefined),
+    );
+    if (refused !== undefined) {
+      ex.rateLimit = refused.decision;
+      return refused.headers.refusal(refused.decision);
+    }
     const tightest = counted.reduce((a, b) => (share(b.decision) < share(a.decision) ? b : a));
+    ex.rateLimit = tightest.decision;
     ex.addResponseHeaders(tightest.headers.forDecision(tightest.decision));
     return null;
   };

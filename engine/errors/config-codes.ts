@@ -49,6 +49,7 @@ export const ConfigCode = {
   PER_PROCESS_LIMIT: 'GW_WARN_CONFIG_PER_PROCESS_LIMIT',
   IGNORED_KEY: 'GW_WARN_CONFIG_IGNORED_KEY',
   LOCAL_HISTORY: 'GW_WARN_CONFIG_LOCAL_HISTORY',
+  JAEGER_ENDPOINT: 'GW_WARN_CONFIG_JAEGER_ENDPOINT',
 } as const;
 
 export type ConfigCodeValue = (typeof ConfigCode)[keyof typeof ConfigCode];

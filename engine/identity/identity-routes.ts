@@ -41,6 +41,7 @@ export function createIdentityRoutes(
         handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
         configIndex: -1,
         origin: 'built-in' as const,
+        metrics: null,
       },
     };
   });

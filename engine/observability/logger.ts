@@ -1,28 +1,60 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogFormat } from '../config/gateway-config.js';
 
 export type { Logger };
 
 /**
- * One JSON object per line on stdout. Anything that could carry a credential is redacted by
- * path, so a debug log of headers never prints a token.
+ * Paths that may carry a credential, censored whatever is logged. Headers of any logged request
+ * or response object, the config's secrets, and any field named like a token or password one or
+ * two levels down. The access log itself never logs headers, query strings or credentials.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+const REDACTED = [
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'headers["x-api-key"]',
+  'headers["proxy-authorization"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  '*.headers["x-api-key"]',
+  '*.headers["proxy-authorization"]',
+  'config.auth.jwt.secret',
+  'config.redis.url',
+  'authorization',
+  'cookie',
+  'token',
+  'password',
+  'secret',
+  'api_key',
+  'apiKey',
+  'access_token',
+  'refresh_token',
+  '*.authorization',
+  '*.secret',
+  '*.password',
+  '*.token',
+  '*.api_key',
+  '*.apiKey',
+  '*.access_token',
+  '*.refresh_token',
+];
+
+/**
+ * Logs on stdout: one JSON object per line, or (format pretty, for development) coloured lines
+ * through pino-pretty in the same process, written synchronously so nothing is lost at exit.
+ */
+export function createLogger(level: string, format: LogFormat = 'json'): Logger {
+  const options = {
     level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'headers.authorization',
-        'headers.cookie',
-        'headers["x-api-key"]',
-        'config.auth.jwt.secret',
-        'config.redis.url',
-        '*.secret',
-        '*.password',
-        '*.token',
-      ],
-      censor: '[redacted]',
-    },
-  });
+    redact: { paths: REDACTED, censor: '[redacted]' },
+  };
+  if (format === 'json') return pino(options);
+  return pino(
+    options,
+    pretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'SYS:standard' }),
+  );
 }

@@ -11,6 +11,11 @@ import type { Logger } from '../observability/logger.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 import { createRuntimeRouteStore } from '../state/create-runtime-route-store.js';
 import { RedisRuntimeRouteStore } from '../state/redis-runtime-route-store.js';
+import { createTelemetry } from '../observability/create-telemetry.js';
+import { MetricsServer } from '../observability/metrics/metrics-server.js';
+import { answerMetricsRequests } from '../observability/metrics/worker-metrics.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
+import type { TelemetrySettings } from '../observability/telemetry-settings.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
 import { ChannelHub } from '../websocket/hub/channel-hub.js';
@@ -24,6 +29,7 @@ import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
 type Built = Extract<BuildResult, { ok: true }>;
+import { GATEWAYD_VERSION } from './version.js';
 
 export interface GatewayOptions {
   file: string;
@@ -32,10 +38,16 @@ export interface GatewayOptions {
   exclusivePort: boolean;
   /** --log-level: wins over observability.logging.level. */
   logLevelOverride?: string;
+  /** Metrics and tracing as the config said when the process started (they take a restart). */
+  telemetry?: TelemetrySettings;
 }
+
+const TELEMETRY_OFF: TelemetrySettings = { metrics: null, tracing: null };
 
 /** How long a start waits for Redis before serving without it. */
 const REDIS_WAIT_MS = 2000;
+/** How long a shutdown waits for the last spans to reach the collector. */
+const TRACE_FLUSH_MS = 2000;
 
 /**
  * A running gateway: the table in force, the listener, and reloads. A reload builds a complete
@@ -62,8 +74,13 @@ export class Gateway {
   /** The build that follows the one under way, shared by every call made meanwhile. */
   private reloadNext: Promise<boolean> | null = null;
   private admin: AdminServer | null = null;
+  private telemetry: Telemetry = NO_TELEMETRY;
+  /** Records a finished exchange's metrics and span; null while both are off. */
+  private observeFinish: ((ex: Exchange, status: number) => void) | null = null;
+  private metricsServer: MetricsServer | null = null;
   port = 0;
   adminPort = 0;
+  metricsPort = 0;
 
   constructor(private readonly options: GatewayOptions) {
     this.status = new ConfigStatus(options.file);
@@ -72,6 +89,7 @@ export class Gateway {
       logger: options.logger,
       currentTable: () => this.table as RouteTable,
       onFinish: (ex: Exchange) => {
+        if (this.observeFinish !== null) this.observeFinish(ex, ex.reportedStatus);
         if (this.table?.settings.accessLog) accessLog(ex);
         // Usage is read through the admin API only: without one, nothing is recorded.
         if (this.table?.admin) this.usage.record(ex);
@@ -90,6 +108,7 @@ export class Gateway {
    * problems if the config is invalid.
    */
   async start(): Promise<void> {
+    await this.startTelemetry();
     const loaded = await loadConfigFile(this.options.file);
     if (!loaded.ok) throw new InvalidConfigError(loaded.problems.map(formatProblem));
     const redisDeadline = performance.now() + REDIS_WAIT_MS;
@@ -103,6 +122,7 @@ export class Gateway {
     await this.waitForRedis(built.table, redisDeadline - performance.now());
     this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
     await this.startAdmin(built.table);
+    await this.startMetrics();
     this.options.logger.info(
       { address: s.bindAddress, port: this.port, file: this.options.file },
       'gatewayd listening',
@@ -144,6 +164,51 @@ export class Gateway {
     );
   }
 
+  /** Metrics and tracing, before the first build: the compiler gives each route its series. */
+  private async startTelemetry(): Promise<void> {
+    const telemetry = await createTelemetry(
+      this.options.telemetry ?? TELEMETRY_OFF,
+      this.options.logger,
+      GATEWAYD_VERSION,
+    );
+    this.telemetry = telemetry;
+    const { metrics, tracer } = telemetry;
+    if (metrics === null && tracer === null) return;
+    metrics?.watch({
+      requestsInFlight: () => this.server.requestsInFlight,
+      upstreams: () => this.upstreams.active,
+    });
+    const unmatched = metrics?.unmatched.requests() ?? null;
+    this.observeFinish = (ex, status) => {
+      if (unmatched !== null) (ex.metrics ?? ex.route?.metrics ?? unmatched).record(ex, status);
+      tracer?.finish(ex, status);
+    };
+  }
+
+  /**
+   * The metrics endpoint. A worker (workers > 1) answers its supervisor instead, which serves the
+   * port and sums the workers' series.
+   */
+  private async startMetrics(): Promise<void> {
+    const metrics = this.telemetry.metrics;
+    const at = this.options.telemetry?.metrics ?? null;
+    if (metrics === null || at === null) return;
+    if (process.env[WORKER_ENV] !== undefined) {
+      answerMetricsRequests(metrics);
+      return;
+    }
+    const read = async () => ({
+      contentType: metrics.contentType,
+      body: await metrics.exposition(),
+    });
+    this.metricsServer = new MetricsServer(at.path, read, this.options.logger);
+    this.metricsPort = await this.metricsServer.listen(at.bindAddress, at.port);
+    this.options.logger.info(
+      { address: at.bindAddress, port: this.metricsPort, path: at.path },
+      'metrics listening',
+    );
+  }
+
   /**
    * Rebuilds from the file. Concurrent calls collapse: a burst of changes ends in one last build,
    * and every call resolves with the outcome of a build that started after it.
@@ -179,14 +244,17 @@ export class Gateway {
         'config reload failed; still serving the previous config',
       );
       this.status.reloaded(reason, false, true, problems);
+      this.telemetry.metrics?.reloaded('failure');
       return false;
     }
     if (built.hash === this.status.hash) {
       this.status.reloaded(reason, true, false, built.warnings.map(formatProblem));
+      this.telemetry.metrics?.reloaded('unchanged');
       return true;
     }
     this.warnAboutRestartOnlySettings(built);
     this.install(built, reason);
+    this.telemetry.metrics?.reloaded('success');
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
     this.status.reloaded(reason, true, true, built.warnings.map(formatProblem));
@@ -281,6 +349,7 @@ export class Gateway {
       isReady: () => this.server.accepting,
       hub: this.hub,
       hubNetwork: this.hubNetwork.context,
+      telemetry: this.telemetry,
     };
   }
 
@@ -304,6 +373,7 @@ export class Gateway {
     this.hubNetwork.install(table);
     const warnings = built.warnings.map(formatProblem);
     this.status.installed(fileChanged ? { hash: built.hash, warnings } : null);
+    this.observeInstall(table);
     this.options.logger.level = this.options.logLevelOverride ?? table.settings.logLevel;
     this.options.logger.info(
       {
@@ -317,11 +387,23 @@ export class Gateway {
     );
   }
 
+  /** Metrics drop the series of routes and upstreams the new table no longer has. */
+  private observeInstall(table: RouteTable): void {
+    const metrics = this.telemetry.metrics;
+    if (metrics === null) return;
+    metrics.retain(new Set(table.routes.map((r) => r.name)), this.upstreams.active);
+    metrics.configInstalled(this.status.generation, this.status.hash);
+  }
+
   private warnAboutRestartOnlySettings({ table: next, config }: Built): void {
     const now = (this.table as RouteTable).settings;
-    const changed: string[] = (['httpPort', 'bindAddress', 'workers'] as const).filter(
+    const changed: string[] = (['httpPort', 'bindAddress', 'workers', 'logFormat'] as const).filter(
       (k) => now[k] !== next.settings[k],
     );
+    const telemetry = (['metrics', 'tracing'] as const).filter(
+      (k) => JSON.stringify(now.telemetry[k]) !== JSON.stringify(next.settings.telemetry[k]),
+    );
+    changed.push(...telemetry.map((k) => `observability.${k}`));
     const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
     if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
     // The runtime route store is opened once, at start; rate limits follow a new redis block.
@@ -345,10 +427,14 @@ export class Gateway {
     this.server.close();
     await this.admin?.close();
     await this.runtime?.close();
+    await this.metricsServer?.close();
     this.upstreams.stopAll();
-    await Promise.race([
-      Promise.all([this.pools.closeAll(), this.shared.closeAll()]),
-      new Promise((r) => setTimeout(r, 1000).unref()),
+    const flushTraces = this.telemetry.tracer?.shutdown().catch((err: unknown) => {
+      this.options.logger.warn({ err }, 'flushing traces failed');
+    });
+    await Promise.all([
+      within(Promise.all([this.pools.closeAll(), this.shared.closeAll()]), 1000),
+      within(flushTraces, TRACE_FLUSH_MS),
     ]);
     this.options.logger.info(
       { clean },
@@ -356,6 +442,11 @@ export class Gateway {
     );
     return clean;
   }
+}
+
+/** Waits for `work`, but no longer than `ms`. */
+function within(work: Promise<unknown> | undefined, ms: number): Promise<unknown> {
+  return Promise.race([work, new Promise((r) => setTimeout(r, ms).unref())]);
 }
 
 export class InvalidConfigError extends Error {

@@ -1,5 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../observability/logger.js';
+import { MetricsServer } from '../observability/metrics/metrics-server.js';
+import { readWorkerMetrics } from '../observability/metrics/worker-metrics.js';
+import type { TelemetrySettings } from '../observability/telemetry-settings.js';
 import { watchConfigFile } from './config-watcher.js';
 
 export const WORKER_ENV = 'GATEWAYD_WORKER';
@@ -9,12 +12,15 @@ export const READY_MESSAGE = 'gatewayd:ready';
 export const RELOAD_REQUEST_MESSAGE = 'gatewayd:reload-request';
 
 const RESTART_DELAY_MS = 1000;
+/** A scrape waits this long for the workers' series; a worker that is slower is left out. */
+const WORKER_METRICS_TIMEOUT_MS = 2000;
 
 interface SupervisorOptions {
   file: string;
   workers: number;
   logger: Logger;
   logLevel?: string;
+  telemetry: TelemetrySettings;
 }
 
 /**
@@ -71,6 +77,14 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
     process.exit(1);
   }
   o.logger.info({ workers: o.workers, pids: [...children].map((c) => c.pid) }, 'workers started');
+  let metricsServer: MetricsServer | null = null;
+  try {
+    metricsServer = await serveWorkerMetrics(o, () => children);
+  } catch (err) {
+    o.logger.fatal({ err }, 'the metrics port cannot be opened');
+    for (const child of children) child.kill('SIGTERM');
+    process.exit(1);
+  }
 
   const stopWatching = watchConfigFile(o.file, 100, relayReload);
   process.on('SIGHUP', relayReload);
@@ -78,10 +92,28 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopWatching();
+    void metricsServer?.close();
     for (const child of children) child.kill('SIGTERM');
     const waitAll = [...children].map((c) => new Promise((r) => c.once('exit', r)));
     void Promise.all(waitAll).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** The metrics port of a multi-worker gateway: each scrape sums what the workers report. */
+async function serveWorkerMetrics(
+  o: SupervisorOptions,
+  children: () => Iterable<ChildProcess>,
+): Promise<MetricsServer | null> {
+  const at = o.telemetry.metrics;
+  if (at === null) return null;
+  const server = new MetricsServer(
+    at.path,
+    readWorkerMetrics(children, WORKER_METRICS_TIMEOUT_MS),
+    o.logger,
+  );
+  const port = await server.listen(at.bindAddress, at.port);
+  o.logger.info({ address: at.bindAddress, port, path: at.path }, 'metrics listening');
+  return server;
 }

@@ -127,16 +127,10 @@ t.test('each block the engine does not act on yet is a warning at its key', asyn
   );
   t.ok(result.ok, 'warnings do not stop a config loading');
   if (!result.ok) return;
-  t.ok(result.warnings.every((p) => p.code === 'GW_WARN_CONFIG_NOT_IMPLEMENTED'));
-  // Auth, rate limits and CORS are enforced: neither they nor the routes using them warn.
+  // Auth, rate limits, CORS, metrics and tracing are in force: only TLS warns.
   t.same(
-    result.warnings.map((p) => `${p.line}:${p.column} ${p.path.join('.')}`),
-    [
-      '2:3 server.https_port',
-      '3:3 server.metrics_port',
-      '28:3 observability.metrics',
-      '29:3 observability.tracing',
-    ],
+    result.warnings.map((p) => `${p.code} ${p.line}:${p.column} ${p.path.join('.')}`),
+    ['GW_WARN_CONFIG_NOT_IMPLEMENTED 2:3 server.https_port'],
   );
   t.match(result.warnings[0]?.message, /TLS is not served yet; port 8443 is not opened/);
 });
@@ -149,6 +143,48 @@ t.test('explicitly disabled metrics and tracing are not reported', async (t) => 
     '  tracing: { enabled: false }',
   ]);
   t.same(found, []);
+});
+
+t.test('metrics and tracing blocks that would do nothing are warnings', async (t) => {
+  const found = report([
+    'routes: []',
+    'observability:',
+    '  metrics: { endpoint_path: /prom }',
+    '  tracing: { sampling_rate: 0.5 }',
+  ]);
+  t.same(found.map(where), ['GW_WARN_CONFIG_IGNORED_KEY 3:3', 'GW_WARN_CONFIG_IGNORED_KEY 4:3']);
+  t.match(found[0]?.message, /without server.metrics_port/);
+  t.match(found[1]?.message, /off unless it says enabled: true/);
+});
+
+t.test('a metrics port shared with the HTTP or admin port is an error', async (t) => {
+  const http = report(['server: { http_port: 8080, metrics_port: 8080 }', 'routes: []']);
+  t.same(http.map(where), ['GW_ERR_CONFIG_VALUE 1:42']);
+  t.match(http[0]?.message, 'server.metrics_port 8080 is also server.http_port');
+  const defaulted = report(['server: { metrics_port: 8080 }', 'routes: []']);
+  t.same(defaulted.map(where), ['GW_ERR_CONFIG_VALUE 1:25'], 'http_port defaults to 8080');
+  const free = report(['server: { http_port: 0, metrics_port: 0 }', 'routes: []']);
+  t.same(free, [], 'port 0 (a free port each) never clashes');
+});
+
+t.test('a Jaeger Thrift collector URL is sent OTLP at the same host, with a warning', async (t) => {
+  const found = report([
+    'routes: []',
+    'observability:',
+    '  tracing:',
+    '    enabled: true',
+    '    backend: { type: Jaeger, endpoint: "http://jaeger-collector:14268/api/traces" }',
+  ]);
+  t.same(found.map(where), ['GW_WARN_CONFIG_JAEGER_ENDPOINT 5:40']);
+  t.match(found[0]?.hint, 'write endpoint: "http://jaeger-collector:4318/v1/traces"');
+  const otlp = report([
+    'routes: []',
+    'observability:',
+    '  tracing:',
+    '    enabled: true',
+    '    backend: { type: Jaeger, endpoint: "http://jaeger-collector:4318/v1/traces" }',
+  ]);
+  t.same(otlp, [], "Jaeger's OTLP endpoint is fine as it is");
 });
 
 t.test('semantic checks wait for a config the schema accepts', async (t) => {

@@ -102,16 +102,25 @@ t.test('seed 001 with health-service defined loads with warnings only', async (t
   const codes = new Set(result.warnings.map((p) => p.code));
   t.same([...codes].sort(), [
     'GW_WARN_CONFIG_LOCAL_HISTORY',
+    'GW_WARN_CONFIG_JAEGER_ENDPOINT',
     'GW_WARN_CONFIG_NOT_IMPLEMENTED',
     'GW_WARN_CONFIG_RESERVED_PATH',
     'GW_WARN_CONFIG_WEAK_SECRET',
   ]);
-  // Auth, rate limits and CORS are enforced now: no warning says otherwise.
+  // Auth, rate limits, CORS, metrics and tracing are in force now: only TLS is not.
   t.same(
     result.warnings
       .filter((p) => p.code === 'GW_WARN_CONFIG_NOT_IMPLEMENTED')
       .map((p) => p.path.join('.')),
-    ['server.https_port', 'server.metrics_port', 'observability.metrics', 'observability.tracing'],
+    ['server.https_port'],
+  );
+  t.match(
+    result.warnings.find((p) => p.code === 'GW_WARN_CONFIG_JAEGER_ENDPOINT'),
+    {
+      message:
+        "http://jaeger:14268/api/traces is Jaeger's Thrift collector; spans go as OTLP to http://jaeger:4318/v1/traces instead",
+      path: ['observability', 'tracing', 'backend', 'endpoint'],
+    },
   );
   t.match(
     result.warnings.find((p) => p.code === 'GW_WARN_CONFIG_WEAK_SECRET'),

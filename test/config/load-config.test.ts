@@ -195,7 +195,7 @@ t.test('format problems have their own codes and examples', async (t) => {
       /"512kb", "1mb"/,
       /"250ms", "30s"/,
       /"http:\/\/10.0.0.5:3001"/,
-      /"http:\/\/jaeger:14268\/api\/traces"/,
+      /"http:\/\/otel-collector:4318\/v1\/traces"/,
     ],
   );
   t.match(found[1]?.message, /expected a duration, got an integer \(30\)/);

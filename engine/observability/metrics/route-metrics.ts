@@ -1,0 +1,66 @@
+import type { CounterCell, CounterFamily } from './cell-family.js';
+import { RequestMetrics, type RequestFamilies } from './request-metrics.js';
+
+export interface RouteFamilies extends RequestFamilies {
+  authFailures: CounterFamily;
+  rateLimitDecisions: CounterFamily;
+}
+
+/** The label of requests no route matched (404, 405, refused before matching). */
+export const NO_ROUTE = '(none)';
+/** The upstream label of requests that went to none (refused, direct responses, built-ins). */
+export const NO_UPSTREAM = '(none)';
+
+/**
+ * Every series of one route, by its name: its requests per upstream, auth refusals, rate-limit
+ * decisions. Handed to the route's steps at compile time. Once the route leaves the config it is
+ * retired: requests still finishing on the old table make no new series.
+ */
+export class RouteMetrics {
+  retired = false;
+  private readonly byUpstream = new Map<string, RequestMetrics>();
+  private readonly authCells = new Map<string, CounterCell>();
+  private readonly decisionCells: Array<CounterCell | undefined> = [];
+
+  constructor(
+    private readonly families: RouteFamilies,
+    readonly route: string,
+  ) {}
+
+  /** The recorder of this route's requests that went to `upstream` (compile time). */
+  requests(upstream: string = NO_UPSTREAM): RequestMetrics {
+    let recorder = this.byUpstream.get(upstream);
+    if (recorder === undefined) {
+      recorder = new RequestMetrics(this.families, this, upstream);
+      this.byUpstream.set(upstream, recorder);
+    }
+    return recorder;
+  }
+
+  /** A refused credential; `reason` is one of the AuthFailure reasons, a fixed set. */
+  authFailure(reason: string): void {
+    let cell = this.authCells.get(reason);
+    if (cell === undefined) {
+      if (this.retired) return;
+      cell = this.families.authFailures.cell(this.route, reason);
+      this.authCells.set(reason, cell);
+    }
+    cell.value++;
+  }
+
+  /** `degraded`: the decision came from the fallback because the shared store was down. */
+  rateLimitDecision(allowed: boolean, degraded: boolean): void {
+    const index = (allowed ? 0 : 2) + (degraded ? 1 : 0);
+    let cell = this.decisionCells[index];
+    if (cell === undefined) {
+      if (this.retired) return;
+      cell = this.families.rateLimitDecisions.cell(
+        this.route,
+        allowed ? 'allowed' : 'refused',
+        String(degraded),
+      );
+      this.decisionCells[index] = cell;
+    }
+    cell.value++;
+  }
+}
