@@ -12,6 +12,7 @@ import type { HistoryStore } from '../websocket/hub/history-store.js';
 import { createHubAuth } from '../websocket/hub/hub-authenticate.js';
 import type {
   ChannelPolicy,
+  HubMetrics,
   HubServerSettings,
   HubSettings,
   MessageRoute,
@@ -31,7 +32,8 @@ export function compileHub(
   access: AccessControl,
   share: Share,
   /** Redis versions (compile-hub-network.ts); null: memory and a local bus. */
-  shared: { history: HistoryStore | null; bus: ChannelBus } | null = null,
+  shared: { history: HistoryStore | null; bus: ChannelBus } | null,
+  metrics: HubMetrics | null,
 ): HubSettings | null {
   const ws = config.websocket;
   if (ws === undefined || ws.enabled === false) return null;
@@ -70,6 +72,7 @@ export function compileHub(
     verifyToken: auth.verifyToken,
     contextHeaders: access.hub.contextHeaders,
     config: ws,
+    metrics,
   };
 }
 

@@ -39,7 +39,13 @@ import { createHubRoute } from '../websocket/hub/hub-route.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BuiltHandler } from './route-handler.js';
-import { NO_TELEMETRY, routeTelemetry, type Telemetry } from '../observability/telemetry.js';
+import {
+  NO_TELEMETRY,
+  routeTelemetry,
+  type RouteTelemetry,
+  type Telemetry,
+} from '../observability/telemetry.js';
+import type { HubMetrics } from '../websocket/hub/hub-settings.js';
 import type { Redis } from 'ioredis';
 
 export type CompileResult =
@@ -108,14 +114,28 @@ export function compileTable(
     config.websocket === undefined || config.websocket.enabled === false
       ? null
       : redisHubBackends(config, access.redisClient, share, ctx.logger, offline);
-  const hub = compileHub(config, groups, access, share, redisBackends);
+  const hub = compileHub(
+    config,
+    groups,
+    access,
+    share,
+    redisBackends,
+    hubMetrics(config, telemetry),
+  );
   const socketKeys = new Set<string>();
-  const hubRoute = (rc: RouteConfig): BuiltHandler => {
+  const hubRoute = (rc: RouteConfig, observed: RouteTelemetry): BuiltHandler => {
     const key = hubRouteKey(rc, config);
     const handle =
       hub === null || ctx.hub === undefined
         ? hubUnavailable
-        : createHubRoute(ctx.hub, key, hub, createClientAddress(settings.trustProxy), ctx.logger);
+        : createHubRoute(
+            ctx.hub,
+            key,
+            hub,
+            createClientAddress(settings.trustProxy),
+            ctx.logger,
+            observed.websocket(),
+          );
     return { handle, filters: ['websocket hub'], socketKey: key };
   };
   const configRoutes =
@@ -138,7 +158,7 @@ export function compileTable(
     const observed = routeTelemetry(telemetry, name);
     const built =
       rc.handler === 'websocket'
-        ? hubRoute(rc)
+        ? hubRoute(rc, observed)
         : createRouteHandler(
             rc,
             index,
@@ -313,6 +333,18 @@ export function compileTable(
     inactiveRuntimeRoutes,
   };
   return { ok: true, table };
+}
+
+/** The hub's series: channel deliveries count on the first hub route (the generated one if none). */
+function hubMetrics(config: GatewayConfig, telemetry: Telemetry): HubMetrics | null {
+  const websocket = telemetry.metrics?.websocket;
+  if (websocket === undefined) return null;
+  const first = config.routes.find((rc) => rc.handler === 'websocket');
+  const name =
+    first === undefined
+      ? `GET ${config.websocket?.server?.path ?? DEFAULT_HUB_PATH}`
+      : (first.name ?? `${first.methods?.join(',') ?? 'ANY'} ${first.path}`);
+  return { deliveries: websocket.forRoute(name), channel: (key) => websocket.forChannel(key) };
 }
 
 function hubUnavailable(ex: Exchange): void {

@@ -71,6 +71,7 @@ export function createRouteHandler(
       upstreams[name] as UpstreamConfig,
       identityHeaderNames,
       socketCredentials,
+      telemetry.websocket(),
     );
     return { ...proxy, filters: [...filters, ...proxy.filters] };
   }

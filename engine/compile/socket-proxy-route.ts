@@ -1,3 +1,4 @@
+import type { WebSocketRouteMetrics } from '../observability/metrics/websocket-metrics.js';
 import type { RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
 import type { RouteHandler } from './compiled-route.js';
 import { createSocketProxy } from '../websocket/proxy/create-socket-proxy.js';
@@ -26,6 +27,7 @@ export function createSocketProxyRoute(
   uc: UpstreamConfig,
   identityHeaderNames: ReadonlySet<string>,
   credentials: SocketCredentialPlaces,
+  metrics: WebSocketRouteMetrics | null,
 ): { handle: RouteHandler; filters: string[]; socketKey: string } {
   const maxMessageBytes = size(rc.max_message_size, '1mb');
   const handshakeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
@@ -39,6 +41,7 @@ export function createSocketProxyRoute(
     group,
     rewrite,
     configKey: socketKey,
+    metrics,
     maxMessageBytes,
     upstreamBufferLimit: Math.max(BUFFERED_MESSAGES * maxMessageBytes, MIN_UPSTREAM_BUFFER),
     handshakeTimeoutMs,

@@ -3,6 +3,7 @@ import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { createAttemptTelemetry } from './attempt-telemetry.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import type { RouteMetrics } from './metrics/route-metrics.js';
+import type { WebSocketRouteMetrics } from './metrics/websocket-metrics.js';
 import type { RequestTracer } from './tracing/request-tracer.js';
 
 /** The process's metrics and tracer, each null when off; made once at start. */
@@ -19,6 +20,8 @@ export interface RouteTelemetry {
   metrics: RouteMetrics | null;
   /** The observer of the route's attempts on `group`; null when metrics and tracing are off. */
   attempts(group: UpstreamGroup): AttemptObserver | null;
+  /** The route's WebSocket series (asked for by WebSocket routes only); null when metrics are off. */
+  websocket(): WebSocketRouteMetrics | null;
 }
 
 export function routeTelemetry(t: Telemetry, routeName: string): RouteTelemetry {
@@ -27,5 +30,6 @@ export function routeTelemetry(t: Telemetry, routeName: string): RouteTelemetry 
     metrics: metrics?.route(routeName) ?? null,
     attempts: (group) =>
       createAttemptTelemetry(group.name, metrics?.upstream(group) ?? null, t.tracer),
+    websocket: () => metrics?.websocket.forRoute(routeName) ?? null,
   };
 }

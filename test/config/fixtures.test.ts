@@ -101,8 +101,8 @@ t.test('seed 001 with health-service defined loads with warnings only', async (t
   ]);
   const codes = new Set(result.warnings.map((p) => p.code));
   t.same([...codes].sort(), [
-    'GW_WARN_CONFIG_LOCAL_HISTORY',
     'GW_WARN_CONFIG_JAEGER_ENDPOINT',
+    'GW_WARN_CONFIG_LOCAL_HISTORY',
     'GW_WARN_CONFIG_NOT_IMPLEMENTED',
     'GW_WARN_CONFIG_RESERVED_PATH',
     'GW_WARN_CONFIG_WEAK_SECRET',

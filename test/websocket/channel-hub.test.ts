@@ -60,8 +60,13 @@ function setup(yaml: Record<string, unknown>) {
     },
   } as unknown as AccessControl;
   const build = (ws: Record<string, unknown>) =>
-    compileHub({ routes: [], websocket: ws }, new Map(), access, (k, c, d) =>
-      shared.acquire(k, c, d),
+    compileHub(
+      { routes: [], websocket: ws },
+      new Map(),
+      access,
+      (k, c, d) => shared.acquire(k, c, d),
+      null,
+      null,
     ) as HubSettings;
   hub.configure(build(yaml), 0);
   const open = (identity: Identity | null, tenant: string | null = null) => {
@@ -71,6 +76,7 @@ function setup(yaml: Record<string, unknown>) {
       origin: null,
       remoteAddress: '127.0.0.1',
       tenant,
+      metrics: null,
     });
     const ws = new FakeSocket(conn);
     sockets.push(ws);

@@ -164,13 +164,14 @@ export class HistogramCell {
     this.counts = new Float64Array(bounds.length);
   }
 
-  observe(value: number): void {
+  /** `times`: the same value observed that many times (one message fanned out). */
+  observe(value: number, times = 1): void {
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] as number)) i++;
-    if (i < bounds.length) this.counts[i] = (this.counts[i] as number) + 1;
-    this.sum += value;
-    this.count++;
+    if (i < bounds.length) this.counts[i] = (this.counts[i] as number) + times;
+    this.sum += value * times;
+    this.count += times;
   }
 }
 

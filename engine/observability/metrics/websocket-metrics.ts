@@ -16,7 +16,8 @@ export interface WebSocketRouteMetrics {
   connectionOpened(): void;
   /** `seconds`: how long the connection was open. */
   connectionClosed(seconds: number): void;
-  messageSent(bytes: number): void;
+  /** `copies`: one message delivered to that many connections (a channel's fan-out). */
+  messageSent(bytes: number, copies?: number): void;
   messageReceived(bytes: number): void;
 }
 
@@ -97,9 +98,9 @@ export class WebSocketFamilies implements WebSocketMetrics {
         open.value--;
         duration.observe(seconds);
       },
-      messageSent(bytes) {
-        sent.value++;
-        sentSize.observe(bytes);
+      messageSent(bytes, copies = 1) {
+        sent.value += copies;
+        sentSize.observe(bytes, copies);
       },
       messageReceived(bytes) {
         received.value++;

@@ -218,6 +218,7 @@ export class ChannelHub {
     counter.bytes += bytes;
     counter.messages++;
     this.o.publish(topic, frame);
+    this.settings?.metrics?.deliveries.messageSent(bytes, counter.subscribers);
   }
 
   /** Active patterns whose messages include this channel's: same policy, and a match. */
@@ -454,6 +455,7 @@ export class ChannelHub {
       this.topics.set(sub.topic, counter);
     }
     counter.subscribers++;
+    this.settings?.metrics?.channel(sub.policy.key).subscribed();
     sub.bytesAtStart = counter.bytes;
     sub.messagesAtStart = counter.messages;
     sub.attached = true;
@@ -462,6 +464,7 @@ export class ChannelHub {
 
   private detach(conn: HubConnection, sub: Subscription): void {
     sub.attached = false;
+    this.settings?.metrics?.channel(sub.policy.key).unsubscribed();
     const counter = this.topics.get(sub.topic);
     if (counter === undefined) return;
     conn.retireTopicBytes(counter.bytes - sub.bytesAtStart, counter.messages - sub.messagesAtStart);

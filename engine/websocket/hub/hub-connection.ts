@@ -1,3 +1,4 @@
+import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -30,6 +31,8 @@ export interface ConnectionOrigin {
   origin: string | null;
   remoteAddress: string;
   tenant: string | null;
+  /** Its route's WebSocket series; null when metrics are off. */
+  metrics: WebSocketRouteMetrics | null;
 }
 
 /** One subscription of a connection: a channel or a pattern. */
@@ -75,6 +78,7 @@ export class HubConnection implements SocketSession {
   private pingSentAt = 0;
   private expiryNotified = false;
   private rate: MessageRate | null = null;
+  private readonly metrics: WebSocketRouteMetrics | null;
   private readonly held = new Map<string, Array<{ seq: number; frame: string }>>();
 
   constructor(
@@ -87,6 +91,7 @@ export class HubConnection implements SocketSession {
     this.origin = from.origin;
     this.remoteAddress = from.remoteAddress;
     this.tenant = from.tenant;
+    this.metrics = from.metrics;
   }
 
   get subject(): string | null {
@@ -99,6 +104,7 @@ export class HubConnection implements SocketSession {
 
   open(ws: GatewaySocket): void {
     this.ws = ws;
+    this.metrics?.connectionOpened();
     this.hub.opened(this);
     const settings = this.hub.current;
     this.send(
@@ -134,6 +140,7 @@ export class HubConnection implements SocketSession {
     const now = Date.now();
     this.bytesIn += data.byteLength;
     this.messagesIn++;
+    this.metrics?.messageReceived(data.byteLength);
     this.lastMessageAt = now;
     if (server.rate !== null) {
       this.rate ??= new MessageRate(now, server.rate.burst);
@@ -347,8 +354,10 @@ export class HubConnection implements SocketSession {
   send(frame: string): void {
     if (this.closed || this.ws === null) return;
     this.ws.send(frame, false);
-    this.bytesOut += Buffer.byteLength(frame);
+    const bytes = Buffer.byteLength(frame);
+    this.bytesOut += bytes;
     this.messagesOut++;
+    this.metrics?.messageSent(bytes);
   }
 
   /** @internal Live messages of a channel are held while its history is being read. */
@@ -386,6 +395,7 @@ export class HubConnection implements SocketSession {
 
   close(): void {
     this.closed = true;
+    this.metrics?.connectionClosed((Date.now() - this.since) / 1000);
     this.held.clear();
     this.hub.closed(this);
   }

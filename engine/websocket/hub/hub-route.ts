@@ -1,3 +1,4 @@
+import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
 import type { ClientAddress } from '../../compile/client-address.js';
 import type { RouteHandler } from '../../compile/compiled-route.js';
 import type { Exchange } from '../../data-plane/exchange.js';
@@ -10,10 +11,6 @@ import { acceptUpgrade } from '../accept-upgrade.js';
 import type { ChannelHub } from './channel-hub.js';
 import type { HubSettings } from './hub-settings.js';
 
-const NOT_AN_UPGRADE = new GatewayError(
-  'UPGRADE_REQUIRED',
-  'this route serves WebSocket connections; connect with a WebSocket client',
-);
 const FULL = new GatewayError(
   'SERVICE_UNAVAILABLE',
   'the WebSocket hub has no room for another connection',
@@ -25,9 +22,9 @@ const UNCHECKABLE = new GatewayError(
 );
 
 /**
- * The terminal step of a `handler: websocket` route: refuses plain requests (426) and upgrades
- * beyond max_connections (503), checks the credential unless the route's guards already did,
- * and completes the handshake with a hub connection.
+ * The terminal step of a `handler: websocket` route (requireUpgrade has answered plain requests
+ * with 426): refuses upgrades beyond max_connections (503), checks the credential unless the
+ * route's guards already did, and completes the handshake with a hub connection.
  */
 export function createHubRoute(
   hub: ChannelHub,
@@ -35,6 +32,8 @@ export function createHubRoute(
   settings: HubSettings,
   clientAddress: ClientAddress,
   logger: Logger,
+  /** The route's WebSocket series; null when metrics are off. */
+  metrics: WebSocketRouteMetrics | null,
 ): RouteHandler {
   const { server, authenticate } = settings;
   const anonymousOk = !server.requireAuth || server.allowAnonymous;
@@ -52,15 +51,12 @@ export function createHubRoute(
       origin: ex.header('origin') ?? null,
       remoteAddress: clientAddress(ex),
       tenant: typeof tenant === 'string' ? tenant : null,
+      metrics,
     });
     acceptUpgrade(ex, conn, '');
   }
 
   return function hubUpgrade(ex) {
-    if (ex.upgradeContext === null) {
-      sendError(ex, NOT_AN_UPGRADE);
-      return;
-    }
     if (hub.connectionCount >= server.maxConnections) {
       sendError(ex, FULL);
       return;

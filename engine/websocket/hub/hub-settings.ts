@@ -1,3 +1,7 @@
+import type {
+  WebSocketChannelMetrics,
+  WebSocketRouteMetrics,
+} from '../../observability/metrics/websocket-metrics.js';
 import type { WebSocketConfig } from '../../config/gateway-config.js';
 import type { ContextHeaders } from '../../filters/auth/context-headers.js';
 import type { Identity } from '../../filters/auth/identity.js';
@@ -57,6 +61,14 @@ export type HubAuthenticate = (
 ) => Promise<Identity | null>;
 
 /** The compiled `websocket` block: what the hub runs with until the next reload. */
+/** What the hub reports; its connections report to their route's series (ConnectionOrigin). */
+export interface HubMetrics {
+  /** Channel deliveries (one message to N subscribers), counted on the first hub route. */
+  readonly deliveries: WebSocketRouteMetrics;
+  /** Subscribers by the channel's config key (a name, a pattern, or "default"). */
+  channel(key: string): WebSocketChannelMetrics;
+}
+
 export interface HubSettings {
   server: HubServerSettings;
   channels: ChannelPolicies;
@@ -73,4 +85,6 @@ export interface HubSettings {
   contextHeaders: ContextHeaders;
   /** The block as written, for the parts other files compile (ingress, presence). */
   config: WebSocketConfig;
+  /** Null when metrics are off. */
+  metrics: HubMetrics | null;
 }

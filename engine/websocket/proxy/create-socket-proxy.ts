@@ -1,3 +1,4 @@
+import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { RouteHandler } from '../../compile/compiled-route.js';
@@ -17,6 +18,8 @@ export interface SocketProxyOptions {
   group: UpstreamGroup;
   rewrite: PathRewriter;
   configKey: string;
+  /** The route's WebSocket series; null when metrics are off. */
+  metrics: WebSocketRouteMetrics | null;
   maxMessageBytes: number;
   upstreamBufferLimit: number;
   /** Bounds the whole opening handshake with the upstream (connect and 101). */
@@ -141,6 +144,7 @@ class UpstreamAttempt {
     ex.onAbort = null;
     const session = new ProxySession(upstream, {
       configKey: this.o.configKey,
+      metrics: this.o.metrics,
       maxMessageBytes: this.o.maxMessageBytes,
       upstreamBufferLimit: this.o.upstreamBufferLimit,
       onEnd: () => endpoint.health.inFlight--,

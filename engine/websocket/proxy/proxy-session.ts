@@ -1,4 +1,5 @@
 import WebSocket, { type RawData } from 'ws';
+import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
 import type { GatewaySocket, SocketSession } from '../socket-session.js';
 import {
   closeForClient,
@@ -11,6 +12,7 @@ import {
 
 export interface ProxySessionOptions {
   configKey: string;
+  metrics: WebSocketRouteMetrics | null;
   /** Largest message either way; a larger one from the client closes it with 1009. */
   maxMessageBytes: number;
   /**
@@ -46,6 +48,7 @@ export class ProxySession implements SocketSession {
   private pendingClose: WireClose | null = null;
   private upstreamPaused = true;
   private ended = false;
+  private openedAt = 0;
 
   constructor(
     private readonly upstream: WebSocket,
@@ -61,6 +64,8 @@ export class ProxySession implements SocketSession {
 
   open(ws: GatewaySocket): void {
     this.client = ws;
+    this.openedAt = performance.now();
+    this.o.metrics?.connectionOpened();
     if (this.pendingClose !== null) {
       endClient(ws, this.pendingClose);
       return;
@@ -74,6 +79,7 @@ export class ProxySession implements SocketSession {
       this.endByGateway(ws, MESSAGE_TOO_BIG, 'message too big');
       return;
     }
+    this.o.metrics?.messageReceived(data.byteLength);
     const upstream = this.upstream;
     if (upstream.readyState !== UPSTREAM_OPEN) return;
     // uWS reuses `data` after this call returns: the upstream gets its own copy.
@@ -93,6 +99,7 @@ export class ProxySession implements SocketSession {
   close(_ws: GatewaySocket, code: number, reason: ArrayBuffer): void {
     this.clientClosed = true;
     this.client = null;
+    this.o.metrics?.connectionClosed((performance.now() - this.openedAt) / 1000);
     const upstream = this.upstream;
     if (upstream.readyState === UPSTREAM_OPEN) {
       const wire =
@@ -119,6 +126,7 @@ export class ProxySession implements SocketSession {
     if (client === null || this.clientClosed) return;
     // binaryType is 'nodebuffer': a fragmented message arrives joined into one Buffer.
     client.cork(() => client.send(data as Buffer, isBinary));
+    this.o.metrics?.messageSent((data as Buffer).length);
     if (!this.upstreamPaused && client.getBufferedAmount() > CLIENT_HIGH_WATER) {
       this.upstreamPaused = true;
       this.upstream.pause();
