@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { AdminContext } from './admin-context.js';
 import { createAdminApi } from './admin-api.js';
+import { closeListener, listenOn } from '../runtime/side-listener.js';
 
 /**
  * The admin listener. node:http rather than uWS: admin traffic is rare, and keeping it off the
@@ -24,17 +24,10 @@ export class AdminServer {
 
   /** Resolves with the bound port. */
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, host, port);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeListener(this.server);
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
+import { closeListener, listenOn } from '../../runtime/side-listener.js';
 
 /** The exposition text and its content type, read fresh for each scrape. */
 export type ReadMetrics = () => Promise<{ contentType: string; body: string }>;
@@ -41,17 +41,10 @@ export class MetricsServer {
 
   /** Resolves with the bound port. */
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, host, port);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeListener(this.server);
   }
 }
