@@ -376,7 +376,11 @@ function compileRateLimits(
   share: Share,
   logger: Logger,
 ): RateLimits | null {
-  const rl = config.middleware?.rate_limiting;
+  // A route's own limit needs no middleware block: it then counts with the defaults.
+  const routeLimits = config.routes.some(
+    (rc) => rc.rate_limit !== undefined && rc.rate_limit !== false,
+  );
+  const rl = config.middleware?.rate_limiting ?? (routeLimits ? {} : undefined);
   if (rl === undefined || rl.enabled === false) return null;
   const storeUrl =
     rl.storage?.type === 'Memory'

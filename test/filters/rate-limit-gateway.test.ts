@@ -215,3 +215,20 @@ middleware:
   t.same(await burst([gw], '/allow/x', 5, t), { ok: 5, limited: 0, other: 0 });
   t.equal(Number(await probe.get(key)), before + 5, 'the kept limiter still counts in Redis');
 });
+
+t.test('a route limit counts without a middleware.rate_limiting block', async (t) => {
+  const upstream = await UpstreamServer.start(t);
+  const gw = await startGatewayd(
+    t,
+    config(
+      upstream.url,
+      `routes:
+  - name: own-limit-${RUN}
+    path: /limited
+    upstream: svc
+    rate_limit: 3/minute`,
+    ),
+  );
+  const result = await burst([gw], '/limited', 10, t);
+  t.same(result, { ok: 3, limited: 7, other: 0 }, 'exactly the route limit passes');
+});
