@@ -80,6 +80,11 @@ export function clientResponseHeaders(
   headers: IncomingHttpHeaders,
   /** The route answers CORS itself, so the upstream's Access-Control-* headers would clash. */
   dropCors: boolean,
+  /**
+   * Headers the route sets on every response (its rate limit state, CORS): they replace the
+   * upstream's headers of the same name instead of going out twice. Names in lower case.
+   */
+  routeOwned: ReadonlyArray<readonly [string, string]> | null,
 ): Array<[string, string]> {
   const connectionTokens = connectionListed(headers.connection);
   const out: Array<[string, string]> = [];
@@ -87,6 +92,7 @@ export function clientResponseHeaders(
     if (RESPONSE_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name))
       continue;
     if (dropCors && name.startsWith('access-control-')) continue;
+    if (routeOwned !== null && routeOwned.some(([owned]) => owned === name)) continue;
     const value = headers[name];
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) out.push([name, v]);

@@ -140,7 +140,11 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     const head = this.head as ResponseHead;
     ex.res.writeStatus(head.status);
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of clientResponseHeaders(head.headers, ex.ownsCors))
+    for (const [name, value] of clientResponseHeaders(
+      head.headers,
+      ex.ownsCors,
+      ex.responseHeaders,
+    ))
       ex.res.writeHeader(name, value);
     const upstream = head.headers;
     writeRouteHeaders(ex, (name) => upstream[name] !== undefined);

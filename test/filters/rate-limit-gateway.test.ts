@@ -232,3 +232,27 @@ t.test('a route limit counts without a middleware.rate_limiting block', async (t
   const result = await burst([gw], '/limited', 10, t);
   t.same(result, { ok: 3, limited: 7, other: 0 }, 'exactly the route limit passes');
 });
+
+t.test("the gateway's rate limit headers replace the upstream's, never both", async (t) => {
+  const upstream = await UpstreamServer.start(t, {
+    '/own-headers': (_req, res) => {
+      res.writeHead(200, { 'x-ratelimit-limit': '1000', 'x-upstream': 'kept' }).end('ok');
+    },
+  });
+  const gw = await startGatewayd(
+    t,
+    config(
+      upstream.url,
+      `routes:
+  - name: owned-headers-${RUN}
+    path: /own-headers
+    upstream: svc
+    rate_limit: 5/minute`,
+    ),
+  );
+  const res = await request(gw.url('/own-headers'));
+  await res.body.dump();
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['x-ratelimit-limit'], '5', "one value: the gateway's");
+  t.equal(res.headers['x-upstream'], 'kept', 'other upstream headers pass');
+});
