@@ -82,7 +82,8 @@ export function clientResponseHeaders(
   dropCors: boolean,
   /**
    * Headers the route sets on every response (its rate limit state, CORS): they replace the
-   * upstream's headers of the same name instead of going out twice. Names in lower case.
+   * upstream's headers of the same name instead of going out twice. Vary is the exception: its
+   * values add up (the upstream's `Accept-Encoding` and the route's `Origin` both hold).
    */
   routeOwned: ReadonlyArray<readonly [string, string]> | null,
 ): Array<[string, string]> {
@@ -92,7 +93,8 @@ export function clientResponseHeaders(
     if (RESPONSE_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name))
       continue;
     if (dropCors && name.startsWith('access-control-')) continue;
-    if (routeOwned !== null && routeOwned.some(([owned]) => owned === name)) continue;
+    if (routeOwned !== null && name !== 'vary' && routeOwned.some(([owned]) => owned === name))
+      continue;
     const value = headers[name];
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) out.push([name, v]);

@@ -236,7 +236,13 @@ t.test('a route limit counts without a middleware.rate_limiting block', async (t
 t.test("the gateway's rate limit headers replace the upstream's, never both", async (t) => {
   const upstream = await UpstreamServer.start(t, {
     '/own-headers': (_req, res) => {
-      res.writeHead(200, { 'x-ratelimit-limit': '1000', 'x-upstream': 'kept' }).end('ok');
+      res
+        .writeHead(200, {
+          'x-ratelimit-limit': '1000',
+          'x-upstream': 'kept',
+          vary: 'Accept-Encoding',
+        })
+        .end('ok');
     },
   });
   const gw = await startGatewayd(
@@ -247,12 +253,19 @@ t.test("the gateway's rate limit headers replace the upstream's, never both", as
   - name: owned-headers-${RUN}
     path: /own-headers
     upstream: svc
-    rate_limit: 5/minute`,
+    rate_limit: 5/minute
+middleware:
+  cors: { allowed_origins: ["https://app.example.com"] }`,
     ),
   );
-  const res = await request(gw.url('/own-headers'));
+  const res = await request(gw.url('/own-headers'), {
+    headers: { origin: 'https://app.example.com' },
+  });
   await res.body.dump();
   t.equal(res.statusCode, 200);
   t.equal(res.headers['x-ratelimit-limit'], '5', "one value: the gateway's");
   t.equal(res.headers['x-upstream'], 'kept', 'other upstream headers pass');
+  const vary = [res.headers['vary'] ?? []].flat().join(', ');
+  t.match(vary, /Accept-Encoding/, "the upstream's Vary stays");
+  t.match(vary, /Origin/, "next to the route's");
 });
