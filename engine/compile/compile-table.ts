@@ -110,17 +110,29 @@ export function compileTable(
     { redis, sessionCheck: identity?.sessionCheck ?? null },
   );
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
-  const redisBackends =
-    config.websocket === undefined || config.websocket.enabled === false
-      ? null
-      : redisHubBackends(config, access.redisClient, share, ctx.logger, offline);
+  const hubEnabled = config.websocket !== undefined && config.websocket.enabled !== false;
+  // Without a `handler: websocket` route of its own, the hub gets one at websocket.server.path.
+  const configRoutes: readonly RouteConfig[] =
+    hubEnabled && !config.routes.some((rc) => rc.handler === 'websocket')
+      ? [
+          ...config.routes,
+          {
+            path: config.websocket?.server?.path ?? DEFAULT_HUB_PATH,
+            methods: ['GET' as const],
+            handler: 'websocket' as const,
+          },
+        ]
+      : config.routes;
+  const redisBackends = hubEnabled
+    ? redisHubBackends(config, access.redisClient, share, ctx.logger, offline)
+    : null;
   const hub = compileHub(
     config,
     groups,
     access,
     share,
     redisBackends,
-    hubMetrics(config, telemetry),
+    hubMetrics(configRoutes, telemetry),
   );
   const socketKeys = new Set<string>();
   const hubRoute = (rc: RouteConfig, observed: RouteTelemetry): BuiltHandler => {
@@ -138,23 +150,12 @@ export function compileTable(
           );
     return { handle, filters: ['websocket hub'], socketKey: key };
   };
-  const configRoutes =
-    hub !== null && !config.routes.some((rc) => rc.handler === 'websocket')
-      ? [
-          ...config.routes,
-          {
-            path: config.websocket?.server?.path ?? DEFAULT_HUB_PATH,
-            methods: ['GET' as const],
-            handler: 'websocket' as const,
-          },
-        ]
-      : config.routes;
 
   /** Compiles one route into the router; returns its problem instead when it cannot be added. */
   function addRoute(rc: RouteConfig, index: number, origin: RouteOrigin): PathProblem | null {
     const pattern = parseRoutePattern(rc, index);
     if ('problem' in pattern) return pattern.problem;
-    const name = rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
+    const name = routeName(rc);
     const observed = routeTelemetry(telemetry, name);
     const built =
       rc.handler === 'websocket'
@@ -335,16 +336,19 @@ export function compileTable(
   return { ok: true, table };
 }
 
-/** The hub's series: channel deliveries count on the first hub route (the generated one if none). */
-function hubMetrics(config: GatewayConfig, telemetry: Telemetry): HubMetrics | null {
+function routeName(rc: RouteConfig): string {
+  return rc.name ?? `${rc.methods?.join(',') ?? 'ANY'} ${rc.path}`;
+}
+
+/** The hub's series: channel deliveries count on the first hub route. */
+function hubMetrics(routes: readonly RouteConfig[], telemetry: Telemetry): HubMetrics | null {
   const websocket = telemetry.metrics?.websocket;
-  if (websocket === undefined) return null;
-  const first = config.routes.find((rc) => rc.handler === 'websocket');
-  const name =
-    first === undefined
-      ? `GET ${config.websocket?.server?.path ?? DEFAULT_HUB_PATH}`
-      : (first.name ?? `${first.methods?.join(',') ?? 'ANY'} ${first.path}`);
-  return { deliveries: websocket.forRoute(name), channel: (key) => websocket.forChannel(key) };
+  const first = routes.find((rc) => rc.handler === 'websocket');
+  if (websocket === undefined || first === undefined) return null;
+  return {
+    deliveries: websocket.forRoute(routeName(first)),
+    channel: (key) => websocket.forChannel(key),
+  };
 }
 
 function hubUnavailable(ex: Exchange): void {
