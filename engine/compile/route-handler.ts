@@ -8,6 +8,8 @@ import type { RouteTelemetry } from '../observability/telemetry.js';
 import type { PathPattern } from '../router/path-pattern.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { RouteHandler } from './compiled-route.js';
+import { describeHeaderEdits, requestHeaderPolicy } from './request-header-policy.js';
+import type { RequestHeaderPolicy } from '../data-plane/forward-headers.js';
 import { createHashKeyReader } from './hash-key.js';
 import {
   createPrefixStripper,
@@ -55,6 +57,8 @@ export function createRouteHandler(
     };
   }
   const filters: string[] = [];
+  const headerPolicy = requestHeaderPolicy(rc.request_headers, identityHeaderNames);
+  if (rc.request_headers !== undefined) filters.push(describeHeaderEdits(rc.request_headers));
   if (rc.rewrite) filters.push(`rewrite ${rc.rewrite}`);
   else if (rc.strip_prefix)
     filters.push(
@@ -69,23 +73,14 @@ export function createRouteHandler(
       settings,
       groups.get(name) as UpstreamGroup,
       upstreams[name] as UpstreamConfig,
-      identityHeaderNames,
+      headerPolicy,
       socketCredentials,
       telemetry.websocket(),
     );
     return { ...proxy, filters: [...filters, ...proxy.filters] };
   }
   const proxyTo = (name: string) =>
-    createUpstreamProxy(
-      rc,
-      name,
-      rewrite.fn,
-      settings,
-      groups,
-      upstreams,
-      identityHeaderNames,
-      telemetry,
-    );
+    createUpstreamProxy(rc, name, rewrite.fn, settings, groups, upstreams, headerPolicy, telemetry);
   if (rc.upstreams === undefined) {
     const proxy = proxyTo(rc.upstream as string);
     return { handle: proxy.handle, filters: [...filters, ...proxy.filters] };
@@ -110,7 +105,7 @@ function createUpstreamProxy(
   settings: ServerSettings,
   groups: ReadonlyMap<string, UpstreamGroup>,
   upstreams: Readonly<Record<string, UpstreamConfig>>,
-  identityHeaderNames: ReadonlySet<string>,
+  headerPolicy: RequestHeaderPolicy,
   telemetry: RouteTelemetry,
 ): { handle: RouteHandler; filters: string[] } {
   const group = groups.get(name) as UpstreamGroup;
@@ -134,7 +129,7 @@ function createUpstreamProxy(
     maxBodyBytes: settings.maxBodyBytes,
     requestTimeoutMs: settings.requestTimeoutMs,
     isTrustedProxy: settings.trustProxy,
-    identityHeaderNames,
+    headerPolicy,
     retry,
     hashKey:
       balancer === 'ConsistentHash'

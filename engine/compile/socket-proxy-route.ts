@@ -1,6 +1,7 @@
 import type { WebSocketRouteMetrics } from '../observability/metrics/websocket-metrics.js';
 import type { RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
 import type { RouteHandler } from './compiled-route.js';
+import type { RequestHeaderPolicy } from '../data-plane/forward-headers.js';
 import { createSocketProxy } from '../websocket/proxy/create-socket-proxy.js';
 import { socketConfigKey } from '../websocket/socket-config-key.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
@@ -25,7 +26,7 @@ export function createSocketProxyRoute(
   settings: ServerSettings,
   group: UpstreamGroup,
   uc: UpstreamConfig,
-  identityHeaderNames: ReadonlySet<string>,
+  headerPolicy: RequestHeaderPolicy,
   credentials: SocketCredentialPlaces,
   metrics: WebSocketRouteMetrics | null,
 ): { handle: RouteHandler; filters: string[]; socketKey: string } {
@@ -48,7 +49,7 @@ export function createSocketProxyRoute(
     connectTimeoutMs,
     preserveHost: rc.preserve_host ?? false,
     isTrustedProxy: settings.trustProxy,
-    identityHeaderNames,
+    headerPolicy,
     credentialQueryParam: credentials.queryParam,
     credentialProtocolPrefix: credentials.protocolPrefix,
     hashKey:

@@ -10,6 +10,7 @@ import { checkPresence } from './check-presence.js';
 import { findNotImplemented } from './find-not-implemented.js';
 import { checkWebSocketRoute } from './check-websocket-route.js';
 import { checkObservability } from './check-observability.js';
+import { checkRequestHeaders } from './check-request-headers.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -61,7 +62,11 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
         });
       }
     }
-    problems.push(...checkSplit(route, at, label), ...checkWebSocketRoute(route, at, label));
+    problems.push(
+      ...checkSplit(route, at, label),
+      ...checkWebSocketRoute(route, at, label),
+      ...checkRequestHeaders(config, route, at, label),
+    );
     const builtIn = BUILT_IN_PATHS[route.path];
     if (builtIn !== undefined) {
       problems.push({

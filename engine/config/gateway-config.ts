@@ -66,6 +66,7 @@ export interface RouteConfig {
   strip_prefix?: boolean | string;
   rewrite?: string;
   preserve_host?: boolean;
+  request_headers?: RequestHeadersConfig;
   auth_required?: boolean;
   /** Providers this route accepts; default: every configured one. */
   auth?: AuthProviderName[];
@@ -87,6 +88,14 @@ export interface RouteConfig {
   websocket?: 'proxy';
   /** Size string; WebSocket routes only. Default 1mb. */
   max_message_size?: string;
+}
+
+/** Edits to the client's request headers before they go upstream. */
+export interface RequestHeadersConfig {
+  /** Header names the upstream never sees (the credential of an API-key route, say). */
+  remove?: string[];
+  /** Headers sent with this value whatever the client sent; values may use ${VAR}. */
+  set?: Record<string, string>;
 }
 
 export interface RouteMatchConfig {

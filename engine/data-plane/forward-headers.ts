@@ -25,20 +25,37 @@ const RESPONSE_DROPPED = new Set([
   'x-request-id',
 ]);
 
+/** What a route does to the client's request headers on their way upstream; fixed per route. */
+export interface RequestHeaderPolicy {
+  /**
+   * Client headers never forwarded: the identity headers (X-User-ID, ...) on every route, so only
+   * the gateway's verified values arrive, plus the route's `request_headers.remove` and the names
+   * it sets.
+   */
+  dropped: ReadonlySet<string>;
+  /** The route's `request_headers.set`, as [name, value, ...] with lower-case names. */
+  added: readonly string[];
+}
+
 export interface ForwardOptions {
   preserveHost: boolean;
-  /**
-   * Headers that carry identity to upstreams (X-User-ID, ...): whatever the client sent under
-   * these names is dropped, on every route, so only the gateway's verified values arrive.
-   */
-  identityHeaderNames: ReadonlySet<string>;
+  headerPolicy: RequestHeaderPolicy;
   /** The TCP peer is a trusted proxy: its X-Forwarded-* and Forwarded headers are kept. */
   trustedPeer: boolean;
+}
+
+/**
+ * Headers a route may neither remove nor set: they frame the message or are written by the
+ * gateway itself (`preserve_host` is how the Host header is chosen).
+ */
+export function isGatewayOwnedRequestHeader(name: string): boolean {
+  return REQUEST_DROPPED.has(name) || name.startsWith('proxy-') || name === 'content-length';
 }
 
 /** The header list sent upstream, as [name, value, ...] for undici. */
 export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): string[] {
   const src = ex.headers;
+  const dropped = opts.headerPolicy.dropped;
   const connectionTokens = connectionListed(ex.header('connection'));
   const out: string[] = [];
   let forwardedFor = '';
@@ -47,7 +64,7 @@ export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): stri
   for (let i = 0; i < src.length; i += 2) {
     const name = src[i] as string;
     const value = src[i + 1] as string;
-    if (opts.identityHeaderNames.has(name)) continue;
+    if (dropped.has(name)) continue;
     if (REQUEST_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name)) {
       if (opts.trustedPeer) {
         if (name === 'x-forwarded-for')
@@ -71,6 +88,8 @@ export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): stri
   );
   const xfHost = forwardedHost || ex.host;
   if (xfHost !== '') out.push('x-forwarded-host', xfHost);
+  const added = opts.headerPolicy.added;
+  for (let i = 0; i < added.length; i++) out.push(added[i] as string);
   if (ex.identityHeaders !== null) out.push(...ex.identityHeaders);
   return out;
 }

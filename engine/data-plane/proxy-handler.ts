@@ -8,7 +8,7 @@ import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
 import type { AttemptObserver, AttemptWatch } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
-import { upstreamRequestHeaders } from './forward-headers.js';
+import { upstreamRequestHeaders, type RequestHeaderPolicy } from './forward-headers.js';
 import { ProxyResponse, type AttemptFailure, type AttemptHooks } from './proxy-response.js';
 import { bufferRequestBody, streamRequestBody } from './request-body.js';
 import { sendError } from './respond.js';
@@ -34,8 +34,7 @@ export interface ProxyOptions {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   isTrustedProxy: TrustMatcher;
-  /** Identity headers a client may not send (they are set from the verified identity only). */
-  identityHeaderNames: ReadonlySet<string>;
+  headerPolicy: RequestHeaderPolicy;
   retry: RetryPolicy;
   /** The ConsistentHash key of a request; null when the upstream does not hash. */
   hashKey: ((ex: Exchange) => string | null) | null;
@@ -119,7 +118,7 @@ class UpstreamCall {
     this.headers = upstreamRequestHeaders(ex, {
       preserveHost: o.preserveHost,
       trustedPeer: o.isTrustedProxy(ex.peerAddress),
-      identityHeaderNames: o.identityHeaderNames,
+      headerPolicy: o.headerPolicy,
     });
   }
 

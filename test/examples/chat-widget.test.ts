@@ -155,7 +155,10 @@ t.test('chat widget gateway (seed 002) end to end', async (t) => {
     });
     t.equal(empty.status, 200);
     t.same(empty.body, { users: [] });
-    t.equal(backendApi.seen.at(-1)?.headers['x-tenant-id'], TENANT, 'X-Tenant-ID is forwarded');
+    const seen = backendApi.seen.at(-1)?.headers ?? {};
+    t.equal(seen['x-tenant-id'], TENANT, 'X-Tenant-ID is forwarded');
+    t.equal(seen.authorization, undefined, 'the API key stays at the gateway');
+    t.equal(seen['x-api-key'], undefined);
   });
 
   await t.test(
@@ -193,6 +196,11 @@ t.test('chat widget gateway (seed 002) end to end', async (t) => {
     });
     // The admin UI (a server or a non-browser client) sends the key as Authorization.
     const admin = await openSocket(t, gw, `/ws?token=${adminToken}`, key);
+    t.equal(
+      backendWs.handshakes.at(-1)?.headers.authorization,
+      undefined,
+      'the Authorization key does not reach the socket server',
+    );
     // The widget in a browser cannot set headers: it sends the key as ?api_key=.
     const page = encodeURIComponent('https://example.com/page');
     const visitor = await openSocket(

@@ -5,6 +5,7 @@ import type { RouteHandler } from '../../compile/compiled-route.js';
 import type { PathRewriter } from '../../compile/path-rewriter.js';
 import type { TrustMatcher } from '../../compile/trust-proxy.js';
 import type { Exchange } from '../../data-plane/exchange.js';
+import type { RequestHeaderPolicy } from '../../data-plane/forward-headers.js';
 import { sendError } from '../../data-plane/respond.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Endpoint } from '../../upstream/endpoint.js';
@@ -27,7 +28,7 @@ export interface SocketProxyOptions {
   connectTimeoutMs: number;
   preserveHost: boolean;
   isTrustedProxy: TrustMatcher;
-  identityHeaderNames: ReadonlySet<string>;
+  headerPolicy: RequestHeaderPolicy;
   /** Where the credential may travel on an upgrade; removed before the upstream sees it. */
   credentialQueryParam: string | null;
   credentialProtocolPrefix: string | null;
@@ -46,7 +47,7 @@ export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
   const handshake: HandshakeOptions = {
     preserveHost: o.preserveHost,
     isTrustedProxy: o.isTrustedProxy,
-    identityHeaderNames: o.identityHeaderNames,
+    headerPolicy: o.headerPolicy,
     credentialQueryParam: o.credentialQueryParam,
     credentialProtocolPrefix: o.credentialProtocolPrefix,
   };

@@ -1,11 +1,14 @@
 import type { TrustMatcher } from '../../compile/trust-proxy.js';
 import type { Exchange } from '../../data-plane/exchange.js';
-import { upstreamRequestHeaders } from '../../data-plane/forward-headers.js';
+import {
+  upstreamRequestHeaders,
+  type RequestHeaderPolicy,
+} from '../../data-plane/forward-headers.js';
 
 export interface HandshakeOptions {
   preserveHost: boolean;
   isTrustedProxy: TrustMatcher;
-  identityHeaderNames: ReadonlySet<string>;
+  headerPolicy: RequestHeaderPolicy;
   credentialQueryParam: string | null;
   credentialProtocolPrefix: string | null;
 }
@@ -43,7 +46,7 @@ export function upstreamHandshake(
   const list = upstreamRequestHeaders(ex, {
     preserveHost: o.preserveHost,
     trustedPeer: o.isTrustedProxy(ex.peerAddress),
-    identityHeaderNames: o.identityHeaderNames,
+    headerPolicy: o.headerPolicy,
   });
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i < list.length; i += 2) {
