@@ -24,7 +24,7 @@ export function sendError(ex: Exchange, err: GatewayError): void {
     abortResponse(ex);
     return;
   }
-  const body = errorBody(err, ex.requestId);
+  const body = errorBody(err, ex.requestId, ex.upstreamName);
   // The client may still be sending a body we will not read: end the connection with the answer.
   const closeConnection = err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'REQUEST_TIMEOUT';
   ex.res.cork(() => {

@@ -49,12 +49,24 @@ export class GatewayError extends Error {
   }
 }
 
-/** The one JSON body shape of every gateway-generated error. */
-export function errorBody(err: GatewayError, requestId: string): string {
+/** Codes that mean the upstream failed, rather than the request or the gateway. */
+const UPSTREAM_FAILURES: ReadonlySet<ErrorCodeName> = new Set([
+  'BAD_GATEWAY',
+  'UPSTREAM_TIMEOUT',
+  'SERVICE_UNAVAILABLE',
+]);
+
+/**
+ * The one JSON body shape of every gateway-generated error. `upstream` is the name of the
+ * upstream the request was being proxied to ('' before one was chosen): an upstream failure
+ * names it as `service` (seed 003), never its address.
+ */
+export function errorBody(err: GatewayError, requestId: string, upstream = ''): string {
   return JSON.stringify({
     error: err.code,
     message: err.message,
     status_code: err.status,
+    service: upstream !== '' && UPSTREAM_FAILURES.has(err.code) ? upstream : undefined,
     request_id: requestId,
     timestamp: new Date().toISOString(),
     problems: err.problems,

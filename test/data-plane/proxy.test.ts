@@ -153,6 +153,7 @@ observability:
       message: String,
     });
     t.ok(!Number.isNaN(Date.parse(body.timestamp as string)));
+    t.notOk('service' in body, 'no upstream was chosen: no service');
 
     const wrong = await request(gw.url('/api/users/42'), { method: 'DELETE' });
     t.equal(wrong.statusCode, 405);
@@ -210,15 +211,16 @@ observability:
   t.test('upstream refused → 502 naming the upstream; slow → 504', async (t) => {
     const refused = await request(gw.url('/refused'));
     t.equal(refused.statusCode, 502);
-    const body = (await refused.body.json()) as { error: string; message: string };
+    const body = (await refused.body.json()) as Record<string, unknown>;
     t.equal(body.error, 'BAD_GATEWAY');
+    t.equal(body.service, 'dead', 'the body names the upstream as service');
     t.match(body.message, /"dead"/);
     t.notMatch(body.message, /127\.0\.0\.1/, 'no internal address leaked');
 
     const started = Date.now();
     const slow = await request(gw.url('/slow'));
     t.equal(slow.statusCode, 504);
-    t.match(await slow.body.json(), { error: 'UPSTREAM_TIMEOUT' });
+    t.match(await slow.body.json(), { error: 'UPSTREAM_TIMEOUT', service: 'svc' });
     t.ok(Date.now() - started < 2500, 'answered at the route timeout');
   });
 

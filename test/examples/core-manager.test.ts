@@ -294,6 +294,7 @@ t.test('core-manager down: 502 BAD_GATEWAY naming core-manager, HTTP and WebSock
   t.match(body, {
     error: 'BAD_GATEWAY',
     status_code: 502,
+    service: 'core-manager',
     message: /upstream "core-manager" is unreachable/,
   });
   t.type(body.request_id, 'string');
@@ -303,7 +304,11 @@ t.test('core-manager down: 502 BAD_GATEWAY naming core-manager, HTTP and WebSock
   t.equal(ws.ok, false);
   if (!ws.ok) {
     t.equal(ws.status, 502);
-    t.match(JSON.parse(ws.body), { error: 'BAD_GATEWAY', message: /core-manager/ });
+    t.match(JSON.parse(ws.body), {
+      error: 'BAD_GATEWAY',
+      service: 'core-manager',
+      message: /core-manager/,
+    });
   }
 });
 
