@@ -15,6 +15,7 @@ import type { Exchange } from '../data-plane/exchange.js';
 import type { SlotRules } from '../router/segment-trie.js';
 import { compileRouteCondition } from './route-condition.js';
 import { createGuardedHandler } from '../data-plane/route-guards.js';
+import { requireQuery } from '../data-plane/required-query.js';
 import type { SharedObjects } from '../state/shared-objects.js';
 import { compileAccessControl, type Share } from './access-control.js';
 import { createRouteHandler } from './route-handler.js';
@@ -172,15 +173,28 @@ export function compileTable(
             observed,
           );
     if ('problem' in built) return built.problem;
+    const handle =
+      rc.required_query === undefined
+        ? built.handle
+        : requireQuery(
+            {
+              names: rc.required_query,
+              maxBodyBytes: settings.maxBodyBytes,
+              requestTimeoutMs: settings.requestTimeoutMs,
+            },
+            built.handle,
+          );
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
     const filters = [
       ...(built.socketKey === undefined ? [] : ['upgrade only']),
       ...(guarded?.filters ?? []),
+      ...(rc.required_query === undefined
+        ? []
+        : [`required_query ${rc.required_query.join(', ')}`]),
       ...built.filters,
     ];
-    const checked =
-      guarded === null ? built.handle : createGuardedHandler(guarded.guards, built.handle);
+    const checked = guarded === null ? handle : createGuardedHandler(guarded.guards, handle);
     if (built.socketKey !== undefined) socketKeys.add(built.socketKey);
     const route: CompiledRoute = {
       name,

@@ -67,6 +67,8 @@ export interface RouteConfig {
   rewrite?: string;
   preserve_host?: boolean;
   request_headers?: RequestHeadersConfig;
+  /** Query parameters a request must carry (non-empty); 400 BAD_REQUEST without one. */
+  required_query?: string[];
   auth_required?: boolean;
   /** Providers this route accepts; default: every configured one. */
   auth?: AuthProviderName[];

@@ -147,14 +147,23 @@ t.test('chat widget gateway (seed 002) end to end', async (t) => {
   );
 
   await t.test('GET /api/chat/online-users: 400 without tenantId, empty list', async (t) => {
+    const asked = backendApi.seen.length;
     const missing = await api(gw, '/api/chat/online-users', { headers: key });
     t.equal(missing.status, 400);
-    t.same(missing.body, { error: 'tenantId is required' });
-    const empty = await api(gw, `/api/chat/online-users?tenantId=${TENANT}`, {
+    t.match(missing.body, {
+      error: 'BAD_REQUEST',
+      message: 'query parameter "tenantId" is required',
+    });
+    const empty = await api(gw, '/api/chat/online-users?tenantId=', { headers: key });
+    t.equal(empty.status, 400, 'an empty tenantId is missing too');
+    t.equal(backendApi.seen.length, asked, 'the gateway answered; the backend was not asked');
+    const noKey = await api(gw, '/api/chat/online-users');
+    t.equal(noKey.status, 401, 'the key is checked first');
+    const none = await api(gw, `/api/chat/online-users?tenantId=${TENANT}`, {
       headers: { ...key, 'x-tenant-id': TENANT },
     });
-    t.equal(empty.status, 200);
-    t.same(empty.body, { users: [] });
+    t.equal(none.status, 200);
+    t.same(none.body, { users: [] });
     const seen = backendApi.seen.at(-1)?.headers ?? {};
     t.equal(seen['x-tenant-id'], TENANT, 'X-Tenant-ID is forwarded');
     t.equal(seen.authorization, undefined, 'the API key stays at the gateway');
