@@ -1,6 +1,5 @@
 import type { RouteHandler } from '../compile/compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Exchange } from './exchange.js';
 import { discardRequestBody } from './request-body.js';
 import { sendError } from './respond.js';
 
