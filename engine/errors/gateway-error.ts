@@ -49,14 +49,57 @@ export class GatewayError extends Error {
   }
 }
 
-/** The one JSON body shape of every gateway-generated error. */
-export function errorBody(err: GatewayError, requestId: string): string {
+/**
+ * Seed 004's `error` text in the envelope: what went wrong, in a few words, before the details
+ * of `message`. A tier gate's message is already the seed's sentence ("Module 'x' requires
+ * 'pro' tier. Your tier: 'free'"), so it is used as it is.
+ */
+const SUMMARY: Readonly<Record<Exclude<ErrorCodeName, 'TIER_REQUIRED'>, string>> = {
+  BAD_REQUEST: 'Bad request',
+  UNAUTHORIZED: 'Invalid authentication credentials',
+  FORBIDDEN: 'Insufficient permissions',
+  ROUTE_NOT_FOUND: 'Route not found',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  REQUEST_TIMEOUT: 'Request timeout',
+  CONFLICT: 'Conflict',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  URI_TOO_LONG: 'Request URI too long',
+  CONFIG_INVALID: 'Invalid configuration',
+  UPGRADE_REQUIRED: 'Upgrade required',
+  RATE_LIMITED: 'Rate limit exceeded',
+  HEADERS_TOO_LARGE: 'Request headers too large',
+  INTERNAL_ERROR: 'Internal server error',
+  BAD_GATEWAY: 'Bad gateway',
+  SERVICE_UNAVAILABLE: 'Service unavailable',
+  UPSTREAM_TIMEOUT: 'Upstream timeout',
+};
+
+/**
+ * The JSON body of a gateway-generated error. Plain: `{error: CODE, message, ...}`. With
+ * `envelope` (the `response_envelope` option, never on the admin API): seed 004's
+ * `{success: false, error: <summary>, code: CODE, message, ...}`; the stable code stays in the
+ * body, since clients key on it.
+ */
+export function errorBody(err: GatewayError, requestId: string, envelope = false): string {
+  if (!envelope) {
+    return JSON.stringify({
+      error: err.code,
+      message: err.message,
+      status_code: err.status,
+      request_id: requestId,
+      timestamp: new Date().toISOString(),
+      problems: err.problems,
+    });
+  }
   return JSON.stringify({
-    error: err.code,
+    success: false,
+    error: err.code === 'TIER_REQUIRED' ? err.message : SUMMARY[err.code],
+    code: err.code,
     message: err.message,
     status_code: err.status,
-    request_id: requestId,
     timestamp: new Date().toISOString(),
+    request_id: requestId,
     problems: err.problems,
   });
 }
