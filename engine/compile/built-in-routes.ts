@@ -1,12 +1,15 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { prepareResponse } from '../data-plane/direct-response.js';
+import { sendJson } from '../data-plane/generated-json.js';
 import { sendError, sendPrepared } from '../data-plane/respond.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
 import type { CompiledRoute } from './compiled-route.js';
 
-const HEALTHY = prepareResponse({ status: 200, body: { status: 'ok' } });
-const READY = prepareResponse({ status: 200, body: { status: 'ready' } });
+const HEALTHY_BODY = { status: 'ok' };
+const READY_BODY = { status: 'ready' };
+const HEALTHY = prepareResponse({ status: 200, body: HEALTHY_BODY });
+const READY = prepareResponse({ status: 200, body: READY_BODY });
 
 /**
  * GET /health (the process is alive) and GET /ready (a config is loaded, the gateway is not
@@ -15,6 +18,8 @@ const READY = prepareResponse({ status: 200, body: { status: 'ready' } });
 export function createBuiltInRoutes(
   /** Why the gateway is not ready, or null when it is. */
   notReadyBecause: () => string | null,
+  /** `response_envelope`: the answers carry a timestamp and request id, so are made each time. */
+  envelope: boolean,
 ): Array<{ route: CompiledRoute; pattern: PathPattern }> {
   const builtIn = (
     path: string,
@@ -33,16 +38,25 @@ export function createBuiltInRoutes(
       condition: null,
       origin: 'built-in' as const,
       metrics: null,
+      envelope,
     },
   });
   return [
-    builtIn('/health', function health(ex) {
-      sendPrepared(ex, HEALTHY);
-    }),
+    builtIn(
+      '/health',
+      envelope
+        ? function health(ex) {
+            sendJson(ex, 200, HEALTHY_BODY);
+          }
+        : function health(ex) {
+            sendPrepared(ex, HEALTHY);
+          },
+    ),
     builtIn('/ready', function ready(ex) {
       const reason = notReadyBecause();
-      if (reason === null) sendPrepared(ex, READY);
-      else sendError(ex, new GatewayError('SERVICE_UNAVAILABLE', reason));
+      if (reason !== null) sendError(ex, new GatewayError('SERVICE_UNAVAILABLE', reason));
+      else if (envelope) sendJson(ex, 200, READY_BODY);
+      else sendPrepared(ex, READY);
     }),
   ];
 }

@@ -5,7 +5,8 @@ import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import type { ConfigPath } from '../config/config-problem.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { createGuardedHandler } from '../data-plane/route-guards.js';
-import { sendError, sendPrepared, statusLine } from '../data-plane/respond.js';
+import { sendJson } from '../data-plane/generated-json.js';
+import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { apiKeyDigest } from '../filters/auth/hash-api-key.js';
 import type { Logger } from '../observability/logger.js';
@@ -137,6 +138,7 @@ export function compileWebhookRoute(
       origin: 'built-in' as const,
       metrics: null,
       condition: null,
+      envelope: settings.responseEnvelope,
     },
   };
 }
@@ -159,6 +161,7 @@ export interface CompiledPresence {
  */
 export function compilePresence(
   config: GatewayConfig,
+  settings: ServerSettings,
   access: AccessControl,
   redis: (url: string) => Redis,
   share: Share,
@@ -209,13 +212,11 @@ export function compilePresence(
         origin: 'built-in' as const,
         metrics: null,
         condition: null,
+        envelope: settings.responseEnvelope,
       },
     },
   };
 }
-
-const OK = statusLine(200);
-const JSON_TYPE = [['content-type', 'application/json']] as const;
 
 /**
  * Seed 002's `GET /api/chat/online-users?tenantId=` answer, {"users": [...]}. The tenant comes
@@ -237,13 +238,7 @@ function createPresenceList(tracker: PresenceTracker, tenantClaim: string | null
       return;
     }
     tracker.list(tenant).then(
-      (users) =>
-        sendPrepared(ex, {
-          status: OK,
-          statusCode: 200,
-          headers: JSON_TYPE,
-          body: Buffer.from(JSON.stringify({ users })),
-        }),
+      (users) => sendJson(ex, 200, { users }),
       () =>
         sendError(
           ex,
@@ -296,6 +291,7 @@ export function compileHubNetwork(
   // Built offline too (its Redis client then never connects), so `check` sees the route.
   const presence = compilePresence(
     config,
+    settings,
     access,
     access.redisClient,
     share,

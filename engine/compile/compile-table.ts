@@ -212,6 +212,7 @@ export function compileTable(
       configIndex: origin === 'file' && index < config.routes.length ? index : -1,
       origin,
       metrics: observed.metrics?.requests() ?? null,
+      envelope: settings.responseEnvelope,
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
@@ -248,7 +249,13 @@ export function compileTable(
       requestTimeoutMs: settings.requestTimeoutMs,
       logger: ctx.logger,
     });
-    for (const r of createIdentityRoutes(config.identity ?? {}, handlers, access.guardsFor)) {
+    const identityRoutes = createIdentityRoutes(
+      config.identity ?? {},
+      handlers,
+      access.guardsFor,
+      settings.responseEnvelope,
+    );
+    for (const r of identityRoutes) {
       r.route.metrics = telemetry.metrics?.route(r.route.name).requests() ?? null;
       const conflict = router.add(undefined, r.pattern, r.route.path, r.route.methods, r.route);
       if (conflict === null) routes.push(r);
@@ -318,7 +325,11 @@ export function compileTable(
     }
   });
 
-  for (const builtIn of createBuiltInRoutes(readiness(ctx.isReady, access.requiredRedis))) {
+  const builtIns = createBuiltInRoutes(
+    readiness(ctx.isReady, access.requiredRedis),
+    settings.responseEnvelope,
+  );
+  for (const builtIn of builtIns) {
     builtIn.route.metrics = telemetry.metrics?.route(builtIn.route.name).requests() ?? null;
     // A configured route on the same path takes precedence; then the add reports a conflict.
     if (

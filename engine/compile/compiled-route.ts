@@ -30,6 +30,11 @@ export interface CompiledRoute {
   metrics: RequestMetrics | null;
   /** The config file, the admin API (runtime routes) or the gateway itself (/health, /ready). */
   origin: RouteOrigin;
+  /**
+   * The table's `response_envelope`, copied here at compile time so that the gateway's own
+   * answers on this route (errors, generated JSON) know their shape without a lookup.
+   */
+  envelope: boolean;
 }
 
 export type RouteOrigin = 'file' | 'runtime' | 'built-in';

@@ -6,7 +6,10 @@ import {
 } from '../observability/telemetry-settings.js';
 import { createTrustMatcher, type TrustMatcher } from './trust-proxy.js';
 
-/** The `server` and `observability.logging` blocks with defaults applied and units converted. */
+/**
+ * The `server` and `observability.logging` blocks (and the top-level `response_envelope`) with
+ * defaults applied and units converted.
+ */
 export interface ServerSettings {
   httpPort: number;
   bindAddress: string;
@@ -27,6 +30,8 @@ export interface ServerSettings {
   accessLog: boolean;
   /** Metrics and tracing; taken at start only, so a reload that changes them warns. */
   telemetry: TelemetrySettings;
+  /** Seed 004's envelope on gateway-generated answers; each route carries it too. */
+  responseEnvelope: boolean;
 }
 
 /** uWebSockets.js reads its own header limit once per process; ours must stay below it. */
@@ -56,6 +61,7 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
     logFormat: logging.format ?? 'json',
     accessLog: logging.access_log ?? true,
     telemetry: compileTelemetrySettings(config),
+    responseEnvelope: config.response_envelope ?? false,
   };
 }
 

@@ -17,6 +17,12 @@ export interface GatewayConfig {
   middleware?: MiddlewareConfig;
   observability?: ObservabilityConfig;
   websocket?: WebSocketConfig;
+  /**
+   * Seed 004's envelope on what the gateway answers itself: `{success: true, data, timestamp,
+   * request_id}` and `{success: false, error, code, message, ...}`. Upstream responses and
+   * `direct_response` bodies are never wrapped.
+   */
+  response_envelope?: boolean;
 }
 
 export interface ServerConfig {

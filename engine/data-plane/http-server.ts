@@ -154,8 +154,9 @@ export class HttpServer {
     this.inFlight++;
 
     const refusal = this.refuse(ex, path, rawPath.length + query.length, headerBytes, table);
+    // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
-      sendError(ex, refusal);
+      sendError(ex, refusal, table.settings.responseEnvelope);
       return;
     }
     res.onAborted(() => {
@@ -169,7 +170,7 @@ export class HttpServer {
 
     const match = table.router.match(routingMethod(ex), host, path as string, ex);
     if (!match.found) {
-      sendError(ex, notMatched(method, match.allowed));
+      sendError(ex, notMatched(method, match.allowed), table.settings.responseEnvelope);
       return;
     }
     ex.routeName = match.value.name;

@@ -17,14 +17,19 @@ export function statusLine(status: number, message?: string): string {
 /**
  * Answers with the gateway's JSON error. Once headers are out the status can no longer change,
  * so the connection is cut instead: the client sees a truncated response, never a hang.
+ * `envelope` is the route's shape; a request no route took passes its table's.
  */
-export function sendError(ex: Exchange, err: GatewayError): void {
+export function sendError(
+  ex: Exchange,
+  err: GatewayError,
+  envelope = ex.route !== null && ex.route.envelope,
+): void {
   if (ex.aborted || ex.finished) return;
   if (ex.headersSent) {
     abortResponse(ex);
     return;
   }
-  const body = errorBody(err, ex.requestId, ex.upstreamName);
+  const body = errorBody(err, ex.requestId, envelope, ex.upstreamName);
   // The client may still be sending a body we will not read: end the connection with the answer.
   const closeConnection = err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'REQUEST_TIMEOUT';
   ex.res.cork(() => {

@@ -57,18 +57,64 @@ const UPSTREAM_FAILURES: ReadonlySet<ErrorCodeName> = new Set([
 ]);
 
 /**
- * The one JSON body shape of every gateway-generated error. `upstream` is the name of the
- * upstream the request was being proxied to ('' before one was chosen): an upstream failure
- * names it as `service` (seed 003), never its address.
+ * Seed 004's `error` text in the envelope: what went wrong, in a few words, before the details
+ * of `message`. A tier gate's message is already the seed's sentence ("Module 'x' requires
+ * 'pro' tier. Your tier: 'free'"), so it is used as it is.
  */
-export function errorBody(err: GatewayError, requestId: string, upstream = ''): string {
+const SUMMARY: Readonly<Record<Exclude<ErrorCodeName, 'TIER_REQUIRED'>, string>> = {
+  BAD_REQUEST: 'Bad request',
+  UNAUTHORIZED: 'Invalid authentication credentials',
+  FORBIDDEN: 'Insufficient permissions',
+  ROUTE_NOT_FOUND: 'Route not found',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  REQUEST_TIMEOUT: 'Request timeout',
+  CONFLICT: 'Conflict',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  URI_TOO_LONG: 'Request URI too long',
+  CONFIG_INVALID: 'Invalid configuration',
+  UPGRADE_REQUIRED: 'Upgrade required',
+  RATE_LIMITED: 'Rate limit exceeded',
+  HEADERS_TOO_LARGE: 'Request headers too large',
+  INTERNAL_ERROR: 'Internal server error',
+  BAD_GATEWAY: 'Bad gateway',
+  SERVICE_UNAVAILABLE: 'Service unavailable',
+  UPSTREAM_TIMEOUT: 'Upstream timeout',
+};
+
+/**
+ * The JSON body of a gateway-generated error. Plain: `{error: CODE, message, ...}`. With
+ * `envelope` (the `response_envelope` option, never on the admin API): seed 004's
+ * `{success: false, error: <summary>, code: CODE, message, ...}`; the stable code stays in the
+ * body, since clients key on it.
+ */
+export function errorBody(
+  err: GatewayError,
+  requestId: string,
+  envelope = false,
+  upstream = '',
+): string {
+  const service = upstream !== '' && UPSTREAM_FAILURES.has(err.code) ? upstream : undefined;
+  if (!envelope) {
+    return JSON.stringify({
+      error: err.code,
+      message: err.message,
+      status_code: err.status,
+      service,
+      request_id: requestId,
+      timestamp: new Date().toISOString(),
+      problems: err.problems,
+    });
+  }
   return JSON.stringify({
-    error: err.code,
+    success: false,
+    error: err.code === 'TIER_REQUIRED' ? err.message : SUMMARY[err.code],
+    code: err.code,
     message: err.message,
     status_code: err.status,
-    service: upstream !== '' && UPSTREAM_FAILURES.has(err.code) ? upstream : undefined,
-    request_id: requestId,
+    service,
     timestamp: new Date().toISOString(),
+    request_id: requestId,
     problems: err.problems,
   });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientAddress } from '../compile/client-address.js';
 import type { RouteHandler } from '../compile/compiled-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
+import { sendJson } from '../data-plane/generated-json.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { AuthFailure } from '../filters/auth/auth-failure.js';
@@ -10,7 +11,7 @@ import type { JwtProvider } from '../filters/auth/jwt-provider.js';
 import type { Logger } from '../observability/logger.js';
 import type { IdentityEndpointName } from './identity-endpoints.js';
 import type { IdentityModule } from './identity-module.js';
-import { readJsonBody, sendJson } from './json-exchange.js';
+import { readJsonBody } from './json-exchange.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 import {
   email,

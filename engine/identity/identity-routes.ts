@@ -22,6 +22,8 @@ export function createIdentityRoutes(
   identity: IdentityConfig,
   handlers: Record<IdentityEndpointName, RouteHandler>,
   guardsFor: AccessControl['guardsFor'],
+  /** `response_envelope`, for the routes (sendJson and sendError read it there). */
+  envelope: boolean,
 ): IdentityRoute[] {
   return resolveIdentityEndpoints(identity).map((endpoint) => {
     const name = `identity ${endpoint.name}`;
@@ -42,6 +44,7 @@ export function createIdentityRoutes(
         configIndex: -1,
         origin: 'built-in' as const,
         metrics: null,
+        envelope,
       },
     };
   });

@@ -1,7 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { readBody } from '../data-plane/request-body.js';
-import { sendPrepared, statusLine } from '../data-plane/respond.js';
 
 /** Identity requests are small JSON documents; anything bigger is refused. */
 export const MAX_JSON_BYTES = 16 * 1024;
@@ -54,21 +53,6 @@ export function readJsonBody(ex: Exchange, timeoutMs: number): Promise<unknown> 
         reject(new GatewayError('BAD_REQUEST', 'the body is not valid JSON'));
       }
     });
-  });
-}
-
-/** Token responses must not be cached (RFC 6749 section 5.1); nor any other identity answer. */
-const JSON_HEADERS = [
-  ['content-type', 'application/json'],
-  ['cache-control', 'no-store'],
-] as const;
-
-export function sendJson(ex: Exchange, status: number, body: unknown): void {
-  sendPrepared(ex, {
-    status: statusLine(status),
-    statusCode: status,
-    headers: JSON_HEADERS,
-    body: Buffer.from(JSON.stringify(body)),
   });
 }
 

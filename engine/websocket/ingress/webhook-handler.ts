@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RouteHandler } from '../../compile/compiled-route.js';
 import { discardRequestBody, streamRequestBody } from '../../data-plane/request-body.js';
-import { sendError, sendPrepared, statusLine } from '../../data-plane/respond.js';
+import { sendJson } from '../../data-plane/generated-json.js';
+import { sendError } from '../../data-plane/respond.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { apiKeyDigest } from '../../filters/auth/hash-api-key.js';
@@ -29,8 +30,6 @@ const UNAVAILABLE = new GatewayError(
   'SERVICE_UNAVAILABLE',
   'the hub cannot take messages right now; retry later',
 );
-const ACCEPTED = statusLine(202);
-const JSON_TYPE = [['content-type', 'application/json']] as const;
 
 /**
  * `POST <integration.webhook.path>`: services push hub messages (seed 001's bodies, see
@@ -76,13 +75,7 @@ async function accept(ex: Exchange, raw: Buffer, o: WebhookOptions): Promise<voi
   }
   try {
     const { seq } = await o.publish(event, 'webhook');
-    const text = JSON.stringify({ status: 'accepted', channel: event.channel, seq });
-    sendPrepared(ex, {
-      status: ACCEPTED,
-      statusCode: 202,
-      headers: JSON_TYPE,
-      body: Buffer.from(text),
-    });
+    sendJson(ex, 202, { status: 'accepted', channel: event.channel, seq });
   } catch (err) {
     o.onPublishError(err, ex);
     sendError(ex, UNAVAILABLE);
