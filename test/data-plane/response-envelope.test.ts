@@ -110,7 +110,7 @@ function assertErrorEnvelope(
     request_id: res.headers['x-request-id'],
   });
   t.same(
-    Object.keys(res.body),
+    Object.keys(res.body).filter((key) => key !== 'service'),
     ['success', 'error', 'code', 'message', 'status_code', 'timestamp', 'request_id'],
     `${code}: seed 004's keys, in its order`,
   );
@@ -164,6 +164,7 @@ t.test('response_envelope: true wraps every gateway-generated answer', async (t)
     const dead = await call(gw, 'GET', '/modules/dead/x');
     assertErrorEnvelope(t, dead, 502, 'BAD_GATEWAY', 'Bad gateway');
     t.match(dead.body.message, /"dead"/);
+    t.equal(dead.body.service, 'dead', 'an upstream failure names the upstream');
   });
 
   t.test('identity login and verify answer in the envelope', async (t) => {
