@@ -52,6 +52,7 @@ export function compileHub(
       path: r.path,
       roles: r.roles === undefined || r.roles.length === 0 ? null : new Set(r.roles),
       timeoutMs: duration(r.timeout, '10s'),
+      mergeReply: r.reply === 'merge',
     });
   }
   const persistence = ws.routing?.persistence;

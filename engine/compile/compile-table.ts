@@ -37,6 +37,11 @@ import {
 } from './compile-hub-network.js';
 import type { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { createHubRoute } from '../websocket/hub/hub-route.js';
+import { createHubHealthRoute } from '../websocket/hub/hub-health-route.js';
+import { compileRegistration } from '../registration/registration-settings.js';
+import { createRegistrationHandlers } from '../registration/registration-handlers.js';
+import { createRegistrationRoutes } from '../registration/registration-routes.js';
+import type { RegistrationStore } from '../registration/registration-store.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BuiltHandler } from './route-handler.js';
@@ -72,6 +77,8 @@ export interface CompileContext extends UpstreamContext {
   hubNetwork?: HubNetworkContext;
   /** Metrics and tracing; absent when building to check (`gatewayd check`/`routes`). */
   telemetry?: Telemetry;
+  /** Where route_registration writes (the runtime routes; set by the Gateway). */
+  registration?: RegistrationStore;
 }
 
 /**
@@ -152,6 +159,17 @@ export function compileTable(
     return { handle, filters: ['websocket hub'], socketKey: key };
   };
 
+  const hubHealthRoute = (): BuiltHandler => {
+    const url = config.redis?.url;
+    return {
+      handle: createHubHealthRoute(
+        hub === null ? null : (ctx.hub ?? null),
+        hub === null || url === undefined ? null : redis.client(url),
+      ),
+      filters: ['websocket health'],
+    };
+  };
+
   /** Compiles one route into the router; returns its problem instead when it cannot be added. */
   function addRoute(rc: RouteConfig, index: number, origin: RouteOrigin): PathProblem | null {
     const pattern = parseRoutePattern(rc, index);
@@ -161,17 +179,19 @@ export function compileTable(
     const built =
       rc.handler === 'websocket'
         ? hubRoute(rc, observed)
-        : createRouteHandler(
-            rc,
-            index,
-            pattern,
-            settings,
-            groups,
-            config.upstreams ?? {},
-            access.identityHeaderNames,
-            access.socketCredentialsFor(rc),
-            observed,
-          );
+        : rc.handler === 'websocket_health'
+          ? hubHealthRoute()
+          : createRouteHandler(
+              rc,
+              index,
+              pattern,
+              settings,
+              groups,
+              config.upstreams ?? {},
+              access.identityHeaderNames,
+              access.socketCredentialsFor(rc),
+              observed,
+            );
     if ('problem' in built) return built.problem;
     const handle =
       rc.required_query === undefined
@@ -204,7 +224,8 @@ export function compileTable(
       target:
         rc.upstream ??
         rc.upstreams?.map((u) => u.name).join(',') ??
-        (rc.handler === 'websocket' ? 'websocket' : 'direct_response'),
+        rc.handler ??
+        'direct_response',
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
       handle: built.socketKey === undefined ? checked : requireUpgrade(checked),
@@ -275,7 +296,22 @@ export function compileTable(
 
   const hubNetwork =
     hub === null ? null : compileHubNetwork(config, settings, access, share, ctx, offline);
-  for (const builtIn of hubNetwork?.routes ?? []) {
+  const registration = compileRegistration(config);
+  const registrationRoutes =
+    registration === null
+      ? []
+      : createRegistrationRoutes(
+          registration,
+          createRegistrationHandlers(
+            registration,
+            ctx.registration ?? null,
+            settings.requestTimeoutMs,
+            ctx.logger,
+          ),
+          access.guardsFor,
+          settings.responseEnvelope,
+        );
+  for (const builtIn of [...(hubNetwork?.routes ?? []), ...registrationRoutes]) {
     builtIn.route.metrics = telemetry.metrics?.route(builtIn.route.name).requests() ?? null;
     const conflict = router.add(
       undefined,

@@ -7,6 +7,7 @@ import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
 import { checkWebSocket } from './check-websocket.js';
 import { checkPresence } from './check-presence.js';
+import { checkRegistration } from './check-registration.js';
 import { findNotImplemented } from './find-not-implemented.js';
 import { checkWebSocketRoute } from './check-websocket-route.js';
 import { checkObservability } from './check-observability.js';
@@ -81,7 +82,9 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   for (const route of Object.values(config.websocket?.message_routes ?? {})) {
     used.add(route.upstream);
   }
-  for (const name of upstreams.filter((n) => !used.has(n))) {
+  // Registrations (route_registration) may route to any upstream of the file.
+  const registrable = config.route_registration !== undefined;
+  for (const name of upstreams.filter((n) => !used.has(n) && !registrable)) {
     problems.push({
       severity: 'warning',
       code: ConfigCode.UNUSED_UPSTREAM,
@@ -96,6 +99,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkIdentity(config),
     ...checkWebSocket(config),
     ...checkPresence(config),
+    ...checkRegistration(config),
     ...checkAdmin(config),
     ...checkObservability(config),
     ...findNotImplemented(config),

@@ -19,6 +19,13 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
   const ws = config.websocket;
   const hubOn = ws !== undefined && ws.enabled !== false;
   config.routes.forEach((route, i) => {
+    if (route.handler === 'websocket_health' && !hubOn) {
+      problems.push({
+        ...error(['routes', i, 'handler']),
+        message: `route "${route.path}" answers the WebSocket hub's health, but ${ws === undefined ? 'there is no websocket block' : 'websocket.enabled is false'}`,
+        hint: 'add a websocket: block (see the README), or remove the route',
+      });
+    }
     if (route.handler !== 'websocket') return;
     if (!hubOn) {
       problems.push({

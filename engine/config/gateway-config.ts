@@ -14,6 +14,7 @@ export interface GatewayConfig {
   admin?: AdminConfig;
   auth?: AuthConfig;
   identity?: IdentityConfig;
+  route_registration?: RouteRegistrationConfig;
   middleware?: MiddlewareConfig;
   observability?: ObservabilityConfig;
   websocket?: WebSocketConfig;
@@ -66,8 +67,8 @@ export interface RouteConfig {
   upstreams?: WeightedUpstreamConfig[];
   split_on?: string;
   direct_response?: DirectResponseConfig;
-  /** The route serves the WebSocket hub (the `websocket` block). */
-  handler?: 'websocket';
+  /** The route serves the WebSocket hub (the `websocket` block), or answers its health. */
+  handler?: 'websocket' | 'websocket_health';
   timeout?: string;
   strip_prefix?: boolean | string;
   rewrite?: string;
@@ -550,4 +551,15 @@ export interface MessageRouteConfig {
   roles?: string[];
   /** Duration; default 10s. */
   timeout?: string;
+  /** Where the upstream's reply goes in the ack: under `data` (default) or merged at its top level. */
+  reply?: 'data' | 'merge';
+}
+
+/** Seed 000's /api/register, /api/list, /api/unregister: runtime routes for JWT callers. */
+export interface RouteRegistrationConfig {
+  paths?: { register?: string; list?: string; unregister?: string };
+  /** Default /api/proxy. */
+  proxy_prefix?: string;
+  /** Default [admin]. */
+  required_roles?: string[];
 }

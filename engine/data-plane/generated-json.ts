@@ -13,13 +13,14 @@ const JSON_HEADERS = [
 /**
  * The one way the gateway answers a request with JSON of its own (identity endpoints, /health,
  * the hub's endpoints): `body` as it is, or, when the route's table has `response_envelope`,
- * seed 004's `{success: true, data: body, timestamp, request_id}`.
+ * seed 004's `{success, data: body, timestamp, request_id}` (`success` false for a 4xx or 5xx,
+ * such as a health answer that reports an outage).
  */
 export function sendJson(ex: Exchange, status: number, body: unknown): void {
   const text =
     ex.route !== null && ex.route.envelope
       ? JSON.stringify({
-          success: true,
+          success: status < 400,
           data: body,
           timestamp: new Date().toISOString(),
           request_id: ex.requestId,

@@ -350,6 +350,7 @@ export class Gateway {
       hub: this.hub,
       hubNetwork: this.hubNetwork.context,
       telemetry: this.telemetry,
+      registration: this.runtime ?? undefined,
     };
   }
 

@@ -6,7 +6,13 @@ import t from 'tap';
 import { runCli } from '../helpers/gatewayd-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLE_ENV = { ...process.env, JWT_SECRET: 'test-only-secret' };
+// examples/session-gateway has no default admin: its bootstrap passwords come from the environment.
+const EXAMPLE_ENV = {
+  ...process.env,
+  JWT_SECRET: 'test-only-secret',
+  ADMIN_PASSWORD: 'test-only-admin-password',
+  SUPERUSER_PASSWORD: 'test-only-superuser-password',
+};
 
 function yamlFilesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })

@@ -96,3 +96,59 @@ observability:
   t.match(await user.request({ type: 'lost_command' }), { code: 'BAD_GATEWAY' });
   t.equal(user.ws.readyState, user.ws.OPEN, 'upstream failures do not close the socket');
 });
+
+t.test(
+  'message_routes reply: merge puts a JSON object reply at the top level of the ack',
+  async (t) => {
+    const keys = await UpstreamServer.start(t, {
+      '/keys': (_req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ api_key: 'stored-key', type: 'spoofed', status: 999 }));
+      },
+      '/list': (_req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify([1, 2]));
+      },
+    });
+    const gw = await startGatewayd(
+      t,
+      `
+server: { http_port: 0, bind_address: 127.0.0.1 }
+auth:
+  jwt: { secret: "${SECRET}", algorithm: HS256, query_parameter: token }
+routes:
+  - { path: /ws, methods: [GET], handler: websocket, auth_required: false }
+upstreams:
+  keys: { discovery: { type: Static, endpoints: ["${keys.url}"] } }
+websocket:
+  server: { ping_interval: 0s, idle_timeout: 0s }
+  message_routes:
+    update_api_key: { upstream: keys, path: /keys, reply: merge }
+    list_keys: { upstream: keys, path: /list, reply: merge }
+    plain_keys: { upstream: keys, path: /keys, reply: data }
+observability:
+  logging: { level: info, access_log: false }
+`,
+    );
+    const url = `ws://127.0.0.1:${gw.port}/ws?token=${await token('u1', ['user'])}`;
+    const user = await HubClient.connect(t, url);
+    const merged = await user.request({ type: 'update_api_key', key: 'k-1' });
+    t.same(
+      merged,
+      {
+        type: 'ack',
+        id: merged.id,
+        message_type: 'update_api_key',
+        status: 200,
+        api_key: 'stored-key',
+      },
+      'the reply fields sit beside the ack fields, which keep their own values',
+    );
+    t.notOk('data' in merged, 'no data field when the reply is merged');
+    t.match(await user.request({ type: 'list_keys' }), { type: 'ack', status: 200, data: [1, 2] });
+    t.match(await user.request({ type: 'plain_keys' }), {
+      type: 'ack',
+      data: { api_key: 'stored-key' },
+    });
+  },
+);

@@ -18,6 +18,7 @@ import {
   errorFrame,
   parseClientMessage,
   pongFrame,
+  routeAck,
   type ClientMessage,
 } from './hub-protocol.js';
 import type { ChannelPolicy, HubServerSettings, MessageRoute } from './hub-settings.js';
@@ -49,7 +50,8 @@ export interface Subscription {
   messagesAtStart: number;
 }
 
-const GATEWAY_ID = hostname();
+/** The `gateway_id` of `connected` frames and of the hub health route. */
+export const GATEWAY_ID = hostname();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -281,9 +283,7 @@ export class HubConnection implements SocketSession {
     forwardMessage(route, text, headers).then(
       (reply) => {
         if (reply.ok) {
-          this.send(
-            ackFrame(id, { message_type: route.type, status: reply.status, data: reply.data }),
-          );
+          this.send(routeAck(route, id, reply.status, reply.data));
         } else {
           this.send(
             JSON.stringify({

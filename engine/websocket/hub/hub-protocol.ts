@@ -84,6 +84,24 @@ export function ackFrame(id: string | number | undefined, extra: Record<string, 
   return JSON.stringify({ type: 'ack', id, ...extra });
 }
 
+/**
+ * The ack of a message route's reply: under `data`, or with `reply: merge` a JSON object's
+ * fields at the top level, below the ack's own fields (a reply cannot rename the ack).
+ */
+export function routeAck(
+  route: { readonly type: string; readonly mergeReply: boolean },
+  id: string | number | undefined,
+  status: number,
+  data: unknown,
+): string {
+  const own = { type: 'ack', id, message_type: route.type, status };
+  if (route.mergeReply && typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    // `own` first keeps the ack's fields in front, `own` last keeps their values.
+    return JSON.stringify({ ...own, ...data, ...own });
+  }
+  return JSON.stringify({ ...own, data });
+}
+
 export function pongFrame(id: string | number | undefined): string {
   return JSON.stringify({ type: 'pong', id, ts: Date.now() });
 }

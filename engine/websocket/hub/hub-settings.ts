@@ -52,6 +52,8 @@ export interface MessageRoute {
   /** Null: any connection. */
   readonly roles: ReadonlySet<string> | null;
   readonly timeoutMs: number;
+  /** `reply: merge`: a JSON object reply's fields go at the top level of the ack, not under `data`. */
+  readonly mergeReply: boolean;
 }
 
 /** The hub's credential check at the upgrade: null when the request carries none. */

@@ -1,0 +1,53 @@
+import type { AccessControl } from '../compile/access-control.js';
+import type { CompiledRoute } from '../compile/compiled-route.js';
+import type { ConfigPath } from '../config/config-problem.js';
+import { createGuardedHandler } from '../data-plane/route-guards.js';
+import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
+import type { RegistrationHandlers } from './registration-handlers.js';
+import { REGISTRATION_ENDPOINTS, type RegistrationSettings } from './registration-settings.js';
+
+/**
+ * The endpoints as routes of the table, behind the guards of a route with `auth: [jwt]` and
+ * `required_roles` (plus the gateway-wide IP filter, CORS, security headers and rate limits).
+ */
+export function createRegistrationRoutes(
+  settings: RegistrationSettings,
+  handlers: RegistrationHandlers,
+  guardsFor: AccessControl['guardsFor'],
+  /** The gateway's `response_envelope`: the shape of these endpoints' answers. */
+  envelope: boolean,
+): Array<{ route: CompiledRoute; pattern: PathPattern; at: ConfigPath }> {
+  return REGISTRATION_ENDPOINTS.map(({ key, method }) => {
+    const path = settings[key];
+    const name = `route_registration ${key}`;
+    const guarded = guardsFor(
+      {
+        path,
+        methods: [method],
+        auth_required: true,
+        auth: ['jwt'],
+        required_roles: [...settings.requiredRoles],
+      },
+      name,
+    );
+    const handle = handlers[key];
+    return {
+      pattern: parsePathPattern(path),
+      at: ['route_registration', 'paths', key],
+      route: {
+        name,
+        path,
+        host: null,
+        methods: [method],
+        target: 'built-in',
+        condition: null,
+        filters: [...(guarded?.filters ?? []), name],
+        handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
+        configIndex: -1,
+        origin: 'built-in' as const,
+        metrics: null,
+        envelope,
+      },
+    };
+  });
+}
