@@ -47,6 +47,9 @@ import {
 } from '../observability/telemetry.js';
 import type { HubMetrics } from '../websocket/hub/hub-settings.js';
 import type { Redis } from 'ioredis';
+import { GatewayEndpoints, isGatewayEndpoint } from '../gateway-endpoints/gateway-endpoints.js';
+import { createRedisProbe } from '../gateway-endpoints/redis-probe.js';
+import { UsageRecorder } from '../observability/usage-recorder.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -71,6 +74,8 @@ export interface CompileContext extends UpstreamContext {
   hubNetwork?: HubNetworkContext;
   /** Metrics and tracing; absent when building to check (`gatewayd check`/`routes`). */
   telemetry?: Telemetry;
+  /** What `handler: usage` routes read; absent when building to check. */
+  usage?: UsageRecorder;
 }
 
 /**
@@ -109,6 +114,14 @@ export function compileTable(
     telemetry.metrics,
     { redis, sessionCheck: identity?.sessionCheck ?? null },
   );
+  const redisUrl = config.redis?.url;
+  const endpoints = new GatewayEndpoints({
+    groups,
+    redis: () =>
+      redisUrl === undefined ? null : createRedisProbe(redis.client(redisUrl), redisUrl),
+    // A build to check is never served: its usage routes read an empty recorder.
+    usage: ctx.usage ?? new UsageRecorder(),
+  });
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
   const hubEnabled = config.websocket !== undefined && config.websocket.enabled !== false;
   // Without a `handler: websocket` route of its own, the hub gets one at websocket.server.path.
@@ -157,20 +170,22 @@ export function compileTable(
     if ('problem' in pattern) return pattern.problem;
     const name = routeName(rc);
     const observed = routeTelemetry(telemetry, name);
-    const built =
+    const built: BuiltHandler =
       rc.handler === 'websocket'
         ? hubRoute(rc, observed)
-        : createRouteHandler(
-            rc,
-            index,
-            pattern,
-            settings,
-            groups,
-            config.upstreams ?? {},
-            access.identityHeaderNames,
-            access.socketCredentialsFor(rc),
-            observed,
-          );
+        : isGatewayEndpoint(rc.handler)
+          ? endpoints.build(rc, rc.handler)
+          : createRouteHandler(
+              rc,
+              index,
+              pattern,
+              settings,
+              groups,
+              config.upstreams ?? {},
+              access.identityHeaderNames,
+              access.socketCredentialsFor(rc),
+              observed,
+            );
     if ('problem' in built) return built.problem;
     const guarded = access.guardsFor(rc, name);
     const condition = compileRouteCondition(rc.match);
@@ -190,7 +205,8 @@ export function compileTable(
       target:
         rc.upstream ??
         rc.upstreams?.map((u) => u.name).join(',') ??
-        (rc.handler === 'websocket' ? 'websocket' : 'direct_response'),
+        rc.handler ??
+        'direct_response',
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
       handle: built.socketKey === undefined ? checked : requireUpgrade(checked),
@@ -219,6 +235,7 @@ export function compileTable(
       };
     }
     routes.push({ route, pattern });
+    endpoints.consider(rc, name, origin);
     return null;
   }
 
@@ -319,6 +336,8 @@ export function compileTable(
       routes.push(builtIn);
     }
   }
+  endpoints.seal();
+  const admin = compileAdminSettings(config, access.apiKeyStore);
   const table: RouteTable = {
     settings,
     router,
@@ -330,7 +349,8 @@ export function compileTable(
     hub,
     hubNetwork: hubNetwork?.network ?? null,
     redisClients: access.redisClients,
-    admin: compileAdminSettings(config, access.apiKeyStore),
+    admin,
+    recordsUsage: admin !== null || endpoints.usesUsage,
     inactiveRuntimeRoutes,
   };
   return { ok: true, table };

@@ -10,6 +10,7 @@ import { checkPresence } from './check-presence.js';
 import { findNotImplemented } from './find-not-implemented.js';
 import { checkWebSocketRoute } from './check-websocket-route.js';
 import { checkObservability } from './check-observability.js';
+import { checkGatewayEndpoints } from './check-gateway-endpoints.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -93,6 +94,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkPresence(config),
     ...checkAdmin(config),
     ...checkObservability(config),
+    ...checkGatewayEndpoints(config),
     ...findNotImplemented(config),
   ];
 }

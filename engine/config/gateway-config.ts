@@ -60,8 +60,13 @@ export interface RouteConfig {
   upstreams?: WeightedUpstreamConfig[];
   split_on?: string;
   direct_response?: DirectResponseConfig;
-  /** The route serves the WebSocket hub (the `websocket` block). */
-  handler?: 'websocket';
+  /**
+   * websocket: the route serves the WebSocket hub (the `websocket` block). catalog,
+   * health_detailed, health_redis, usage: the gateway answers from its own state (seed 004).
+   */
+  handler?: 'websocket' | 'catalog' | 'health_detailed' | 'health_redis' | 'usage';
+  /** `handler: catalog` only. */
+  catalog?: { prefix?: string };
   timeout?: string;
   strip_prefix?: boolean | string;
   rewrite?: string;
