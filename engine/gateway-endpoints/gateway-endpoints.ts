@@ -8,7 +8,7 @@ import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { createCallerUsage } from './caller-usage.js';
 import { createHealthDetailed } from './health-detailed.js';
 import { createHealthRedis } from './health-redis.js';
-import { RouteCatalog } from './route-catalog.js';
+import { RouteCatalog, type CatalogRoute } from './route-catalog.js';
 
 /** The `handler` values answered by the gateway itself from its own state (seed 004). */
 export const GATEWAY_ENDPOINTS = ['catalog', 'health_detailed', 'health_redis', 'usage'] as const;
@@ -36,11 +36,12 @@ const ALLOW: ReadonlyArray<readonly [string, string]> = [['allow', ANSWERED]];
 
 /**
  * The `handler: catalog | health_detailed | health_redis | usage` routes of one table build.
- * Catalogs list routes, so compile-table shows each added route to `consider` and seals the
+ * Catalogs list routes, so compile-table tells each added route to `consider` and seals the
  * catalogs once the last (runtime) route is in.
  */
 export class GatewayEndpoints {
   private readonly catalogs: RouteCatalog[] = [];
+  private readonly routes: CatalogRoute[] = [];
   private redis: RedisProbe | null | undefined;
   /** A usage route makes the gateway record usage even without an admin API. */
   usesUsage = false;
@@ -72,11 +73,11 @@ export class GatewayEndpoints {
 
   /** Every route the table holds, in the order they are added. */
   consider(rc: RouteConfig, name: string, origin: RouteOrigin): void {
-    for (const catalog of this.catalogs) catalog.consider(rc, name, origin);
+    this.routes.push({ rc, name, origin });
   }
 
   seal(): void {
-    for (const catalog of this.catalogs) catalog.seal();
+    for (const catalog of this.catalogs) catalog.seal(this.routes);
   }
 
   private redisProbe(): RedisProbe | null {

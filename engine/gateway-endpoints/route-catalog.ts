@@ -15,32 +15,36 @@ export interface CatalogItem {
   origin: RouteOrigin;
 }
 
+export interface CatalogRoute {
+  rc: RouteConfig;
+  name: string;
+  origin: RouteOrigin;
+}
+
 /**
  * Seed 004's `GET /modules`: the routes whose path starts with a prefix, as a list response
- * `{total, items}` in config order (the file's routes, then the runtime ones). Routes are added
- * while the table compiles and the list is sealed with it; a reload or a runtime route change
- * builds a new table and with it a new list, so nothing is looked up per request.
+ * `{total, items}` in config order (the file's routes, then the runtime ones). The list is made
+ * once the table has all its routes; a reload or a runtime route change builds a new table and
+ * with it a new list, so nothing is looked up per request.
  */
 export class RouteCatalog {
-  private readonly items: CatalogItem[] = [];
   private body: { total: number; items: readonly CatalogItem[] } = { total: 0, items: [] };
 
   constructor(readonly prefix: string) {}
 
-  consider(rc: RouteConfig, name: string, origin: RouteOrigin): void {
-    if (!rc.path.startsWith(this.prefix)) return;
-    this.items.push({
-      name,
-      path: rc.path,
-      methods: rc.methods ?? null,
-      required_tier: rc.required_tier ?? null,
-      auth_required: authRequirement(rc) !== undefined,
-      origin,
-    });
-  }
-
-  seal(): void {
-    this.body = Object.freeze({ total: this.items.length, items: Object.freeze(this.items) });
+  /** Fixes the list from every route of the table, in the order they were added. */
+  seal(routes: readonly CatalogRoute[]): void {
+    const items = routes
+      .filter(({ rc }) => rc.path.startsWith(this.prefix))
+      .map(({ rc, name, origin }) => ({
+        name,
+        path: rc.path,
+        methods: rc.methods ?? null,
+        required_tier: rc.required_tier ?? null,
+        auth_required: authRequirement(rc) !== undefined,
+        origin,
+      }));
+    this.body = Object.freeze({ total: items.length, items: Object.freeze(items) });
   }
 
   readonly handle = (ex: Exchange): void => {
