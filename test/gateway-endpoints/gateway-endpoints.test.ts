@@ -284,7 +284,11 @@ observability: { logging: { level: info, access_log: false } }
   const bob = { authorization: `Bearer ${await jwt({ sub: 'bob' })}` };
   const key = { 'x-api-key': PRO_KEY };
   for (let i = 0; i < 3; i++) t.equal((await call(gw.url(`/svc/${i}`), alice)).status, 200);
-  t.equal((await call(gw.url('/missing'), alice)).status, 404, 'no route authenticated it: not counted for the caller');
+  t.equal(
+    (await call(gw.url('/missing'), alice)).status,
+    404,
+    'no route authenticated it: not counted for the caller',
+  );
   t.equal((await call(gw.url('/svc/x'), bob)).status, 200);
   for (let i = 0; i < 2; i++) t.equal((await call(gw.url('/svc/k'), key)).status, 200);
   t.equal((await call(gw.url('/open/a'), alice)).status, 200, 'a public route reads no credential');
