@@ -6,7 +6,21 @@ import t from 'tap';
 import { runCli } from '../helpers/gatewayd-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLE_ENV = { ...process.env, JWT_SECRET: 'test-only-secret' };
+/** Four distinct key hashes: one key under two names is an error. */
+const keyHash = (digit: string) => `sha256:${digit.repeat(64)}`;
+const EXAMPLE_ENV = {
+  ...process.env,
+  JWT_SECRET: 'test-only-secret',
+  // examples/modules-platform: its passwords and key hashes have no default.
+  USER_PASSWORD: 'test-only-password',
+  PRO_USER_PASSWORD: 'test-only-password',
+  ENTERPRISE_USER_PASSWORD: 'test-only-password',
+  ADMIN_PASSWORD: 'test-only-password',
+  FREE_API_KEY_HASH: keyHash('0'),
+  PRO_API_KEY_HASH: keyHash('1'),
+  ENTERPRISE_API_KEY_HASH: keyHash('2'),
+  ADMIN_API_KEY_HASH: keyHash('3'),
+};
 
 function yamlFilesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })

@@ -6,8 +6,6 @@ import { ModuleBackend } from '../fixtures/modules-platform/module-backend.js';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 
-type Tap = Parameters<typeof startGatewayd>[0];
-
 const EXAMPLE = fileURLToPath(
   new URL('../../examples/modules-platform/gateway.yaml', import.meta.url),
 );
