@@ -1,4 +1,4 @@
-import type { AdminContext } from './admin-context.js';
+import type { RedisProbe } from './admin-context.js';
 import type { AdminRequest, AdminResource } from './admin-http.js';
 import { upstreamView, type UpstreamStatus } from './upstream-view.js';
 
@@ -18,11 +18,8 @@ async function detailedHealth({ ctx }: AdminRequest) {
     .upstreams()
     .map(upstreamView)
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  const redis = await probeRedis(ctx);
-  const down = upstreams.length > 0 && upstreams.every((u) => u.status === 'down');
-  const degraded =
-    upstreams.some((u) => u.status !== 'ok') || (redis !== null && redis.status !== 'ok');
-  const status: UpstreamStatus = down ? 'down' : degraded ? 'degraded' : 'ok';
+  const redis = await probeRedis(ctx.redis());
+  const status = overallStatus(upstreams, redis);
   const table = ctx.table();
   return {
     status: status === 'down' ? 503 : 200,
@@ -42,14 +39,29 @@ async function detailedHealth({ ctx }: AdminRequest) {
 }
 
 async function redisHealth({ ctx }: AdminRequest) {
-  const redis = await probeRedis(ctx);
+  const redis = await probeRedis(ctx.redis());
   if (redis === null) return { status: 200, body: { status: 'not_configured' } };
   return { status: redis.status === 'ok' ? 200 : 503, body: redis };
 }
 
-/** Null without a redis block. */
-async function probeRedis(ctx: AdminContext): Promise<Record<string, unknown> | null> {
-  const probe = ctx.redis();
+/**
+ * Down when every upstream is down; degraded when some upstream is not ok or Redis does not
+ * answer. Also the public `handler: health_detailed` routes' verdict.
+ */
+export function overallStatus(
+  upstreams: ReadonlyArray<{ status: UpstreamStatus }>,
+  redis: { status: string } | null,
+): UpstreamStatus {
+  if (upstreams.length > 0 && upstreams.every((u) => u.status === 'down')) return 'down';
+  const degraded =
+    upstreams.some((u) => u.status !== 'ok') || (redis !== null && redis.status !== 'ok');
+  return degraded ? 'degraded' : 'ok';
+}
+
+/** Null without a probe (no redis block). */
+export async function probeRedis(
+  probe: RedisProbe | null,
+): Promise<(Record<string, unknown> & { status: 'ok' | 'down' }) | null> {
   if (probe === null) return null;
   try {
     const latency = await probe.ping();

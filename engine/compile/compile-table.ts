@@ -53,6 +53,9 @@ import {
 } from '../observability/telemetry.js';
 import type { HubMetrics } from '../websocket/hub/hub-settings.js';
 import type { Redis } from 'ioredis';
+import { GatewayEndpoints, isGatewayEndpoint } from '../gateway-endpoints/gateway-endpoints.js';
+import { createRedisProbe } from '../gateway-endpoints/redis-probe.js';
+import { UsageRecorder } from '../observability/usage-recorder.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -79,6 +82,8 @@ export interface CompileContext extends UpstreamContext {
   telemetry?: Telemetry;
   /** Where route_registration writes (the runtime routes; set by the Gateway). */
   registration?: RegistrationStore;
+  /** What `handler: usage` routes read; absent when building to check. */
+  usage?: UsageRecorder;
 }
 
 /**
@@ -117,6 +122,14 @@ export function compileTable(
     telemetry.metrics,
     { redis, sessionCheck: identity?.sessionCheck ?? null },
   );
+  const redisUrl = config.redis?.url;
+  const endpoints = new GatewayEndpoints({
+    groups,
+    redis: () =>
+      redisUrl === undefined ? null : createRedisProbe(redis.client(redisUrl), redisUrl),
+    // A build to check is never served: its usage routes read an empty recorder.
+    usage: ctx.usage ?? new UsageRecorder(),
+  });
   const routes: Array<{ route: CompiledRoute; pattern: PathPattern }> = [];
   const hubEnabled = config.websocket !== undefined && config.websocket.enabled !== false;
   // Without a `handler: websocket` route of its own, the hub gets one at websocket.server.path.
@@ -176,22 +189,24 @@ export function compileTable(
     if ('problem' in pattern) return pattern.problem;
     const name = routeName(rc);
     const observed = routeTelemetry(telemetry, name);
-    const built =
+    const built: BuiltHandler =
       rc.handler === 'websocket'
         ? hubRoute(rc, observed)
         : rc.handler === 'websocket_health'
           ? hubHealthRoute()
-          : createRouteHandler(
-              rc,
-              index,
-              pattern,
-              settings,
-              groups,
-              config.upstreams ?? {},
-              access.identityHeaderNames,
-              access.socketCredentialsFor(rc),
-              observed,
-            );
+          : isGatewayEndpoint(rc.handler)
+            ? endpoints.build(rc, rc.handler)
+            : createRouteHandler(
+                rc,
+                index,
+                pattern,
+                settings,
+                groups,
+                config.upstreams ?? {},
+                access.identityHeaderNames,
+                access.socketCredentialsFor(rc),
+                observed,
+              );
     if ('problem' in built) return built.problem;
     const handle =
       rc.required_query === undefined
@@ -255,6 +270,7 @@ export function compileTable(
       };
     }
     routes.push({ route, pattern });
+    endpoints.consider(rc, name, origin);
     return null;
   }
 
@@ -380,6 +396,8 @@ export function compileTable(
       routes.push(builtIn);
     }
   }
+  endpoints.seal();
+  const admin = compileAdminSettings(config, access.apiKeyStore);
   const table: RouteTable = {
     settings,
     router,
@@ -391,7 +409,8 @@ export function compileTable(
     hub,
     hubNetwork: hubNetwork?.network ?? null,
     redisClients: access.redisClients,
-    admin: compileAdminSettings(config, access.apiKeyStore),
+    admin,
+    recordsUsage: admin !== null || endpoints.usesUsage,
     inactiveRuntimeRoutes,
   };
   return { ok: true, table };

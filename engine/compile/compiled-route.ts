@@ -74,6 +74,8 @@ export interface RouteTable {
   redisClients: ReadonlySet<Redis>;
   /** Null without an `admin` block. */
   admin: AdminSettings | null;
+  /** Usage is recorded for the admin API or a `handler: usage` route; else not at all. */
+  recordsUsage: boolean;
   /** Runtime routes left out of this table (they clash with the file or fail its checks). */
   inactiveRuntimeRoutes: readonly InactiveRuntimeRoute[];
 }

@@ -12,6 +12,7 @@ import { findNotImplemented } from './find-not-implemented.js';
 import { checkWebSocketRoute } from './check-websocket-route.js';
 import { checkObservability } from './check-observability.js';
 import { checkRequestHeaders } from './check-request-headers.js';
+import { checkGatewayEndpoints } from './check-gateway-endpoints.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -102,6 +103,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkRegistration(config),
     ...checkAdmin(config),
     ...checkObservability(config),
+    ...checkGatewayEndpoints(config),
     ...findNotImplemented(config),
   ];
 }

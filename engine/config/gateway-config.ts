@@ -67,8 +67,15 @@ export interface RouteConfig {
   upstreams?: WeightedUpstreamConfig[];
   split_on?: string;
   direct_response?: DirectResponseConfig;
-  /** The route serves the WebSocket hub (the `websocket` block), or answers its health. */
-  handler?: 'websocket' | 'websocket_health';
+  /**
+   * websocket: the route serves the WebSocket hub (the `websocket` block); websocket_health
+   * answers its health. catalog, health_detailed, health_redis, usage: the gateway answers from
+   * its own state (seed 004).
+   */
+  handler?:
+    'websocket' | 'websocket_health' | 'catalog' | 'health_detailed' | 'health_redis' | 'usage';
+  /** `handler: catalog` only. */
+  catalog?: { prefix?: string };
   timeout?: string;
   strip_prefix?: boolean | string;
   rewrite?: string;

@@ -1,4 +1,5 @@
 import type { Exchange } from '../data-plane/exchange.js';
+import type { Identity } from '../filters/auth/identity.js';
 import { MINUTE_MS, UsageSeries, WINDOW_MINUTES, type UsageSummary } from './usage-series.js';
 
 /**
@@ -47,6 +48,11 @@ class UsageTable {
     return created;
   }
 
+  /** One key's window; null when it had no request or is not tracked. */
+  summaryOf(key: string, minute: number): UsageSummary | null {
+    return this.series.get(key)?.summary(minute) ?? null;
+  }
+
   report(minute: number): UsageTableReport {
     const entries: UsageEntry[] = [];
     for (const [key, series] of this.series) {
@@ -69,7 +75,7 @@ class UsageTable {
 
 /**
  * Usage over the last 15 minutes per route, per API key (its id, or a static key's name) and per
- * user (the subject of a verified JWT), for `GET /admin/usage`. Fed from every finished exchange:
+ * user (the subject of a verified JWT), for `GET /admin/usage` and `handler: usage` routes. Fed from every finished exchange:
  * a clock read and up to three map lookups, no allocation once a key is tracked.
  */
 export class UsageRecorder {
@@ -86,6 +92,20 @@ export class UsageRecorder {
     if (identity === null) return;
     const table = identity.method === 'api_key' ? this.apiKeys : this.users;
     table.seriesFor(identity.subject, minute).record(minute, status, ms);
+  }
+
+  /** The caller's own usage: by API key for a key's identity, else by user (`handler: usage`). */
+  callerReport(
+    identity: Identity,
+    now = Date.now(),
+  ): { from: number; to: number; summary: UsageSummary | null } {
+    const minute = Math.floor(now / MINUTE_MS);
+    const table = identity.method === 'api_key' ? this.apiKeys : this.users;
+    return {
+      from: (minute - WINDOW_MINUTES + 1) * MINUTE_MS,
+      to: now,
+      summary: table.summaryOf(identity.subject, minute),
+    };
   }
 
   report(now = Date.now()): UsageReport {

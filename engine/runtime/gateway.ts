@@ -91,8 +91,8 @@ export class Gateway {
       onFinish: (ex: Exchange) => {
         if (this.observeFinish !== null) this.observeFinish(ex, ex.reportedStatus);
         if (this.table?.settings.accessLog) accessLog(ex);
-        // Usage is read through the admin API only: without one, nothing is recorded.
-        if (this.table?.admin) this.usage.record(ex);
+        // Usage is read through the admin API and usage routes only: without them, nothing is recorded.
+        if (this.table?.recordsUsage) this.usage.record(ex);
       },
       sockets: this.sockets,
     });
@@ -351,6 +351,7 @@ export class Gateway {
       hubNetwork: this.hubNetwork.context,
       telemetry: this.telemetry,
       registration: this.runtime ?? undefined,
+      usage: this.usage,
     };
   }
 

@@ -6,12 +6,21 @@ import t from 'tap';
 import { runCli } from '../helpers/gatewayd-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// examples/session-gateway has no default admin: its bootstrap passwords come from the environment.
+/** Four distinct key hashes: one key under two names is an error. */
+const keyHash = (digit: string) => `sha256:${digit.repeat(64)}`;
 const EXAMPLE_ENV = {
   ...process.env,
   JWT_SECRET: 'test-only-secret',
-  ADMIN_PASSWORD: 'test-only-admin-password',
-  SUPERUSER_PASSWORD: 'test-only-superuser-password',
+  // examples/modules-platform and session-gateway: passwords and key hashes have no default.
+  USER_PASSWORD: 'test-only-password',
+  PRO_USER_PASSWORD: 'test-only-password',
+  ENTERPRISE_USER_PASSWORD: 'test-only-password',
+  ADMIN_PASSWORD: 'test-only-password',
+  SUPERUSER_PASSWORD: 'test-only-password',
+  FREE_API_KEY_HASH: keyHash('0'),
+  PRO_API_KEY_HASH: keyHash('1'),
+  ENTERPRISE_API_KEY_HASH: keyHash('2'),
+  ADMIN_API_KEY_HASH: keyHash('3'),
 };
 
 function yamlFilesUnder(dir: string): string[] {

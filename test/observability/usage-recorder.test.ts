@@ -67,3 +67,23 @@ t.test('API keys and users apart; unmatched requests under (no route)', async (t
   t.match(report.apiKeys.entries, [{ key: 'key-1', requests: 1 }]);
   t.match(report.users.entries, [{ key: 'alice', requests: 1, server_errors: 1 }]);
 });
+
+t.test("callerReport: one caller's window, by key or by user, zeros when untracked", async (t) => {
+  const recorder = new UsageRecorder();
+  const key = { ...user('same-name'), method: 'api_key' as const };
+  recorder.record(exchange('a', 200, user('same-name')));
+  recorder.record(exchange('a', 503, user('same-name')));
+  recorder.record(exchange('b', 404, key));
+  const now = Date.now();
+  const mine = recorder.callerReport(user('same-name'), now);
+  t.match(mine.summary, { requests: 2, client_errors: 0, server_errors: 1 });
+  t.equal(mine.to, now);
+  t.equal(mine.from, (Math.floor(now / 60_000) - WINDOW_MINUTES + 1) * 60_000);
+  t.match(recorder.callerReport(key, now).summary, { requests: 1, client_errors: 1 }, 'apart');
+  t.equal(recorder.callerReport(user('nobody'), now).summary, null);
+  t.equal(
+    recorder.callerReport(user('same-name'), now + WINDOW_MINUTES * 60_000).summary,
+    null,
+    'out of the window',
+  );
+});

@@ -1,0 +1,51 @@
+import { ConfigCode } from '../errors/config-codes.js';
+import { isGatewayEndpoint } from '../gateway-endpoints/gateway-endpoints.js';
+import { authRequirement } from './access-control-settings.js';
+import type { PathProblem } from './config-problem.js';
+import type { GatewayConfig } from './gateway-config.js';
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Routes the gateway answers from its own state (`handler: catalog | health_detailed |
+ * health_redis | usage`): a usage route reports the caller's usage, so it needs an
+ * authenticated caller; these endpoints only read, so other methods would never be answered;
+ * `catalog` settings belong on a catalog route.
+ */
+export function checkGatewayEndpoints(config: GatewayConfig): PathProblem[] {
+  const problems: PathProblem[] = [];
+  config.routes.forEach((route, i) => {
+    const at = ['routes', i];
+    if (route.catalog !== undefined && route.handler !== 'catalog') {
+      problems.push({
+        severity: 'warning',
+        code: ConfigCode.IGNORED_KEY,
+        message: `route "${route.path}" has catalog settings but is not a catalog`,
+        hint: 'add handler: catalog, or remove catalog',
+        path: [...at, 'catalog'],
+        atKey: true,
+      });
+    }
+    if (!isGatewayEndpoint(route.handler)) return;
+    if (route.handler === 'usage' && authRequirement(route) === undefined) {
+      problems.push({
+        severity: 'error',
+        code: ConfigCode.GATEWAY_ENDPOINT,
+        message: `route "${route.path}" reports the caller's own usage but does not authenticate the caller`,
+        hint: 'add auth_required: true (or auth, a required role or tier)',
+        path: [...at, 'handler'],
+      });
+    }
+    const other = (route.methods ?? []).filter((m) => !READ_METHODS.has(m));
+    if (other.length > 0) {
+      problems.push({
+        severity: 'error',
+        code: ConfigCode.GATEWAY_ENDPOINT,
+        message: `handler: ${route.handler} answers GET and HEAD only, not ${other.join(', ')}`,
+        hint: 'use methods: [GET]',
+        path: [...at, 'methods'],
+      });
+    }
+  });
+  return problems;
+}

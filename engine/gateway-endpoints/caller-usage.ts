@@ -1,0 +1,48 @@
+import type { RouteHandler } from '../compile/compiled-route.js';
+import { sendError } from '../data-plane/respond.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { sendJson } from '../data-plane/generated-json.js';
+import type { UsageRecorder } from '../observability/usage-recorder.js';
+import { MINUTE_MS, WINDOW_MINUTES } from '../observability/usage-series.js';
+
+const NO_CALLER = new GatewayError(
+  'UNAUTHORIZED',
+  'this endpoint reports the usage of an authenticated caller',
+);
+
+/**
+ * Seed 004's `GET /analytics/usage`: the authenticated caller's own requests, 4xx, 5xx and
+ * latency p50/p95 over the usage window, from the same recorder as `GET /admin/usage`: by API
+ * key when the caller used one, else by user (JWT subject). Totals only: the recorder keeps
+ * series per route and per caller, not per caller and route. The request asking is not counted
+ * yet (it is recorded when it finishes), and each process counts its own traffic.
+ */
+export function createCallerUsage(usage: UsageRecorder): RouteHandler {
+  return function callerUsage(ex) {
+    // The config checks make sure the route authenticates, so the guard has set the identity.
+    const identity = ex.identity;
+    if (identity === null) {
+      sendError(ex, NO_CALLER);
+      return;
+    }
+    const report = usage.callerReport(identity);
+    sendJson(ex, 200, {
+      caller: {
+        kind: identity.method === 'api_key' ? 'api_key' : 'user',
+        id: identity.subject,
+        tier: identity.tier ?? null,
+      },
+      window: {
+        minutes: WINDOW_MINUTES,
+        bucket_seconds: MINUTE_MS / 1000,
+        from: new Date(report.from).toISOString(),
+        to: new Date(report.to).toISOString(),
+      },
+      requests: report.summary?.requests ?? 0,
+      client_errors: report.summary?.client_errors ?? 0,
+      server_errors: report.summary?.server_errors ?? 0,
+      p50_ms: report.summary?.p50_ms ?? 0,
+      p95_ms: report.summary?.p95_ms ?? 0,
+    });
+  };
+}

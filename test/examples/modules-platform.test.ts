@@ -1,0 +1,410 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
+import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
+import { ModuleBackend } from '../fixtures/modules-platform/module-backend.js';
+import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
+import { startRedis } from '../helpers/redis.js';
+
+const EXAMPLE = fileURLToPath(
+  new URL('../../examples/modules-platform/gateway.yaml', import.meta.url),
+);
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** The seed's users: its own user@example.com (free) and one per paid tier. */
+const PASSWORDS = {
+  USER_PASSWORD: 'password123',
+  PRO_USER_PASSWORD: `pro-${randomBytes(8).toString('hex')}`,
+  ENTERPRISE_USER_PASSWORD: `ent-${randomBytes(8).toString('hex')}`,
+  ADMIN_PASSWORD: `adm-${randomBytes(8).toString('hex')}`,
+};
+/** One static key per tier; the config holds their hashes only. */
+const KEYS = {
+  free: `100x_${randomBytes(16).toString('hex')}`,
+  pro: `100x_${randomBytes(16).toString('hex')}`,
+  enterprise: `100x_${randomBytes(16).toString('hex')}`,
+  admin: `100x_${randomBytes(16).toString('hex')}`,
+};
+/** Low enough for the test to reach a 429: the seed's 100/hour would take 100 requests. */
+const FREE_LIMIT = 12;
+
+/** The seed's module table, in its order: name and tier. */
+const MODULES: Array<[string, string]> = [
+  ['fundraising', 'free'],
+  ['marketing', 'pro'],
+  ['design-hub', 'pro'],
+  ['social-media', 'free'],
+  ['customer-service', 'pro'],
+  ['bookkeeping', 'pro'],
+  ['email-campaigns', 'pro'],
+  ['project-manager', 'pro'],
+  ['testing-suite', 'enterprise'],
+  ['shopping-cart', 'free'],
+  ['code-sandbox', 'free'],
+  ['drone-system', 'enterprise'],
+  ['voice-assistant', 'pro'],
+  ['video-editing', 'pro'],
+  ['podcast-production', 'pro'],
+  ['stock-media', 'pro'],
+  ['music-production', 'pro'],
+  ['content-repurposing', 'pro'],
+  ['seo-content', 'pro'],
+  ['corruption-mapping', 'free'],
+  ['pattern-security', 'pro'],
+  ['law-module', 'pro'],
+  ['legal-documents', 'pro'],
+  ['spreadsheet-brain', 'free'],
+  ['data-crystals', 'pro'],
+  ['data-analytics', 'pro'],
+  ['personal-trainer', 'free'],
+  ['social-automation', 'pro'],
+  ['jarvis-assistant', 'pro'],
+  ['dropshipping', 'pro'],
+];
+
+function exampleEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    JWT_SECRET: 'modules-platform-example-test-secret-0123456789',
+    ...PASSWORDS,
+    FREE_API_KEY_HASH: hashApiKey(KEYS.free),
+    PRO_API_KEY_HASH: hashApiKey(KEYS.pro),
+    ENTERPRISE_API_KEY_HASH: hashApiKey(KEYS.enterprise),
+    ADMIN_API_KEY_HASH: hashApiKey(KEYS.admin),
+    ...extra,
+  };
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+async function call(
+  gw: GatewaydProcess,
+  method: string,
+  path: string,
+  opts: { token?: string; apiKey?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.apiKey !== undefined) headers['x-api-key'] = opts.apiKey;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(gw.url(path), {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+  };
+}
+
+/**
+ * A gateway-generated error. Today's shape is `{error: CODE, message, status_code, request_id,
+ * timestamp}`; when the example turns on the response envelope, only this helper changes.
+ */
+function assertError(
+  t: Test,
+  res: Answer,
+  status: number,
+  code: string,
+  message?: string | RegExp,
+): void {
+  t.equal(res.status, status, `${status} ${code}`);
+  t.match(res.body, {
+    error: code,
+    message: message ?? String,
+    status_code: status,
+    request_id: String,
+    timestamp: ISO,
+  });
+}
+
+async function login(gw: GatewaydProcess, email: string, password: string): Promise<string> {
+  const res = await call(gw, 'POST', '/auth/login', { body: { email, password } });
+  if (res.status !== 200)
+    throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.access_token as string;
+}
+
+t.test('gatewayd check passes on the example', async (t) => {
+  const check = await runCli(['check', EXAMPLE], { ...process.env, ...exampleEnv() });
+  t.equal(check.code, 0, check.stdout + check.stderr);
+  t.match(check.stdout, `${EXAMPLE}: OK`);
+  const without = await runCli(['check', EXAMPLE], {
+    ...process.env,
+    ...exampleEnv(),
+    USER_PASSWORD: '',
+  });
+  t.equal(without.code, 1, 'no password in the environment: no start');
+});
+
+t.test('seed 004 flows against the example', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === null) return;
+  const backend = await ModuleBackend.start(t);
+  const gw = await startGatewayd(t, '', {
+    file: EXAMPLE,
+    env: exampleEnv({
+      PORT: '0',
+      MODULES_URL: backend.url,
+      REDIS_URL: redis.url,
+      RATE_LIMIT_FREE: `${FREE_LIMIT}/minute`,
+    }),
+  });
+
+  // Seed: curl -X POST /auth/login -d '{"email": "user@example.com", "password": ...}'
+  const loggedIn = await call(gw, 'POST', '/auth/login', {
+    body: { email: 'user@example.com', password: PASSWORDS.USER_PASSWORD },
+  });
+  t.equal(loggedIn.status, 200);
+  t.match(loggedIn.body, {
+    access_token: /^eyJ/,
+    token_type: 'bearer',
+    expires_in: 86400,
+    user: { user_id: String, email: 'user@example.com', tier: 'free' },
+  });
+  const token = loggedIn.body.access_token as string;
+  assertError(
+    t,
+    await call(gw, 'POST', '/auth/login', {
+      body: { email: 'user@example.com', password: 'wrong-password' },
+    }),
+    401,
+    'UNAUTHORIZED',
+  );
+  const verified = await call(gw, 'POST', '/auth/verify', { token });
+  t.equal(verified.status, 200);
+  t.match(verified.body, { valid: true, user: { email: 'user@example.com', tier: 'free' } });
+
+  t.test('GET /modules lists the 30 modules with their tiers', async (t) => {
+    const res = await call(gw, 'GET', '/modules', { token });
+    t.equal(res.status, 200);
+    t.equal(res.body.total, 30);
+    const items = res.body.items as Array<Record<string, unknown>>;
+    t.same(
+      items.map((i) => [i.name, i.required_tier]),
+      MODULES,
+      'the seed table, in its order',
+    );
+    t.same(items[0], {
+      name: 'fundraising',
+      path: '/modules/fundraising/*',
+      methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+      required_tier: 'free',
+      auth_required: true,
+      origin: 'file',
+    });
+    t.notMatch(JSON.stringify(res.body), backend.url, 'no upstream address');
+    const byKey = await call(gw, 'GET', '/modules', { apiKey: KEYS.pro });
+    t.equal(byKey.status, 200, 'X-API-Key works too');
+    t.equal(byKey.body.total, 30);
+    assertError(t, await call(gw, 'GET', '/modules'), 401, 'UNAUTHORIZED');
+    assertError(
+      t,
+      await call(gw, 'GET', '/modules', { token: 'not-a-token' }),
+      401,
+      'UNAUTHORIZED',
+    );
+  });
+
+  t.test('module calls with the JWT and with X-API-Key', async (t) => {
+    // Seed: curl -X POST /modules/code-sandbox/execute -H "Authorization: Bearer ..."
+    const code = await call(gw, 'POST', '/modules/code-sandbox/execute', {
+      token,
+      body: { code: 'print("Hello World")', language: 'python' },
+    });
+    t.equal(code.status, 200);
+    t.same(code.body, {
+      module: 'code-sandbox',
+      method: 'POST',
+      path: '/execute',
+      user_id: 'user@example.com',
+      tier: 'free',
+      auth_method: 'jwt',
+      received: { code: 'print("Hello World")', language: 'python' },
+    });
+    // Seed: curl -X GET /modules/personal-trainer/workout-plan; and the JavaScript client's POST.
+    const plan = await call(gw, 'GET', '/modules/personal-trainer/workout-plan', { token });
+    t.match(plan.body, { module: 'personal-trainer', method: 'GET', path: '/workout-plan' });
+    const jsClient = await call(gw, 'POST', '/modules/personal-trainer/workout-plan', {
+      token,
+      body: { goal: 'weight-loss', days: 7 },
+    });
+    t.match(jsClient.body, { received: { goal: 'weight-loss', days: 7 } });
+    // Seed: curl -X POST /modules/data-analytics/query: a pro module, here with the pro API key.
+    const query = await call(gw, 'POST', '/modules/data-analytics/query', {
+      apiKey: KEYS.pro,
+      body: { query: 'Show sales by region' },
+    });
+    t.equal(query.status, 200);
+    t.match(query.body, {
+      module: 'data-analytics',
+      user_id: 'pro-app',
+      tier: 'pro',
+      auth_method: 'api_key',
+      received: { query: 'Show sales by region' },
+    });
+    const proUser = await login(gw, 'pro@example.com', PASSWORDS.PRO_USER_PASSWORD);
+    const proQuery = await call(gw, 'POST', '/modules/data-analytics/query', {
+      token: proUser,
+      body: { query: 'Show sales by region' },
+    });
+    t.match(proQuery.body, { module: 'data-analytics', user_id: 'pro@example.com', tier: 'pro' });
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const res = await call(gw, method, '/modules/fundraising/campaigns/1', { apiKey: KEYS.free });
+      t.match([res.status, res.body], [200, { method, path: '/campaigns/1' }], method);
+    }
+    assertError(
+      t,
+      await call(gw, 'GET', '/modules/invalid-module/anything', { token }),
+      404,
+      'ROUTE_NOT_FOUND',
+    );
+  });
+
+  t.test('the tier gate: drone-system needs enterprise', async (t) => {
+    assertError(
+      t,
+      await call(gw, 'GET', '/modules/drone-system/status', { token }),
+      403,
+      'TIER_REQUIRED',
+      "Module 'drone-system' requires 'enterprise' tier. Your tier: 'free'",
+    );
+    assertError(
+      t,
+      await call(gw, 'POST', '/modules/data-analytics/query', { apiKey: KEYS.free }),
+      403,
+      'TIER_REQUIRED',
+      "Module 'data-analytics' requires 'pro' tier. Your tier: 'free'",
+    );
+    const ent = await login(gw, 'enterprise@example.com', PASSWORDS.ENTERPRISE_USER_PASSWORD);
+    const drone = await call(gw, 'GET', '/modules/drone-system/status', { token: ent });
+    t.match([drone.status, drone.body], [200, { module: 'drone-system', tier: 'enterprise' }]);
+    const byKey = await call(gw, 'GET', '/modules/drone-system/status', {
+      apiKey: KEYS.enterprise,
+    });
+    t.equal(byKey.status, 200, 'enterprise key');
+    const admin = await call(gw, 'GET', '/modules/drone-system/status', { apiKey: KEYS.admin });
+    t.equal(admin.status, 200, 'admin is above enterprise');
+  });
+
+  t.test('tier rate limits: X-RateLimit-* headers, then 429', async (t) => {
+    const first = await call(gw, 'GET', '/modules/shopping-cart/items', { apiKey: KEYS.free });
+    t.equal(first.status, 200);
+    t.equal(first.headers.get('x-ratelimit-limit'), String(FREE_LIMIT));
+    const remaining = Number(first.headers.get('x-ratelimit-remaining'));
+    t.ok(remaining < FREE_LIMIT, `remaining ${remaining}`);
+    t.match(first.headers.get('x-ratelimit-reset'), /^\d+$/);
+    let refused: Answer | null = null;
+    for (let i = 0; i <= remaining && refused === null; i++) {
+      const res = await call(gw, 'GET', '/modules/shopping-cart/items', { apiKey: KEYS.free });
+      if (res.status === 429) refused = res;
+      else t.equal(res.status, 200);
+    }
+    t.ok(refused !== null, 'refused within the limit');
+    const res = refused as Answer;
+    assertError(t, res, 429, 'RATE_LIMITED');
+    t.equal(res.headers.get('x-ratelimit-limit'), String(FREE_LIMIT));
+    t.equal(res.headers.get('x-ratelimit-remaining'), '0');
+    t.match(res.headers.get('retry-after'), /^\d+$/);
+    const pro = await call(gw, 'GET', '/modules/shopping-cart/items', { apiKey: KEYS.pro });
+    t.equal(pro.status, 200, 'another caller is not affected');
+    t.equal(pro.headers.get('x-ratelimit-limit'), '1000', "the pro tier's 1,000 per hour");
+  });
+
+  t.test("security headers on every route's answer", async (t) => {
+    const answers = [
+      await call(gw, 'GET', '/modules/code-sandbox/x', { token }),
+      await call(gw, 'GET', '/modules/drone-system/x', { token }),
+      await call(gw, 'GET', '/health/detailed'),
+      await call(gw, 'GET', '/modules'),
+    ];
+    for (const res of answers) {
+      t.match(
+        Object.fromEntries(res.headers),
+        {
+          'x-content-type-options': 'nosniff',
+          'x-frame-options': 'DENY',
+          'x-xss-protection': '1; mode=block',
+          'strict-transport-security': 'max-age=31536000; includeSubDomains',
+          'content-security-policy': "default-src 'self'",
+        },
+        `on a ${res.status}`,
+      );
+    }
+    const preflight = await fetch(gw.url('/modules/code-sandbox/execute'), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization',
+      },
+    });
+    await preflight.arrayBuffer();
+    t.equal(preflight.status, 204, 'CORS preflight from the development origin');
+    t.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+  });
+
+  t.test('health endpoints', async (t) => {
+    const health = await call(gw, 'GET', '/health');
+    t.same([health.status, health.body], [200, { status: 'ok' }]);
+    const detailed = await call(gw, 'GET', '/health/detailed');
+    t.equal(detailed.status, 200);
+    t.match(detailed.body, {
+      status: 'ok',
+      upstreams: [
+        {
+          name: 'modules',
+          status: 'ok',
+          healthy_endpoints: 1,
+          total_endpoints: 1,
+          breaker: 'closed',
+        },
+      ],
+      redis: { status: 'ok', latency_ms: Number },
+    });
+    t.notMatch(JSON.stringify(detailed.body), '127.0.0.1', 'no addresses');
+    const redisHealth = await call(gw, 'GET', '/health/redis');
+    t.match([redisHealth.status, redisHealth.body], [200, { status: 'ok', latency_ms: Number }]);
+  });
+
+  t.test('GET /analytics/usage shows the calls made', async (t) => {
+    // Python client: login, list modules, code-sandbox execute, then usage.
+    const python = await login(gw, 'user@example.com', PASSWORDS.USER_PASSWORD);
+    const before = await call(gw, 'GET', '/analytics/usage', { token: python });
+    t.equal(before.status, 200);
+    const counted = before.body.requests as number;
+    t.match(before.body, {
+      caller: { kind: 'user', id: 'user@example.com', tier: 'free' },
+      window: { minutes: 15, from: ISO, to: ISO },
+      client_errors: Number,
+      server_errors: 0,
+    });
+    t.ok(counted >= 6, `the earlier calls of user@example.com are counted (${counted})`);
+    t.equal((await call(gw, 'GET', '/modules', { token: python })).status, 200);
+    const exec = await call(gw, 'POST', '/modules/code-sandbox/execute', {
+      token: python,
+      body: { code: "print('Hello from 100X Platform!')", language: 'python' },
+    });
+    t.equal(exec.status, 200);
+    const after = await call(gw, 'GET', '/analytics/usage', { token: python });
+    t.equal(
+      after.body.requests,
+      counted + 3,
+      'the usage call before, /modules and the module call',
+    );
+
+    const keyUsage = await call(gw, 'GET', '/analytics/usage', { apiKey: KEYS.enterprise });
+    t.match(keyUsage.body, {
+      caller: { kind: 'api_key', id: 'enterprise-app', tier: 'enterprise' },
+      requests: 1,
+      client_errors: 0,
+    });
+    assertError(t, await call(gw, 'GET', '/analytics/usage'), 401, 'UNAUTHORIZED');
+  });
+});
