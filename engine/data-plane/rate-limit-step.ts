@@ -31,7 +31,11 @@ export function createRateLimitStep(
     const request: RateLimitRequest = {
       clientIp: clientAddress(ex),
       subject: ex.identity?.subject,
-      apiKeyId: ex.identity?.method === 'api_key' ? ex.identity.subject : undefined,
+      // A managed key's subject may be its owner; its clientId is the key's own id.
+      apiKeyId:
+        ex.identity?.method === 'api_key'
+          ? (ex.identity.clientId ?? ex.identity.subject)
+          : undefined,
       routeName,
       header: (name) => ex.header(name),
     };
