@@ -99,7 +99,13 @@ export const IDENTITY_ENDPOINTS: Readonly<Record<IdentityEndpointName, EndpointS
     params: [],
     admin: false,
   },
-  api_key_list: { method: 'GET', base: 'api_keys_prefix', suffix: '/list', params: [], admin: false },
+  api_key_list: {
+    method: 'GET',
+    base: 'api_keys_prefix',
+    suffix: '/list',
+    params: [],
+    admin: false,
+  },
   // By id, never by the key: a secret in a URL ends up in access logs and proxies.
   api_key_revoke: {
     method: 'DELETE',

@@ -69,8 +69,14 @@ export function createUserApiKeys(
     return [...new Set(raw as string[])];
   }
 
-  /** Every key expires: at most max_expiry_days ahead, which is also the default. */
-  function expiry(body: Record<string, unknown>, at: number): number {
+  /**
+   * Every key expires: at most max_expiry_days ahead, which is also the default. A lifetime is
+   * counted from the key's creation time, so `expires_days: 365` is exactly a year after it.
+   */
+  function expiry(
+    body: Record<string, unknown>,
+    at: number,
+  ): { expiresAt: number } | { lifetimeMs: number } {
     const days = body.expires_days ?? undefined;
     const until = body.expires_at ?? undefined;
     const latest = at + s.maxExpiryDays * DAY_MS;
@@ -86,13 +92,13 @@ export function createUserApiKeys(
       if (when <= at || when > latest) {
         throw new GatewayError('BAD_REQUEST', `expires_at: ${range} ahead`);
       }
-      return when;
+      return { expiresAt: when };
     }
-    if (days === undefined) return latest;
+    if (days === undefined) return { lifetimeMs: s.maxExpiryDays * DAY_MS };
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > s.maxExpiryDays) {
       throw new GatewayError('BAD_REQUEST', `expires_days: a whole number ${range}`);
     }
-    return at + days * DAY_MS;
+    return { lifetimeMs: days * DAY_MS };
   }
 
   function view(info: ApiKeyInfo, at: number): Record<string, unknown> {
@@ -119,7 +125,7 @@ export function createUserApiKeys(
       const tier = keyTier(user, optionalString(body, 'tier', 64));
       const roles = keyRoles(user, body.roles);
       const at = now();
-      const expiresAt = expiry(body, at);
+      const expires = expiry(body, at);
       // Two concurrent creates may both pass: the cap is a guard against hoarding, not a quota.
       if ((await liveKeys(user.username, at)).length >= s.maxPerUser) {
         throw new GatewayError(
@@ -132,7 +138,7 @@ export function createUserApiKeys(
         tier,
         roles,
         owner: user.username,
-        expiresAt,
+        ...expires,
         keyPrefix: s.keyPrefix,
       });
       return {

@@ -21,6 +21,8 @@ export interface NewApiKey {
   owner?: string;
   /** Epoch ms. */
   expiresAt?: number;
+  /** Instead of expiresAt: how long after its creation the key expires, in ms. */
+  lifetimeMs?: number;
   /** Starts the key; default `gwk_`. Not stored: the key itself never is. */
   keyPrefix?: string;
 }
@@ -76,7 +78,8 @@ export function mintApiKey(
     roles: [...(input.roles ?? [])],
     owner: input.owner,
     createdAt: now,
-    expiresAt: input.expiresAt,
+    expiresAt:
+      input.expiresAt ?? (input.lifetimeMs === undefined ? undefined : now + input.lifetimeMs),
   };
   return { key, hash: hashApiKey(key), info };
 }
@@ -88,6 +91,12 @@ function checkNewApiKey(input: NewApiKey): void {
   }
   if (input.expiresAt !== undefined && !Number.isFinite(input.expiresAt)) {
     throw new RangeError('API key: expiresAt must be epoch milliseconds');
+  }
+  if (
+    input.lifetimeMs !== undefined &&
+    !(Number.isFinite(input.lifetimeMs) && input.lifetimeMs > 0)
+  ) {
+    throw new RangeError('API key: lifetimeMs must be a positive number of milliseconds');
   }
   if (input.keyPrefix !== undefined && !API_KEY_PREFIX.test(input.keyPrefix)) {
     throw new RangeError('API key: keyPrefix must be 1 to 16 of A-Z a-z 0-9 _ -');

@@ -34,7 +34,10 @@ export class MemoryApiKeyStore implements ApiKeyStore {
 
   async listByOwner(owner: string): Promise<ApiKeyInfo[]> {
     const ids = this.idsByOwner.get(owner) ?? [];
-    return ids.map((id) => this.find(id)).filter((i) => i !== null).sort(byCreation);
+    return ids
+      .map((id) => this.find(id))
+      .filter((i) => i !== null)
+      .sort(byCreation);
   }
 
   async get(id: string): Promise<ApiKeyInfo | null> {
