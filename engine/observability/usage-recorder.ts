@@ -1,4 +1,5 @@
 import type { Exchange } from '../data-plane/exchange.js';
+import { apiKeyIdOf } from '../filters/auth/identity.js';
 import { MINUTE_MS, UsageSeries, WINDOW_MINUTES, type UsageSummary } from './usage-series.js';
 
 /**
@@ -68,7 +69,7 @@ class UsageTable {
 }
 
 /**
- * Usage over the last 15 minutes per route, per API key (its id, or a static key's name) and per
+ * Usage over the last 15 minutes per route, per API key (a managed key's id, a static key's name) and per
  * user (the subject of a verified JWT), for `GET /admin/usage`. Fed from every finished exchange:
  * a clock read and up to three map lookups, no allocation once a key is tracked.
  */
@@ -84,8 +85,10 @@ export class UsageRecorder {
     this.routes.seriesFor(ex.routeName || NO_ROUTE, minute).record(minute, status, ms);
     const identity = ex.identity;
     if (identity === null) return;
-    const table = identity.method === 'api_key' ? this.apiKeys : this.users;
-    table.seriesFor(identity.subject, minute).record(minute, status, ms);
+    const keyId = apiKeyIdOf(identity);
+    if (keyId === undefined)
+      this.users.seriesFor(identity.subject, minute).record(minute, status, ms);
+    else this.apiKeys.seriesFor(keyId, minute).record(minute, status, ms);
   }
 
   report(now = Date.now()): UsageReport {

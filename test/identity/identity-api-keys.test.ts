@@ -34,6 +34,7 @@ identity:
 routes:
   - { name: code-sandbox, path: /modules/code-sandbox/*, upstream: svc, required_tier: pro }
   - { path: /api/*, upstream: svc, auth_required: true }
+  - { path: /limited/*, upstream: svc, auth_required: true, rate_limit: { limit: 2/minute, key: api_key } }
 upstreams:
   svc: { discovery: { type: Static, endpoints: ["${upstream}"] } }
 observability:
@@ -152,6 +153,17 @@ t.test('seed 004 flow: login, create, use on a tier-gated route, list, revoke', 
     error: 'TIER_REQUIRED',
     message: "Module 'code-sandbox' requires 'pro' tier. Your tier: 'free'",
   });
+
+  // Limits keyed by api_key count each key apart, though both act as the same user.
+  const freeKey = free.body.api_key as string;
+  for (const k of [key, key])
+    t.equal((await call(gw, 'GET', '/limited/x', { key: k })).status, 200);
+  t.equal((await call(gw, 'GET', '/limited/x', { key })).status, 429, 'the key has used its 2');
+  t.equal(
+    (await call(gw, 'GET', '/limited/x', { key: freeKey })).status,
+    200,
+    'its sibling has not',
+  );
 
   const listed = await call(gw, 'GET', '/api-keys/list', { token });
   t.equal(listed.status, 200);
