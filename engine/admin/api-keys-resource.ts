@@ -63,6 +63,7 @@ function publicView(info: ApiKeyInfo): Record<string, unknown> {
     name: info.name,
     tier: info.tier ?? null,
     roles: info.roles,
+    owner: info.owner ?? null,
     created_at: isoTime(info.createdAt),
     expires_at: isoTime(info.expiresAt),
     revoked_at: isoTime(info.revokedAt),

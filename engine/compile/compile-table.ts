@@ -282,6 +282,7 @@ export function compileTable(
     const handlers = createIdentityHandlers({
       module: identity,
       jwt: access.jwt,
+      apiKeyStore: access.apiKeyStore,
       clientAddress: createClientAddress(settings.trustProxy),
       requestTimeoutMs: settings.requestTimeoutMs,
       logger: ctx.logger,

@@ -1,6 +1,11 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { ConfigCode } from '../errors/config-codes.js';
-import { IDENTITY_ENDPOINTS, resolveIdentityEndpoints } from '../identity/identity-endpoints.js';
+import {
+  DEFAULT_PREFIXES,
+  IDENTITY_ENDPOINTS,
+  identityApiKeysEnabled,
+  resolveIdentityEndpoints,
+} from '../identity/identity-endpoints.js';
 import { parsePasswordHash } from '../identity/password-hash.js';
 import { parsePathPattern, PatternError } from '../router/path-pattern.js';
 import { jwtAlgorithms } from './access-control-settings.js';
@@ -48,6 +53,15 @@ export function checkIdentity(config: GatewayConfig): PathProblem[] {
     });
   }
   problems.push(...checkBootstrap(config, identity), ...checkPaths(identity));
+  if (identityApiKeysEnabled(identity) && config.auth?.api_keys?.store === undefined) {
+    problems.push({
+      ...error(['identity', 'api_keys']),
+      message:
+        'identity.api_keys lets users make managed API keys, but auth.api_keys.store is not set: there is nowhere to keep them, nor to check them',
+      hint: 'add auth: { api_keys: { store: redis } } (or memory, for one instance)',
+      atKey: true,
+    });
+  }
   const tiers = config.auth?.tiers;
   const tier = identity.registration?.default_tier;
   if (tier !== undefined && tiers !== undefined && !tiers.includes(tier)) {
@@ -247,7 +261,7 @@ function checkPaths(identity: IdentityConfig): PathProblem[] {
       problems.push({
         ...error(at),
         message: `identity endpoint ${endpoint.name} (${endpoint.path}) must have ${want.length === 0 ? 'no parameters' : want.map((n) => `{${n}}`).join(', ')}`,
-        hint: `e.g. ${endpoint.method} ${'/sessions' + IDENTITY_ENDPOINTS[endpoint.name].suffix}`,
+        hint: `e.g. ${endpoint.method} ${DEFAULT_PREFIXES[IDENTITY_ENDPOINTS[endpoint.name].base] + IDENTITY_ENDPOINTS[endpoint.name].suffix}`,
       });
     }
   }

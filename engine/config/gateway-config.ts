@@ -436,7 +436,21 @@ export interface IdentityConfig {
     /** Duration; default 15m. */
     window?: string;
   };
+  /** Users' own managed API keys; needs auth.api_keys.store. */
+  api_keys?: IdentityApiKeysConfig;
   paths?: IdentityPathsConfig;
+}
+
+/** Self-service API keys: logged-in users create, list and revoke their own. */
+export interface IdentityApiKeysConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Live (unrevoked, unexpired) keys a user may hold; default 20. */
+  max_per_user?: number;
+  /** The longest a key may live, and how long one lives when the request names no expiry; default 365. */
+  max_expiry_days?: number;
+  /** Starts every key made here; default gwk_ (the admin API's). */
+  key_prefix?: string;
 }
 
 export interface BootstrapUserConfig {
@@ -455,6 +469,8 @@ export interface IdentityPathsConfig {
   prefix?: string;
   /** Default /admin/users. */
   admin_prefix?: string;
+  /** Default /api-keys (seed 004's), whatever `prefix` is. */
+  api_keys_prefix?: string;
   register?: string | false;
   login?: string | false;
   refresh?: string | false;
@@ -472,6 +488,9 @@ export interface IdentityPathsConfig {
   admin_promote?: string | false;
   admin_demote?: string | false;
   admin_stats?: string | false;
+  api_key_create?: string | false;
+  api_key_list?: string | false;
+  api_key_revoke?: string | false;
 }
 
 /** The gateway's own WebSocket hub (seed 001's block, plus the issue's additions). */

@@ -1,6 +1,7 @@
 import type { ClientAddress } from '../compile/client-address.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { RateLimitHeaders } from '../filters/rate-limit/rate-limit-headers.js';
+import { apiKeyIdOf } from '../filters/auth/identity.js';
 import type { KeyReader, RateLimitRequest } from '../filters/rate-limit/rate-limit-key.js';
 import type { RateDecision, RateLimiter } from '../filters/rate-limit/rate-limiter.js';
 import type { Exchange } from './exchange.js';
@@ -31,7 +32,7 @@ export function createRateLimitStep(
     const request: RateLimitRequest = {
       clientIp: clientAddress(ex),
       subject: ex.identity?.subject,
-      apiKeyId: ex.identity?.method === 'api_key' ? ex.identity.subject : undefined,
+      apiKeyId: ex.identity === null ? undefined : apiKeyIdOf(ex.identity),
       routeName,
       header: (name) => ex.header(name),
     };

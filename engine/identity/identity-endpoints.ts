@@ -1,11 +1,20 @@
 import type { HttpMethod, IdentityConfig, IdentityPathsConfig } from '../config/gateway-config.js';
 
-export type IdentityEndpointName = Exclude<keyof IdentityPathsConfig, 'prefix' | 'admin_prefix'>;
+type PrefixKey = 'prefix' | 'admin_prefix' | 'api_keys_prefix';
+
+export type IdentityEndpointName = Exclude<keyof IdentityPathsConfig, PrefixKey>;
+
+/** Where the default paths hang off when identity.paths does not move them. */
+export const DEFAULT_PREFIXES: Readonly<Record<PrefixKey, string>> = {
+  prefix: '/sessions',
+  admin_prefix: '/admin/users',
+  api_keys_prefix: '/api-keys',
+};
 
 interface EndpointShape {
   method: HttpMethod;
   /** Which prefix the default path hangs off. */
-  base: 'prefix' | 'admin_prefix';
+  base: PrefixKey;
   suffix: string;
   /** The path parameters the handler reads, in order; a configured path must have exactly these. */
   params: readonly string[];
@@ -13,7 +22,10 @@ interface EndpointShape {
   admin: boolean;
 }
 
-/** Seed 000's endpoints (seed 004's /auth/login is `prefix: /auth`). */
+/**
+ * Seed 000's endpoints (seed 004's /auth/login is `prefix: /auth`), and seed 004's API key
+ * endpoints, which stay at /api-keys/* whatever `prefix` is.
+ */
 export const IDENTITY_ENDPOINTS: Readonly<Record<IdentityEndpointName, EndpointShape>> = {
   register: { method: 'POST', base: 'prefix', suffix: '/register', params: [], admin: false },
   login: { method: 'POST', base: 'prefix', suffix: '/login', params: [], admin: false },
@@ -80,7 +92,34 @@ export const IDENTITY_ENDPOINTS: Readonly<Record<IdentityEndpointName, EndpointS
     admin: true,
   },
   admin_stats: { method: 'GET', base: 'admin_prefix', suffix: '/stats', params: [], admin: true },
+  api_key_create: {
+    method: 'POST',
+    base: 'api_keys_prefix',
+    suffix: '/create',
+    params: [],
+    admin: false,
+  },
+  api_key_list: {
+    method: 'GET',
+    base: 'api_keys_prefix',
+    suffix: '/list',
+    params: [],
+    admin: false,
+  },
+  // By id, never by the key: a secret in a URL ends up in access logs and proxies.
+  api_key_revoke: {
+    method: 'DELETE',
+    base: 'api_keys_prefix',
+    suffix: '/{key_id}',
+    params: ['key_id'],
+    admin: false,
+  },
 };
+
+/** The API key endpoints exist only with an enabled identity.api_keys block. */
+export function identityApiKeysEnabled(identity: IdentityConfig): boolean {
+  return identity.api_keys !== undefined && identity.api_keys.enabled !== false;
+}
 
 export interface ResolvedEndpoint {
   name: IdentityEndpointName;
@@ -96,14 +135,17 @@ export interface ResolvedEndpoint {
 export function resolveIdentityEndpoints(identity: IdentityConfig): ResolvedEndpoint[] {
   const paths = identity.paths ?? {};
   const prefixes = {
-    prefix: trimSlash(paths.prefix ?? '/sessions'),
-    admin_prefix: trimSlash(paths.admin_prefix ?? '/admin/users'),
+    prefix: trimSlash(paths.prefix ?? DEFAULT_PREFIXES.prefix),
+    admin_prefix: trimSlash(paths.admin_prefix ?? DEFAULT_PREFIXES.admin_prefix),
+    api_keys_prefix: trimSlash(paths.api_keys_prefix ?? DEFAULT_PREFIXES.api_keys_prefix),
   };
+  const apiKeys = identityApiKeysEnabled(identity);
   const out: ResolvedEndpoint[] = [];
   for (const [name, shape] of Object.entries(IDENTITY_ENDPOINTS) as Array<
     [IdentityEndpointName, EndpointShape]
   >) {
     if (name === 'register' && identity.registration?.enabled === false) continue;
+    if (shape.base === 'api_keys_prefix' && !apiKeys) continue;
     const written = paths[name];
     if (written === false) continue;
     out.push({

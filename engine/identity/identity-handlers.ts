@@ -5,6 +5,7 @@ import type { Exchange } from '../data-plane/exchange.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import { AuthFailure } from '../filters/auth/auth-failure.js';
 import { readCredentials } from '../filters/auth/credentials.js';
 import type { JwtProvider } from '../filters/auth/jwt-provider.js';
@@ -25,12 +26,15 @@ import {
   username,
 } from './request-fields.js';
 import { publicSession, type SessionRecord } from './session-store.js';
+import { createUserApiKeys } from './user-api-keys.js';
 import { publicUser, type UserRecord } from './user-store.js';
 
 export interface IdentityHandlerSettings {
   module: IdentityModule;
   /** The auth.jwt verifier: identity endpoints accept exactly the tokens the gateway accepts. */
   jwt: JwtProvider;
+  /** auth.api_keys.store, for identity.api_keys; null without one. */
+  apiKeyStore: ApiKeyStore | null;
   clientAddress: ClientAddress;
   requestTimeoutMs: number;
   logger: Logger;
@@ -62,6 +66,7 @@ const UNAVAILABLE = new GatewayError(
   'the identity store cannot be reached right now',
 );
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
+const NO_KEYS = new GatewayError('ROUTE_NOT_FOUND', 'API keys are not enabled');
 
 /**
  * The identity endpoints. Each reads its (small, JSON) body first, since uWS hands the body over
@@ -76,6 +81,15 @@ export function createIdentityHandlers(
   // Unknown usernames are checked against this, so that they cost as much as a wrong password.
   let dummyHash: Promise<string> | null = null;
   const dummy = () => (dummyHash ??= hashPassword(randomBytes(16).toString('hex'), m.scrypt));
+  // The config check refuses identity.api_keys without a store, so both are set or neither.
+  const keys =
+    m.apiKeys === null || s.apiKeyStore === null
+      ? null
+      : createUserApiKeys(s.apiKeyStore, m.apiKeys, now);
+  const userKeys = () => {
+    if (keys === null) throw NO_KEYS;
+    return keys;
+  };
 
   function endpoint(name: IdentityEndpointName, work: Work): RouteHandler {
     return function identityEndpoint(ex, params) {
@@ -190,10 +204,11 @@ export function createIdentityHandlers(
     else if (roles.length === 0) roles = m.defaultRoles.filter((x) => x !== r);
     const updated = { ...user, roles, updatedAt: now() };
     await m.users.put(updated);
-    return {
-      status: 200,
-      body: { message: `${grant ? 'granted' : 'removed'} role "${r}"`, user: view(updated) },
-    };
+    const message = `${grant ? 'granted' : 'removed'} role "${r}"`;
+    if (grant || keys === null) return { status: 200, body: { message, user: view(updated) } };
+    // A key carries the roles its owner had: one that outlived the role would keep it.
+    const revoked = await keys.revokeFor(name, r);
+    return { status: 200, body: { message, user: view(updated), keys_revoked: revoked } };
   }
 
   return {
@@ -338,12 +353,18 @@ export function createIdentityHandlers(
     admin_user_delete: endpoint('admin_user_delete', async (ex, params) => {
       await admin(ex);
       const name = username(params[0] ?? '');
+      // Keys first: if the store fails after, a retry still finds the user and ends the rest.
+      const revoked = keys === null ? 0 : await keys.revokeFor(name);
       if (!(await m.users.delete(name))) throw new GatewayError('NOT_FOUND', `no user "${name}"`);
       const ended = await m.sessions.deleteForUser(name);
       for (const id of ended) m.sessionCheck.forget(id);
       return {
         status: 200,
-        body: { message: `user "${name}" deleted`, sessions_ended: ended.length },
+        body: {
+          message: `user "${name}" deleted`,
+          sessions_ended: ended.length,
+          ...(keys === null ? {} : { keys_revoked: revoked }),
+        },
       };
     }),
 
@@ -383,6 +404,22 @@ export function createIdentityHandlers(
           active_sessions: sessions.length,
         },
       };
+    }),
+
+    api_key_create: endpoint('api_key_create', async (ex, _params, raw) => {
+      const caller = await authenticate(ex);
+      return { status: 201, body: await userKeys().create(caller.user, objectBody(raw)) };
+    }),
+
+    api_key_list: endpoint('api_key_list', async (ex) => {
+      const caller = await authenticate(ex);
+      return { status: 200, body: await userKeys().list(caller.user.username) };
+    }),
+
+    api_key_revoke: endpoint('api_key_revoke', async (ex, params) => {
+      const caller = await authenticate(ex);
+      const who = { username: caller.user.username, admin: caller.admin };
+      return { status: 200, body: await userKeys().revoke(who, params[0] ?? '') };
     }),
   };
 

@@ -5,7 +5,9 @@ import type { Share } from '../compile/access-control.js';
 import { duration } from '../compile/server-settings.js';
 import type { SharedRedis } from '../compile/shared-redis.js';
 import type { Logger } from '../observability/logger.js';
+import { DEFAULT_API_KEY_PREFIX } from '../filters/auth/hash-api-key.js';
 import { bootstrapUsers } from './bootstrap-users.js';
+import { identityApiKeysEnabled } from './identity-endpoints.js';
 import { createLoginLimiter, type LoginLimiter } from './login-limiter.js';
 import { MemorySessionStore } from './memory-session-store.js';
 import { MemoryUserStore } from './memory-user-store.js';
@@ -15,6 +17,7 @@ import { RedisUserStore } from './redis-user-store.js';
 import { createSessionCheck, type SessionCheck } from './session-check.js';
 import type { SessionStore } from './session-store.js';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer.js';
+import type { UserApiKeySettings } from './user-api-keys.js';
 import type { UserStore } from './user-store.js';
 
 /** Everything the identity endpoints and require_session need, compiled once per table. */
@@ -31,6 +34,8 @@ export interface IdentityModule {
   scrypt: ScryptParams;
   sessionTtlMs: number;
   slidingRefresh: boolean;
+  /** identity.api_keys; null when the endpoints are off. */
+  apiKeys: UserApiKeySettings | null;
   /** Settles once the bootstrap users have been written (or the first attempt failed). */
   ready: Promise<void>;
 }
@@ -105,6 +110,14 @@ export function compileIdentity(
     scrypt,
     sessionTtlMs: duration(identity.sessions?.ttl, '24h'),
     slidingRefresh: identity.sessions?.refresh ?? true,
+    apiKeys: identityApiKeysEnabled(identity)
+      ? {
+          maxPerUser: identity.api_keys?.max_per_user ?? 20,
+          maxExpiryDays: identity.api_keys?.max_expiry_days ?? 365,
+          keyPrefix: identity.api_keys?.key_prefix ?? DEFAULT_API_KEY_PREFIX,
+          tiers: config.auth?.tiers ?? [],
+        }
+      : null,
     ready: bootstrap.ready,
   };
 }

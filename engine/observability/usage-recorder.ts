@@ -1,5 +1,5 @@
 import type { Exchange } from '../data-plane/exchange.js';
-import type { Identity } from '../filters/auth/identity.js';
+import { apiKeyIdOf, type Identity } from '../filters/auth/identity.js';
 import { MINUTE_MS, UsageSeries, WINDOW_MINUTES, type UsageSummary } from './usage-series.js';
 
 /**
@@ -74,9 +74,10 @@ class UsageTable {
 }
 
 /**
- * Usage over the last 15 minutes per route, per API key (its id, or a static key's name) and per
- * user (the subject of a verified JWT), for `GET /admin/usage` and `handler: usage` routes. Fed from every finished exchange:
- * a clock read and up to three map lookups, no allocation once a key is tracked.
+ * Usage over the last 15 minutes per route, per API key (a managed key's id, a static key's
+ * name) and per user (the subject of a verified JWT), for `GET /admin/usage` and `handler: usage`
+ * routes. Fed from every finished exchange: a clock read and up to three map lookups, no
+ * allocation once a key is tracked.
  */
 export class UsageRecorder {
   private readonly routes = new UsageTable();
@@ -90,8 +91,10 @@ export class UsageRecorder {
     this.routes.seriesFor(ex.routeName || NO_ROUTE, minute).record(minute, status, ms);
     const identity = ex.identity;
     if (identity === null) return;
-    const table = identity.method === 'api_key' ? this.apiKeys : this.users;
-    table.seriesFor(identity.subject, minute).record(minute, status, ms);
+    const keyId = apiKeyIdOf(identity);
+    if (keyId === undefined)
+      this.users.seriesFor(identity.subject, minute).record(minute, status, ms);
+    else this.apiKeys.seriesFor(keyId, minute).record(minute, status, ms);
   }
 
   /** The caller's own usage: by API key for a key's identity, else by user (`handler: usage`). */
@@ -100,11 +103,14 @@ export class UsageRecorder {
     now = Date.now(),
   ): { from: number; to: number; summary: UsageSummary | null } {
     const minute = Math.floor(now / MINUTE_MS);
-    const table = identity.method === 'api_key' ? this.apiKeys : this.users;
+    const keyId = apiKeyIdOf(identity);
     return {
       from: (minute - WINDOW_MINUTES + 1) * MINUTE_MS,
       to: now,
-      summary: table.summaryOf(identity.subject, minute),
+      summary:
+        keyId === undefined
+          ? this.users.summaryOf(identity.subject, minute)
+          : this.apiKeys.summaryOf(keyId, minute),
     };
   }
 

@@ -17,8 +17,9 @@ export interface ApiKeyProvider {
   /** Lower-case header name, for the credential reader. */
   readonly header: string;
   /**
-   * The key's identity (method 'api_key'): subject is the static key's name or the managed key's
-   * id. Rejects with an AuthFailure ('unknown_key', 'expired', 'revoked'), or with the store's
+   * The key's identity (method 'api_key'): subject is the static key's name, the managed key's
+   * owner (a key an identity user made acts as that user) or else its id; a managed key's id is
+   * also its clientId. Rejects with an AuthFailure ('unknown_key', 'expired', 'revoked'), or with the store's
    * own error when the store is unreachable.
    */
   verify(key: string): Promise<Identity>;
@@ -56,7 +57,8 @@ export function createApiKeyProvider(settings: ApiKeyProviderSettings): ApiKeyPr
 
 function managedIdentity(info: ApiKeyInfo): Identity {
   return Object.freeze({
-    subject: info.id,
+    subject: info.owner ?? info.id,
+    clientId: info.id,
     roles: Object.freeze([...info.roles]),
     permissions: Object.freeze([]),
     tier: info.tier,

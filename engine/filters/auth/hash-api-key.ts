@@ -4,7 +4,10 @@ import { createHash, randomBytes } from 'node:crypto';
 export const API_KEY_HASH = /^sha256:[0-9a-f]{64}$/;
 
 /** Prefix of generated keys, so a leaked one is easy to recognise (secret scanners). */
-const KEY_PREFIX = 'gwk_';
+export const DEFAULT_API_KEY_PREFIX = 'gwk_';
+
+/** What a key prefix may be: it goes into headers and must never look like a JWT (no dots). */
+export const API_KEY_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/;
 
 /** What `gatewayd hash-key` prints and static key config holds: never the key itself. */
 export function hashApiKey(key: string): string {
@@ -16,7 +19,7 @@ export function apiKeyDigest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
-/** A new key: 32 random bytes, base64url, with the `gwk_` prefix. */
-export function generateApiKey(): string {
-  return KEY_PREFIX + randomBytes(32).toString('base64url');
+/** A new key: 32 random bytes, base64url, after the prefix (default `gwk_`). */
+export function generateApiKey(prefix = DEFAULT_API_KEY_PREFIX): string {
+  return prefix + randomBytes(32).toString('base64url');
 }

@@ -17,3 +17,11 @@ export interface Identity {
   /** The verified JWT claims, for filters that need more than the fields above. */
   readonly claims?: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * Which API key a request used: a managed key's id (its clientId: its subject may be the owner
+ * user), a static key's name; undefined for a JWT. Rate limits and usage count per key with it.
+ */
+export function apiKeyIdOf(identity: Identity): string | undefined {
+  return identity.method === 'api_key' ? (identity.clientId ?? identity.subject) : undefined;
+}

@@ -1,4 +1,5 @@
 import {
+  byCreation,
   judgeApiKey,
   mintApiKey,
   type ApiKeyInfo,
@@ -13,6 +14,7 @@ import { hashApiKey } from './hash-api-key.js';
 export class MemoryApiKeyStore implements ApiKeyStore {
   private readonly byHash = new Map<string, ApiKeyInfo>();
   private readonly hashById = new Map<string, string>();
+  private readonly idsByOwner = new Map<string, string[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -20,11 +22,26 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     const { key, hash, info } = mintApiKey(input, this.now());
     this.byHash.set(hash, info);
     this.hashById.set(info.id, hash);
+    if (info.owner !== undefined) {
+      this.idsByOwner.set(info.owner, [...(this.idsByOwner.get(info.owner) ?? []), info.id]);
+    }
     return { ...info, key };
   }
 
   async list(): Promise<ApiKeyInfo[]> {
     return [...this.byHash.values()];
+  }
+
+  async listByOwner(owner: string): Promise<ApiKeyInfo[]> {
+    const ids = this.idsByOwner.get(owner) ?? [];
+    return ids
+      .map((id) => this.find(id))
+      .filter((i) => i !== null)
+      .sort(byCreation);
+  }
+
+  async get(id: string): Promise<ApiKeyInfo | null> {
+    return this.find(id);
   }
 
   async revoke(id: string): Promise<boolean> {
@@ -40,5 +57,10 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     return info === undefined
       ? { ok: false, reason: 'unknown_key' }
       : judgeApiKey(info, this.now());
+  }
+
+  private find(id: string): ApiKeyInfo | null {
+    const hash = this.hashById.get(id);
+    return (hash === undefined ? undefined : this.byHash.get(hash)) ?? null;
   }
 }

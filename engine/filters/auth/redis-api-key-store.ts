@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import {
+  byCreation,
   judgeApiKey,
   mintApiKey,
   type ApiKeyInfo,
@@ -13,12 +14,15 @@ import { hashApiKey } from './hash-api-key.js';
 /**
  * Managed keys shared by every instance through Redis, in two Redis hashes:
  * `<prefix>records` maps `sha256:<hex>` → the record's JSON (a lookup is one HGET), and
- * `<prefix>ids` maps id → hash (for revoke). No command touches two keys, so it works on Redis
- * Cluster as is. Redis errors reject as they are: a store outage is not a bad credential.
+ * `<prefix>ids` maps id → hash (for revoke), and the set `<prefix>owner:<owner>` holds the ids of
+ * one identity user's keys (their list, and their revocation when the user is deleted). No
+ * command touches two keys, so it works on Redis Cluster as is. Redis errors reject as they are:
+ * a store outage is not a bad credential.
  */
 export class RedisApiKeyStore implements ApiKeyStore {
   private readonly records: string;
   private readonly ids: string;
+  private readonly ownerPrefix: string;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -27,6 +31,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
   ) {
     this.records = `${prefix}records`;
     this.ids = `${prefix}ids`;
+    this.ownerPrefix = `${prefix}owner:`;
   }
 
   async create(input: NewApiKey): Promise<CreatedApiKey> {
@@ -35,12 +40,31 @@ export class RedisApiKeyStore implements ApiKeyStore {
     // a key nobody was ever given.
     await this.redis.hset(this.records, hash, JSON.stringify(info));
     await this.redis.hset(this.ids, info.id, hash);
+    if (info.owner !== undefined) await this.redis.sadd(this.ownerPrefix + info.owner, info.id);
     return { ...info, key };
   }
 
   async list(): Promise<ApiKeyInfo[]> {
     const all = await this.redis.hvals(this.records);
-    return all.map(parseInfo).sort((a, b) => a.createdAt - b.createdAt);
+    return all.map(parseInfo).sort(byCreation);
+  }
+
+  async listByOwner(owner: string): Promise<ApiKeyInfo[]> {
+    const ids = await this.redis.smembers(this.ownerPrefix + owner);
+    if (ids.length === 0) return [];
+    const hashes = (await this.redis.hmget(this.ids, ...ids)).filter((h) => h !== null);
+    if (hashes.length === 0) return [];
+    const records = await this.redis.hmget(this.records, ...hashes);
+    return records
+      .filter((r) => r !== null)
+      .map(parseInfo)
+      .sort(byCreation);
+  }
+
+  async get(id: string): Promise<ApiKeyInfo | null> {
+    const hash = await this.redis.hget(this.ids, id);
+    const stored = hash === null ? null : await this.redis.hget(this.records, hash);
+    return stored === null ? null : parseInfo(stored);
   }
 
   async revoke(id: string): Promise<boolean> {

@@ -129,6 +129,15 @@ t.test('managed keys through the provider', async (t) => {
     const created = await store.create({ name: 'Production API Key', tier: 'pro' });
     t.match(await p.verify(created.key), { subject: created.id, tier: 'pro', method: 'api_key' });
   });
+  t.test("an owner's key acts as its owner; its id is the clientId", async (t) => {
+    const created = await store.create({ name: 'mine', tier: 'pro', owner: 'alice' });
+    t.match(await p.verify(created.key), {
+      subject: 'alice',
+      clientId: created.id,
+      tier: 'pro',
+      method: 'api_key',
+    });
+  });
   t.test('a revoked key is revoked', async (t) => {
     const created = await store.create({ name: 'x' });
     await store.revoke(created.id);

@@ -18,7 +18,12 @@ if (redisServer !== null) {
   /** Every key and value under a prefix, as text. */
   async function dump(p: string): Promise<string> {
     const keys = await client.keys(`${p}*`);
-    const values = await Promise.all(keys.map((k) => client.hgetall(k)));
+    // Records and ids are hashes, owner indexes sets.
+    const values = await Promise.all(
+      keys.map(async (k) =>
+        (await client.type(k)) === 'set' ? client.smembers(k) : client.hgetall(k),
+      ),
+    );
     return JSON.stringify([keys, values]);
   }
 
