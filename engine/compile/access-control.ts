@@ -85,6 +85,8 @@ export interface AccessControl {
    * (`on_store_error: deny`). /ready answers 503 while one of them is not connected.
    */
   requiredRedis: ReadonlySet<Redis>;
+  /** The gateway-wide security headers, for answers no route's guards made (404, /health). */
+  securityHeaders: HeaderList;
   /** The route's checks and their names for `gatewayd routes`; null when it has none. */
   guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
   /**
@@ -185,6 +187,7 @@ export function compileAccessControl(
     redisClient: redis,
     hub: { jwt, apiKey, apiKeyHeader: apiKey?.header ?? 'x-api-key', contextHeaders },
     requiredRedis,
+    securityHeaders: securityHeadersOf(middleware.security_headers, undefined),
     guardsFor(rc, routeName) {
       const filters: string[] = [];
       const routeMetrics = metrics?.route(routeName) ?? null;

@@ -20,10 +20,12 @@ export function createBuiltInRoutes(
   notReadyBecause: () => string | null,
   /** `response_envelope`: the answers carry a timestamp and request id, so are made each time. */
   envelope: boolean,
+  /** The gateway-wide security headers: these routes have no guards to set them. */
+  securityHeaders: ReadonlyArray<readonly [string, string]>,
 ): Array<{ route: CompiledRoute; pattern: PathPattern }> {
   const builtIn = (
     path: string,
-    handle: (ex: Exchange) => void,
+    answer: (ex: Exchange) => void,
   ): { route: CompiledRoute; pattern: PathPattern } => ({
     pattern: parsePathPattern(path),
     route: {
@@ -33,7 +35,10 @@ export function createBuiltInRoutes(
       methods: ['GET', 'HEAD'],
       target: 'built-in',
       filters: [],
-      handle,
+      handle(ex) {
+        ex.defaultHeaders = securityHeaders;
+        answer(ex);
+      },
       configIndex: -1,
       condition: null,
       origin: 'built-in' as const,

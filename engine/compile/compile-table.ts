@@ -381,6 +381,7 @@ export function compileTable(
   const builtIns = createBuiltInRoutes(
     readiness(ctx.isReady, access.requiredRedis),
     settings.responseEnvelope,
+    access.securityHeaders,
   );
   for (const builtIn of builtIns) {
     builtIn.route.metrics = telemetry.metrics?.route(builtIn.route.name).requests() ?? null;
@@ -403,6 +404,7 @@ export function compileTable(
     settings,
     router,
     routes: matchOrder(routes),
+    securityHeaders: access.securityHeaders,
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,

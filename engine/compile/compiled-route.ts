@@ -55,6 +55,8 @@ export interface RouteTable {
   router: HostRouter<CompiledRoute, Exchange>;
   /** In match order. */
   routes: readonly CompiledRoute[];
+  /** The gateway-wide security headers, on answers no route made (404, 405, refusals). */
+  securityHeaders: ReadonlyArray<readonly [string, string]>;
   /** The upstream pools this table uses; the rest are closed after it is swapped in. */
   poolKeys: ReadonlySet<string>;
   /** The UpstreamRegistry keys of its upstream groups; the rest are stopped once it is in force. */

@@ -156,6 +156,7 @@ export class HttpServer {
     const refusal = this.refuse(ex, path, rawPath.length + query.length, headerBytes, table);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
+      ex.defaultHeaders = table.securityHeaders;
       sendError(ex, refusal, table.settings.responseEnvelope);
       return;
     }
@@ -170,6 +171,7 @@ export class HttpServer {
 
     const match = table.router.match(routingMethod(ex), host, path as string, ex);
     if (!match.found) {
+      ex.defaultHeaders = table.securityHeaders;
       sendError(ex, notMatched(method, match.allowed), table.settings.responseEnvelope);
       return;
     }

@@ -297,6 +297,10 @@ t.test('security headers on by default, off per route; IP filter refuses with 40
   t.equal(framed.headers['x-content-type-options'], 'nosniff', 'the others are added');
   const error = await call(gw, '/nowhere');
   t.equal(error.status, 404);
+  t.equal(error.headers['x-frame-options'], 'DENY', 'a 404 no route made carries them too');
+  const health = await call(gw, '/health');
+  t.equal(health.headers['strict-transport-security'], res.headers['strict-transport-security']);
+  t.equal(health.headers['x-frame-options'], 'DENY', 'and the built-in /health');
   const plain = await call(gw, '/plain/x');
   t.equal(plain.headers['x-frame-options'], undefined);
   const blocked = await call(gw, '/blocked/x');
