@@ -36,6 +36,7 @@ import {
 } from './compile-hub-network.js';
 import type { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { createHubRoute } from '../websocket/hub/hub-route.js';
+import { hubMessageFormat } from '../websocket/hub/hub-message-formats.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BuiltHandler } from './route-handler.js';
@@ -147,6 +148,7 @@ export function compileTable(
             createClientAddress(settings.trustProxy),
             ctx.logger,
             observed.websocket(),
+            hubMessageFormat(rc.message_format),
           );
     return { handle, filters: ['websocket hub'], socketKey: key };
   };

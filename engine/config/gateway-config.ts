@@ -62,6 +62,8 @@ export interface RouteConfig {
   direct_response?: DirectResponseConfig;
   /** The route serves the WebSocket hub (the `websocket` block). */
   handler?: 'websocket';
+  /** `handler: websocket` routes: the hub's wire format on this route. Default native. */
+  message_format?: 'native' | 'type_data';
   timeout?: string;
   strip_prefix?: boolean | string;
   rewrite?: string;

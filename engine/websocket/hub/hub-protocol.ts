@@ -84,10 +84,6 @@ export function ackFrame(id: string | number | undefined, extra: Record<string, 
   return JSON.stringify({ type: 'ack', id, ...extra });
 }
 
-export function pongFrame(id: string | number | undefined): string {
-  return JSON.stringify({ type: 'pong', id, ts: Date.now() });
-}
-
 /** `data` is already JSON text: an event is built once per message and sent to every subscriber. */
 export function eventFrame(channel: string, dataJson: string, seq: number, ts: number): string {
   return `{"type":"event","channel":${JSON.stringify(channel)},"data":${dataJson},"seq":${seq},"ts":${ts}}`;
