@@ -391,7 +391,9 @@ export class ChannelHub {
   unsubscribe(conn: HubConnection, name: unknown, id: string | number | undefined): void {
     const sub = typeof name === 'string' ? conn.subscriptions.get(name) : undefined;
     if (sub === undefined) {
-      conn.send(conn.format.error(id, 'NOT_SUBSCRIBED', `not subscribed to ${JSON.stringify(name)}`));
+      conn.send(
+        conn.format.error(id, 'NOT_SUBSCRIBED', `not subscribed to ${JSON.stringify(name)}`),
+      );
       return;
     }
     this.removeSubscription(conn, sub);
@@ -431,7 +433,9 @@ export class ChannelHub {
       return;
     }
     if (!policy.allowPublish) {
-      conn.send(conn.format.error(id, 'FORBIDDEN', `clients may not publish to channel "${channel}"`));
+      conn.send(
+        conn.format.error(id, 'FORBIDDEN', `clients may not publish to channel "${channel}"`),
+      );
       return;
     }
     this.publish({

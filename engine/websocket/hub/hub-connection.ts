@@ -188,7 +188,11 @@ export class HubConnection implements SocketSession {
         const since = fields.since;
         if (since !== undefined && !(Number.isSafeInteger(since) && (since as number) >= 0)) {
           this.send(
-            this.format.error(id, 'BAD_MESSAGE', '"since" must be a sequence number (an integer ≥ 0)'),
+            this.format.error(
+              id,
+              'BAD_MESSAGE',
+              '"since" must be a sequence number (an integer ≥ 0)',
+            ),
           );
           return;
         }
@@ -287,7 +291,8 @@ export class HubConnection implements SocketSession {
           this.send(this.format.error(id, reply.code, reply.message, reply.status));
         }
       },
-      () => this.send(this.format.error(id, 'INTERNAL_ERROR', 'the message could not be forwarded')),
+      () =>
+        this.send(this.format.error(id, 'INTERNAL_ERROR', 'the message could not be forwarded')),
     );
   }
 
