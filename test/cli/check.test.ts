@@ -6,7 +6,13 @@ import t from 'tap';
 import { runCli } from '../helpers/gatewayd-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLE_ENV = { ...process.env, JWT_SECRET: 'test-only-secret' };
+const EXAMPLE_ENV = {
+  ...process.env,
+  JWT_SECRET: 'test-only-secret',
+  // examples/microservices: the webhook's and the admin API's secrets (no defaults).
+  WEBHOOK_AUTH_TOKEN: 'test-only-webhook-token',
+  ADMIN_TOKEN: 'test-only-admin-token-0123456789abcdef',
+};
 
 function yamlFilesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
