@@ -6,7 +6,7 @@ import { startAuthService } from '../fixtures/microservices/auth-service.js';
 import { startContextEchoService } from '../fixtures/microservices/context-echo-service.js';
 import { startNotificationService } from '../fixtures/microservices/notification-service.js';
 import { GatewayWebSocketClient } from '../fixtures/microservices/seed-websocket-client.mjs';
-import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
+import { runCli, startGatewayd } from '../helpers/gatewayd-process.js';
 import { HubClient } from '../helpers/hub-client.js';
 import { scrape, type PromSample } from '../helpers/prometheus.js';
 import { startRedis } from '../helpers/redis.js';
