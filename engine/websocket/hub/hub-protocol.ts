@@ -1,6 +1,7 @@
 /**
- * The hub's JSON wire format (README "WebSocket hub protocol"). Client messages are parsed here
- * into one shape; server messages are built here, as strings, so each is serialised once.
+ * The hub's native JSON wire format (README "Protocol"): the shape every format decodes client
+ * messages into, error codes, close codes, and the native frame builders (as strings, so each is
+ * serialised once). Other formats are in *-message-format.ts.
  */
 
 /** Message types of the protocol itself; message_routes cannot take these names. */
