@@ -148,7 +148,7 @@ t.test('microservices gateway (seed 001) end to end', async (t) => {
     const me = await api('GET', '/api/v1/users/me', { token });
     t.equal(me.status, 200, '/api/v1/users/me with the token: 200');
     t.match(me.body, { service: 'user-service', id: registered.body.id, roles: 'user' });
-    const seen = users.seen.at(-1);
+    const seen = users.seen.findLast((r) => r.path === '/api/v1/users/me');
     t.equal(seen?.headers['x-user-id'], registered.body.id, 'the user service gets X-User-ID');
 
     const anonymous = await api('GET', '/api/v1/users/me');
