@@ -42,6 +42,7 @@ import { compileRegistration } from '../registration/registration-settings.js';
 import { createRegistrationHandlers } from '../registration/registration-handlers.js';
 import { createRegistrationRoutes } from '../registration/registration-routes.js';
 import type { RegistrationStore } from '../registration/registration-store.js';
+import { hubMessageFormat } from '../websocket/hub/hub-message-formats.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BuiltHandler } from './route-handler.js';
@@ -168,6 +169,7 @@ export function compileTable(
             createClientAddress(settings.trustProxy),
             ctx.logger,
             observed.websocket(),
+            hubMessageFormat(rc.message_format),
           );
     return { handle, filters: ['websocket hub'], socketKey: key };
   };

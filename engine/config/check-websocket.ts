@@ -1,6 +1,7 @@
 import { ConfigCode } from '../errors/config-codes.js';
 import { compileChannelPattern, isChannelPattern } from '../websocket/hub/channel-pattern.js';
 import { RESERVED_MESSAGE_TYPES } from '../websocket/hub/hub-protocol.js';
+import { TYPE_DATA_CLIENT_TYPES } from '../websocket/hub/type-data-message-format.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig } from './gateway-config.js';
@@ -24,6 +25,16 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
         ...error(['routes', i, 'handler']),
         message: `route "${route.path}" answers the WebSocket hub's health, but ${ws === undefined ? 'there is no websocket block' : 'websocket.enabled is false'}`,
         hint: 'add a websocket: block (see the README), or remove the route',
+      });
+    }
+    if (route.message_format !== undefined && route.handler !== 'websocket') {
+      problems.push({
+        severity: 'warning',
+        code: ConfigCode.IGNORED_KEY,
+        path: ['routes', i, 'message_format'],
+        message: `route "${route.path}" does not serve the WebSocket hub, so message_format has no effect`,
+        hint: 'remove it, or add handler: websocket',
+        atKey: true,
       });
     }
     if (route.handler !== 'websocket') return;
@@ -79,11 +90,11 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
   const upstreams = Object.keys(config.upstreams ?? {});
   for (const [type, route] of Object.entries(ws.message_routes ?? {})) {
     const at = ['websocket', 'message_routes', type];
-    if (RESERVED_MESSAGE_TYPES.has(type)) {
+    if (RESERVED_MESSAGE_TYPES.has(type) || TYPE_DATA_CLIENT_TYPES.has(type)) {
       problems.push({
         ...error(at),
         message: `message type "${type}" is part of the hub protocol and cannot be routed`,
-        hint: `pick another name; reserved: ${[...RESERVED_MESSAGE_TYPES].join(', ')}`,
+        hint: `pick another name; reserved: ${[...RESERVED_MESSAGE_TYPES, ...TYPE_DATA_CLIENT_TYPES].join(', ')}`,
         atKey: true,
       });
     }

@@ -76,6 +76,8 @@ export interface RouteConfig {
     'websocket' | 'websocket_health' | 'catalog' | 'health_detailed' | 'health_redis' | 'usage';
   /** `handler: catalog` only. */
   catalog?: { prefix?: string };
+  /** `handler: websocket` routes: the hub's wire format on this route. Default native. */
+  message_format?: 'native' | 'type_data';
   timeout?: string;
   strip_prefix?: boolean | string;
   rewrite?: string;

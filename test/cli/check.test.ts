@@ -21,6 +21,9 @@ const EXAMPLE_ENV = {
   PRO_API_KEY_HASH: keyHash('1'),
   ENTERPRISE_API_KEY_HASH: keyHash('2'),
   ADMIN_API_KEY_HASH: keyHash('3'),
+  // examples/microservices: the webhook's and the admin API's secrets (no defaults).
+  WEBHOOK_AUTH_TOKEN: 'test-only-webhook-token',
+  ADMIN_TOKEN: 'test-only-admin-token-0123456789abcdef',
 };
 
 function yamlFilesUnder(dir: string): string[] {

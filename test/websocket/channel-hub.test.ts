@@ -8,6 +8,7 @@ import { SharedObjects } from '../../engine/state/shared-objects.js';
 import { ChannelHub } from '../../engine/websocket/hub/channel-hub.js';
 import type { HubConnection } from '../../engine/websocket/hub/hub-connection.js';
 import type { HubSettings } from '../../engine/websocket/hub/hub-settings.js';
+import { nativeMessageFormat } from '../../engine/websocket/hub/native-message-format.js';
 import type { GatewaySocket, SocketData } from '../../engine/websocket/socket-session.js';
 
 /** Just enough of a uWS socket: topics, sends, and a close that calls back like uWS does. */
@@ -77,6 +78,7 @@ function setup(yaml: Record<string, unknown>) {
       remoteAddress: '127.0.0.1',
       tenant,
       metrics: null,
+      format: nativeMessageFormat,
     });
     const ws = new FakeSocket(conn);
     sockets.push(ws);

@@ -6,7 +6,10 @@ import type { ChannelBus } from './channel-bus.js';
 import type { ChannelMessage } from './channel-message.js';
 import { compileChannelPattern, isChannelPattern, isValidChannelName } from './channel-pattern.js';
 import { HubConnection, type ConnectionOrigin, type Subscription } from './hub-connection.js';
-import { ackFrame, eventFrame, errorFrame, type HubErrorCode } from './hub-protocol.js';
+import type { HubErrorCode } from './hub-protocol.js';
+import type { HubMessageFormat } from './hub-message-format.js';
+import { HUB_MESSAGE_FORMATS } from './hub-message-formats.js';
+import { EventFrames } from './event-frames.js';
 import type { ChannelPolicy, HubSettings } from './hub-settings.js';
 
 /** What a message published into the hub carries; the history store adds seq. */
@@ -188,33 +191,30 @@ export class ChannelHub {
     const target = msg.targetUser;
     if (policy.userSpecific && target === null) return;
     this.delivered++;
-    const frame = eventFrame(msg.channel, JSON.stringify(msg.data), msg.seq, msg.ts);
-    const bytes = Buffer.byteLength(frame);
-    this.publishTopic(
-      topicOf(msg.channel, false, policy.userSpecific ? target : null),
-      frame,
-      bytes,
-    );
-    if (this.patterns.size > 0) {
-      for (const pattern of this.patternsFor(msg.channel, policy)) {
-        this.publishTopic(
-          topicOf(pattern, true, policy.userSpecific ? target : null),
-          frame,
-          bytes,
-        );
+    const frames = new EventFrames(msg);
+    const user = policy.userSpecific ? target : null;
+    const patterns = this.patterns.size > 0 ? this.patternsFor(msg.channel, policy) : [];
+    for (const format of HUB_MESSAGE_FORMATS) {
+      this.publishTopic(topicOf(msg.channel, false, user, format), frames, format);
+      for (const pattern of patterns) {
+        this.publishTopic(topicOf(pattern, true, user, format), frames, format);
       }
     }
     const waiting = this.replaying.get(msg.channel);
     if (waiting !== undefined) {
       for (const conn of waiting) {
-        if (!policy.userSpecific || conn.subject === target) conn.hold(msg.channel, msg.seq, frame);
+        if (!policy.userSpecific || conn.subject === target) {
+          conn.hold(msg.channel, msg.seq, frames.in(conn.format).frame);
+        }
       }
     }
   }
 
-  private publishTopic(topic: string, frame: string, bytes: number): void {
+  /** Only a topic with subscribers gets the message, encoded in its format (once per format). */
+  private publishTopic(topic: string, frames: EventFrames, format: HubMessageFormat): void {
     const counter = this.topics.get(topic);
     if (counter === undefined) return;
+    const { frame, bytes } = frames.in(format);
     counter.bytes += bytes;
     counter.messages++;
     this.o.publish(topic, frame);
@@ -278,24 +278,24 @@ export class ChannelHub {
     const s = this.settings;
     if (s === null) return;
     if (typeof name !== 'string' || !isValidChannelName(name)) {
-      conn.send(errorFrame(id, 'BAD_CHANNEL', 'channel must be a channel name or pattern'));
+      conn.send(conn.format.error(id, 'BAD_CHANNEL', 'channel must be a channel name or pattern'));
       return;
     }
     if (conn.subscriptions.has(name)) {
-      conn.send(ackFrame(id, { channel: name, replayed: 0 }));
+      conn.send(conn.format.subscribed(id, name, 0));
       return;
     }
     const pattern = isChannelPattern(name);
     const policy = s.channels.forSubscription(name, pattern);
     const denied = deniedBy(policy, conn);
     if (denied !== null) {
-      conn.send(errorFrame(id, denied.code, `${denied.message} "${name}"`));
+      conn.send(conn.format.error(id, denied.code, `${denied.message} "${name}"`));
       return;
     }
     const count = this.subscriberCounts.get(name) ?? 0;
     if (count >= policy.maxSubscribers) {
       conn.send(
-        errorFrame(
+        conn.format.error(
           id,
           'CHANNEL_FULL',
           `channel "${name}" has its ${policy.maxSubscribers} subscribers`,
@@ -308,7 +308,7 @@ export class ChannelHub {
       name,
       pattern,
       policy,
-      topic: topicOf(name, pattern, policy.userSpecific ? conn.subject : null),
+      topic: topicOf(name, pattern, policy.userSpecific ? conn.subject : null, conn.format),
       attached: false,
       bytesAtStart: 0,
       messagesAtStart: 0,
@@ -317,13 +317,13 @@ export class ChannelHub {
     if (pattern) {
       this.addPattern(name, policy);
       this.attach(conn, sub);
-      conn.send(ackFrame(id, { channel: name, replayed: 0 }));
+      conn.send(conn.format.subscribed(id, name, 0));
       return;
     }
     const limit = s.historyEnabled ? policy.history : 0;
     if (limit === 0) {
       this.attach(conn, sub);
-      conn.send(ackFrame(id, { channel: name, replayed: 0 }));
+      conn.send(conn.format.subscribed(id, name, 0));
       return;
     }
     await this.replay(conn, sub, since ?? 0, limit, id);
@@ -365,7 +365,7 @@ export class ChannelHub {
       let last = since;
       for (const m of stored) {
         if (sub.policy.userSpecific && m.targetUser !== conn.subject) continue;
-        conn.send(eventFrame(m.channel, JSON.stringify(m.data), m.seq, m.ts));
+        conn.send(conn.format.event(m.channel, JSON.stringify(m.data), m.seq, m.ts));
         last = Math.max(last, m.seq);
         replayed++;
       }
@@ -376,14 +376,14 @@ export class ChannelHub {
     this.attach(conn, sub);
     if (failed) {
       conn.send(
-        errorFrame(
+        conn.format.error(
           id,
           'SERVICE_UNAVAILABLE',
           `the history of "${sub.name}" cannot be read now; subscribed without it`,
         ),
       );
     } else {
-      conn.send(ackFrame(id, { channel: sub.name, replayed }));
+      conn.send(conn.format.subscribed(id, sub.name, replayed));
     }
   }
 
@@ -391,11 +391,13 @@ export class ChannelHub {
   unsubscribe(conn: HubConnection, name: unknown, id: string | number | undefined): void {
     const sub = typeof name === 'string' ? conn.subscriptions.get(name) : undefined;
     if (sub === undefined) {
-      conn.send(errorFrame(id, 'NOT_SUBSCRIBED', `not subscribed to ${JSON.stringify(name)}`));
+      conn.send(
+        conn.format.error(id, 'NOT_SUBSCRIBED', `not subscribed to ${JSON.stringify(name)}`),
+      );
       return;
     }
     this.removeSubscription(conn, sub);
-    conn.send(ackFrame(id, { channel: sub.name }));
+    conn.send(conn.format.unsubscribed(id, sub.name));
   }
 
   private removeSubscription(conn: HubConnection, sub: Subscription): void {
@@ -417,21 +419,23 @@ export class ChannelHub {
     const s = this.settings;
     if (s === null) return;
     if (typeof channel !== 'string' || !isValidChannelName(channel) || isChannelPattern(channel)) {
-      conn.send(errorFrame(id, 'BAD_CHANNEL', 'publish needs one concrete channel name'));
+      conn.send(conn.format.error(id, 'BAD_CHANNEL', 'publish needs one concrete channel name'));
       return;
     }
     if (!('data' in fields)) {
-      conn.send(errorFrame(id, 'BAD_MESSAGE', 'publish needs "data"'));
+      conn.send(conn.format.error(id, 'BAD_MESSAGE', 'publish needs "data"'));
       return;
     }
     const policy = s.channels.forChannel(channel);
     const denied = deniedBy(policy, conn);
     if (denied !== null) {
-      conn.send(errorFrame(id, denied.code, `${denied.message} "${channel}"`));
+      conn.send(conn.format.error(id, denied.code, `${denied.message} "${channel}"`));
       return;
     }
     if (!policy.allowPublish) {
-      conn.send(errorFrame(id, 'FORBIDDEN', `clients may not publish to channel "${channel}"`));
+      conn.send(
+        conn.format.error(id, 'FORBIDDEN', `clients may not publish to channel "${channel}"`),
+      );
       return;
     }
     this.publish({
@@ -440,10 +444,10 @@ export class ChannelHub {
       from: conn.subject,
       targetUser: policy.userSpecific ? conn.subject : null,
     }).then(
-      (msg) => conn.send(ackFrame(id, { channel, seq: msg.seq })),
+      (msg) => conn.send(conn.format.published(id, channel, msg.seq)),
       (err: unknown) => {
         this.o.logger.warn({ err, channel }, 'a hub publish failed');
-        conn.send(errorFrame(id, 'INTERNAL_ERROR', 'the message could not be published'));
+        conn.send(conn.format.error(id, 'INTERNAL_ERROR', 'the message could not be published'));
       },
     );
   }
@@ -552,7 +556,7 @@ export class ChannelHub {
   sendTo(id: string, data: unknown): boolean {
     const conn = this.connectionsById.get(id);
     if (conn === undefined || conn.isClosed) return false;
-    conn.send(JSON.stringify({ type: 'message', data: data === undefined ? null : data }));
+    conn.send(conn.format.message(data));
     return true;
   }
 
@@ -616,11 +620,16 @@ function addListener(list: ConnectionListener[], listener: ConnectionListener): 
 }
 
 /**
- * Topics: one per channel, one per pattern, and per user for user_specific channels. Channel
- * names have no newline, so it separates the parts unambiguously.
+ * Topics: one per channel, one per pattern, and per user for user_specific channels, each per
+ * message format. Channel names have no newline, so it separates the parts unambiguously.
  */
-function topicOf(name: string, pattern: boolean, user: string | null): string {
-  const kind = pattern ? 'p' : 'c';
+function topicOf(
+  name: string,
+  pattern: boolean,
+  user: string | null,
+  format: HubMessageFormat,
+): string {
+  const kind = `${format.tag}${pattern ? 'p' : 'c'}`;
   return user === null ? `${kind}\n${name}` : `${kind}u\n${name}\n${user}`;
 }
 

@@ -10,17 +10,13 @@ import type { ChannelHub } from './channel-hub.js';
 import { MessageRate } from './message-rate.js';
 import { forwardMessage } from './message-router.js';
 import {
-  ackFrame,
   CLOSE_INTERNAL,
   CLOSE_NORMAL,
   CLOSE_POLICY,
   CLOSE_TOO_BIG,
-  errorFrame,
-  parseClientMessage,
-  pongFrame,
-  routeAck,
   type ClientMessage,
 } from './hub-protocol.js';
+import type { HubMessageFormat } from './hub-message-format.js';
 import type { ChannelPolicy, HubServerSettings, MessageRoute } from './hub-settings.js';
 
 /** What the upgrade knew about the client. */
@@ -34,6 +30,8 @@ export interface ConnectionOrigin {
   tenant: string | null;
   /** Its route's WebSocket series; null when metrics are off. */
   metrics: WebSocketRouteMetrics | null;
+  /** Its route's `message_format`. */
+  format: HubMessageFormat;
 }
 
 /** One subscription of a connection: a channel or a pattern. */
@@ -65,6 +63,8 @@ export class HubConnection implements SocketSession {
   readonly remoteAddress: string;
   readonly tenant: string | null;
   readonly since = Date.now();
+  /** Decodes what the client sends and encodes everything sent to it. */
+  readonly format: HubMessageFormat;
   identity: Identity | null;
   ws: GatewaySocket | null = null;
   readonly subscriptions = new Map<string, Subscription>();
@@ -94,6 +94,7 @@ export class HubConnection implements SocketSession {
     this.remoteAddress = from.remoteAddress;
     this.tenant = from.tenant;
     this.metrics = from.metrics;
+    this.format = from.format;
   }
 
   get subject(): string | null {
@@ -110,13 +111,12 @@ export class HubConnection implements SocketSession {
     this.hub.opened(this);
     const settings = this.hub.current;
     this.send(
-      JSON.stringify({
-        type: 'connected',
-        connection_id: this.id,
-        gateway_id: GATEWAY_ID,
+      this.format.connected({
+        connectionId: this.id,
+        gatewayId: GATEWAY_ID,
         user: this.subject,
-        ping_interval_ms: settings?.server.pingIntervalMs ?? 0,
-        history_epoch: settings?.history.epoch ?? 'shared',
+        pingIntervalMs: settings?.server.pingIntervalMs ?? 0,
+        historyEpoch: settings?.history.epoch ?? 'shared',
         ts: Date.now(),
       }),
     );
@@ -151,7 +151,7 @@ export class HubConnection implements SocketSession {
           this.end(CLOSE_POLICY, 'message rate limit exceeded');
         } else {
           this.send(
-            errorFrame(
+            this.format.error(
               undefined,
               'RATE_LIMITED',
               `more than ${server.rate.perMinute} messages a minute; message dropped`,
@@ -163,7 +163,7 @@ export class HubConnection implements SocketSession {
     }
     if (isBinary) {
       this.send(
-        errorFrame(undefined, 'BAD_MESSAGE', 'binary messages are not part of the protocol'),
+        this.format.error(undefined, 'BAD_MESSAGE', 'binary messages are not part of the protocol'),
       );
       return;
     }
@@ -171,12 +171,12 @@ export class HubConnection implements SocketSession {
     try {
       text = decoder.decode(data);
     } catch {
-      this.send(errorFrame(undefined, 'BAD_MESSAGE', 'the message is not UTF-8'));
+      this.send(this.format.error(undefined, 'BAD_MESSAGE', 'the message is not UTF-8'));
       return;
     }
-    const parsed = parseClientMessage(text);
+    const parsed = this.format.decode(text);
     if ('error' in parsed) {
-      this.send(errorFrame(undefined, 'BAD_MESSAGE', parsed.error));
+      this.send(this.format.error(undefined, 'BAD_MESSAGE', parsed.error));
       return;
     }
     this.handle(parsed, text);
@@ -189,13 +189,17 @@ export class HubConnection implements SocketSession {
         const since = fields.since;
         if (since !== undefined && !(Number.isSafeInteger(since) && (since as number) >= 0)) {
           this.send(
-            errorFrame(id, 'BAD_MESSAGE', '"since" must be a sequence number (an integer ≥ 0)'),
+            this.format.error(
+              id,
+              'BAD_MESSAGE',
+              '"since" must be a sequence number (an integer ≥ 0)',
+            ),
           );
           return;
         }
         this.hub.subscribe(this, fields.channel, since as number | undefined, id).catch((err) => {
           this.hub.failed(err, this);
-          this.send(errorFrame(id, 'INTERNAL_ERROR', 'the subscription failed'));
+          this.send(this.format.error(id, 'INTERNAL_ERROR', 'the subscription failed'));
         });
         return;
       }
@@ -206,7 +210,7 @@ export class HubConnection implements SocketSession {
         this.hub.publishFrom(this, fields.channel, fields, id);
         return;
       case 'ping':
-        this.send(pongFrame(id));
+        this.send(this.format.pong(id, Date.now()));
         return;
       case 'pong':
         this.pingSentAt = 0;
@@ -217,7 +221,7 @@ export class HubConnection implements SocketSession {
       default: {
         const route = this.hub.current?.messageRoutes.get(m.type);
         if (route === undefined) {
-          this.send(errorFrame(id, 'UNKNOWN_TYPE', `unknown message type "${m.type}"`));
+          this.send(this.format.error(id, 'UNKNOWN_TYPE', `unknown message type "${m.type}"`));
           return;
         }
         this.route(route, text, id);
@@ -229,28 +233,28 @@ export class HubConnection implements SocketSession {
   private reauthenticate(token: unknown, id: string | number | undefined): void {
     const verify = this.hub.current?.verifyToken ?? null;
     if (verify === null) {
-      this.send(errorFrame(id, 'UNAUTHORIZED', 'no authentication is configured'));
+      this.send(this.format.error(id, 'UNAUTHORIZED', 'no authentication is configured'));
       return;
     }
     if (typeof token !== 'string' || token === '') {
-      this.send(errorFrame(id, 'BAD_MESSAGE', 'auth needs "token"'));
+      this.send(this.format.error(id, 'BAD_MESSAGE', 'auth needs "token"'));
       return;
     }
     verify(token).then(
       (identity) => {
         if (this.closed) return;
         if (this.identity !== null && identity.subject !== this.identity.subject) {
-          this.send(errorFrame(id, 'FORBIDDEN', 'the token is for another user'));
+          this.send(this.format.error(id, 'FORBIDDEN', 'the token is for another user'));
           return;
         }
         this.identity = identity;
         this.expiryNotified = false;
-        this.send(ackFrame(id, { user: identity.subject, expires_at: identity.expiresAt ?? null }));
+        this.send(this.format.authenticated(id, identity.subject, identity.expiresAt ?? null));
       },
       (err: unknown) => {
         const message =
           err instanceof AuthFailure ? err.message : 'the token cannot be checked now';
-        this.send(errorFrame(id, 'UNAUTHORIZED', message));
+        this.send(this.format.error(id, 'UNAUTHORIZED', message));
       },
     );
   }
@@ -259,7 +263,7 @@ export class HubConnection implements SocketSession {
     const identity = this.identity;
     if (route.roles !== null && !identity?.roles.some((r) => route.roles?.has(r))) {
       this.send(
-        errorFrame(
+        this.format.error(
           id,
           'FORBIDDEN',
           `message type "${route.type}" needs one of the roles ${[...route.roles].join(', ')}`,
@@ -275,7 +279,7 @@ export class HubConnection implements SocketSession {
     if (identity !== null) {
       const built = this.hub.current?.contextHeaders.build(identity);
       if (built instanceof GatewayError) {
-        this.send(errorFrame(id, 'FORBIDDEN', built.message));
+        this.send(this.format.error(id, 'FORBIDDEN', built.message));
         return;
       }
       for (const [name, value] of built ?? []) headers[name] = value;
@@ -283,20 +287,13 @@ export class HubConnection implements SocketSession {
     forwardMessage(route, text, headers).then(
       (reply) => {
         if (reply.ok) {
-          this.send(routeAck(route, id, reply.status, reply.data));
+          this.send(this.format.routed(id, route, reply.status, reply.data));
         } else {
-          this.send(
-            JSON.stringify({
-              type: 'error',
-              id,
-              code: reply.code,
-              message: reply.message,
-              status: reply.status,
-            }),
-          );
+          this.send(this.format.error(id, reply.code, reply.message, reply.status));
         }
       },
-      () => this.send(errorFrame(id, 'INTERNAL_ERROR', 'the message could not be forwarded')),
+      () =>
+        this.send(this.format.error(id, 'INTERNAL_ERROR', 'the message could not be forwarded')),
     );
   }
 
@@ -321,7 +318,7 @@ export class HubConnection implements SocketSession {
       if (!this.expiryNotified) {
         this.expiryNotified = true;
         this.send(
-          errorFrame(
+          this.format.error(
             undefined,
             'TOKEN_EXPIRED',
             `the token expired; send an auth message with a fresh one within ${server.authGraceMs} ms`,
@@ -340,7 +337,7 @@ export class HubConnection implements SocketSession {
     ) {
       this.lastPingAt = now;
       this.pingSentAt = now;
-      if (server.pingFormat === 'json') this.send(`{"type":"ping","ts":${now}}`);
+      if (server.pingFormat === 'json') this.send(this.format.ping(now));
       else ws.ping();
     }
   }

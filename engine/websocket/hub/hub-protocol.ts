@@ -1,6 +1,7 @@
 /**
- * The hub's JSON wire format (README "WebSocket hub protocol"). Client messages are parsed here
- * into one shape; server messages are built here, as strings, so each is serialised once.
+ * The hub's native JSON wire format (README "Protocol"): the shape every format decodes client
+ * messages into, error codes, close codes, and the native frame builders (as strings, so each is
+ * serialised once). Other formats are in *-message-format.ts.
  */
 
 /** Message types of the protocol itself; message_routes cannot take these names. */
@@ -85,25 +86,19 @@ export function ackFrame(id: string | number | undefined, extra: Record<string, 
 }
 
 /**
- * The ack of a message route's reply: under `data`, or with `reply: merge` a JSON object's
- * fields at the top level, below the ack's own fields (a reply cannot rename the ack).
+ * The fields of a message route's ack: `own` and the reply under `data`; with `merge`, a JSON
+ * object reply's fields beside `own` instead (`own` first keeps its fields in front, `own` last
+ * keeps their values).
  */
-export function routeAck(
-  route: { readonly type: string; readonly mergeReply: boolean },
-  id: string | number | undefined,
-  status: number,
+export function routedFields(
+  own: Record<string, unknown>,
+  merge: boolean,
   data: unknown,
-): string {
-  const own = { type: 'ack', id, message_type: route.type, status };
-  if (route.mergeReply && typeof data === 'object' && data !== null && !Array.isArray(data)) {
-    // `own` first keeps the ack's fields in front, `own` last keeps their values.
-    return JSON.stringify({ ...own, ...data, ...own });
+): Record<string, unknown> {
+  if (merge && typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    return { ...own, ...data, ...own };
   }
-  return JSON.stringify({ ...own, data });
-}
-
-export function pongFrame(id: string | number | undefined): string {
-  return JSON.stringify({ type: 'pong', id, ts: Date.now() });
+  return { ...own, data };
 }
 
 /** `data` is already JSON text: an event is built once per message and sent to every subscriber. */

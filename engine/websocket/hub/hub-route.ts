@@ -9,6 +9,7 @@ import type { Identity } from '../../filters/auth/identity.js';
 import type { Logger } from '../../observability/logger.js';
 import { acceptUpgrade } from '../accept-upgrade.js';
 import type { ChannelHub } from './channel-hub.js';
+import type { HubMessageFormat } from './hub-message-format.js';
 import type { HubSettings } from './hub-settings.js';
 
 const FULL = new GatewayError(
@@ -34,6 +35,8 @@ export function createHubRoute(
   logger: Logger,
   /** The route's WebSocket series; null when metrics are off. */
   metrics: WebSocketRouteMetrics | null,
+  /** The route's `message_format`: what its connections speak. */
+  format: HubMessageFormat,
 ): RouteHandler {
   const { server, authenticate } = settings;
   const anonymousOk = !server.requireAuth || server.allowAnonymous;
@@ -52,6 +55,7 @@ export function createHubRoute(
       remoteAddress: clientAddress(ex),
       tenant: typeof tenant === 'string' ? tenant : null,
       metrics,
+      format,
     });
     acceptUpgrade(ex, conn, '');
   }
