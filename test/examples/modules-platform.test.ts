@@ -103,9 +103,18 @@ async function call(
   };
 }
 
+/** The words seed 004 puts in `error`, by code (a tier gate's is its own sentence). */
+const SUMMARY: Record<string, string> = {
+  UNAUTHORIZED: 'Invalid authentication credentials',
+  FORBIDDEN: 'Insufficient permissions',
+  ROUTE_NOT_FOUND: 'Route not found',
+  RATE_LIMITED: 'Rate limit exceeded',
+  NOT_FOUND: 'Not found',
+};
+
 /**
- * A gateway-generated error. Today's shape is `{error: CODE, message, status_code, request_id,
- * timestamp}`; when the example turns on the response envelope, only this helper changes.
+ * A gateway-generated error in seed 004's envelope (`response_envelope: true`):
+ * `{success: false, error, code, message, status_code, timestamp, request_id}`.
  */
 function assertError(
   t: Test,
@@ -116,19 +125,32 @@ function assertError(
 ): void {
   t.equal(res.status, status, `${status} ${code}`);
   t.match(res.body, {
-    error: code,
+    success: false,
+    error: code === 'TIER_REQUIRED' ? (message ?? String) : SUMMARY[code],
+    code,
     message: message ?? String,
     status_code: status,
-    request_id: String,
+    request_id: res.headers.get('x-request-id'),
     timestamp: ISO,
   });
+}
+
+/** A gateway-generated success in seed 004's envelope: its `data`. */
+function dataOf(t: Test, res: Answer): Record<string, unknown> {
+  t.match(res.body, {
+    success: true,
+    data: Object,
+    timestamp: ISO,
+    request_id: res.headers.get('x-request-id'),
+  });
+  return (res.body.data ?? {}) as Record<string, unknown>;
 }
 
 async function login(gw: GatewaydProcess, email: string, password: string): Promise<string> {
   const res = await call(gw, 'POST', '/auth/login', { body: { email, password } });
   if (res.status !== 200)
     throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.access_token as string;
+  return (res.body.data as Record<string, unknown>).access_token as string;
 }
 
 t.test('gatewayd check passes on the example', async (t) => {
@@ -162,13 +184,14 @@ t.test('seed 004 flows against the example', async (t) => {
     body: { email: 'user@example.com', password: PASSWORDS.USER_PASSWORD },
   });
   t.equal(loggedIn.status, 200);
-  t.match(loggedIn.body, {
+  const session = dataOf(t, loggedIn);
+  t.match(session, {
     access_token: /^eyJ/,
     token_type: 'bearer',
     expires_in: 86400,
     user: { user_id: String, email: 'user@example.com', tier: 'free' },
   });
-  const token = loggedIn.body.access_token as string;
+  const token = session.access_token as string;
   assertError(
     t,
     await call(gw, 'POST', '/auth/login', {
@@ -179,13 +202,14 @@ t.test('seed 004 flows against the example', async (t) => {
   );
   const verified = await call(gw, 'POST', '/auth/verify', { token });
   t.equal(verified.status, 200);
-  t.match(verified.body, { valid: true, user: { email: 'user@example.com', tier: 'free' } });
+  t.match(dataOf(t, verified), { valid: true, user: { email: 'user@example.com', tier: 'free' } });
 
   t.test('GET /modules lists the 30 modules with their tiers', async (t) => {
     const res = await call(gw, 'GET', '/modules', { token });
     t.equal(res.status, 200);
-    t.equal(res.body.total, 30);
-    const items = res.body.items as Array<Record<string, unknown>>;
+    const list = dataOf(t, res);
+    t.equal(list.total, 30);
+    const items = list.items as Array<Record<string, unknown>>;
     t.same(
       items.map((i) => [i.name, i.required_tier]),
       MODULES,
@@ -202,7 +226,7 @@ t.test('seed 004 flows against the example', async (t) => {
     t.notMatch(JSON.stringify(res.body), backend.url, 'no upstream address');
     const byKey = await call(gw, 'GET', '/modules', { apiKey: KEYS.pro });
     t.equal(byKey.status, 200, 'X-API-Key works too');
-    t.equal(byKey.body.total, 30);
+    t.equal(dataOf(t, byKey).total, 30);
     assertError(t, await call(gw, 'GET', '/modules'), 401, 'UNAUTHORIZED');
     assertError(
       t,
@@ -255,6 +279,10 @@ t.test('seed 004 flows against the example', async (t) => {
       body: { query: 'Show sales by region' },
     });
     t.match(proQuery.body, { module: 'data-analytics', user_id: 'pro@example.com', tier: 'pro' });
+    for (const call of backend.calls.slice(-4)) {
+      t.equal(call.headers.authorization, undefined, 'the module never sees the token');
+      t.equal(call.headers['x-api-key'], undefined, 'nor the key');
+    }
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
       const res = await call(gw, method, '/modules/fundraising/campaigns/1', { apiKey: KEYS.free });
       t.match([res.status, res.body], [200, { method, path: '/campaigns/1' }], method);
@@ -317,12 +345,14 @@ t.test('seed 004 flows against the example', async (t) => {
     t.equal(pro.headers.get('x-ratelimit-limit'), '1000', "the pro tier's 1,000 per hour");
   });
 
-  t.test("security headers on every route's answer", async (t) => {
+  t.test('security headers on every answer', async (t) => {
     const answers = [
       await call(gw, 'GET', '/modules/code-sandbox/x', { token }),
       await call(gw, 'GET', '/modules/drone-system/x', { token }),
       await call(gw, 'GET', '/health/detailed'),
       await call(gw, 'GET', '/modules'),
+      await call(gw, 'GET', '/health'),
+      await call(gw, 'GET', '/modules/invalid-module/x', { token }),
     ];
     for (const res of answers) {
       t.match(
@@ -352,10 +382,11 @@ t.test('seed 004 flows against the example', async (t) => {
 
   t.test('health endpoints', async (t) => {
     const health = await call(gw, 'GET', '/health');
-    t.same([health.status, health.body], [200, { status: 'ok' }]);
+    t.equal(health.status, 200);
+    t.same(dataOf(t, health), { status: 'ok' });
     const detailed = await call(gw, 'GET', '/health/detailed');
     t.equal(detailed.status, 200);
-    t.match(detailed.body, {
+    t.match(dataOf(t, detailed), {
       status: 'ok',
       upstreams: [
         {
@@ -370,7 +401,87 @@ t.test('seed 004 flows against the example', async (t) => {
     });
     t.notMatch(JSON.stringify(detailed.body), '127.0.0.1', 'no addresses');
     const redisHealth = await call(gw, 'GET', '/health/redis');
-    t.match([redisHealth.status, redisHealth.body], [200, { status: 'ok', latency_ms: Number }]);
+    t.equal(redisHealth.status, 200);
+    t.match(dataOf(t, redisHealth), { status: 'ok', latency_ms: Number });
+  });
+
+  t.test('API keys of users: create, use, list, revoke', async (t) => {
+    // Python client step 2: the free user asks for a pro key. A key above the user's own tier
+    // would be a free upgrade, so the gateway refuses it; the user's own tier works.
+    const user = await login(gw, 'user@example.com', PASSWORDS.USER_PASSWORD);
+    const above = await call(gw, 'POST', '/api-keys/create', {
+      token: user,
+      body: { name: 'My API Key', tier: 'pro', expires_days: 365 },
+    });
+    assertError(t, above, 403, 'FORBIDDEN', "a key cannot have a tier above yours ('free')");
+    // Seed: curl -X POST /api-keys/create -d '{"name":"Production API Key","tier":"pro","expires_days":365}'
+    const pro = await login(gw, 'pro@example.com', PASSWORDS.PRO_USER_PASSWORD);
+    const created = await call(gw, 'POST', '/api-keys/create', {
+      token: pro,
+      body: { name: 'Production API Key', tier: 'pro', expires_days: 365 },
+    });
+    t.equal(created.status, 201);
+    const key = dataOf(t, created);
+    t.match(key, {
+      api_key: /^100x_/,
+      id: String,
+      name: 'Production API Key',
+      tier: 'pro',
+      created_at: ISO,
+      expires_at: ISO,
+    });
+    const lifetime = Date.parse(key.expires_at as string) - Date.parse(key.created_at as string);
+    t.equal(lifetime, 365 * 24 * 3600 * 1000, 'expires_days: 365');
+
+    // Seed: curl -X GET /modules -H "X-API-Key: 100x_..."
+    const apiKey = key.api_key as string;
+    const modules = await call(gw, 'GET', '/modules', { apiKey });
+    t.equal(dataOf(t, modules).total, 30);
+    const query = await call(gw, 'POST', '/modules/data-analytics/query', {
+      apiKey,
+      body: { query: 'Show sales by region' },
+    });
+    t.match(
+      [query.status, query.body],
+      [
+        200,
+        {
+          module: 'data-analytics',
+          user_id: 'pro@example.com',
+          tier: 'pro',
+          auth_method: 'api_key',
+        },
+      ],
+    );
+    t.equal(backend.calls.at(-1)?.headers['x-api-key'], undefined, 'the module never sees it');
+    assertError(
+      t,
+      await call(gw, 'GET', '/modules/drone-system/status', { apiKey }),
+      403,
+      'TIER_REQUIRED',
+      "Module 'drone-system' requires 'enterprise' tier. Your tier: 'pro'",
+    );
+
+    const listed = await call(gw, 'GET', '/api-keys/list', { token: pro });
+    const keys = dataOf(t, listed);
+    t.match(keys, {
+      total: 1,
+      api_keys: [{ id: key.id, name: 'Production API Key', tier: 'pro' }],
+    });
+    t.notMatch(JSON.stringify(listed.body), apiKey, 'a listing never shows the key');
+    const others = await call(gw, 'GET', '/api-keys/list', { token: user });
+    t.equal(dataOf(t, others).total, 0, "another user's list is their own");
+    assertError(
+      t,
+      await call(gw, 'DELETE', `/api-keys/${String(key.id)}`, { token: user }),
+      404,
+      'NOT_FOUND',
+    );
+
+    const revoked = await call(gw, 'DELETE', `/api-keys/${String(key.id)}`, { token: pro });
+    t.equal(revoked.status, 200);
+    t.match(dataOf(t, revoked), { id: key.id });
+    assertError(t, await call(gw, 'GET', '/modules', { apiKey }), 401, 'UNAUTHORIZED');
   });
 
   t.test('GET /analytics/usage shows the calls made', async (t) => {
@@ -378,8 +489,9 @@ t.test('seed 004 flows against the example', async (t) => {
     const python = await login(gw, 'user@example.com', PASSWORDS.USER_PASSWORD);
     const before = await call(gw, 'GET', '/analytics/usage', { token: python });
     t.equal(before.status, 200);
-    const counted = before.body.requests as number;
-    t.match(before.body, {
+    const usage = dataOf(t, before);
+    const counted = usage.requests as number;
+    t.match(usage, {
       caller: { kind: 'user', id: 'user@example.com', tier: 'free' },
       window: { minutes: 15, from: ISO, to: ISO },
       client_errors: Number,
@@ -394,13 +506,13 @@ t.test('seed 004 flows against the example', async (t) => {
     t.equal(exec.status, 200);
     const after = await call(gw, 'GET', '/analytics/usage', { token: python });
     t.equal(
-      after.body.requests,
+      dataOf(t, after).requests,
       counted + 3,
       'the usage call before, /modules and the module call',
     );
 
     const keyUsage = await call(gw, 'GET', '/analytics/usage', { apiKey: KEYS.enterprise });
-    t.match(keyUsage.body, {
+    t.match(dataOf(t, keyUsage), {
       caller: { kind: 'api_key', id: 'enterprise-app', tier: 'enterprise' },
       requests: 1,
       client_errors: 0,
