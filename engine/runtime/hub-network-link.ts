@@ -2,6 +2,8 @@ import type { WebSocketAdminState } from '../admin/websocket-admin.js';
 import { INSTANCE_ID, type HubNetworkContext } from '../compile/compile-hub-network.js';
 import type { RouteTable } from '../compile/compiled-route.js';
 import type { Identity } from '../filters/auth/identity.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { ChannelMessage } from '../websocket/hub/channel-message.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChannelHub, HubConnectionInfo } from '../websocket/hub/channel-hub.js';
 import type {
@@ -24,7 +26,7 @@ export class HubNetworkLink {
     private readonly logger: Logger,
   ) {
     const publish: HubNetworkContext['publish'] = (event, from) =>
-      hub.publish({ channel: event.channel, data: event.data, from, targetUser: event.targetUser });
+      checkedPublish(hub, event.channel, event.data, from, event.targetUser);
     this.context = {
       publish,
       target: () => {
@@ -79,7 +81,7 @@ export class HubNetworkLink {
         channelStats: () => hub.channelStats(),
         stats: () => hub.stats(),
         publish: (channel, data, from, targetUser) =>
-          hub.publish({ channel, data, from, targetUser }),
+          checkedPublish(hub, channel, data, from, targetUser),
       },
       onlineUsers: tracker === null ? null : (tenant) => tracker.list(tenant),
     };
@@ -124,4 +126,17 @@ function hostOf(origin: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+/** A service's publish, refused with 400 when it could reach nobody (see ChannelHub.untargeted). */
+function checkedPublish(
+  hub: ChannelHub,
+  channel: string,
+  data: unknown,
+  from: string,
+  targetUser: string | null,
+): Promise<ChannelMessage> {
+  const problem = hub.untargeted(channel, targetUser);
+  if (problem !== null) return Promise.reject(new GatewayError('BAD_REQUEST', problem));
+  return hub.publish({ channel, data, from, targetUser });
 }

@@ -256,7 +256,17 @@ t.test('microservices gateway (seed 001) end to end', async (t) => {
       title: 'Maintenance Notice',
       body: 'System maintenance scheduled for tonight at 2 AM UTC',
     };
-    // notifications is user_specific, so the broadcast names its user (the seed's curl does not).
+    // notifications is user_specific: the seed's curl, without a user, would reach nobody, so
+    // it is refused; the broadcast names its user.
+    t.match(
+      await admin('POST', '/admin/websocket/channels/notifications/broadcast', {
+        message: announcement,
+      }),
+      {
+        status: 400,
+        body: { error: 'BAD_REQUEST', message: /notifications.*user_specific.*target_user/ },
+      },
+    );
     t.match(
       await admin('POST', '/admin/websocket/channels/notifications/broadcast', {
         message: announcement,

@@ -159,6 +159,8 @@ t.test('webhook refusals', async (t) => {
     [{ event: 'unknown.event', data: 1 }, /no service_events mapping/],
     [{ type: 'user_notification', data: 1 }, /target_user: required/],
     [{ channel: 'a.*', data: 1 }, /not a pattern/],
+    [{ event: 'user.created', data: 1 }, /"notifications" is user_specific: give target_user/],
+    [{ type: 'channel_broadcast', channel: 'notifications', data: 1 }, /user_specific/],
   ] as const) {
     const res = await webhook(a, body);
     t.equal(res.status, 400, JSON.stringify(body));

@@ -159,6 +159,18 @@ export class ChannelHub {
   }
 
   /**
+   * A service's message to a user_specific channel without a target user would be stored and
+   * then delivered to nobody: its sender (the webhook, the admin API) is told instead.
+   */
+  untargeted(channel: string, targetUser: string | null): string | null {
+    const s = this.settings;
+    if (s === null || targetUser !== null || !s.channels.forChannel(channel).userSpecific) {
+      return null;
+    }
+    return `channel "${channel}" is user_specific: give target_user, the one user to deliver to`;
+  }
+
+  /**
    * Publishes into the hub (clients, the webhook, service ingress): stored, then handed to every
    * instance's subscribers. Resolves with the message and its sequence number.
    */

@@ -77,6 +77,10 @@ async function accept(ex: Exchange, raw: Buffer, o: WebhookOptions): Promise<voi
     const { seq } = await o.publish(event, 'webhook');
     sendJson(ex, 202, { status: 'accepted', channel: event.channel, seq });
   } catch (err) {
+    if (err instanceof GatewayError) {
+      sendError(ex, err);
+      return;
+    }
     o.onPublishError(err, ex);
     sendError(ex, UNAVAILABLE);
   }
