@@ -4,7 +4,7 @@ import { prepareResponse } from '../data-plane/direct-response.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import { sendError, sendPrepared } from '../data-plane/respond.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
-import type { CompiledRoute } from './compiled-route.js';
+import { builtInRoute, type CompiledRoute } from './compiled-route.js';
 
 const HEALTHY_BODY = { status: 'ok' };
 const READY_BODY = { status: 'ready' };
@@ -28,23 +28,17 @@ export function createBuiltInRoutes(
     answer: (ex: Exchange) => void,
   ): { route: CompiledRoute; pattern: PathPattern } => ({
     pattern: parsePathPattern(path),
-    route: {
+    route: builtInRoute({
       name: `built-in ${path}`,
       path,
-      host: null,
       methods: ['GET', 'HEAD'],
-      target: 'built-in',
       filters: [],
       handle(ex) {
         ex.defaultHeaders = securityHeaders;
         answer(ex);
       },
-      configIndex: -1,
-      condition: null,
-      origin: 'built-in' as const,
-      metrics: null,
       envelope,
-    },
+    }),
   });
   return [
     builtIn(

@@ -25,7 +25,7 @@ import {
 import { createWebhookHandler } from '../websocket/ingress/webhook-handler.js';
 import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
 import type { AccessControl, Share } from './access-control.js';
-import type { CompiledRoute } from './compiled-route.js';
+import { builtInRoute, type CompiledRoute } from './compiled-route.js';
 import { duration, type ServerSettings } from './server-settings.js';
 
 /** This process among the instances sharing a Redis (presence entries, admin listings). */
@@ -126,20 +126,15 @@ export function compileWebhookRoute(
   return {
     pattern: parsePathPattern(path),
     at: ['websocket', 'integration', 'webhook', 'path'],
-    route: {
+    route: builtInRoute({
       name: `built-in webhook ${path}`,
       path,
-      host: null,
       methods: ['POST'],
       target: 'websocket hub',
       filters: ['bearer token'],
       handle,
-      configIndex: -1,
-      origin: 'built-in' as const,
-      metrics: null,
-      condition: null,
       envelope: settings.responseEnvelope,
-    },
+    }),
   };
 }
 
@@ -200,20 +195,15 @@ export function compilePresence(
     route: {
       pattern: parsePathPattern(path),
       at: ['websocket', 'presence', 'path'],
-      route: {
+      route: builtInRoute({
         name,
         path,
-        host: null,
         methods: ['GET', 'HEAD'],
         target: 'websocket presence',
         filters: guarded?.filters ?? [],
         handle: guarded === null ? list : createGuardedHandler(guarded.guards, list),
-        configIndex: -1,
-        origin: 'built-in' as const,
-        metrics: null,
-        condition: null,
         envelope: settings.responseEnvelope,
-      },
+      }),
     },
   };
 }

@@ -39,6 +39,33 @@ export interface CompiledRoute {
 
 export type RouteOrigin = 'file' | 'runtime' | 'built-in';
 
+/** A route the gateway serves itself (/health, identity, the webhook, ...): no config entry. */
+export function builtInRoute(r: {
+  name: string;
+  path: string;
+  methods: readonly string[];
+  handle: RouteHandler;
+  filters: readonly string[];
+  envelope: boolean;
+  /** What `gatewayd routes` shows as its target; default "built-in". */
+  target?: string;
+}): CompiledRoute {
+  return {
+    name: r.name,
+    path: r.path,
+    host: null,
+    methods: r.methods,
+    target: r.target ?? 'built-in',
+    condition: null,
+    filters: r.filters,
+    handle: r.handle,
+    configIndex: -1,
+    metrics: null,
+    origin: 'built-in',
+    envelope: r.envelope,
+  };
+}
+
 /** The admin listener and what it serves, from the `admin` block. */
 export interface AdminSettings {
   port: number;

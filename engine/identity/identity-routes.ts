@@ -1,5 +1,5 @@
 import type { AccessControl } from '../compile/access-control.js';
-import type { CompiledRoute, RouteHandler } from '../compile/compiled-route.js';
+import { builtInRoute, type CompiledRoute, type RouteHandler } from '../compile/compiled-route.js';
 import type { IdentityConfig } from '../config/gateway-config.js';
 import { createGuardedHandler } from '../data-plane/route-guards.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
@@ -32,20 +32,14 @@ export function createIdentityRoutes(
     return {
       endpoint,
       pattern: parsePathPattern(endpoint.path),
-      route: {
+      route: builtInRoute({
         name,
         path: endpoint.path,
-        host: null,
         methods: [endpoint.method],
-        target: 'built-in',
-        condition: null,
         filters: [...(guarded?.filters ?? []), name],
         handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
-        configIndex: -1,
-        origin: 'built-in' as const,
-        metrics: null,
         envelope,
-      },
+      }),
     };
   });
 }

@@ -1,5 +1,5 @@
 import type { AccessControl } from '../compile/access-control.js';
-import type { CompiledRoute } from '../compile/compiled-route.js';
+import { builtInRoute, type CompiledRoute } from '../compile/compiled-route.js';
 import type { ConfigPath } from '../config/config-problem.js';
 import { createGuardedHandler } from '../data-plane/route-guards.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
@@ -34,20 +34,14 @@ export function createRegistrationRoutes(
     return {
       pattern: parsePathPattern(path),
       at: ['route_registration', 'paths', key],
-      route: {
+      route: builtInRoute({
         name,
         path,
-        host: null,
         methods: [method],
-        target: 'built-in',
-        condition: null,
         filters: [...(guarded?.filters ?? []), name],
         handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
-        configIndex: -1,
-        origin: 'built-in' as const,
-        metrics: null,
         envelope,
-      },
+      }),
     };
   });
 }

@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
-import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
+import { jsonCall as call, type JsonAnswer } from '../helpers/json-call.js';
 
 type Tap = Parameters<typeof startGatewayd>[0];
 
@@ -42,36 +42,6 @@ observability:
 `;
 }
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  gw: GatewaydProcess,
-  method: 'GET' | 'POST',
-  path: string,
-  opts: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Res> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(gw.url(path), {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.body.text();
-  const parsed: unknown = text === '' ? {} : JSON.parse(text);
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    text,
-    body: parsed as Record<string, unknown>,
-  };
-}
-
 async function setup(t: Tap, envelope: boolean | null) {
   const upstream = await UpstreamServer.start(t, {
     '/upstream/own-error': (_req, res) => {
@@ -94,7 +64,7 @@ function login(gw: GatewaydProcess) {
 /** Asserts seed 004's error envelope and returns it. */
 function assertErrorEnvelope(
   t: Test,
-  res: Res,
+  res: JsonAnswer,
   status: number,
   code: string,
   error: string | RegExp,

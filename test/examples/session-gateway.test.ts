@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { request } from 'undici';
 import WebSocket from 'ws';
 import { startFixture } from '../fixtures/session-gateway/backend.js';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { HubClient } from '../helpers/hub-client.js';
+import { jsonCall as call } from '../helpers/json-call.js';
 
 const EXAMPLE = fileURLToPath(
   new URL('../../examples/session-gateway/gateway.yaml', import.meta.url),
@@ -27,24 +27,6 @@ const baseEnv = {
 
 async function start(t: Tap, env: Record<string, string>): Promise<GatewaydProcess> {
   return startGatewayd(t, '', { file: EXAMPLE, env: { ...baseEnv, ...env } });
-}
-
-async function call(
-  gw: GatewaydProcess,
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  opts: { token?: string; body?: unknown } = {},
-): Promise<{ status: number; body: Body }> {
-  const headers: Record<string, string> = {};
-  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(gw.url(path), {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, body: text === '' ? {} : (JSON.parse(text) as Body) };
 }
 
 async function login(gw: GatewaydProcess, username: string, password: string) {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
+import { jsonCall as call, type JsonAnswer } from '../helpers/json-call.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const ENV = { ADMIN_PASSWORD: 'admin-password-from-env', USER_PASSWORD: 'password123' };
@@ -42,33 +42,6 @@ observability:
 `;
 }
 
-interface Res {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  gw: GatewaydProcess,
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  opts: { token?: string; key?: string; body?: unknown } = {},
-): Promise<Res> {
-  const headers: Record<string, string> = {};
-  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.key !== undefined) headers['x-api-key'] = opts.key;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(gw.url(path), {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.body.text();
-  return {
-    status: res.statusCode,
-    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
-  };
-}
-
 async function login(gw: GatewaydProcess, name: string, password: string): Promise<string> {
   const res = await call(gw, 'POST', '/auth/login', { body: { email: name, password } });
   if (res.status !== 200)
@@ -81,10 +54,10 @@ async function createKey(gw: GatewaydProcess, token: string, body: Record<string
 }
 
 /** Waits, bounded, until `key` is refused: expiry is a clock, there is no event to await. */
-async function refusedWithin(gw: GatewaydProcess, key: string, ms: number): Promise<Res> {
+async function refusedWithin(gw: GatewaydProcess, key: string, ms: number): Promise<JsonAnswer> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const res = await call(gw, 'GET', '/api/x', { key });
+    const res = await call(gw, 'GET', '/api/x', { apiKey: key });
     if (res.status !== 200 || Date.now() > deadline) return res;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -123,7 +96,7 @@ t.test('seed 004 flow: login, create, use on a tier-gated route, list, revoke', 
   t.equal(lifetime, 365 * DAY_MS, 'expires_days: 365');
   t.ok(Date.parse(created.body.created_at as string) >= before - 1000);
 
-  const used = await call(gw, 'POST', '/modules/code-sandbox/execute', { key });
+  const used = await call(gw, 'POST', '/modules/code-sandbox/execute', { apiKey: key });
   t.equal(used.status, 200, 'the key passes the pro tier gate');
   const seen = upstream.seen.at(-1);
   t.equal(seen?.headers['x-user-id'], 'user@example.com', 'the key acts as its owner');
@@ -146,7 +119,7 @@ t.test('seed 004 flow: login, create, use on a tier-gated route, list, revoke', 
     'no expiry asked: max_expiry_days',
   );
   const gated = await call(gw, 'GET', '/modules/code-sandbox/x', {
-    key: free.body.api_key as string,
+    apiKey: free.body.api_key as string,
   });
   t.equal(gated.status, 403);
   t.match(gated.body, {
@@ -157,10 +130,14 @@ t.test('seed 004 flow: login, create, use on a tier-gated route, list, revoke', 
   // Limits keyed by api_key count each key apart, though both act as the same user.
   const freeKey = free.body.api_key as string;
   for (const k of [key, key])
-    t.equal((await call(gw, 'GET', '/limited/x', { key: k })).status, 200);
-  t.equal((await call(gw, 'GET', '/limited/x', { key })).status, 429, 'the key has used its 2');
+    t.equal((await call(gw, 'GET', '/limited/x', { apiKey: k })).status, 200);
   t.equal(
-    (await call(gw, 'GET', '/limited/x', { key: freeKey })).status,
+    (await call(gw, 'GET', '/limited/x', { apiKey: key })).status,
+    429,
+    'the key has used its 2',
+  );
+  t.equal(
+    (await call(gw, 'GET', '/limited/x', { apiKey: freeKey })).status,
     200,
     'its sibling has not',
   );
@@ -178,7 +155,7 @@ t.test('seed 004 flow: login, create, use on a tier-gated route, list, revoke', 
   t.notOk(listText.includes('"api_key"'), 'no api_key field');
 
   t.equal(
-    (await call(gw, 'GET', '/api-keys/list', { key })).status,
+    (await call(gw, 'GET', '/api-keys/list', { apiKey: key })).status,
     401,
     'a key cannot manage keys',
   );
@@ -186,7 +163,7 @@ t.test('seed 004 flow: login, create, use on a tier-gated route, list, revoke', 
   const revoked = await call(gw, 'DELETE', `/api-keys/${id}`, { token });
   t.equal(revoked.status, 200);
   t.match(revoked.body, { message: 'API key revoked', id });
-  const after = await call(gw, 'POST', '/modules/code-sandbox/execute', { key });
+  const after = await call(gw, 'POST', '/modules/code-sandbox/execute', { apiKey: key });
   t.equal(after.status, 401, 'a revoked key is refused');
   t.match(after.body, { error: 'UNAUTHORIZED', message: 'API key has been revoked' });
   t.equal((await call(gw, 'DELETE', `/api-keys/${id}`, { token })).status, 200, 'idempotent');
@@ -251,13 +228,13 @@ t.test("another user's keys, admins, expiry, demotion and deletion", async (t) =
   t.equal(stolen.status, 404, "another user's key is not found");
   t.match(stolen.body, { error: 'NOT_FOUND' });
   t.equal(
-    (await call(gw, 'GET', '/api/x', { key: users.body.api_key as string })).status,
+    (await call(gw, 'GET', '/api/x', { apiKey: users.body.api_key as string })).status,
     200,
     'and still works',
   );
   const byAdmin = await call(gw, 'DELETE', `/api-keys/${userKeyId}`, { token: adminToken });
   t.equal(byAdmin.status, 200, "an admin may revoke any user's key");
-  t.equal((await call(gw, 'GET', '/api/x', { key: users.body.api_key as string })).status, 401);
+  t.equal((await call(gw, 'GET', '/api/x', { apiKey: users.body.api_key as string })).status, 401);
 
   // Expiry: a key given 1.5 s works, then is refused.
   const soon = await createKey(gw, userToken, {
@@ -266,7 +243,7 @@ t.test("another user's keys, admins, expiry, demotion and deletion", async (t) =
   });
   t.equal(soon.status, 201);
   const shortKey = soon.body.api_key as string;
-  t.equal((await call(gw, 'GET', '/api/x', { key: shortKey })).status, 200);
+  t.equal((await call(gw, 'GET', '/api/x', { apiKey: shortKey })).status, 200);
   const expired = await refusedWithin(gw, shortKey, 5000);
   t.equal(expired.status, 401, 'an expired key is refused');
   t.match(expired.body, { message: 'API key has expired' });
@@ -290,15 +267,18 @@ t.test("another user's keys, admins, expiry, demotion and deletion", async (t) =
     body: { username: 'bob', role: 'editor' },
   });
   t.equal(demoted.body.keys_revoked, 1);
-  t.equal((await call(gw, 'GET', '/api/x', { key: editorKey.body.api_key as string })).status, 401);
+  t.equal(
+    (await call(gw, 'GET', '/api/x', { apiKey: editorKey.body.api_key as string })).status,
+    401,
+  );
   const bobKey = bobs.body.api_key as string;
-  t.equal((await call(gw, 'GET', '/api/x', { key: bobKey })).status, 200);
+  t.equal((await call(gw, 'GET', '/api/x', { apiKey: bobKey })).status, 200);
 
   // Deleting a user revokes their keys.
   const deleted = await call(gw, 'DELETE', '/auth/admin/users/bob', { token: adminToken });
   t.equal(deleted.status, 200);
   t.match(deleted.body, { keys_revoked: 1 });
-  const gone = await call(gw, 'GET', '/api/x', { key: bobKey });
+  const gone = await call(gw, 'GET', '/api/x', { apiKey: bobKey });
   t.equal(gone.status, 401, "a deleted user's key is refused");
   t.match(gone.body, { message: 'API key has been revoked' });
 });
@@ -322,7 +302,7 @@ t.test('two gatewayd processes on one Redis share user keys', async (t) => {
   t.equal(created.status, 201);
   const key = created.body.api_key as string;
   t.equal(
-    (await call(b, 'POST', '/modules/code-sandbox/run', { key })).status,
+    (await call(b, 'POST', '/modules/code-sandbox/run', { apiKey: key })).status,
     200,
     'a key made on A works on B',
   );
@@ -332,7 +312,11 @@ t.test('two gatewayd processes on one Redis share user keys', async (t) => {
 
   const second = await createKey(b, tokenB, { name: 'second' });
   t.equal((await call(b, 'DELETE', `/api-keys/${created.body.id}`, { token: tokenB })).status, 200);
-  t.equal((await call(a, 'GET', '/api/x', { key })).status, 401, 'revoked on B, refused on A');
+  t.equal(
+    (await call(a, 'GET', '/api/x', { apiKey: key })).status,
+    401,
+    'revoked on B, refused on A',
+  );
 
   const adminToken = await login(a, 'admin', ENV.ADMIN_PASSWORD);
   const deleted = await call(a, 'DELETE', '/auth/admin/users/user@example.com', {
@@ -340,7 +324,7 @@ t.test('two gatewayd processes on one Redis share user keys', async (t) => {
   });
   t.match(deleted.body, { keys_revoked: 1 }, 'the owner index finds the live key in Redis');
   t.equal(
-    (await call(b, 'GET', '/api/x', { key: second.body.api_key as string })).status,
+    (await call(b, 'GET', '/api/x', { apiKey: second.body.api_key as string })).status,
     401,
     "the deleted user's key is refused on B",
   );

@@ -6,6 +6,7 @@ import t from 'tap';
 import { request } from 'undici';
 import { BIN, runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
+import { jsonCall as call } from '../helpers/json-call.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const ADMIN_PASSWORD = 'admin-password-from-env';
@@ -38,34 +39,6 @@ upstreams:
 observability:
   logging: { level: debug, access_log: true }
 `;
-}
-
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  gw: GatewaydProcess,
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  opts: { token?: string; body?: unknown } = {},
-): Promise<Res> {
-  const headers: Record<string, string> = {};
-  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(gw.url(path), {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.body.text();
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
-  };
 }
 
 async function login(gw: GatewaydProcess, username: string, password: string) {

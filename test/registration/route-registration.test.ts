@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { request } from 'undici';
 import { ADMIN_TOKEN, admin } from '../helpers/admin-client.js';
-import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
+import { runCli, startGatewayd } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
+import { jsonCall as call } from '../helpers/json-call.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 
@@ -35,27 +35,6 @@ ${extra}
 observability:
   logging: { level: info, access_log: false }
 `;
-}
-
-async function call(
-  gw: GatewaydProcess,
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  opts: { token?: string; body?: unknown } = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = {};
-  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(gw.url(path), {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.body.text();
-  return {
-    status: res.statusCode,
-    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
-  };
 }
 
 const weatherApi = (base: string) => ({

@@ -16,6 +16,18 @@ export interface ConnectedInfo {
   ts: number;
 }
 
+/** The `connected` message's fields, the same in every format. */
+export function connectedFields(c: ConnectedInfo): Record<string, unknown> {
+  return {
+    connection_id: c.connectionId,
+    gateway_id: c.gatewayId,
+    user: c.user,
+    ping_interval_ms: c.pingIntervalMs,
+    history_epoch: c.historyEpoch,
+    ts: c.ts,
+  };
+}
+
 /**
  * One wire format of the hub: a decoder of client messages into the hub's operations (auth,
  * subscribe, unsubscribe, publish, ping, pong, message routes) and an encoder of every server

@@ -1,4 +1,4 @@
-import type { HubMessageFormat } from './hub-message-format.js';
+import { connectedFields, type HubMessageFormat } from './hub-message-format.js';
 import {
   ackFrame,
   errorFrame,
@@ -15,16 +15,7 @@ export const nativeMessageFormat: HubMessageFormat = {
   name: 'native',
   tag: 'n',
   decode: parseClientMessage,
-  connected: (c) =>
-    JSON.stringify({
-      type: 'connected',
-      connection_id: c.connectionId,
-      gateway_id: c.gatewayId,
-      user: c.user,
-      ping_interval_ms: c.pingIntervalMs,
-      history_epoch: c.historyEpoch,
-      ts: c.ts,
-    }),
+  connected: (c) => JSON.stringify({ type: 'connected', ...connectedFields(c) }),
   event: eventFrame,
   subscribed: (id, channel, replayed) => ackFrame(id, { channel, replayed }),
   unsubscribed: (id, channel) => ackFrame(id, { channel }),

@@ -1,4 +1,4 @@
-import type { HubMessageFormat } from './hub-message-format.js';
+import { connectedFields, type HubMessageFormat } from './hub-message-format.js';
 import { RESERVED_MESSAGE_TYPES, routedFields, type ClientMessage } from './hub-protocol.js';
 
 type Decode = (data: Record<string, unknown>) => ClientMessage['fields'] | { error: string };
@@ -59,15 +59,7 @@ export const typeDataMessageFormat: HubMessageFormat = {
     if ('error' in fields && typeof fields.error === 'string') return { error: fields.error };
     return { type: op.type, id, fields };
   },
-  connected: (c) =>
-    frame('connected', undefined, {
-      connection_id: c.connectionId,
-      gateway_id: c.gatewayId,
-      user: c.user,
-      ping_interval_ms: c.pingIntervalMs,
-      history_epoch: c.historyEpoch,
-      ts: c.ts,
-    }),
+  connected: (c) => frame('connected', undefined, connectedFields(c)),
   event: (channel, dataJson, seq, ts) =>
     `{"type":"broadcast","data":{"channel":${JSON.stringify(channel)},"message":${dataJson},"seq":${seq},"ts":${ts}}}`,
   subscribed: (id, channel, replayed) => frame('subscribed', id, { channel, replayed }),
