@@ -10,6 +10,9 @@ COPY bin ./bin
 # The prepare script builds; the sources must be in place first.
 COPY tsconfig.json tsconfig.build.json ./
 COPY engine ./engine
+# The build also precompiles the config schema (scripts/precompile-schema.mjs).
+COPY schemas ./schemas
+COPY scripts ./scripts
 RUN npm ci && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

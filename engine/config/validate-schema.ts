@@ -1,17 +1,32 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { PathProblem } from './config-problem.js';
 import { configFormats } from './config-formats.js';
 import { describeSchemaErrors } from './describe-schema-error.js';
+import { addConfigFormats, AJV_OPTIONS, SCHEMA_URL } from './schema-compiler.js';
 
-/** From engine/config/ and from dist/config/ alike. */
-const SCHEMA_URL = new URL('../../schemas/gateway.schema.json', import.meta.url);
+interface Validators {
+  config: ValidateFunction;
+  route: ValidateFunction;
+}
 
-let validators: { config: ValidateFunction; route: ValidateFunction } | undefined;
+/** What scripts/precompile-schema.mjs writes next to the built code. */
+interface PrecompiledValidators {
+  schemaHash: string;
+  build(formats: typeof configFormats): Validators;
+}
+
+const PRECOMPILED_URL = new URL('./schema-validators.cjs', import.meta.url);
+const require = createRequire(import.meta.url);
+
+let validators: Validators | undefined;
 
 /** Checks a parsed config against schemas/gateway.schema.json; no problems means it is valid. */
 export function validateSchema(data: unknown): PathProblem[] {
-  return run((validators ??= compileValidators()).config, data);
+  return run((validators ??= loadValidators()).config, data);
 }
 
 /**
@@ -19,21 +34,34 @@ export function validateSchema(data: unknown): PathProblem[] {
  * definition, the one every route of a file is checked against; paths are relative to the route.
  */
 export function validateRoute(data: unknown): PathProblem[] {
-  return run((validators ??= compileValidators()).route, data);
+  return run((validators ??= loadValidators()).route, data);
 }
 
 function run(validate: ValidateFunction, data: unknown): PathProblem[] {
   return validate(data) ? [] : describeSchemaErrors(validate.errors ?? [], data);
 }
 
-/** Once per process: compiling costs far more (hundreds of ms) than validating a file. */
-function compileValidators(): { config: ValidateFunction; route: ValidateFunction } {
-  // verbose: errors carry their schema and data, which the descriptions quote.
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true });
-  for (const [name, format] of Object.entries(configFormats)) {
-    ajv.addFormat(name, { type: 'string', validate: format.validate });
+/**
+ * Once per process. The build's precompiled validators when they were made from this very
+ * schema text (a start then costs tens of ms instead of hundreds); otherwise, as when the
+ * sources run without a build or the schema changed since, the schema is compiled here.
+ */
+function loadValidators(): Validators {
+  const text = readFileSync(SCHEMA_URL, 'utf8');
+  if (existsSync(PRECOMPILED_URL)) {
+    const precompiled = require(fileURLToPath(PRECOMPILED_URL)) as PrecompiledValidators;
+    const hash = createHash('sha256').update(text).digest('hex');
+    if (precompiled.schemaHash === hash) return precompiled.build(configFormats);
   }
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { $id: string };
+  return compileValidators(text);
+}
+
+function compileValidators(text: string): Validators {
+  // Loaded only here: ajv itself takes a good part of the compile time.
+  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv2020(AJV_OPTIONS);
+  addConfigFormats(ajv);
+  const schema = JSON.parse(text) as { $id: string };
   const config = ajv.compile(schema);
   const route = ajv.getSchema(`${schema.$id}#/$defs/route`);
   if (route === undefined) throw new Error('the schema has no $defs/route');
