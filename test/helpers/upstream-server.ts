@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConditionWaiters } from './condition-waiters.js';
 
 interface Tap {
   teardown(fn: () => unknown): void;
@@ -20,7 +21,7 @@ export class UpstreamServer {
   readonly aborted: string[] = [];
   connections = 0;
   closedConnections = 0;
-  private waiters: Array<() => void> = [];
+  private readonly waiters = new ConditionWaiters<UpstreamServer>(this);
 
   private constructor(
     readonly server: Server,
@@ -68,28 +69,11 @@ export class UpstreamServer {
 
   /** Resolves once `cond` holds, re-checked at every request, abort and closed connection. */
   waitFor(cond: (u: UpstreamServer) => boolean, timeoutMs = 5000): Promise<void> {
-    if (cond(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error('upstream condition not met in time')),
-        timeoutMs,
-      );
-      const check = () => {
-        if (!cond(this)) {
-          this.waiters.push(check);
-          return;
-        }
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiters.push(check);
-    });
+    return this.waiters.waitFor(cond, timeoutMs);
   }
 
   private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    this.waiters.notify();
   }
 
   close(): Promise<void> {

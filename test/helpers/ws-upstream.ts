@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { ConditionWaiters } from './condition-waiters.js';
 
 interface Tap {
   teardown(fn: () => unknown): void;
@@ -38,7 +39,7 @@ export interface WsUpstreamOptions {
  */
 export class WsUpstream {
   readonly connections: UpstreamConnection[] = [];
-  private waiters: Array<() => void> = [];
+  private readonly waiters = new ConditionWaiters<WsUpstream>(this);
 
   private constructor(
     readonly server: WebSocketServer,
@@ -102,28 +103,11 @@ export class WsUpstream {
 
   /** Resolves once `cond` holds, re-checked at every connection, message and close. */
   waitFor(cond: (u: WsUpstream) => boolean, timeoutMs = 5000): Promise<void> {
-    if (cond(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error('upstream condition not met in time')),
-        timeoutMs,
-      );
-      const check = () => {
-        if (!cond(this)) {
-          this.waiters.push(check);
-          return;
-        }
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiters.push(check);
-    });
+    return this.waiters.waitFor(cond, timeoutMs);
   }
 
   private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    this.waiters.notify();
   }
 
   close(): Promise<void> {

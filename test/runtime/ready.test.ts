@@ -19,8 +19,16 @@ async function readyBecomes(gw: GatewaydProcess, status: number, timeoutMs = 800
   return last;
 }
 
-const LOGGING = `observability:
-  logging: { level: info, access_log: false }`;
+/** A gateway on an ephemeral port using the Redis at `url`, with `rest` as the rest of its config. */
+function config(url: string, rest: string): string {
+  return `
+server: { http_port: 0, bind_address: 127.0.0.1 }
+redis: { url: "${url}" }
+${rest}
+observability:
+  logging: { level: info, access_log: false }
+`;
+}
 
 t.test('/ready is 503 while a Redis the config requires is down, 200 once back', async (t) => {
   const redis = await startRedis(t);
@@ -28,16 +36,16 @@ t.test('/ready is 503 while a Redis the config requires is down, 200 once back',
   if (!redis.controllable) return t.pass('REDIS_URL is shared: it cannot be stopped here');
   const gw = await startGatewayd(
     t,
-    `
-server: { http_port: 0, bind_address: 127.0.0.1 }
-redis: { url: "${redis.url}" }
+    config(
+      redis.url,
+      `
 routes:
   - path: /api
     direct_response: { status: 200, body: ok }
 middleware:
   rate_limiting: { default_limit: 100/minute, on_store_error: deny }
-${LOGGING}
 `,
+    ),
   );
   t.same(await readyBecomes(gw, 200), { status: 200, body: '{"status":"ready"}' });
 
@@ -63,16 +71,16 @@ t.test('/ready stays 200 when Redis is only an optimisation', async (t) => {
   if (!redis.controllable) return t.pass('REDIS_URL is shared: it cannot be stopped here');
   const gw = await startGatewayd(
     t,
-    `
-server: { http_port: 0, bind_address: 127.0.0.1 }
-redis: { url: "${redis.url}" }
+    config(
+      redis.url,
+      `
 routes:
   - path: /api
     direct_response: { status: 200, body: ok }
 middleware:
   rate_limiting: { default_limit: 100/minute, on_store_error: local }
-${LOGGING}
 `,
+    ),
   );
   t.equal((await readyBecomes(gw, 200)).status, 200);
   const from = gw.logs.length;
@@ -87,17 +95,17 @@ t.test('a Redis key store is required: /ready follows it', async (t) => {
   if (!redis.controllable) return t.pass('REDIS_URL is shared: it cannot be stopped here');
   const gw = await startGatewayd(
     t,
-    `
-server: { http_port: 0, bind_address: 127.0.0.1 }
-redis: { url: "${redis.url}" }
+    config(
+      redis.url,
+      `
 routes:
   - path: /api
     auth_required: true
     direct_response: { status: 200, body: ok }
 auth:
   api_keys: { store: redis }
-${LOGGING}
 `,
+    ),
   );
   t.equal((await readyBecomes(gw, 200)).status, 200);
   await redis.stop();
