@@ -19,17 +19,29 @@ export interface BusLogger {
  *
  * While Redis is away a publish rejects at once (the command connection has no offline queue),
  * so the publisher learns its message went nowhere; local subscribers keep their connections.
- * The subscriber reconnects by itself and subscribes again; what other instances published in
- * between is not delivered live (pub/sub keeps nothing) but is in the Redis history, where a
- * client resuming with `since` finds it.
+ * A publish also rejects while this instance's own subscription is not in place (after a
+ * reconnect, until it has subscribed again): Redis would take the message and this instance's
+ * subscribers would never get it, so "accepted" would be untrue. The subscriber reconnects by
+ * itself and subscribes again; what other instances published in between is not delivered live
+ * (pub/sub keeps nothing) but is in the Redis history, where a client resuming with `since`
+ * finds it.
  */
 export class RedisChannelBus implements ChannelBus {
   private deliver: (msg: ChannelMessage) => void = () => undefined;
+  private subscribed = false;
   private readonly subscribeNow = (): void => {
-    this.subscriber.subscribe(this.channel).catch((err: unknown) => {
-      // A reconnect subscribes again ('ready'); until then this instance receives nothing.
-      this.logger.warn({ err: (err as Error).message }, 'hub bus: subscribing failed');
-    });
+    this.subscriber.subscribe(this.channel).then(
+      () => {
+        this.subscribed = true;
+      },
+      (err: unknown) => {
+        // A reconnect subscribes again ('ready'); until then this instance receives nothing.
+        this.logger.warn({ err: (err as Error).message }, 'hub bus: subscribing failed');
+      },
+    );
+  };
+  private readonly unsubscribed = (): void => {
+    this.subscribed = false;
   };
 
   constructor(
@@ -48,10 +60,12 @@ export class RedisChannelBus implements ChannelBus {
       this.deliver(msg);
     });
     subscriber.on('ready', this.subscribeNow);
+    subscriber.on('close', this.unsubscribed);
     if (subscriber.status === 'ready') this.subscribeNow();
   }
 
   async publish(msg: ChannelMessage): Promise<void> {
+    if (!this.subscribed) throw new Error('hub bus: this instance is not subscribed yet');
     await this.publisher.publish(this.channel, JSON.stringify(msg));
   }
 
@@ -62,6 +76,7 @@ export class RedisChannelBus implements ChannelBus {
   /** Closes the subscriber connection; the publisher is shared and closed by its owner. */
   close(): Promise<void> {
     this.subscriber.off('ready', this.subscribeNow);
+    this.subscriber.off('close', this.unsubscribed);
     this.subscriber.disconnect();
     return Promise.resolve();
   }
