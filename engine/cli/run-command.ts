@@ -6,7 +6,7 @@ import { Gateway, InvalidConfigError } from '../runtime/gateway.js';
 import { runSupervisor, WORKER_ENV } from '../runtime/supervisor.js';
 import { serveSignals } from '../runtime/serve-signals.js';
 
-interface RunOptions {
+export interface RunOptions {
   config?: string;
   logLevel?: string;
 }

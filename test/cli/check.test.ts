@@ -132,6 +132,22 @@ t.test('routes on one path shadow each other unless their match conditions diffe
   t.match(stdout, 'as route "ANY /a" (routes[0])');
 });
 
+t.test('a misspelt command gets a suggestion, not "too many arguments"', async (t) => {
+  const typo = await runCli(['chek', 'x.yaml']);
+  t.equal(typo.code, 2);
+  t.match(typo.stderr, 'gatewayd: unknown command "chek"; did you mean "check"?');
+  t.notMatch(typo.stderr, 'too many arguments');
+  const far = await runCli(['--config', 'x.yaml', 'frobnicate']);
+  t.equal(far.code, 2);
+  t.match(far.stderr, /unknown command "frobnicate"\ncommands: run, check, routes/);
+});
+
+t.test("help COMMAND prints that command's help", async (t) => {
+  const help = await runCli(['help', 'check']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^Usage: gatewayd check \[options\] <file\.\.\.>/);
+});
+
 t.test('--version and --help', async (t) => {
   const version = await runCli(['--version']);
   t.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
