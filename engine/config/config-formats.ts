@@ -19,6 +19,8 @@ export interface ConfigFormat {
   /** Why this value is wrong, when more can be said than "not a <noun>". */
   reason?(s: string): string | undefined;
   hint: string;
+  /** A value the format accepts, for placeholders. */
+  sample: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export const configFormats: Readonly<Record<string, ConfigFormat>> = {
     reason: (s) =>
       parseDuration(s) === 0 ? 'zero has no meaning for this key' : durationProblem(s),
     hint: `write a duration above zero: ${DURATION_FORMS}`,
+    sample: '1s',
   },
   'gatewayd-duration-or-zero': {
     validate: (s) => parseDuration(s) !== undefined,
@@ -41,12 +44,14 @@ export const configFormats: Readonly<Record<string, ConfigFormat>> = {
     noun: 'a duration',
     reason: durationProblem,
     hint: `write ${DURATION_FORMS}; this key's description says what 0s means`,
+    sample: '0s',
   },
   'gatewayd-size': {
     validate: (s) => parseSize(s) !== undefined,
     code: ConfigCode.SIZE,
     noun: 'a size',
     hint: `write ${SIZE_FORMS}`,
+    sample: '1kb',
   },
   'gatewayd-http-url': {
     validate: (s) => httpUrlProblem(s) === undefined,
@@ -54,6 +59,7 @@ export const configFormats: Readonly<Record<string, ConfigFormat>> = {
     noun: 'an endpoint URL',
     reason: httpUrlProblem,
     hint: 'write http:// or https://, a host and an optional port, e.g. "http://10.0.0.5:3001", "https://users.internal"',
+    sample: 'http://placeholder.invalid',
   },
   'gatewayd-http-url-with-path': {
     validate: (s) => httpUrlWithPathProblem(s) === undefined,
@@ -61,11 +67,13 @@ export const configFormats: Readonly<Record<string, ConfigFormat>> = {
     noun: 'an http(s) URL',
     reason: httpUrlWithPathProblem,
     hint: 'write http:// or https://, a host, an optional port and path, e.g. "http://otel-collector:4318/v1/traces"',
+    sample: 'http://placeholder.invalid',
   },
   'gatewayd-cidr': {
     validate: isCidr,
     code: ConfigCode.CIDR,
     noun: 'a CIDR range or IP address',
     hint: 'write an address or a range, e.g. "10.0.0.0/8", "192.168.1.10", "fd00::/8", "::1"',
+    sample: '127.0.0.1',
   },
 };

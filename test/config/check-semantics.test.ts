@@ -191,3 +191,28 @@ t.test('semantic checks wait for a config the schema accepts', async (t) => {
   const found = report(['routes:', '  - path: /a', '    upstream: nowhere', '    timeout: soon']);
   t.same(found.map(where), ['GW_ERR_CONFIG_DURATION 4:14']);
 });
+
+t.test('a timeout that per_try_timeout overrides is named as a warning', async (t) => {
+  const found = report([
+    'routes:',
+    '  - path: /own',
+    '    upstream: users',
+    '    timeout: 10s',
+    '    retries: { attempts: 3, per_try_timeout: 2s }',
+    '  - path: /inherited',
+    '    upstream: slow',
+    '    timeout: 10s',
+    '  - path: /split',
+    '    upstreams: [{ name: slow, weight: 1 }, { name: users, weight: 1 }]',
+    '    timeout: 10s',
+    'upstreams:',
+    ...upstream('users'),
+    ...upstream('slow', ['    retries: { per_try_timeout: 3s }']),
+  ]);
+  t.same(found.map(where), [
+    'GW_WARN_CONFIG_TIMEOUT_OVERRIDDEN 4:5',
+    'GW_WARN_CONFIG_TIMEOUT_OVERRIDDEN 8:5',
+  ]);
+  t.match(found[0]?.message, 'route "/own" sets timeout 10s, but its retries.per_try_timeout (2s)');
+  t.match(found[1]?.message, 'upstreams.slow.retries.per_try_timeout (3s)');
+});
