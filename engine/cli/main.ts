@@ -72,4 +72,10 @@ program
   .option('--cost <log2N>', 'scrypt cost, log2 of N (14-20, default 15)')
   .action(hashPasswordCommand);
 
+// `gatewayd routes FILE | head -1` closes the pipe early: that ends the output, not in an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 await program.parseAsync();
