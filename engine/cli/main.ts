@@ -17,6 +17,12 @@ function runOptions(cmd: Command): Command {
         '--log-level <level>',
         'log level (overrides observability.logging.level)',
       ).choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
+        '--share-port',
+        'share the HTTP port with a gatewayd already listening on it (a zero-downtime upgrade); without it a start refuses a port in use',
+      ),
     );
 }
 
@@ -84,5 +90,11 @@ function unknownCommand(word: string): void {
   console.error(`commands: ${names.join(', ')}; gatewayd help COMMAND shows one`);
   process.exitCode = 2;
 }
+
+// `gatewayd routes FILE | head -1` closes the pipe early: that ends the output, not in an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 await program.parseAsync();

@@ -4,6 +4,7 @@ import {
   compileTelemetrySettings,
   type TelemetrySettings,
 } from '../observability/telemetry-settings.js';
+import type { PathPolicy } from '../router/normalize-path.js';
 import { createTrustMatcher, type TrustMatcher } from './trust-proxy.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
@@ -16,6 +17,8 @@ export interface ServerSettings {
   bindAddress: string;
   workers: number;
   trustProxy: TrustMatcher;
+  /** How ambiguous path forms (encoded slashes, `;` parameters, double encoding) are treated. */
+  paths: PathPolicy;
   requestTimeoutMs: number;
   upstreamTimeoutMs: number;
   connectTimeoutMs: number;
@@ -51,6 +54,11 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
     bindAddress: server.bind_address ?? S.bind_address,
     workers: server.workers ?? S.workers,
     trustProxy: createTrustMatcher(server.trust_proxy ?? []),
+    paths: {
+      escapedSlashes: server.paths?.escaped_slashes ?? S.paths.escaped_slashes,
+      pathParameters: server.paths?.path_parameters ?? S.paths.path_parameters,
+      doubleEncoding: server.paths?.double_encoding ?? S.paths.double_encoding,
+    },
     requestTimeoutMs: duration(timeouts.request_timeout, S.timeouts.request_timeout),
     upstreamTimeoutMs: duration(timeouts.upstream_timeout, S.timeouts.upstream_timeout),
     connectTimeoutMs: duration(timeouts.connect_timeout, S.timeouts.connect_timeout),

@@ -11,6 +11,7 @@ export const CONFIG_DEFAULTS = {
     http_port: 8080,
     bind_address: '0.0.0.0',
     workers: 1,
+    paths: { escaped_slashes: 'reject', path_parameters: 'reject', double_encoding: 'reject' },
     timeouts: {
       request_timeout: '30s',
       upstream_timeout: '30s',
@@ -76,7 +77,7 @@ export const CONFIG_DEFAULTS = {
   auth: {
     jwt: {
       leeway: '0s',
-      required_claims: ['sub'],
+      required_claims: ['sub', 'exp'],
       claims: {
         roles: 'roles',
         permissions: 'permissions',

@@ -69,7 +69,7 @@ t.test('custom formats are named gatewayd-* so no validator reads them as its ow
 t.test('editors with a standard validator stay quiet on every example', async (t) => {
   // What an editor does: the file as written, no interpolation, standard formats only.
   const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
-  addFormats(ajv);
+  addFormats.default(ajv);
   const editor = ajv.compile(editorSchema);
   const strict = ajv.compile({ ...schema, $id: `${schema.$id}?strict` });
   const dir = join(root, 'examples');
