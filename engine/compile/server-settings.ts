@@ -4,7 +4,7 @@ import {
   compileTelemetrySettings,
   type TelemetrySettings,
 } from '../observability/telemetry-settings.js';
-import { createTrustMatcher, type TrustMatcher } from './trust-proxy.js';
+import { createTrustMatcher, type TrustMatcher } from '../data-plane/trust-proxy.js';
 
 /**
  * The `server` and `observability.logging` blocks (and the top-level `response_envelope`) with

@@ -5,7 +5,7 @@ import uWS, {
   type us_listen_socket,
   type us_socket_context_t,
 } from 'uWebSockets.js';
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { ServingTable } from './compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
 import { normalizePath } from '../router/normalize-path.js';
@@ -26,7 +26,7 @@ const METHODS = new Map(
 export interface HttpServerOptions {
   logger: Logger;
   /** The table in force; read once per request, so a swap never affects a request under way. */
-  currentTable: () => RouteTable;
+  currentTable: () => ServingTable;
   /** Called for every finished exchange, after the in-flight count is updated. */
   onFinish: (ex: Exchange) => void;
   /** Where accepted WebSocket connections are tracked. */
@@ -156,7 +156,7 @@ export class HttpServer {
     const refusal = this.refuse(ex, path, rawPath.length + query.length, headerBytes, table);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       sendError(ex, refusal, table.settings.responseEnvelope);
       return;
     }
@@ -171,7 +171,7 @@ export class HttpServer {
 
     const match = table.router.match(routingMethod(ex), host, path as string, ex);
     if (!match.found) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       sendError(ex, notMatched(method, match.allowed), table.settings.responseEnvelope);
       return;
     }
@@ -197,7 +197,7 @@ export class HttpServer {
     path: string | null,
     targetLength: number,
     headerBytes: number,
-    table: RouteTable,
+    table: ServingTable,
   ): GatewayError | null {
     const s = table.settings;
     if (this.draining)

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { RouteHandler } from '../compile/compiled-route.js';
-import type { PathRewriter } from '../compile/path-rewriter.js';
-import type { TrustMatcher } from '../compile/trust-proxy.js';
+import type { RouteHandler } from './compiled-route.js';
+import type { PathRewriter } from './path-rewriter.js';
+import type { TrustMatcher } from './trust-proxy.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';

@@ -1,6 +1,6 @@
 import type { AdminContext } from '../admin/admin-context.js';
 import { AdminServer } from '../admin/admin-server.js';
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
 import { formatProblem } from '../config/config-problem.js';
 import { loadConfigFile } from '../config/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
