@@ -66,7 +66,6 @@ import type { SocketCredentialPlaces } from './socket-proxy-route.js';
  */
 export type Share = <T>(key: string, create: () => T, close?: (value: T) => unknown) => T;
 
-
 /** The gateway-wide access control, compiled once per table; routes take their guards from it. */
 export interface AccessControl {
   /** Identity headers: removed from every client request before anything else. */
