@@ -1,4 +1,5 @@
 import type { HostRouter } from '../router/host-router.js';
+import type { PathPolicy } from '../router/normalize-path.js';
 import type { Exchange, RequestSeries } from './exchange.js';
 import type { RouteChain } from './filter-chain.js';
 import type { RouteCondition } from './route-condition.js';
@@ -67,6 +68,8 @@ export interface ListenerLimits {
   maxBodyBytes: number;
   /** The shape of the gateway's own answers (errors) when no route made them. */
   responseEnvelope: boolean;
+  /** How request paths an upstream could read differently are treated (`server.paths`). */
+  paths: PathPolicy;
 }
 
 /** What the listener reads of the table in force, once per request. */

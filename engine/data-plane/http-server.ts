@@ -9,10 +9,14 @@ import uWS, {
 import type { ServingTable } from './compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from 'pino';
-import { normalizePath } from '../router/normalize-path.js';
+import {
+  describePathRefusal,
+  normalizePath,
+  type NormalizedPath,
+} from '../router/normalize-path.js';
 import { Exchange } from './exchange.js';
 import { requestIdFrom } from './request-id.js';
-import { sendError } from './respond.js';
+import { sendError, sendPrepared, statusLine } from './respond.js';
 import { LISTEN_EXCLUSIVE_PORT } from './uws-augment.js';
 
 /** uWS gives the peer address as bytes; decoded straight to a string, without a Buffer. */
@@ -145,11 +149,12 @@ export class HttpServer<SocketData> {
       else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
     });
 
-    const path = normalizePath(rawPath);
+    const normal = normalizePath(rawPath, table.settings.paths);
+    const path = typeof normal === 'string' ? normal : rawPath;
     const ex = new Exchange(
       res,
       method,
-      path ?? rawPath,
+      path,
       query,
       headers,
       host,
@@ -163,11 +168,17 @@ export class HttpServer<SocketData> {
     ex.upgradeContext = upgrade;
     this.inFlight++;
 
-    const refusal = this.refuse(ex, path, rawPath.length + query.length, headerBytes, table);
+    const refusal =
+      this.refuse(ex, rawPath.length + query.length, headerBytes, table) ?? pathRefusal(normal);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
       table.unmatched.adopt(ex);
       sendError(ex, refusal, table.settings.responseEnvelope);
+      return;
+    }
+    if (typeof normal !== 'string' && 'redirectTo' in normal) {
+      table.unmatched.adopt(ex);
+      redirectToNormalPath(ex, normal.redirectTo);
       return;
     }
     res.onAborted(() => {
@@ -179,7 +190,7 @@ export class HttpServer<SocketData> {
       }
     });
 
-    const match = table.router.match(routingMethod(ex), host, path as string, ex);
+    const match = table.router.match(routingMethod(ex), host, path, ex);
     if (!match.found) {
       table.unmatched.adopt(ex);
       sendError(ex, notMatched(method, match.allowed), table.settings.responseEnvelope);
@@ -204,7 +215,6 @@ export class HttpServer<SocketData> {
   /** Limits and malformed requests, checked before anything is matched or read. */
   private refuse(
     ex: Exchange,
-    path: string | null,
     targetLength: number,
     headerBytes: number,
     table: ServingTable,
@@ -230,7 +240,6 @@ export class HttpServer<SocketData> {
         `the request body exceeds the limit of ${s.maxBodyBytes} bytes`,
       );
     }
-    if (path === null) return new GatewayError('BAD_REQUEST', 'the request path is malformed');
     return null;
   }
 
@@ -239,6 +248,26 @@ export class HttpServer<SocketData> {
     this.options.onFinish(ex);
     if (this.inFlight === 0 && this.drained) this.drained();
   };
+}
+
+/** A path `server.paths` refuses: malformed ones are BAD_REQUEST, ambiguous ones PATH_REJECTED. */
+function pathRefusal(path: NormalizedPath): GatewayError | null {
+  if (typeof path === 'string' || !('refused' in path)) return null;
+  const code = path.refused === 'malformed' ? 'BAD_REQUEST' : 'PATH_REJECTED';
+  return new GatewayError(code, describePathRefusal(path.refused));
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/** `server.paths.escaped_slashes: unescape_and_redirect`: the same request, on the normal path. */
+function redirectToNormalPath(ex: Exchange, path: string): void {
+  const location = ex.query === '' ? path : `${path}?${ex.query}`;
+  sendPrepared(ex, {
+    status: statusLine(307),
+    statusCode: 307,
+    headers: [['location', location]],
+    body: NO_BODY,
+  });
 }
 
 function notMatched(method: string, allowed: ReadonlySet<string>): GatewayError {
