@@ -175,7 +175,7 @@ const median = (values) => {
 
 function table(results, opts) {
   const rows = [
-    '| target | heap bytes / request | GC µs / request | CPU µs / request | GC share of CPU |',
+    '| target | heap bytes / request | GC pause µs / request (wall) | CPU µs / request | GC pause / CPU time |',
     '| --- | ---: | ---: | ---: | ---: |',
   ];
   for (const { label, samples } of results) {
