@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import { apiKeyDigest } from '../filters/auth/hash-api-key.js';
-import type { AdminSettings } from './compiled-route.js';
+import type { AdminSettings } from '../compile/route-table.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /**
