@@ -114,22 +114,24 @@ function createUpstreamProxy(
   const group = groups.get(name) as UpstreamGroup;
   const uc = upstreams[name] as UpstreamConfig;
   const retries = rc.retries ?? uc.retries;
-  const routeTimeoutMs = rc.timeout
+  const timeoutMs = rc.timeout
     ? duration(rc.timeout, T.upstream_timeout)
     : settings.upstreamTimeoutMs;
-  const headersTimeoutMs = retries?.per_try_timeout
-    ? duration(retries.per_try_timeout, T.upstream_timeout)
-    : routeTimeoutMs;
+  const perTryTimeoutMs = retries?.per_try_timeout
+    ? Math.min(duration(retries.per_try_timeout, T.upstream_timeout), timeoutMs)
+    : timeoutMs;
   const retry = compileRetryPolicy(retries);
   const balancer = uc.load_balancer?.type ?? U.load_balancer.type;
   const filters = [];
   if (uc.circuit_breaker) filters.push('circuit breaker');
-  filters.push(`proxy ${balancer} timeout=${headersTimeoutMs}ms attempts=${retry.attempts}`);
+  const perTry = perTryTimeoutMs < timeoutMs ? ` per_try=${perTryTimeoutMs}ms` : '';
+  filters.push(`proxy ${balancer} timeout=${timeoutMs}ms${perTry} attempts=${retry.attempts}`);
   const handle = createProxyHandler({
     group,
     rewrite,
     preserveHost: rc.preserve_host ?? R.preserve_host,
-    headersTimeoutMs,
+    timeoutMs,
+    perTryTimeoutMs,
     bodyTimeoutMs: settings.bodyTimeoutMs,
     maxBodyBytes: settings.maxBodyBytes,
     requestTimeoutMs: settings.requestTimeoutMs,

@@ -69,7 +69,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       ...checkSplit(route, at, label),
       ...checkWebSocketRoute(route, at, label),
       ...checkRequestHeaders(config, route, at, label),
-      ...checkTimeouts(route, at, label, config.upstreams ?? {}),
+      ...checkTimeouts(config, route, at, label),
     );
     const builtIn = BUILT_IN_PATHS[route.path];
     if (builtIn !== undefined) {

@@ -33,7 +33,7 @@ export const CONFIG_DEFAULTS = {
     max_message_size: '1mb',
     retries: {
       attempts: 2,
-      on: ['connect_error'],
+      on: ['connect_error', 'reset'],
       backoff: { base: '25ms', max: '250ms' },
       retry_non_idempotent: false,
       max_buffered_body: '64kb',
@@ -60,7 +60,7 @@ export const CONFIG_DEFAULTS = {
     },
     retries: {
       attempts: 2,
-      on: ['connect_error'],
+      on: ['connect_error', 'reset'],
       backoff: { base: '25ms', max: '250ms' },
       retry_non_idempotent: false,
       max_buffered_body: '64kb',
