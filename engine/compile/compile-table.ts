@@ -52,9 +52,10 @@ import {
   type Telemetry,
 } from '../observability/telemetry.js';
 import type { HubMetrics } from '../websocket/hub/hub-settings.js';
-import type { Redis } from 'ioredis';
 import { GatewayEndpoints, isGatewayEndpoint } from '../gateway-endpoints/gateway-endpoints.js';
 import { createRedisProbe } from '../gateway-endpoints/redis-probe.js';
+import type { RedisClient } from '../state/redis-connection.js';
+import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 
 export type CompileResult =
@@ -122,11 +123,13 @@ export function compileTable(
     telemetry.metrics,
     { redis, sessionCheck: identity?.sessionCheck ?? null },
   );
-  const redisUrl = config.redis?.url;
+  const redisTarget = redisTargetOf(config);
   const endpoints = new GatewayEndpoints({
     groups,
     redis: () =>
-      redisUrl === undefined ? null : createRedisProbe(redis.client(redisUrl), redisUrl),
+      redisTarget === undefined
+        ? null
+        : createRedisProbe(redis.client(redisTarget), describeRedisTarget(redisTarget)),
     // A build to check is never served: its usage routes read an empty recorder.
     usage: ctx.usage ?? new UsageRecorder(),
   });
@@ -174,11 +177,10 @@ export function compileTable(
   };
 
   const hubHealthRoute = (): BuiltHandler => {
-    const url = config.redis?.url;
     return {
       handle: createHubHealthRoute(
         hub === null ? null : (ctx.hub ?? null),
-        hub === null || url === undefined ? null : redis.client(url),
+        hub === null || redisTarget === undefined ? null : redis.client(redisTarget),
       ),
       filters: ['websocket health'],
     };
@@ -437,7 +439,10 @@ function whereIs(route: CompiledRoute): string {
 }
 
 /** Why the gateway is not ready, or null: draining, or a Redis the config needs is away. */
-function readiness(isReady: () => boolean, required: ReadonlySet<Redis>): () => string | null {
+function readiness(
+  isReady: () => boolean,
+  required: ReadonlySet<RedisClient>,
+): () => string | null {
   const clients = [...required];
   return function notReadyBecause() {
     if (!isReady()) return 'the gateway is shutting down';

@@ -71,7 +71,7 @@ function createGroup(
   logger: Logger,
 ): UpstreamGroup {
   const poolKeys: string[] = [];
-  const endpoints: Endpoint[] = uc.discovery.endpoints.map((ep) => {
+  const endpoints: Endpoint[] = (uc.discovery.endpoints ?? []).map((ep) => {
     const url = typeof ep === 'string' ? ep : ep.url;
     const origin = new URL(url).origin;
     const { key, pool } = pools.acquire(origin, poolSettings);

@@ -7,6 +7,8 @@ import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
 import { checkWebSocket } from './check-websocket.js';
 import { checkPresence } from './check-presence.js';
+import { checkRedis } from './check-redis.js';
+import { checkDiscovery } from './check-discovery.js';
 import { checkRegistration } from './check-registration.js';
 import { findNotImplemented } from './find-not-implemented.js';
 import { checkWebSocketRoute } from './check-websocket-route.js';
@@ -102,6 +104,8 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkIdentity(config),
     ...checkWebSocket(config),
     ...checkPresence(config),
+    ...checkRedis(config),
+    ...checkDiscovery(config),
     ...checkRegistration(config),
     ...checkAdmin(config),
     ...checkObservability(config),

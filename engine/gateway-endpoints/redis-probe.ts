@@ -1,11 +1,13 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RedisProbe } from '../admin/admin-context.js';
-import { redactRedisUrl } from '../state/redis-connection.js';
 
-/** A table's shared Redis client as the health endpoints probe it. */
-export function createRedisProbe(client: Redis, url: string): RedisProbe {
+/**
+ * A table's shared Redis client as the health endpoints probe it; `where` names its target
+ * without a password.
+ */
+export function createRedisProbe(client: Redis | Cluster, where: string): RedisProbe {
   return {
-    url: redactRedisUrl(url),
+    url: where,
     get connection() {
       return client.status;
     },
