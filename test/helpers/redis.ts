@@ -323,6 +323,8 @@ export async function startRedisCluster(t: Tap): Promise<RedisClusterHandle | nu
       const busPort = await freePort();
       return startPrivate(t, (port) => ({
         args: [
+          '--dir',
+          dir,
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',
@@ -403,13 +405,21 @@ export async function startRedisSentinel(t: Tap): Promise<RedisSentinelHandle | 
     return null;
   }
   const masterName = 'gatewayd-test';
-  const master = await startPrivate(t, () => ({}));
-  const replica = await startPrivate(t, () => ({
-    args: ['--replicaof', '127.0.0.1', String(master.port)],
-    readyLine: 'MASTER <-> REPLICA sync: Finished with success',
-  }));
   const dir = mkdtempSync(join(tmpdir(), 'gatewayd-sentinel-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // A directory of their own: a dump.rdb another program left in the temp dir is not loaded.
+  const master = await startPrivate(t, () => ({ args: ['--dir', dir] }));
+  const replica = await startPrivate(t, () => ({
+    args: ['--dir', dir, '--replicaof', '127.0.0.1', String(master.port)],
+  }));
+  await pollUntil(
+    'the replica is in sync with the master',
+    async () =>
+      String(await nodeCommand(replica.port, 'INFO', 'replication')).includes(
+        'master_link_status:up',
+      ),
+    10_000,
+  );
   const sentinels = await Promise.all(
     [0, 1, 2].map((i) =>
       startPrivate(t, (port) => {
@@ -424,7 +434,7 @@ export async function startRedisSentinel(t: Tap): Promise<RedisSentinelHandle | 
             '',
           ].join('\n'),
         );
-        return { args: ['--sentinel'], readyLine: '+monitor master', configFile };
+        return { args: ['--dir', dir, '--sentinel'], readyLine: '+monitor master', configFile };
       }),
     ),
   );
