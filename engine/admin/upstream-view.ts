@@ -20,6 +20,8 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
       url: e.origin,
       weight: e.weight,
       healthy: !h.activeUnhealthy,
+      // Whose checks said so: this instance's, another instance's (shared), or none yet.
+      health_source: h.healthSource,
       ejected,
       ejected_for_ms: ejected ? Math.ceil(h.ejectedUntil - now) : 0,
       ejections: h.ejections,
@@ -41,6 +43,7 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
     status,
     usable_endpoints: usable,
     panicking: group.isPanicking,
+    health_checks: healthChecks(group),
     breaker:
       breaker === null
         ? null
@@ -54,5 +57,18 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
             probes_in_flight: breaker.probesInFlight,
           },
     endpoints,
+  };
+}
+
+/** Who checks the upstream: this instance alone, or the lease holder among instances sharing. */
+function healthChecks(group: UpstreamGroup): Record<string, unknown> {
+  const sharing = group.sharing?.snapshot();
+  if (sharing === undefined) return { shared: false, checked_here: group.isChecking };
+  return {
+    shared: true,
+    mode: sharing.mode,
+    prober: sharing.prober,
+    instance: sharing.self,
+    checked_here: group.isChecking,
   };
 }

@@ -56,6 +56,7 @@ import { GatewayEndpoints, isGatewayEndpoint } from '../gateway-endpoints/gatewa
 import { createRedisProbe } from '../gateway-endpoints/redis-probe.js';
 import type { RedisClient } from '../state/redis-connection.js';
 import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
+import { sharedHealthChannel } from './shared-health-channel.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 
 export type CompileResult =
@@ -103,7 +104,6 @@ export function compileTable(
 ): CompileResult {
   const settings = compileServerSettings(config);
   const problems: PathProblem[] = [];
-  const { groups, groupKeys, poolKeys } = compileUpstreams(config.upstreams ?? {}, settings, ctx);
   const router = new HostRouter<CompiledRoute, Exchange>(ROUTE_CONDITIONS);
   const sharedKeys = new Set<string>();
   const share: Share = (key, create, close) => {
@@ -113,6 +113,14 @@ export function compileTable(
   const offline = ctx.offline ?? false;
   const telemetry = ctx.telemetry ?? NO_TELEMETRY;
   const redis = createSharedRedis(config, share, ctx.logger, offline);
+  const health = offline ? null : sharedHealthChannel(config, redis, share, ctx.logger);
+  const { groups, groupKeys, poolKeys } = compileUpstreams(
+    config.upstreams ?? {},
+    settings,
+    ctx,
+    health?.channel ?? null,
+    health?.key ?? '',
+  );
   const identity = compileIdentity(config, share, redis, ctx.logger, offline);
   const access = compileAccessControl(
     config,
