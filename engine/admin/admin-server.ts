@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import type { AdminContext } from './admin-context.js';
 import { createAdminApi } from './admin-api.js';
-import { closeListener, listenOn } from '../runtime/side-listener.js';
+import { closeListener, listenOn } from '../data-plane/side-listener.js';
 
 /**
  * The admin listener. node:http rather than uWS: admin traffic is rare, and keeping it off the

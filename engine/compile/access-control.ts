@@ -16,7 +16,7 @@ import type {
 } from '../config/gateway-config.js';
 import type { RouteHandler } from '../data-plane/compiled-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
-import { RouteChain, type RouteFilter } from '../data-plane/filter-chain.js';
+import { RouteChain, type ChainBuilder, type RouteFilter } from '../data-plane/filter-chain.js';
 import type { RatePolicy } from '../data-plane/rate-decision.js';
 import type { CredentialOptions } from '../filters/auth/credentials.js';
 import { BUILT_IN_FILTERS } from '../filters/built-in-filters.js';
@@ -53,18 +53,12 @@ import { requireSession } from '../identity/require-session.js';
 import type { SessionCheck } from '../identity/session-check.js';
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
 import { createClientAddress } from '../data-plane/client-address.js';
-import { duration, type ServerSettings } from './server-settings.js';
-import { createSharedRedis, type SharedRedis } from './shared-redis.js';
+import { duration } from '../config/units.js';
+import type { ServerSettings } from './server-settings.js';
+import type { Share } from '../state/shared-objects.js';
+import { createSharedRedis, type SharedRedis } from '../state/shared-redis.js';
 import { isSocketRoute } from '../websocket/is-socket-route.js';
 import type { SocketCredentialPlaces } from './socket-proxy-route.js';
-
-/**
- * Gets an object that outlives the table (see SharedObjects) and records that the table uses it.
- * An object built on another shared one (a limiter on a Redis client) must acquire that one
- * outside `create`, on every build: `create` does not run when the object is reused, and a
- * dependency this build did not record is closed after the swap.
- */
-export type Share = <T>(key: string, create: () => T, close?: (value: T) => unknown) => T;
 
 /** The gateway-wide access control, compiled once per table; routes take their guards from it. */
 export interface AccessControl {
@@ -96,7 +90,7 @@ export interface AccessControl {
   /** A chain of `filters` in front of `terminal`. */
   chain(filters: readonly RouteFilter[], terminal: RouteHandler): RouteChain;
   /** The chain of the filters the route's config asks for in front of `terminal`. */
-  chainFor(rc: RouteConfig, routeName: string, terminal: RouteHandler): RouteChain;
+  chainFor: ChainBuilder;
   /** The gateway-wide filters of answers no configured route makes: the security headers. */
   gatewayFilters: readonly RouteFilter[];
   /**

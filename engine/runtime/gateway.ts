@@ -1,5 +1,6 @@
 import type { AdminContext } from '../admin/admin-context.js';
 import { AdminServer } from '../admin/admin-server.js';
+import { ConfigStatus } from '../admin/config-status.js';
 import type { RouteTable } from '../compile/route-table.js';
 import { formatProblem } from '../config/config-problem.js';
 import { loadConfigFile } from '../config/load-config.js';
@@ -25,13 +26,12 @@ import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { HubNetworkLink } from './hub-network-link.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
-import { ConfigStatus } from './config-status.js';
-import { withOfflineContext } from './offline-build.js';
+import { compileTextOffline, withOfflineContext } from './offline-build.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
 type Built = Extract<BuildResult, { ok: true }>;
-import { GATEWAYD_VERSION } from './version.js';
+import { GATEWAYD_VERSION } from '../observability/version.js';
 
 export interface GatewayOptions {
   file: string;
@@ -323,6 +323,7 @@ export class Gateway {
       },
       redis: () => (runtime.store instanceof RedisRuntimeRouteStore ? runtime.store : null),
       websocket: () => this.hubNetwork.adminState(),
+      checkConfigText: (text, name) => compileTextOffline(text, name),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 import type { Balancer } from './balancers/balancer.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Endpoint } from './endpoint.js';
