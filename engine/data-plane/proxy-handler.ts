@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { RouteHandler } from './compiled-route.js';
 import type { PathRewriter } from './path-rewriter.js';
 import type { TrustMatcher } from './trust-proxy.js';
+import { isPeerTrusted } from './client-address.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
@@ -118,7 +119,7 @@ class UpstreamCall implements AttemptHooks {
     this.path = ex.query === '' ? path : `${path}?${ex.query}`;
     this.headers = upstreamRequestHeaders(ex, {
       preserveHost: o.preserveHost,
-      trustedPeer: o.isTrustedProxy(ex.peerAddress),
+      trustedPeer: isPeerTrusted(ex, o.isTrustedProxy),
       headerPolicy: o.headerPolicy,
     });
   }
