@@ -11,10 +11,11 @@ import { setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  TraceIdRatioBasedSampler,
+  RandomIdGenerator,
 } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_CLIENT_ADDRESS,
@@ -34,6 +35,7 @@ import type { Endpoint } from '../../upstream/endpoint.js';
 import type { Logger } from '../logger.js';
 import type { TracingSettings } from '../telemetry-settings.js';
 import { EXCHANGE_HEADERS, HEADER_LIST, withoutTraceHeaders } from './header-carrier.js';
+import { UnsampledTrace } from './unsampled-trace.js';
 
 /** A request's server span and the context its attempts' client spans are children of. */
 export interface ServerTrace extends ExchangeTrace {
@@ -48,9 +50,10 @@ const EXPORT_ERROR_LOG_INTERVAL_MS = 60_000;
  * OpenTelemetry tracing without instrumentation libraries (none knows uWebSockets.js): a SERVER
  * span per request, named by method and route template, and a CLIENT span per upstream attempt,
  * so retries show as sibling client spans. The client's traceparent is the parent; each attempt
- * sends its own span's traceparent (and the tracestate) upstream. Sampling is
- * ParentBased(TraceIdRatio): a request that arrives sampled stays sampled. Spans leave in batches
- * as OTLP/HTTP JSON.
+ * sends its own span's traceparent (and the tracestate) upstream. Sampling is parent based: a
+ * request that arrives with a trace follows its parent's decision; a new trace is sampled at the
+ * configured rate, decided here before any SDK object is made, so the requests left out (most of
+ * them) cost two ids and no span. Spans leave in batches as OTLP/HTTP JSON.
  *
  * Nothing here runs when tracing is off: the tracer is null and no span or context is made.
  */
@@ -58,6 +61,8 @@ export class RequestTracer {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
   private readonly propagator = new W3CTraceContextPropagator();
+  private readonly ids = new RandomIdGenerator();
+  private readonly samplingRate: number;
 
   constructor(settings: TracingSettings, logger: Logger, version: string) {
     let lastLogged = -Infinity;
@@ -70,24 +75,36 @@ export class RequestTracer {
         'trace export failed',
       );
     });
+    this.samplingRate = settings.samplingRate;
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName }),
-      sampler: new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(settings.samplingRate),
-      }),
+      // New traces reach the SDK only once `begin` has sampled them.
+      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
       spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.url }))],
     });
     this.tracer = this.provider.getTracer('gatewayd', version);
   }
 
-  /** The request's server span, started (at the request's arrival) on first use. */
-  server(ex: Exchange): ServerTrace {
-    // The tracer is the only writer of ex.trace, so what is there is one of its ServerTraces.
-    return (ex.trace ??= this.startServer(ex)) as ServerTrace;
+  /** The request's server span (started at the request's arrival), made on first use. */
+  server(ex: Exchange): ServerTrace | UnsampledTrace {
+    // The tracer is the only writer of ex.trace, so what is there is one of its own.
+    return (ex.trace ??= this.begin(ex)) as ServerTrace | UnsampledTrace;
   }
 
-  private startServer(ex: Exchange): ServerTrace {
-    const parent = this.propagator.extract(ROOT_CONTEXT, ex, EXCHANGE_HEADERS);
+  /** A new trace left out by the sampling rate gets ids only; every other request a span. */
+  private begin(ex: Exchange): ServerTrace | UnsampledTrace {
+    const parent =
+      ex.header('traceparent') === undefined
+        ? ROOT_CONTEXT
+        : this.propagator.extract(ROOT_CONTEXT, ex, EXCHANGE_HEADERS);
+    if (parent === ROOT_CONTEXT && Math.random() >= this.samplingRate) {
+      const traceState = ex.header('tracestate') !== undefined;
+      return new UnsampledTrace(this.ids.generateTraceId(), this.ids.generateSpanId(), traceState);
+    }
+    return this.startServer(ex, parent);
+  }
+
+  private startServer(ex: Exchange, parent: Context): ServerTrace {
     const route = ex.route;
     const span = this.tracer.startSpan(
       route === null ? ex.method : `${ex.method} ${route.path}`,
@@ -122,6 +139,11 @@ export class RequestTracer {
     base: readonly string[],
   ): { span: Span | null; headers: string[] } {
     const server = this.server(ex);
+    if (server instanceof UnsampledTrace) {
+      const headers = server.clientTraceState ? withoutTraceHeaders(base) : base.slice();
+      headers.push('traceparent', server.traceparent);
+      return { span: null, headers };
+    }
     const headers = withoutTraceHeaders(base);
     if (!server.span.isRecording()) {
       this.propagator.inject(server.context, headers, HEADER_LIST);
@@ -162,7 +184,9 @@ export class RequestTracer {
 
   /** The exchange is over: its server span (made now if nothing needed it before) ends. */
   finish(ex: Exchange, status: number): void {
-    const { span } = this.server(ex);
+    const server = this.server(ex);
+    if (server instanceof UnsampledTrace) return;
+    const span = server.span;
     if (span.isRecording()) {
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (ex.upstreamName !== '') span.setAttribute('gatewayd.upstream', ex.upstreamName);
@@ -173,7 +197,7 @@ export class RequestTracer {
 
   /** The trace id logged with the request. */
   traceId(ex: Exchange): string {
-    return this.server(ex).span.spanContext().traceId;
+    return this.server(ex).traceId;
   }
 
   /** Sends the spans still queued (bounded by the exporter's timeout). */
