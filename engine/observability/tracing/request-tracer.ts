@@ -15,7 +15,6 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  RandomIdGenerator,
 } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_CLIENT_ADDRESS,
@@ -61,7 +60,6 @@ export class RequestTracer {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
   private readonly propagator = new W3CTraceContextPropagator();
-  private readonly ids = new RandomIdGenerator();
   private readonly samplingRate: number;
 
   constructor(settings: TracingSettings, logger: Logger, version: string) {
@@ -98,8 +96,7 @@ export class RequestTracer {
         ? ROOT_CONTEXT
         : this.propagator.extract(ROOT_CONTEXT, ex, EXCHANGE_HEADERS);
     if (parent === ROOT_CONTEXT && Math.random() >= this.samplingRate) {
-      const traceState = ex.header('tracestate') !== undefined;
-      return new UnsampledTrace(this.ids.generateTraceId(), this.ids.generateSpanId(), traceState);
+      return new UnsampledTrace(ex.header('tracestate') !== undefined);
     }
     return this.startServer(ex, parent);
   }
@@ -130,20 +127,17 @@ export class RequestTracer {
    * (without the client's trace headers) plus this span's traceparent and tracestate. A request
    * that is not sampled gets no client span (it would not be recorded either): its attempts send
    * the server span's context, which saves making ids and a span per attempt on most requests.
+   * A new trace the sampling rate left out adds its traceparent to `base` itself, once.
    */
   attempt(
     ex: Exchange,
     upstream: string,
     endpoint: Endpoint,
     attempt: number,
-    base: readonly string[],
+    base: string[],
   ): { span: Span | null; headers: string[] } {
     const server = this.server(ex);
-    if (server instanceof UnsampledTrace) {
-      const headers = server.clientTraceState ? withoutTraceHeaders(base) : base.slice();
-      headers.push('traceparent', server.traceparent);
-      return { span: null, headers };
-    }
+    if (server instanceof UnsampledTrace) return { span: null, headers: server.headersFor(base) };
     const headers = withoutTraceHeaders(base);
     if (!server.span.isRecording()) {
       this.propagator.inject(server.context, headers, HEADER_LIST);
