@@ -26,7 +26,7 @@ import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { HubNetworkLink } from './hub-network-link.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
-import { compileTextOffline, withOfflineContext } from './offline-build.js';
+import { allProblems, compileTextOffline, withOfflineContext } from './offline-build.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
@@ -112,7 +112,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.startTelemetry();
     const loaded = await loadConfigFile(this.options.file);
-    if (!loaded.ok) throw new InvalidConfigError(loaded.problems.map(formatProblem));
+    if (!loaded.ok) throw new InvalidConfigError((await allProblems(loaded)).map(formatProblem));
     const redisDeadline = performance.now() + REDIS_WAIT_MS;
     this.runtime = this.createRuntimeRoutes(loaded.config);
     const runtime = await this.runtime.load(REDIS_WAIT_MS);
@@ -240,7 +240,7 @@ export class Gateway {
       this.upstreams.activate(inForce.upstreamKeys);
       this.closeUnusedPools(inForce.poolKeys);
       this.closeUnusedShared(inForce.sharedKeys);
-      const problems = built.problems.map(formatProblem);
+      const problems = (loaded.ok ? built.problems : await allProblems(loaded)).map(formatProblem);
       log.error(
         { reason, file: this.options.file, problems },
         'config reload failed; still serving the previous config',
