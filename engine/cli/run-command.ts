@@ -1,5 +1,5 @@
 import { formatProblem } from '../config/config-problem.js';
-import { loadConfigFile } from '../config/load-config.js';
+import { loadConfigFile } from '../config-loader/load-config.js';
 import { createLogger } from '../observability/logger.js';
 import { compileServerSettings } from '../compile/server-settings.js';
 import { compileTelemetrySettings } from '../observability/telemetry-settings.js';

@@ -5,7 +5,7 @@ import {
   corsSettings,
   jwtAlgorithms,
   authRequirement,
-} from '../config/access-control-settings.js';
+} from '../filters/access-control-settings.js';
 import type {
   GatewayConfig,
   IpFilterConfig,

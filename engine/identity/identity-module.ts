@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { jwtAlgorithms } from '../config/access-control-settings.js';
+import { jwtAlgorithms } from '../filters/access-control-settings.js';
 import type { GatewayConfig, IdentityConfig, JwtConfig } from '../config/gateway-config.js';
 import type { Share } from '../state/shared-objects.js';
 import { duration } from '../config/units.js';

@@ -3,7 +3,7 @@ import { AdminServer } from '../admin/admin-server.js';
 import { ConfigStatus } from '../admin/config-status.js';
 import type { RouteTable } from '../compile/route-table.js';
 import { formatProblem } from '../config/config-problem.js';
-import { loadConfigFile } from '../config/load-config.js';
+import { loadConfigFile } from '../config-loader/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import t from 'tap';
 import { request } from 'undici';
 import type { ConfigProblem } from '../../engine/config/config-problem.js';
-import { loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigText } from '../../engine/config-loader/load-config.js';
 import { runCli, startGatewayd } from '../helpers/gatewayd-process.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
 import { connect, within } from '../helpers/ws-client.js';

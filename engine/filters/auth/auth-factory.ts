@@ -1,4 +1,4 @@
-import { authRequirement } from '../../config/access-control-settings.js';
+import { authRequirement } from '../access-control-settings.js';
 import type { RouteConfig } from '../../config/gateway-config.js';
 import type { FilterFactory } from '../filter-factory.js';
 import { createAuthenticate } from './authenticate.js';

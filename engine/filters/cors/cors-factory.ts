@@ -1,4 +1,4 @@
-import { corsSettings } from '../../config/access-control-settings.js';
+import { corsSettings } from '../access-control-settings.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import type { RequestStep, ResponseStep } from '../../data-plane/filter-chain.js';
 import { statusLine } from '../../data-plane/respond.js';
