@@ -1,4 +1,5 @@
 import { formatProblem } from '../config/config-problem.js';
+import { nativeUws, NativeUwsUnavailableError } from '../native/uws-binding.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../observability/logger.js';
 import { compileTelemetrySettings } from '../observability/telemetry-settings.js';
@@ -13,6 +14,7 @@ interface RunOptions {
 
 /** Runs the gateway: in this process, or as a supervisor of `server.workers` processes. */
 export async function runCommand(opts: RunOptions): Promise<void> {
+  requireNativeUws();
   const file = opts.config;
   if (!file) {
     console.error('gatewayd: no config file: pass --config FILE or set GATEWAYD_CONFIG');
@@ -52,4 +54,15 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     process.exit(1);
   }
   serveSignals(gateway, file, logger, isWorker);
+}
+
+/** Exits 1 before anything is read or bound when no native uWS binary loads in this process. */
+function requireNativeUws(): void {
+  try {
+    nativeUws();
+  } catch (err) {
+    if (!(err instanceof NativeUwsUnavailableError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 }

@@ -1,14 +1,15 @@
-import uWS, {
-  type HttpRequest,
-  type HttpResponse,
-  type TemplatedApp,
-  type us_listen_socket,
-  type us_socket_context_t,
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  us_listen_socket,
+  us_socket_context_t,
 } from 'uWebSockets.js';
 import type { RouteTable } from '../compile/compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
 import { normalizePath } from '../router/normalize-path.js';
+import { nativeUws } from '../native/uws-binding.js';
 import { Exchange } from './exchange.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from './respond.js';
@@ -42,7 +43,7 @@ export class HttpServer {
   private drained: (() => void) | null = null;
 
   constructor(private readonly options: HttpServerOptions) {
-    this.app = uWS
+    this.app = nativeUws()
       .App()
       .any('/*', (res, req) => this.onRequest(res, req, null))
       .ws(
@@ -63,7 +64,7 @@ export class HttpServer {
           return;
         }
         this.listenSocket = socket;
-        resolve(uWS.us_socket_local_port(socket));
+        resolve(nativeUws().us_socket_local_port(socket));
       });
     });
   }
@@ -84,7 +85,7 @@ export class HttpServer {
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
     if (this.listenSocket) {
-      uWS.us_listen_socket_close(this.listenSocket);
+      nativeUws().us_listen_socket_close(this.listenSocket);
       this.listenSocket = null;
     }
     if (this.inFlight === 0) return true;
