@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { checkCommand } from './check-command.js';
 import { hashKeyCommand } from './hash-key-command.js';
+import { healthCommand } from './health-command.js';
 import { hashPasswordCommand } from './hash-password-command.js';
 import { routesCommand } from './routes-command.js';
 import { runCommand } from './run-command.js';
@@ -35,6 +36,14 @@ program
   .description('validate config files; prints every problem as file:line:col: CODE message')
   .argument('<file...>', 'config files')
   .action(checkCommand);
+
+program
+  .command('health')
+  .description(
+    "GET /health from the gateway the config describes (its http_port and bind address); exit 0 on 200: a container's HEALTHCHECK",
+  )
+  .addOption(new Option('-c, --config <file>', 'config file').env('GATEWAYD_CONFIG'))
+  .action(healthCommand);
 
 program
   .command('routes')

@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import t from 'tap';
 import { Agent, request } from 'undici';
+import { freePort } from '../helpers/free-port.js';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
 
 t.test('server.workers: 2 runs two processes sharing one port, both reloading', async (t) => {
@@ -47,14 +47,3 @@ observability:
   gw.proc.kill('SIGTERM');
   t.equal((await gw.exited).code, 0, 'supervisor and workers exit cleanly');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
