@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { freePort } from './free-port.js';
+import { tmpdir } from 'node:os';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
