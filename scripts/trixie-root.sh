@@ -13,7 +13,7 @@ NPM_VERSION=11.19.1
 SUITE=trixie
 cache_dir=${GATEWAYD_CACHE_DIR:-/var/cache/gatewayd}
 root=${1:-$cache_dir/$SUITE-node$NODE_VERSION}
-stamp="suite=$SUITE node=$NODE_VERSION npm=$NPM_VERSION layout=2"
+stamp="suite=$SUITE node=$NODE_VERSION npm=$NPM_VERSION layout=3"
 
 if [ -f "$root/.gatewayd-root" ] && [ "$(cat "$root/.gatewayd-root")" = "$stamp" ]; then
   echo "$root"
@@ -66,8 +66,10 @@ printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$bu
 # The user the official node images have (uid and gid 1000), which the Dockerfile runs as.
 chroot "$building" groupadd --gid 1000 node
 chroot "$building" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-# The root is an image base too: no apt lists or caches in it.
-rm -rf "$building"/var/lib/apt/lists/* "$building"/var/cache/apt/*.bin "$building"/var/cache/apt/archives/*.deb
+# The root is an image base too: no apt lists or caches, no documentation or translations
+# (45 MB of 270), as in Debian's slim images.
+rm -rf "$building"/var/lib/apt/lists/* "$building"/var/cache/apt/*.bin "$building"/var/cache/apt/archives/*.deb \
+  "$building"/usr/share/doc/* "$building"/usr/share/man/* "$building"/usr/share/locale/*
 chroot "$building" /usr/local/bin/node -e 'if (!process.versions.node.startsWith("24.")) process.exit(1)'
 
 echo "$stamp" >"$building/.gatewayd-root"
