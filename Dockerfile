@@ -6,19 +6,18 @@
 FROM node:24-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `npm ci` runs the prepare script, which builds: the sources must be in place first.
+# Dependencies first, in their own layer: a source change does not reinstall them. Behind a
+# TLS-intercepting proxy, pass its CA: --secret id=npmca,src=/path/to/ca.pem. The secret never
+# lands in a layer; without it npm uses Node's own CA list.
+RUN --mount=type=secret,id=npmca \
+    if [ -s /run/secrets/npmca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npmca; fi \
+    && npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY engine ./engine
 COPY schemas ./schemas
 COPY scripts/precompile-schema.mjs ./scripts/
-# Behind a TLS-intercepting proxy, pass its CA: --secret id=npmca,src=/path/to/ca.pem. The secret
-# never lands in a layer; without it npm uses Node's own CA list.
-RUN --mount=type=secret,id=npmca \
-    if [ -s /run/secrets/npmca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npmca; fi \
-    && npm ci --no-audit --no-fund \
-    && npm prune --omit=dev --no-audit --no-fund \
-    && rm -rf /root/.npm
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # Only the uWS binaries this image's Node.js can load, for linux x64 and arm64: the v20.30
 # build ships none for Node 24, the v20.57 build ships every platform and Node.js version.
 RUN abi=$(node -p process.versions.modules) \
