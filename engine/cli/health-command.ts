@@ -1,9 +1,8 @@
 import { isIPv6 } from 'node:net';
 import { request } from 'undici';
 import { compileServerSettings } from '../compile/server-settings.js';
-import { formatProblem } from '../config/config-problem.js';
-import { loadConfigFile } from '../config/load-config.js';
 import { print } from './print.js';
+import { readConfigOrExit } from './read-config-or-exit.js';
 
 const TIMEOUT_MS = 2000;
 
@@ -13,17 +12,8 @@ const TIMEOUT_MS = 2000;
  * container's HEALTHCHECK follows the config. Exit 0 on 200, else 1.
  */
 export async function healthCommand(opts: { config?: string }): Promise<void> {
-  const file = opts.config;
-  if (!file) {
-    console.error('gatewayd health: no config file: pass --config FILE or set GATEWAYD_CONFIG');
-    process.exit(2);
-  }
-  const loaded = await loadConfigFile(file);
-  if (!loaded.ok) {
-    for (const p of loaded.problems) console.error(formatProblem(p));
-    process.exit(1);
-  }
-  const settings = compileServerSettings(loaded.config);
+  const { config } = await readConfigOrExit(opts.config, 'gatewayd health');
+  const settings = compileServerSettings(config);
   const url = `http://${reachable(settings.bindAddress)}:${settings.httpPort}/health`;
   try {
     const res = await request(url, { headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
