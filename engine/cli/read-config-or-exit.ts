@@ -1,10 +1,11 @@
 import { formatProblem } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { loadConfigFile } from '../config/load-config.js';
+import { allProblems } from '../runtime/offline-build.js';
 
 /**
  * The config a command runs on, read with this process's environment. Exits 2 when no file was
- * given and 1, after printing every problem, when it does not validate.
+ * given and 1, after printing every problem (the compiler's too), when it does not validate.
  */
 export async function readConfigOrExit(
   file: string | undefined,
@@ -16,7 +17,7 @@ export async function readConfigOrExit(
   }
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) {
-    for (const p of loaded.problems) console.error(formatProblem(p));
+    for (const p of await allProblems(loaded)) console.error(formatProblem(p));
     process.exit(1);
   }
   return { file, config: loaded.config };

@@ -7,7 +7,7 @@ import { runSupervisor, WORKER_ENV } from '../runtime/supervisor.js';
 import { serveSignals } from '../runtime/serve-signals.js';
 import { readConfigOrExit } from './read-config-or-exit.js';
 
-interface RunOptions {
+export interface RunOptions {
   config?: string;
   logLevel?: string;
   sharePort?: boolean;
