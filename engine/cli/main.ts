@@ -53,14 +53,6 @@ program
   .action(checkCommand);
 
 program
-  .command('health')
-  .description(
-    "GET /health from the gateway the config describes (its http_port and bind address); exit 0 on 200: a container's HEALTHCHECK",
-  )
-  .addOption(new Option('-c, --config <file>', 'config file').env('GATEWAYD_CONFIG'))
-  .action(healthCommand);
-
-program
   .command('routes')
   .description('print the compiled route table in match order, or explain one request')
   .argument('<file>', 'config file')
@@ -89,6 +81,14 @@ program
   )
   .option('--cost <log2N>', 'scrypt cost, log2 of N (14-20, default 15)')
   .action(hashPasswordCommand);
+
+program
+  .command('health')
+  .description(
+    "GET /health from the gateway the config describes (its http_port and bind address); exit 0 on 200: a container's HEALTHCHECK",
+  )
+  .addOption(new Option('-c, --config <file>', 'config file').env('GATEWAYD_CONFIG'))
+  .action(healthCommand);
 
 function unknownCommand(word: string): void {
   const names = [...program.commands.map((c) => c.name()), 'help'];
