@@ -6,6 +6,7 @@ import { loadConfigFile } from '../config/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';
+import { nativeUwsRelease } from '../native/uws-binding.js';
 import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
@@ -126,7 +127,7 @@ export class Gateway {
     await this.startAdmin(built.table);
     await this.startMetrics();
     this.options.logger.info(
-      { address: s.bindAddress, port: this.port, file: this.options.file },
+      { address: s.bindAddress, port: this.port, file: this.options.file, uws: nativeUwsRelease() },
       'gatewayd listening',
     );
   }
