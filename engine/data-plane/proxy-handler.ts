@@ -146,7 +146,8 @@ class UpstreamCall {
     this.tries++;
     this.endpoint = endpoint;
     endpoint.health.inFlight++;
-    const watch = this.o.observer?.started(this.ex, endpoint, this.tries, this.headers) ?? null;
+    const watch =
+      this.o.observer?.started(this.ex, endpoint, this.tries, this.path, this.headers) ?? null;
     const response = new ProxyResponse(
       this.ex,
       this.o.group.name,

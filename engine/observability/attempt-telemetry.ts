@@ -18,12 +18,17 @@ export function createAttemptTelemetry(
 ): AttemptObserver | null {
   if (metrics === null && tracer === null) return null;
   return {
-    started(ex, endpoint, attempt, headers) {
+    started(ex, endpoint, attempt, target, headers) {
+      const startedAt = performance.now();
       const m = metrics === null ? null : metrics.endpoint(endpoint);
       if (m !== null) m.attempts.value++;
-      if (tracer === null) return new AttemptTelemetry(m, null, null, headers);
-      const traced = tracer.attempt(ex, upstream, endpoint, attempt, headers);
-      return new AttemptTelemetry(m, tracer, traced.span, traced.headers);
+      if (tracer === null) return new AttemptTelemetry(startedAt, m, null, null, headers);
+      const traced = tracer.attempt(ex, upstream, endpoint, attempt, {
+        target,
+        headers,
+        startedAt,
+      });
+      return new AttemptTelemetry(startedAt, m, tracer, traced.span, traced.headers);
     },
     retried() {
       if (metrics !== null) metrics.retries.value++;
@@ -35,10 +40,10 @@ export function createAttemptTelemetry(
 }
 
 class AttemptTelemetry implements AttemptWatch {
-  private readonly startedAt = performance.now();
   private timed = false;
 
   constructor(
+    private readonly startedAt: number,
     private readonly metrics: EndpointMetrics | null,
     private readonly tracer: RequestTracer | null,
     private readonly span: Span | null,
@@ -53,9 +58,12 @@ class AttemptTelemetry implements AttemptWatch {
     this.time();
     const reason = errorReason(end);
     if (reason !== null) this.metrics?.error(reason);
-    if (this.span !== null) this.tracer?.endAttempt(this.span, end);
+    if (this.span !== null) {
+      this.tracer?.endAttempt(this.span, end, this.startedAt, performance.now() - this.startedAt);
+    }
   }
 
+  /** The attempt's duration metric stops at the response head, or at the failure. */
   private time(): void {
     if (this.timed) return;
     this.timed = true;

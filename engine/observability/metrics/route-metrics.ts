@@ -1,3 +1,4 @@
+import { NO_VALUE } from '../no-value.js';
 import type { CounterCell, CounterFamily } from './cell-family.js';
 import { RequestMetrics, type RequestFamilies } from './request-metrics.js';
 
@@ -7,9 +8,9 @@ export interface RouteFamilies extends RequestFamilies {
 }
 
 /** The label of requests no route matched (404, 405, refused before matching). */
-export const NO_ROUTE = '(none)';
+export const NO_ROUTE = NO_VALUE;
 /** The upstream label of requests that went to none (refused, direct responses, built-ins). */
-export const NO_UPSTREAM = '(none)';
+export const NO_UPSTREAM = NO_VALUE;
 
 /**
  * Every series of one route, by its name: its requests per upstream, auth refusals, rate-limit
