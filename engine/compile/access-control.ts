@@ -19,6 +19,7 @@ import { createAuthenticate } from '../data-plane/authenticate.js';
 import { createRateLimitStep, type RouteLimit } from '../data-plane/rate-limit-step.js';
 import type { RouteGuards } from '../data-plane/route-guards.js';
 import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
+import { AUTH_FAILURE_REASONS } from '../filters/auth/auth-failure.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import { createAuthorizer } from '../filters/auth/authorize.js';
 import { createContextHeaders, type ContextHeaders } from '../filters/auth/context-headers.js';
@@ -246,6 +247,10 @@ export function compileAccessControl(
                 ? null
                 : (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
             );
+      routeMetrics?.startAtZero(
+        authenticate === null ? [] : AUTH_FAILURE_REASONS,
+        rateLimit !== null,
+      );
       filters.push(...routeLimits.map((l) => l.description));
       if (securityHeaders.length > 0) filters.push('security_headers');
       if (

@@ -29,6 +29,11 @@ export class Exchange {
   headersSent = false;
   finished = false;
   status = 0;
+  /**
+   * performance.now() when the response's last byte went to uWS, where that comes before the
+   * exchange finishes (a proxied body ends before undici reports the upstream's end); 0 if not.
+   */
+  responseEndedAt = 0;
   bytesIn = 0;
   bytesOut = 0;
   routeName = '';

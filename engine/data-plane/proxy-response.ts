@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import { errors, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AttemptEnd } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
@@ -81,6 +81,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
 
   /** Set when abort() comes before undici has started the request. */
   private abortReason: Error | null = null;
+  /** The gateway's own headers deadline: undici's timer only fires on a ~0.5 s tick. */
+  private headersTimer: NodeJS.Timeout | null = null;
 
   private settle(failed: boolean | null, end: AttemptEnd): void {
     if (this.settledOnce) return;
@@ -91,10 +93,26 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.abortReason) controller.abort(this.abortReason);
+    else if (this.headersTimeoutMs > 0) {
+      this.headersTimer = setTimeout(headersTimedOut, this.headersTimeoutMs, this);
+    }
+  }
+
+  /** The deadline passed without a response head: fails the attempt as undici's timeout does. */
+  timeOutHeaders(): void {
+    this.headersTimer = null;
+    this.controller?.abort(new errors.HeadersTimeoutError());
+  }
+
+  private clearHeadersTimer(): void {
+    if (this.headersTimer === null) return;
+    clearTimeout(this.headersTimer);
+    this.headersTimer = null;
   }
 
   /** Called when the client goes away or the request body breaks a limit. */
   abort(reason: Error): void {
+    this.clearHeadersTimer();
     this.abortedByGateway = true;
     if (this.controller) this.controller.abort(reason);
     else this.abortReason = reason;
@@ -106,6 +124,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
     statusMessage?: string,
   ): void {
+    this.clearHeadersTimer();
     const ex = this.ex;
     if (ex.aborted) return;
     this.hooks.responded(statusCode);
@@ -127,7 +146,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       if (length !== undefined && statusCode !== 204) ex.res.writeHeader('content-length', length);
       ex.res.endWithoutBody();
     });
-    this.ended = true;
+    this.responseEnded();
   }
 
   /**
@@ -151,6 +170,12 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     ex.headersSent = true;
   }
 
+  /** The last byte went to the client: the request's duration ends here, not at undici's end. */
+  private responseEnded(): void {
+    this.ended = true;
+    this.ex.responseEndedAt = performance.now();
+  }
+
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const ex = this.ex;
     if (ex.aborted || this.ended || this.retried) return;
@@ -164,7 +189,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       if (this.totalLength >= 0) {
         const offset = ex.res.getWriteOffset();
         const [ok, done] = ex.res.tryEnd(chunk, this.totalLength);
-        if (done) this.ended = true;
+        if (done) this.responseEnded();
         else if (!ok) this.waitForDrain(controller, chunk, offset);
       } else if (!ex.res.write(chunk)) {
         this.waitForDrain(controller, null, 0);
@@ -192,7 +217,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       );
       if (!ok && !done) return false;
       this.pending = null;
-      if (done) this.ended = true;
+      if (done) this.responseEnded();
     }
     if (this.endAfterDrain) {
       // The upstream already ended; a body shorter than its Content-Length cannot be completed.
@@ -215,11 +240,11 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       return;
     }
     if (!this.ended) {
-      this.ended = true;
       ex.res.cork(() => {
         if (!ex.headersSent) this.writeHead();
         ex.res.end();
       });
+      this.responseEnded();
     }
     finish(ex, ex.status, 0);
   }
@@ -228,6 +253,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     _controller: Dispatcher.DispatchController,
     err: Error & { code?: string },
   ): void {
+    this.clearHeadersTimer();
     if (this.retried) return;
     if (this.abortedByGateway) {
       // The client went away (nothing to answer) or its body broke a limit (err says which).
@@ -253,4 +279,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     this.controller?.abort(RETRIED);
     return true;
   }
+}
+
+function headersTimedOut(response: ProxyResponse): void {
+  response.timeOutHeaders();
 }

@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { AttemptEnd, AttemptObserver, AttemptWatch } from '../data-plane/attempt-observer.js';
+import type { Exchange } from '../data-plane/exchange.js';
 import type {
   AttemptErrorReason,
   EndpointMetrics,
@@ -22,13 +23,13 @@ export function createAttemptTelemetry(
       const startedAt = performance.now();
       const m = metrics === null ? null : metrics.endpoint(endpoint);
       if (m !== null) m.attempts.value++;
-      if (tracer === null) return new AttemptTelemetry(startedAt, m, null, null, headers);
+      if (tracer === null) return new AttemptTelemetry(ex, startedAt, m, null, null, headers);
       const traced = tracer.attempt(ex, upstream, endpoint, attempt, {
         target,
         headers,
         startedAt,
       });
-      return new AttemptTelemetry(startedAt, m, tracer, traced.span, traced.headers);
+      return new AttemptTelemetry(ex, startedAt, m, tracer, traced.span, traced.headers);
     },
     retried() {
       if (metrics !== null) metrics.retries.value++;
@@ -43,6 +44,7 @@ class AttemptTelemetry implements AttemptWatch {
   private timed = false;
 
   constructor(
+    private readonly ex: Exchange,
     private readonly startedAt: number,
     private readonly metrics: EndpointMetrics | null,
     private readonly tracer: RequestTracer | null,
@@ -59,7 +61,10 @@ class AttemptTelemetry implements AttemptWatch {
     const reason = errorReason(end);
     if (reason !== null) this.metrics?.error(reason);
     if (this.span !== null) {
-      this.tracer?.endAttempt(this.span, end, this.startedAt, performance.now() - this.startedAt);
+      // The response's last byte reached the client after the upstream's: the span ends by then.
+      const now = performance.now();
+      const endedAt = this.ex.responseEndedAt === 0 ? now : Math.min(now, this.ex.responseEndedAt);
+      this.tracer?.endAttempt(this.ex, this.span, end, this.startedAt, endedAt);
     }
   }
 

@@ -25,7 +25,7 @@ export function createRequestObserver(
   const unmatched = telemetry.metrics?.unmatched.requests() ?? null;
   const tracer = telemetry.tracer;
   return function observeFinished(ex) {
-    const durationMs = performance.now() - ex.startedAt;
+    const durationMs = (ex.responseEndedAt || performance.now()) - ex.startedAt;
     if (unmatched !== null) {
       (ex.metrics ?? ex.route?.metrics ?? unmatched).record(ex, ex.reportedStatus, durationMs);
     }

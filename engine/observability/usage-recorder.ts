@@ -10,7 +10,6 @@ import { MINUTE_MS, UsageSeries, WINDOW_MINUTES, type UsageSummary } from './usa
  */
 export const MAX_TRACKED = 1000;
 
-
 export interface UsageEntry extends UsageSummary {
   key: string;
 }

@@ -151,7 +151,7 @@ export class Gateway {
   private async startAdmin(table: RouteTable): Promise<void> {
     const worker = process.env[WORKER_ENV];
     if (table.admin === null || (worker !== undefined && worker !== '0')) return;
-    this.admin = new AdminServer(this.adminContext(), this.options.logger);
+    this.admin = new AdminServer(this.adminContext(), this.options.logger, this.telemetry.metrics);
     this.adminPort = await this.admin.listen(table.admin.bindAddress, table.admin.port);
     this.options.logger.info(
       { address: table.admin.bindAddress, port: this.adminPort },

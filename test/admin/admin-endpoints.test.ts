@@ -174,7 +174,7 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
     });
     const routes = new Map(body.routes.map((r) => [r.route, r]));
     t.match(routes.get('fails'), { requests: 3, server_errors: 3 });
-    t.match(routes.get('(no route)'), { requests: 1, client_errors: 1 });
+    t.match(routes.get('(none)'), { requests: 1, client_errors: 1 });
     const users = routes.get('users');
     t.ok(users !== undefined && users.p50_ms > 0 && users.p95_ms >= users.p50_ms, 'latencies');
   });

@@ -54,19 +54,22 @@ t.test('at most MAX_TRACKED keys; the rest are counted as untracked', async (t) 
   t.same(report.apiKeys.entries, []);
 });
 
-t.test('API keys and users apart; unmatched requests under (none), as in the metrics', async (t) => {
-  const recorder = new UsageRecorder();
-  recorder.record(exchange('', 404), 1);
-  recorder.record(exchange('a', 200, { ...user('key-1'), method: 'api_key' }), 1);
-  recorder.record(exchange('a', 500, user('alice')), 1);
-  const report = recorder.report();
-  t.match(report.routes.entries, [
-    { key: 'a', requests: 2, server_errors: 1 },
-    { key: '(none)', requests: 1, client_errors: 1 },
-  ]);
-  t.match(report.apiKeys.entries, [{ key: 'key-1', requests: 1 }]);
-  t.match(report.users.entries, [{ key: 'alice', requests: 1, server_errors: 1 }]);
-});
+t.test(
+  'API keys and users apart; unmatched requests under (none), as in the metrics',
+  async (t) => {
+    const recorder = new UsageRecorder();
+    recorder.record(exchange('', 404), 1);
+    recorder.record(exchange('a', 200, { ...user('key-1'), method: 'api_key' }), 1);
+    recorder.record(exchange('a', 500, user('alice')), 1);
+    const report = recorder.report();
+    t.match(report.routes.entries, [
+      { key: 'a', requests: 2, server_errors: 1 },
+      { key: '(none)', requests: 1, client_errors: 1 },
+    ]);
+    t.match(report.apiKeys.entries, [{ key: 'key-1', requests: 1 }]);
+    t.match(report.users.entries, [{ key: 'alice', requests: 1, server_errors: 1 }]);
+  },
+);
 
 t.test("callerReport: one caller's window, by key or by user, zeros when untracked", async (t) => {
   const recorder = new UsageRecorder();

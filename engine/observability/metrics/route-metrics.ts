@@ -38,23 +38,48 @@ export class RouteMetrics {
     return recorder;
   }
 
+  /**
+   * The route's auth and rate-limit series, made at 0 when it is compiled: Prometheus's
+   * increase() takes a series' first sample as its baseline, so a series born at its first
+   * increment would hide the first burst. `authReasons`: empty for a route without auth.
+   */
+  startAtZero(authReasons: readonly string[], rateLimited: boolean): void {
+    if (this.retired) return;
+    for (const reason of authReasons) this.authCell(reason);
+    if (!rateLimited) return;
+    for (const allowed of [true, false]) {
+      for (const degraded of [false, true]) this.decisionCell(allowed, degraded);
+    }
+  }
+
   /** A refused credential; `reason` is one of the AuthFailure reasons, a fixed set. */
   authFailure(reason: string): void {
-    let cell = this.authCells.get(reason);
-    if (cell === undefined) {
-      if (this.retired) return;
-      cell = this.families.authFailures.cell(this.route, reason);
-      this.authCells.set(reason, cell);
-    }
-    cell.value++;
+    const cell = this.authCell(reason);
+    if (cell !== null) cell.value++;
   }
 
   /** `degraded`: the decision came from the fallback because the shared store was down. */
   rateLimitDecision(allowed: boolean, degraded: boolean): void {
+    const cell = this.decisionCell(allowed, degraded);
+    if (cell !== null) cell.value++;
+  }
+
+  /** Null once the route is retired and the series was not made before. */
+  private authCell(reason: string): CounterCell | null {
+    let cell = this.authCells.get(reason);
+    if (cell === undefined) {
+      if (this.retired) return null;
+      cell = this.families.authFailures.cell(this.route, reason);
+      this.authCells.set(reason, cell);
+    }
+    return cell;
+  }
+
+  private decisionCell(allowed: boolean, degraded: boolean): CounterCell | null {
     const index = (allowed ? 0 : 2) + (degraded ? 1 : 0);
     let cell = this.decisionCells[index];
     if (cell === undefined) {
-      if (this.retired) return;
+      if (this.retired) return null;
       cell = this.families.rateLimitDecisions.cell(
         this.route,
         allowed ? 'allowed' : 'refused',
@@ -62,6 +87,6 @@ export class RouteMetrics {
       );
       this.decisionCells[index] = cell;
     }
-    cell.value++;
+    return cell;
   }
 }

@@ -41,7 +41,7 @@ import type { Logger } from '../logger.js';
 import type { TracingSettings } from '../telemetry-settings.js';
 import { EXCHANGE_HEADERS, HEADER_LIST, withoutTraceHeaders } from './header-carrier.js';
 import { hostAndPort, redactQuery, spanMethod } from './http-attributes.js';
-import { spanEnd, spanStart } from './span-time.js';
+import { childSpanEnd, spanEnd, spanStart } from './span-time.js';
 
 /** A request's server span and the context its attempts' client spans are children of. */
 export interface ServerTrace {
@@ -158,8 +158,11 @@ export class RequestTracer {
     return { span, headers };
   }
 
-  /** Ends an attempt's span, `durationMs` after its start, with its status or failure. */
-  endAttempt(span: Span, end: AttemptEnd, startedAt: number, durationMs: number): void {
+  /**
+   * Ends an attempt's span at `endedAt` (a performance.now() reading) with its status or
+   * failure; `startedAt` is when the attempt began.
+   */
+  endAttempt(ex: Exchange, span: Span, end: AttemptEnd, startedAt: number, endedAt: number): void {
     if (typeof end === 'number') {
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, end);
       if (end >= 500) {
@@ -172,7 +175,7 @@ export class RequestTracer {
     } else {
       span.setAttribute(ATTR_ERROR_TYPE, ABORTED);
     }
-    span.end(spanEnd(startedAt, durationMs));
+    span.end(childSpanEnd(ex.startedAt, startedAt, endedAt));
   }
 
   /**

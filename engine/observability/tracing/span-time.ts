@@ -17,3 +17,14 @@ export function spanStart(startedAt: number): number {
 export function spanEnd(startedAt: number, durationMs: number): HrTime {
   return addHrTimes(millisToHrTime(spanStart(startedAt)), millisToHrTime(durationMs));
 }
+
+/**
+ * The end of a child span that started at `startedAt` and ended at `endedAt`, never after its
+ * parent (started at `parentStartedAt`) ends at the same reading or later: each start is rounded
+ * to the SDK's resolution on its own, so the earlier of the two conversions is taken.
+ */
+export function childSpanEnd(parentStartedAt: number, startedAt: number, endedAt: number): HrTime {
+  const own = spanEnd(startedAt, endedAt - startedAt);
+  const parents = spanEnd(parentStartedAt, endedAt - parentStartedAt);
+  return own[0] < parents[0] || (own[0] === parents[0] && own[1] <= parents[1]) ? own : parents;
+}
