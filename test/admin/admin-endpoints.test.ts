@@ -110,7 +110,7 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
           usable_endpoints: 1,
           panicking: false,
           breaker: { state: 'open', consecutive_failures: 2, opened_at: ISO, probes_in_flight: 0 },
-          endpoints: [{ url: dead, healthy: true, ejected: false, usable: true }],
+          endpoints: [{ url: dead, state: 'healthy', healthy: true, ejected: false, usable: true }],
         },
         {
           name: 'svc',
@@ -118,8 +118,8 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
           usable_endpoints: 1,
           breaker: null,
           endpoints: [
-            { url: upstream.url, weight: 1, healthy: true, ejected: false, usable: true },
-            { url: dead, healthy: false, usable: false, in_flight: 0, ejections: 0 },
+            { url: upstream.url, weight: 1, state: 'healthy', healthy: true, usable: true },
+            { url: dead, state: 'unhealthy', healthy: false, usable: false, in_flight: 0 },
           ],
         },
       ],
