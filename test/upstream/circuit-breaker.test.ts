@@ -283,3 +283,26 @@ t.test('release frees a half-open probe slot without counting a result', async (
   t.ok(breaker.tryAcquire(), 'the slot is free again');
   t.same(changes, ['closed->open', 'open->half_open']);
 });
+
+t.test(
+  'open moves to half_open on its own when openMs is up, and each move is counted',
+  async (t) => {
+    const changes: string[] = [];
+    let halfOpen: () => void = () => undefined;
+    const moved = new Promise<void>((resolve) => (halfOpen = resolve));
+    const breaker = new CircuitBreaker({ ...base, failureThreshold: 1, openMs: 30 }, (from, to) => {
+      changes.push(`${from}->${to}`);
+      if (to === 'half_open') halfOpen();
+    });
+    t.teardown(() => breaker.stop());
+    const openedAt = performance.now();
+    fail(breaker, 1);
+    const timeout = setTimeout(() => halfOpen(), 2000);
+    await moved;
+    clearTimeout(timeout);
+    const ms = performance.now() - openedAt;
+    t.same(changes, ['closed->open', 'open->half_open'], 'moved without anyone reading the state');
+    t.ok(ms >= 30, `after ${ms.toFixed(1)} ms, not before openMs`);
+    t.same(Array.from(breaker.transitionCounts()), [1, 1, 0, 0], 'in BREAKER_TRANSITIONS order');
+  },
+);
