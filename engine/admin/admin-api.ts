@@ -78,7 +78,7 @@ export function createAdminApi(
   ): Promise<number> {
     try {
       const path = normalizePath((req.url ?? '/').split('?')[0] as string);
-      const match = path === null ? null : router.match(req.method ?? 'GET', path);
+      const match = typeof path === 'string' ? router.match(req.method ?? 'GET', path) : null;
       if (match?.found === true) notes.endpoint = match.endpoint;
       const admin = ctx.table().admin;
       if (admin === null) {
@@ -91,8 +91,8 @@ export function createAdminApi(
           ['www-authenticate', 'Bearer realm="gatewayd-admin"'],
         ]);
       }
-      if (path === null || match === null) {
-        throw new GatewayError('BAD_REQUEST', 'the request path is malformed');
+      if (typeof path !== 'string' || match === null) {
+        throw new GatewayError('BAD_REQUEST', 'the request path is malformed or ambiguous');
       }
       if (!match.found) {
         if (match.allowed.size === 0) {
