@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import t from 'tap';
 import { request } from 'undici';
 import { startGatewayd, type GatewaydProcess, type LogLine } from '../helpers/gatewayd-process.js';
 import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { lintExposition, parsePrometheus, scrapeText, valueOf } from '../helpers/prometheus.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
 
@@ -57,19 +57,6 @@ async function send(
     status: res.statusCode,
     roundTripMs: performance.now() - started,
   };
-}
-
-/** Sends one raw request line and resolves with every byte the gateway wrote before closing. */
-function rawRequest(port: number, head: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let got = '';
-    socket.setEncoding('utf8').on('data', (chunk: string) => (got += chunk));
-    socket.on('close', () => resolve(got));
-    socket.on('error', reject);
-    socket.setTimeout(5000, () => socket.destroy(new Error('no answer and no close in 5 s')));
-    socket.write(head);
-  });
 }
 
 t.test(
