@@ -30,8 +30,8 @@ export class Exchange {
   finished = false;
   status = 0;
   /**
-   * performance.now() when the response's last byte went to uWS, where that comes before the
-   * exchange finishes (a proxied body ends before undici reports the upstream's end); 0 if not.
+   * performance.now() read just before the response's last byte went to uWS (so a client cannot
+   * have it earlier), set by whoever writes it; 0 until then, or when nothing was written.
    */
   responseEndedAt = 0;
   bytesIn = 0;

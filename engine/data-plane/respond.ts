@@ -32,6 +32,7 @@ export function sendError(
   const body = errorBody(err, ex.requestId, envelope, ex.upstreamName);
   // The client may still be sending a body we will not read: end the connection with the answer.
   const closeConnection = err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'REQUEST_TIMEOUT';
+  ex.responseEndedAt = performance.now();
   ex.res.cork(() => {
     ex.res.writeStatus(statusLine(err.status));
     ex.res.writeHeader('content-type', 'application/json');
@@ -52,6 +53,7 @@ export interface PreparedResponse {
 
 export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
   if (ex.aborted || ex.finished) return;
+  ex.responseEndedAt = performance.now();
   ex.res.cork(() => {
     ex.res.writeStatus(response.status);
     ex.res.writeHeader('x-request-id', ex.requestId);

@@ -24,11 +24,8 @@ export function createAttemptTelemetry(
       const m = metrics === null ? null : metrics.endpoint(endpoint);
       if (m !== null) m.attempts.value++;
       if (tracer === null) return new AttemptTelemetry(ex, startedAt, m, null, null, headers);
-      const traced = tracer.attempt(ex, upstream, endpoint, attempt, {
-        target,
-        headers,
-        startedAt,
-      });
+      // Positional, not an options object: unsampled requests take this path too.
+      const traced = tracer.attempt(ex, upstream, endpoint, attempt, target, headers, startedAt);
       return new AttemptTelemetry(ex, startedAt, m, tracer, traced.span, traced.headers);
     },
     retried() {

@@ -1,4 +1,4 @@
-import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
+import { createRequire } from 'node:module';
 import { request } from 'undici';
 
 export interface PromSample {
@@ -73,6 +73,19 @@ export function seriesKey(s: PromSample): string {
   const labels = Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b));
   return `${s.name}${JSON.stringify(labels)}`;
 }
+
+/** A family as parse-prometheus-text-format gives it (the package ships no types). */
+interface ParsedFamily {
+  name: string;
+  help: string;
+  /** Upper case: COUNTER, GAUGE, HISTOGRAM, SUMMARY, UNTYPED. */
+  type: string;
+}
+
+/** Throws on a line the text format does not allow. */
+const parsePrometheusTextFormat = createRequire(import.meta.url)(
+  'parse-prometheus-text-format',
+) as (text: string) => ParsedFamily[];
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -122,16 +122,20 @@ export class RequestTracer {
    * (without the client's trace headers) plus this span's traceparent and tracestate. A request
    * that is not sampled gets no client span (it would not be recorded either): its attempts send
    * the server span's context, which saves making ids and a span per attempt on most requests.
+   * `target`: the path and query sent upstream (`url.full`, query values redacted);
+   * `startedAt`: the attempt's performance.now() start.
    */
   attempt(
     ex: Exchange,
     upstream: string,
     endpoint: Endpoint,
     attempt: number,
-    request: { target: string; headers: readonly string[]; startedAt: number },
+    target: string,
+    base: readonly string[],
+    startedAt: number,
   ): { span: Span | null; headers: string[] } {
     const server = this.server(ex);
-    const headers = withoutTraceHeaders(request.headers);
+    const headers = withoutTraceHeaders(base);
     if (!server.span.isRecording()) {
       this.propagator.inject(server.context, headers, HEADER_LIST);
       return { span: null, headers };
@@ -139,7 +143,7 @@ export class RequestTracer {
     const method = spanMethod(ex.method);
     const span = this.tracer.startSpan(
       method,
-      { kind: SpanKind.CLIENT, startTime: spanStart(request.startedAt) },
+      { kind: SpanKind.CLIENT, startTime: spanStart(startedAt) },
       server.context,
     );
     const url = new URL(endpoint.origin);
@@ -147,7 +151,7 @@ export class RequestTracer {
       [ATTR_HTTP_REQUEST_METHOD]: method === 'HTTP' ? '_OTHER' : method,
       [ATTR_SERVER_ADDRESS]: url.hostname,
       [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-      [ATTR_URL_FULL]: endpoint.origin + redactQuery(request.target),
+      [ATTR_URL_FULL]: endpoint.origin + redactQuery(target),
       'gatewayd.upstream': upstream,
       'gatewayd.endpoint': endpoint.origin,
       'gatewayd.attempt': attempt,
