@@ -194,7 +194,7 @@ observability:
       );
       const afterMs = Date.parse(String(halfOpenLine.time)) - Date.parse(String(openLine.time));
       t.ok(
-        afterMs >= 299 && afterMs < 1500,
+        afterMs >= 299 && afterMs < 3000,
         `logged ${afterMs} ms after it opened (timeout 300ms)`,
       );
       t.match(halfOpenLine, { level: 30, from: 'open', to: 'half_open' });
@@ -212,6 +212,8 @@ observability:
   );
 
   t.test('timeout: 1s answers after 1 s, not on a half-second tick', async (t) => {
+    // undici's own timer ticks every ~0.5 s (1.50-1.51 s measured before the gateway's timer);
+    // three answers in a row within 150 ms of the deadline are not its luck.
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
       const res = await request(gw.url('/silent'));
@@ -219,7 +221,7 @@ observability:
       const ms = performance.now() - started;
       t.equal(res.statusCode, 504);
       t.match(body, { error: 'UPSTREAM_TIMEOUT', message: /within 1000 ms/ });
-      t.ok(ms >= 1000 && ms < 1100, `answered after ${ms.toFixed(0)} ms`);
+      t.ok(ms >= 1000 && ms < 1150, `answered after ${ms.toFixed(0)} ms`);
     }
   });
 });
