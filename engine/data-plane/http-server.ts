@@ -4,10 +4,11 @@ import uWS, {
   type TemplatedApp,
   type us_listen_socket,
   type us_socket_context_t,
+  type WebSocketBehavior,
 } from 'uWebSockets.js';
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { ServingTable } from './compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 import {
   describePathRefusal,
   normalizePath,
@@ -17,8 +18,9 @@ import { Exchange } from './exchange.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError, sendPrepared, statusLine } from './respond.js';
 import { LISTEN_EXCLUSIVE_PORT } from './uws-augment.js';
-import type { OpenSockets } from '../websocket/open-sockets.js';
-import { createSocketBehavior } from '../websocket/socket-behavior.js';
+
+/** uWS gives the peer address as bytes; decoded straight to a string, without a Buffer. */
+const ADDRESS_TEXT = new TextDecoder();
 
 const METHODS = new Map(
   ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace', 'connect'].map((m) => [
@@ -27,33 +29,41 @@ const METHODS = new Map(
   ]),
 );
 
-export interface HttpServerOptions {
+export interface HttpServerOptions<SocketData> {
   logger: Logger;
   /** The table in force; read once per request, so a swap never affects a request under way. */
-  currentTable: () => RouteTable;
+  currentTable: () => ServingTable;
   /** Called for every finished exchange, after the in-flight count is updated. */
   onFinish: (ex: Exchange) => void;
-  /** Where accepted WebSocket connections are tracked. */
-  sockets: OpenSockets;
+  /**
+   * The WebSocket behaviour of the listener, given how an upgrade request enters the same
+   * matching and filters as any request (the WebSocket layer sits above the data plane).
+   */
+  webSocket: (onUpgrade: UpgradeHandler) => WebSocketBehavior<SocketData>;
 }
 
+/** An upgrade request, handed over by uWS with what completing the handshake needs. */
+export type UpgradeHandler = (
+  res: HttpResponse,
+  req: HttpRequest,
+  context: us_socket_context_t,
+) => void;
+
 /** The uWebSockets.js listener: reads each request, matches it and hands it to its route. */
-export class HttpServer {
+export class HttpServer<SocketData> {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
   private inFlight = 0;
   private draining = false;
   private drained: (() => void) | null = null;
 
-  constructor(private readonly options: HttpServerOptions) {
+  constructor(private readonly options: HttpServerOptions<SocketData>) {
     this.app = uWS
       .App()
       .any('/*', (res, req) => this.onRequest(res, req, null))
       .ws(
         '/*',
-        createSocketBehavior(options.sockets, (res, req, context) =>
-          this.onRequest(res, req, context),
-        ),
+        options.webSocket((res, req, context) => this.onRequest(res, req, context)),
       );
   }
 
@@ -125,18 +135,30 @@ export class HttpServer {
     const query = req.getQuery() ?? '';
     const method = METHODS.get(req.getMethod()) ?? req.getMethod().toUpperCase();
     const headers: string[] = [];
+    const framing = {
+      hosts: 0,
+      contentLengths: 0,
+      transferEncodings: 0,
+      contentLength: '',
+      te: '',
+    };
     let headerBytes = 0;
     let host = '';
     let clientRequestId = '';
-    let contentLength = 0;
-    let chunked = false;
     req.forEach((name, value) => {
       headers.push(name, value);
       headerBytes += name.length + value.length + 4;
-      if (name === 'host') host = value;
-      else if (name === 'x-request-id') clientRequestId = value;
-      else if (name === 'content-length') contentLength = Number(value);
-      else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+      if (name === 'host') {
+        host = value;
+        framing.hosts++;
+      } else if (name === 'x-request-id') clientRequestId = value;
+      else if (name === 'content-length') {
+        framing.contentLength = value;
+        framing.contentLengths++;
+      } else if (name === 'transfer-encoding') {
+        framing.te = value;
+        framing.transferEncodings++;
+      }
     });
 
     const normal = normalizePath(rawPath, table.settings.paths);
@@ -149,9 +171,9 @@ export class HttpServer {
       headers,
       host,
       requestIdFrom(clientRequestId),
-      Buffer.from(res.getRemoteAddressAsText()).toString(),
-      contentLength,
-      chunked,
+      ADDRESS_TEXT.decode(res.getRemoteAddressAsText()),
+      framing.contentLengths === 0 ? 0 : Number(framing.contentLength),
+      framing.transferEncodings > 0,
       performance.now(),
       this.finishExchange,
     );
@@ -159,15 +181,17 @@ export class HttpServer {
     this.inFlight++;
 
     const refusal =
-      this.refuse(ex, rawPath.length + query.length, headerBytes, table) ?? pathRefusal(normal);
+      this.refuse(ex, rawPath.length + query.length, headerBytes, table) ??
+      ambiguity(framing) ??
+      pathRefusal(normal);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       sendError(ex, refusal, table.settings.responseEnvelope);
       return;
     }
     if (typeof normal !== 'string' && 'redirectTo' in normal) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       redirectToNormalPath(ex, normal.redirectTo);
       return;
     }
@@ -182,7 +206,7 @@ export class HttpServer {
 
     const match = table.router.match(routingMethod(ex), host, path, ex);
     if (!match.found) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       sendError(ex, notMatched(method, match.allowed), table.settings.responseEnvelope);
       return;
     }
@@ -207,7 +231,7 @@ export class HttpServer {
     ex: Exchange,
     targetLength: number,
     headerBytes: number,
-    table: RouteTable,
+    table: ServingTable,
   ): GatewayError | null {
     const s = table.settings;
     if (this.draining)
@@ -220,9 +244,6 @@ export class HttpServer {
         'HEADERS_TOO_LARGE',
         `the request headers exceed ${s.maxHeaderBytes} bytes`,
       );
-    }
-    if (!Number.isSafeInteger(ex.contentLength) || ex.contentLength < 0) {
-      return new GatewayError('BAD_REQUEST', 'the Content-Length header is not a valid length');
     }
     if (ex.contentLength > s.maxBodyBytes) {
       return new GatewayError(
@@ -238,6 +259,40 @@ export class HttpServer {
     this.options.onFinish(ex);
     if (this.inFlight === 0 && this.drained) this.drained();
   };
+}
+
+interface Framing {
+  hosts: number;
+  contentLengths: number;
+  transferEncodings: number;
+  /** The last value of each; only read when there is exactly one. */
+  contentLength: string;
+  te: string;
+}
+
+const DIGITS = /^[0-9]{1,15}$/;
+const CHUNKED = /^[ \t]*chunked[ \t]*$/i;
+
+/**
+ * Requests whose target or body length two parties could read differently (RFC 9112 sections
+ * 3.2 and 6): the gateway and its upstream must agree on where a request ends and which host it
+ * names, or a second request can be smuggled inside the first. These are refused, and the
+ * connection closed, rather than guessed at.
+ */
+function ambiguity(f: Framing): GatewayError | null {
+  let why: string | null = null;
+  if (f.hosts > 1) why = 'the request has more than one Host header';
+  else if (f.contentLengths > 1) why = 'the request has more than one Content-Length header';
+  else if (f.contentLengths === 1 && !DIGITS.test(f.contentLength)) {
+    why = 'the Content-Length header is not a valid length';
+  } else if (f.transferEncodings > 1) {
+    why = 'the request has more than one Transfer-Encoding header';
+  } else if (f.transferEncodings === 1 && !CHUNKED.test(f.te)) {
+    why = `Transfer-Encoding "${f.te}" is not supported: only "chunked" is`;
+  } else if (f.transferEncodings === 1 && f.contentLengths === 1) {
+    why = 'the request has both Content-Length and Transfer-Encoding';
+  }
+  return why === null ? null : new GatewayError('AMBIGUOUS_REQUEST', why);
 }
 
 /** A path `server.paths` refuses: malformed ones are BAD_REQUEST, ambiguous ones PATH_REJECTED. */

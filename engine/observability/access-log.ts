@@ -14,7 +14,7 @@ export function createAccessLog(logger: Logger): (ex: Exchange, durationMs: numb
     logger.info(
       {
         request_id: ex.requestId,
-        trace_id: ex.trace?.span.spanContext().traceId,
+        trace_id: ex.trace?.traceId,
         method: ex.method,
         path: ex.path,
         route: ex.routeName || NO_VALUE,

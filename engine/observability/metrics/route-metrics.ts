@@ -39,14 +39,16 @@ export class RouteMetrics {
   }
 
   /**
-   * The route's auth and rate-limit series, made at 0 when it is compiled: Prometheus's
-   * increase() takes a series' first sample as its baseline, so a series born at its first
-   * increment would hide the first burst. `authReasons`: empty for a route without auth.
+   * The route's auth failure series, made at 0 when it is compiled: Prometheus's increase()
+   * takes a series' first sample as its baseline, so a series born at its first increment would
+   * hide the first burst.
    */
-  startAtZero(authReasons: readonly string[], rateLimited: boolean): void {
-    if (this.retired) return;
-    for (const reason of authReasons) this.authCell(reason);
-    if (!rateLimited) return;
+  startAuthFailuresAtZero(reasons: readonly string[]): void {
+    for (const reason of reasons) this.authCell(reason);
+  }
+
+  /** The route's four rate-limit decision series, made at 0 when it is compiled. */
+  startRateLimitDecisionsAtZero(): void {
     for (const allowed of [true, false]) {
       for (const degraded of [false, true]) this.decisionCell(allowed, degraded);
     }

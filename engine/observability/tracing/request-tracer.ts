@@ -35,7 +35,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { AttemptEnd } from '../../data-plane/attempt-observer.js';
-import type { Exchange } from '../../data-plane/exchange.js';
+import type { Exchange, ExchangeTrace } from '../../data-plane/exchange.js';
 import type { Endpoint } from '../../upstream/endpoint.js';
 import type { Logger } from '../logger.js';
 import type { TracingSettings } from '../telemetry-settings.js';
@@ -44,7 +44,7 @@ import { hostAndPort, redactQuery, spanMethod } from './http-attributes.js';
 import { childSpanEnd, spanEnd, spanStart } from './span-time.js';
 
 /** A request's server span and the context its attempts' client spans are children of. */
-export interface ServerTrace {
+export interface ServerTrace extends ExchangeTrace {
   readonly span: Span;
   readonly context: Context;
 }
@@ -101,7 +101,8 @@ export class RequestTracer {
 
   /** The request's server span, started (at the request's arrival) on first use. */
   server(ex: Exchange): ServerTrace {
-    return (ex.trace ??= this.startServer(ex));
+    // The tracer is the only writer of ex.trace, so what is there is one of its ServerTraces.
+    return (ex.trace ??= this.startServer(ex)) as ServerTrace;
   }
 
   private startServer(ex: Exchange): ServerTrace {
@@ -114,7 +115,7 @@ export class RequestTracer {
       parent,
     );
     if (span.isRecording()) setServerAttributes(span, ex);
-    return { span, context: trace.setSpan(parent, span) };
+    return { span, context: trace.setSpan(parent, span), traceId: span.spanContext().traceId };
   }
 
   /**
