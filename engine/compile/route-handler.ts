@@ -109,20 +109,22 @@ function createUpstreamProxy(
   const group = groups.get(name) as UpstreamGroup;
   const uc = upstreams[name] as UpstreamConfig;
   const retries = rc.retries ?? uc.retries;
-  const routeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
-  const headersTimeoutMs = retries?.per_try_timeout
-    ? duration(retries.per_try_timeout, '30s')
-    : routeTimeoutMs;
+  const timeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
+  const perTryTimeoutMs = retries?.per_try_timeout
+    ? Math.min(duration(retries.per_try_timeout, '30s'), timeoutMs)
+    : timeoutMs;
   const retry = compileRetryPolicy(retries);
   const balancer = uc.load_balancer?.type ?? 'RoundRobin';
   const filters = [];
   if (uc.circuit_breaker) filters.push('circuit breaker');
-  filters.push(`proxy ${balancer} timeout=${headersTimeoutMs}ms attempts=${retry.attempts}`);
+  const perTry = perTryTimeoutMs < timeoutMs ? ` per_try=${perTryTimeoutMs}ms` : '';
+  filters.push(`proxy ${balancer} timeout=${timeoutMs}ms${perTry} attempts=${retry.attempts}`);
   const handle = createProxyHandler({
     group,
     rewrite,
     preserveHost: rc.preserve_host ?? false,
-    headersTimeoutMs,
+    timeoutMs,
+    perTryTimeoutMs,
     bodyTimeoutMs: settings.bodyTimeoutMs,
     maxBodyBytes: settings.maxBodyBytes,
     requestTimeoutMs: settings.requestTimeoutMs,
@@ -162,7 +164,7 @@ const ALL_METHODS = [...IDEMPOTENT, 'POST', 'PATCH', 'CONNECT'];
 function compileRetryPolicy(r: RetriesConfig = {}): RetryPolicy {
   return {
     attempts: r.attempts ?? 2,
-    on: new Set(r.on ?? ['connect_error']),
+    on: new Set(r.on ?? ['connect_error', 'reset']),
     methods: new Set(r.retry_non_idempotent ? ALL_METHODS : IDEMPOTENT),
     backoffBaseMs: duration(r.backoff?.base, '25ms'),
     backoffMaxMs: duration(r.backoff?.max, '250ms'),

@@ -1,4 +1,4 @@
-import { errors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AttemptEnd } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
@@ -6,6 +6,14 @@ import type { ResponseHead } from './filter-chain.js';
 import { writeClientResponseHeaders } from './forward-headers.js';
 import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/**
+ * undici refuses to send a request it finds malformed (a control character in a header value,
+ * an invalid header name): the client's fault, answered 400 and never counted against the
+ * upstream, since no upstream was asked.
+ */
+const REFUSED_BY_CLIENT_LIBRARY = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 /** Why an attempt failed before anything reached the client, as `retries.on` names it. */
 export type AttemptFailure = 'connect_error' | 'reset' | 'timeout' | 502 | 503 | 504;
@@ -24,6 +32,12 @@ export interface AttemptHooks {
 }
 
 const RETRIED = new Error('the gateway retried this request elsewhere');
+
+/** The try's wait for a response head ran out; read as undici's own headers timeout. */
+const HEAD_TIMEOUT: Error & { code: string } = Object.assign(
+  new Error('no response head in time'),
+  { code: 'UND_ERR_HEADERS_TIMEOUT' },
+);
 
 /** undici's error codes, mapped to the names `retries.on` uses; null for the rest. */
 function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
@@ -72,14 +86,13 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   constructor(
     private readonly ex: Exchange,
     private readonly upstream: string,
+    /** The wait for the response head this try was given, for the 504's message. */
     private readonly headersTimeoutMs: number,
     private readonly hooks: AttemptHooks,
   ) {}
 
   /** Set when abort() comes before undici has started the request. */
   private abortReason: Error | null = null;
-  /** The gateway's own headers deadline: undici's timer only fires on a ~0.5 s tick. */
-  private headersTimer: NodeJS.Timeout | null = null;
 
   private settle(failed: boolean | null, end: AttemptEnd): void {
     if (this.settledOnce) return;
@@ -90,29 +103,19 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.abortReason) controller.abort(this.abortReason);
-    else if (this.headersTimeoutMs > 0) {
-      this.headersTimer = setTimeout(headersTimedOut, this.headersTimeoutMs, this);
-    }
-  }
-
-  /** The deadline passed without a response head: fails the attempt as undici's timeout does. */
-  timeOutHeaders(): void {
-    this.headersTimer = null;
-    this.controller?.abort(new errors.HeadersTimeoutError());
-  }
-
-  private clearHeadersTimer(): void {
-    if (this.headersTimer === null) return;
-    clearTimeout(this.headersTimer);
-    this.headersTimer = null;
   }
 
   /** Called when the client goes away or the request body breaks a limit. */
   abort(reason: Error): void {
-    this.clearHeadersTimer();
     this.abortedByGateway = true;
     if (this.controller) this.controller.abort(reason);
     else this.abortReason = reason;
+  }
+
+  /** The gateway's timer for the response head fired: the try fails as a `timeout`. */
+  headTimedOut(): void {
+    if (this.controller) this.controller.abort(HEAD_TIMEOUT);
+    else this.abortReason = HEAD_TIMEOUT;
   }
 
   /** The response's status, for the route's response steps. */
@@ -133,7 +136,6 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
-    this.clearHeadersTimer();
     const ex = this.ex;
     if (ex.aborted) return;
     this.hooks.responded(statusCode);
@@ -160,6 +162,15 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   }
 
   /**
+   * The last byte went to the client: the request's duration ends here, not at undici's end.
+   * `endedAt` is read just before that write, so no client can have the byte earlier.
+   */
+  private responseEnded(endedAt: number): void {
+    this.ended = true;
+    this.ex.responseEndedAt = endedAt;
+  }
+
+  /**
    * Status and headers wait for the first body chunk or the end, so that a small response
    * leaves in one corked write (one syscall) instead of two or three. Waiting costs a stream
    * nothing: uWS (v20.30) sends a head only together with body bytes in any case.
@@ -176,15 +187,6 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     );
     chain?.respond(ex, this);
     ex.headersSent = true;
-  }
-
-  /**
-   * The last byte went to the client: the request's duration ends here, not at undici's end.
-   * `endedAt` is read just before that write, so no client can have the byte earlier.
-   */
-  private responseEnded(endedAt: number): void {
-    this.ended = true;
-    this.ex.responseEndedAt = endedAt;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -267,12 +269,16 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     _controller: Dispatcher.DispatchController,
     err: Error & { code?: string },
   ): void {
-    this.clearHeadersTimer();
     if (this.retried) return;
     if (this.abortedByGateway) {
       // The client went away (nothing to answer) or its body broke a limit (err says which).
       this.settle(null, 'aborted');
       sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
+      return;
+    }
+    if (err.code !== undefined && REFUSED_BY_CLIENT_LIBRARY.has(err.code)) {
+      this.settle(null, 'refused');
+      sendError(this.ex, unsendableRequest());
       return;
     }
     const failure = attemptFailure(err);
@@ -295,6 +301,9 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   }
 }
 
-function headersTimedOut(response: ProxyResponse): void {
-  response.timeOutHeaders();
+function unsendableRequest(): GatewayError {
+  return new GatewayError(
+    'BAD_REQUEST',
+    'the request cannot be forwarded: a header name or value holds a character HTTP does not allow',
+  );
 }
