@@ -236,7 +236,10 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     }
     if (this.endAfterDrain) {
       // The upstream already ended; a body shorter than its Content-Length cannot be completed.
-      if (!this.ended) this.ex.res.close();
+      if (!this.ended) {
+        this.ex.cut = true;
+        this.ex.res.close();
+      }
       finish(this.ex, this.ex.status, 0);
       return true;
     }

@@ -20,6 +20,7 @@ export function createAccessLog(logger: Logger): (ex: Exchange, durationMs: numb
         route: ex.routeName || NO_VALUE,
         upstream: ex.upstreamName || NO_VALUE,
         status: ex.reportedStatus,
+        cut: ex.cut ? true : undefined,
         // To the microsecond: the figure the metrics and the span were given.
         duration_ms: Math.round(durationMs * 1000) / 1000,
         bytes_in: ex.bytesIn,
