@@ -287,7 +287,7 @@ t.test(
 );
 
 t.test('security headers on by default, off per route; IP filter refuses with 403', async (t) => {
-  const { gw } = await setup(t);
+  const { upstream, gw } = await setup(t);
   const res = await call(gw, '/public/x');
   t.equal(res.headers['x-content-type-options'], 'nosniff');
   t.equal(res.headers['x-frame-options'], 'DENY');
@@ -306,6 +306,10 @@ t.test('security headers on by default, off per route; IP filter refuses with 40
   const blocked = await call(gw, '/blocked/x');
   t.equal(blocked.status, 403);
   t.match(JSON.parse(blocked.text), { error: 'FORBIDDEN' });
+  // No trust_proxy: the peer is no proxy, so what it claims in X-Forwarded-For changes nothing.
+  const disguised = await call(gw, '/blocked/x', { 'x-forwarded-for': '203.0.113.9' });
+  t.equal(disguised.status, 403, 'a forged X-Forwarded-For does not get past ip_filter');
+  t.equal(upstream.seen.filter((r) => r.url === '/blocked/x').length, 0, 'no request upstream');
 });
 
 t.test('a held body over max_body_size ends in 413, and the gateway keeps serving', async (t) => {
