@@ -1,0 +1,90 @@
+// The security-critical modules `npm run mutation` mutates, and the in-process test files that
+// should kill their mutants. This is the one list to edit when a module moves or a test is added:
+// each group is one row of RESULTS.md. Only fast in-process tests belong here (no gatewayd child
+// processes: they run the built dist/, which Stryker's mutants never reach).
+
+/**
+ * Tests that measure speed, not behaviour, skipped in mutation runs (top-level test names, as
+ * regular expressions): they take seconds each and a mutant that slows matching down is not
+ * what this run looks for.
+ */
+export const SKIPPED_TESTS = ['routes match as fast as'];
+
+/** @type {Array<{ name: string, mutate: string[], tests: string[] }>} */
+export const MODULES = [
+  {
+    name: 'path normalisation and matching',
+    mutate: [
+      'engine/router/normalize-path.ts',
+      'engine/router/path-pattern.ts',
+      'engine/router/match-pattern.ts',
+      'engine/router/segment-trie.ts',
+      'engine/router/host-router.ts',
+    ],
+    tests: ['test/router/*.test.ts'],
+  },
+  {
+    name: 'auth providers',
+    mutate: [
+      'engine/filters/auth/api-key-provider.ts',
+      'engine/filters/auth/authorize.ts',
+      'engine/filters/auth/credentials.ts',
+      'engine/filters/auth/hash-api-key.ts',
+      'engine/filters/auth/jwks-cache.ts',
+      'engine/filters/auth/jwt-identity.ts',
+      'engine/filters/auth/jwt-provider.ts',
+      'engine/filters/auth/memory-api-key-store.ts',
+      'engine/filters/auth/static-api-keys.ts',
+    ],
+    tests: [
+      'test/filters/auth/api-key-provider.test.ts',
+      'test/filters/auth/authorize.test.ts',
+      'test/filters/auth/credentials.test.ts',
+      'test/filters/auth/jwks.test.ts',
+      'test/filters/auth/jwt-provider.test.ts',
+    ],
+  },
+  {
+    name: 'context and request-header policy',
+    mutate: [
+      'engine/filters/auth/context-headers.ts',
+      'engine/compile/request-header-policy.ts',
+      'engine/data-plane/forward-headers.ts',
+    ],
+    tests: ['test/filters/auth/context-headers.test.ts', 'test/data-plane/forward-headers.test.ts'],
+  },
+  {
+    name: 'trust proxy and client address',
+    mutate: ['engine/compile/trust-proxy.ts', 'engine/compile/client-address.ts'],
+    tests: ['test/compile/client-address.test.ts'],
+  },
+  {
+    name: 'CORS',
+    mutate: ['engine/filters/cors.ts', 'engine/filters/origin-matcher.ts'],
+    tests: ['test/filters/cors.test.ts'],
+  },
+  {
+    name: 'IP filter',
+    mutate: ['engine/filters/ip-filter.ts'],
+    tests: ['test/filters/ip-filter.test.ts'],
+  },
+  {
+    name: 'rate-limit keys',
+    mutate: ['engine/filters/rate-limit/rate-limit-key.ts'],
+    tests: ['test/filters/rate-limit/rate-limit-key.test.ts'],
+  },
+  {
+    name: 'admin auth',
+    mutate: ['engine/admin/admin-api.ts', 'engine/compile/admin-settings.ts'],
+    tests: ['test/admin/admin-api-auth.test.ts'],
+  },
+];
+
+/**
+ * Surviving mutants that no test can kill because the mutated code behaves the same, each with
+ * why. Matched by file (a path suffix, so a move to another folder keeps the entry), mutator, the
+ * original text and the replacement, as RESULTS.md prints them; never by line number.
+ *
+ * @type {Array<{ file: string, mutator: string, original: string, replacement: string, why: string }>}
+ */
+export const EQUIVALENT = [];
