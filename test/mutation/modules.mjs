@@ -87,4 +87,26 @@ export const MODULES = [
  *
  * @type {Array<{ file: string, mutator: string, original: string, replacement: string, why: string }>}
  */
-export const EQUIVALENT = [];
+export const EQUIVALENT = [
+  {
+    file: 'ip-filter.ts',
+    mutator: 'ConditionalExpression',
+    original: "!text.includes(':')",
+    replacement: 'false',
+    why: 'a shortcut: text without ":" that is not dotted decimal fails IPv6.parse, which also gives null',
+  },
+  {
+    file: 'ip-filter.ts',
+    mutator: 'StringLiteral',
+    original: "':'",
+    replacement: '""',
+    why: 'the same shortcut disabled: IPv6.parse refuses what it skipped',
+  },
+  {
+    file: 'ip-filter.ts',
+    mutator: 'ConditionalExpression',
+    original: "address.kind() === 'ipv6'",
+    replacement: 'true',
+    why: 'an IPv4 address has no zoneId, so the zone check is false for it either way',
+  },
+];
