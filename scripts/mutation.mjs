@@ -65,11 +65,12 @@ async function runGroup(group) {
     cleanTempDir: 'always',
   }).runMutationTest();
   const files = {};
-  for (const file of group.mutate) files[file] = { killed: 0, survived: 0, errors: 0 };
+  for (const file of group.mutate) files[file] = { killed: 0, timedOut: 0, survived: 0, errors: 0 };
   const survivors = [];
   for (const m of mutants) {
     const file = relative(root, m.fileName);
     const counts = files[file];
+    if (m.status === 'Timeout') counts.timedOut++;
     if (DETECTED.has(m.status)) counts.killed++;
     else if (UNDETECTED.has(m.status)) {
       counts.survived++;
@@ -104,11 +105,12 @@ function equivalence(s) {
 
 /** Counts over some files of one group's result; equivalent survivors counted apart. */
 function tally(result, files) {
-  const n = { killed: 0, survived: 0, equivalent: 0, errors: 0 };
+  const n = { killed: 0, timedOut: 0, survived: 0, equivalent: 0, errors: 0 };
   for (const file of files) {
     const c = result.files[file];
     if (c === undefined) continue;
     n.killed += c.killed;
+    n.timedOut += c.timedOut ?? 0;
     n.errors += c.errors;
   }
   for (const s of result.survivors) {
@@ -124,7 +126,7 @@ function tally(result, files) {
 
 const pct = (x) => `${x.toFixed(1)}%`;
 const cells = (n) =>
-  `${n.killed + n.survived + n.equivalent + n.errors} | ${n.killed} | ${n.survived} | ${n.equivalent} | ${n.errors} | ${pct(n.score)} | ${pct(n.net)}`;
+  `${n.killed + n.survived + n.equivalent + n.errors} | ${n.killed} | ${n.timedOut} | ${n.survived} | ${n.equivalent} | ${n.errors} | ${pct(n.score)} | ${pct(n.net)}`;
 
 function render(all) {
   const out = [
@@ -135,17 +137,19 @@ function render(all) {
     'runs each mutant against the in-process test files of its group that cover it, concurrency 1.',
     'Score = killed (or timed out) / (killed + survived + equivalent), a survivor being any mutant no',
     'test detects, covered or not; the last column leaves the equivalent mutants listed below out.',
-    '"errors" are mutants that did not compile or load; they count nowhere.',
+    '"Timed out" (a mutant that made its tests run past the timeout, an endless loop mostly) is part',
+    'of "killed"; on a loaded machine a slow run can time out too. "errors" are mutants that did not',
+    'compile or load; they count nowhere.',
     '',
-    '| module | run | minutes | mutants | killed | survived | equivalent | errors | score | score less equivalent |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| module | run | minutes | mutants | killed | of which timed out | survived | equivalent | errors | score | score less equivalent |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const perFile = [];
   const survivors = [];
   for (const group of MODULES) {
     const result = all[group.name];
     if (result === undefined) {
-      out.push(`| ${group.name} | not run | | | | | | | | |`);
+      out.push(`| ${group.name} | not run | | | | | | | | | |`);
       continue;
     }
     out.push(
@@ -163,8 +167,8 @@ function render(all) {
     '',
     '## Per file',
     '',
-    '| file | mutants | killed | survived | equivalent | errors | score | score less equivalent |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| file | mutants | killed | of which timed out | survived | equivalent | errors | score | score less equivalent |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...perFile,
     '',
     '## Surviving mutants',
