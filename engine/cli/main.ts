@@ -16,6 +16,12 @@ function runOptions(cmd: Command): Command {
         '--log-level <level>',
         'log level (overrides observability.logging.level)',
       ).choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
+        '--share-port',
+        'share the HTTP port with a gatewayd already listening on it (a zero-downtime upgrade); without it a start refuses a port in use',
+      ),
     );
 }
 
@@ -65,5 +71,11 @@ program
   )
   .option('--cost <log2N>', 'scrypt cost, log2 of N (14-20, default 15)')
   .action(hashPasswordCommand);
+
+// `gatewayd routes FILE | head -1` closes the pipe early: that ends the output, not in an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 await program.parseAsync();

@@ -24,7 +24,7 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
       problems.push({
         ...error(['routes', i, 'handler']),
         message: `route "${route.path}" answers the WebSocket hub's health, but ${ws === undefined ? 'there is no websocket block' : 'websocket.enabled is false'}`,
-        hint: 'add a websocket: block (see the README), or remove the route',
+        hint: 'add a websocket: block (see docs/guides/websocket-hub.md), or remove the route',
       });
     }
     if (route.message_format !== undefined && route.handler !== 'websocket') {
@@ -42,7 +42,7 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
       problems.push({
         ...error(['routes', i, 'handler']),
         message: `route "${route.path}" serves the WebSocket hub, but ${ws === undefined ? 'there is no websocket block' : 'websocket.enabled is false'}`,
-        hint: 'add a websocket: block (see the README), or remove handler: websocket',
+        hint: 'add a websocket: block (see docs/guides/websocket-hub.md), or remove handler: websocket',
       });
     }
     if (route.methods !== undefined && !route.methods.includes('GET')) {

@@ -1,5 +1,5 @@
 /**
- * Every code `gatewayd check` and a reload can report. Codes are never reused; the README's table
+ * Every code `gatewayd check` and a reload can report. Codes are never reused; docs/reference/errors.md
  * gives each one's meaning and fix.
  */
 export const ConfigCode = {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { runCli } from '../helpers/gatewayd-process.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../helpers/gatewayd-process.js';
 
 const CONFIG = `routes:
   - name: users
@@ -154,6 +155,20 @@ t.test('a direct response, a normalised path, and bad input', async (t) => {
   t.equal(row(root.stdout, 'path'), '/ (normalised from /a/..)');
   t.equal(row(root.stdout, 'target'), 'direct_response: answered by the gateway, no upstream');
 
+  const encoded = await explain(file, 'GET /api/v1/orders/..%2Fx');
+  t.equal(
+    row(encoded.stdout, 'no match'),
+    '400 PATH_REJECTED: the request path contains an encoded slash or backslash (%2F, %5C or \\), refused by server.paths.escaped_slashes',
+  );
+  const redirected = await explain(
+    configFile(t, `server: { paths: { escaped_slashes: unescape_and_redirect } }\n${CONFIG}`),
+    'GET /api/v1/orders/a%2Fb',
+  );
+  t.equal(
+    row(redirected.stdout, 'redirect'),
+    '307 to /api/v1/orders/a/b (server.paths.escaped_slashes)',
+  );
+
   const bad = await explain(file, 'GET');
   t.equal(bad.code, 2);
   t.match(bad.stderr, 'write a method and a URL');
@@ -164,4 +179,22 @@ t.test('a direct response, a normalised path, and bad input', async (t) => {
   );
   t.equal(invalid.code, 1);
   t.match(invalid.stderr, ':3:15: GW_ERR_CONFIG_UNDEFINED_UPSTREAM');
+});
+
+t.test('output cut short by its reader ends quietly (`routes FILE | head -1`)', async (t) => {
+  const routes = Array.from(
+    { length: 2000 },
+    (_, i) => `  - { path: /r${i}/*, direct_response: { status: 200, body: x } }`,
+  );
+  const file = configFile(t, `routes:\n${routes.join('\n')}\n`);
+  const child = spawn(process.execPath, [BIN, 'routes', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  // Like `head -1`: read the first chunk, then close the pipe while the CLI is still writing.
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.equal(stderr, '', 'no EPIPE stack trace');
+  t.equal(code, 0);
 });

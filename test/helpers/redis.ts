@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { tmpdir } from 'node:os';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
@@ -182,19 +182,6 @@ function waitReady(child: ChildProcess): Promise<void> {
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
     child.once('error', onError);
-  });
-}
-
-/** An ephemeral port that was free a moment ago (the kernel picks it; we release it at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * The hub's native JSON wire format (README "Protocol"): the shape every format decodes client
+ * The hub's native JSON wire format (docs/guides/websocket-hub.md, "Protocol"): the shape every format decodes client
  * messages into, error codes, close codes, and the native frame builders (as strings, so each is
  * serialised once). Other formats are in *-message-format.ts.
  */

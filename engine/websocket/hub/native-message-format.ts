@@ -8,7 +8,7 @@ import {
 } from './hub-protocol.js';
 
 /**
- * The hub's own format (README "Protocol"): `{"type": "subscribe", "channel": ..., "id": ...}`
+ * The hub's own format (docs/guides/websocket-hub.md, "Protocol"): `{"type": "subscribe", "channel": ..., "id": ...}`
  * in, `{"type": "event" | "ack" | "error" | ..., ...}` out, fields at the top level.
  */
 export const nativeMessageFormat: HubMessageFormat = {
