@@ -20,6 +20,7 @@ export const MODULES = [
       'engine/router/match-pattern.ts',
       'engine/router/segment-trie.ts',
       'engine/router/host-router.ts',
+      'engine/router/host-name.ts',
     ],
     tests: ['test/router/*.test.ts'],
   },
