@@ -90,6 +90,34 @@ export const MODULES = [
  */
 export const EQUIVALENT = [
   {
+    file: 'client-address.ts',
+    mutator: 'EqualityOperator',
+    original: 'i >= 0',
+    replacement: 'i > 0',
+    why: 'the loop skipping the first hop changes nothing: the fallback after it returns that same hop, trimmed, or the peer when it is empty',
+  },
+  {
+    file: 'trust-proxy.ts',
+    mutator: 'ConditionalExpression',
+    original: 'cidrs.length === 0',
+    replacement: 'false',
+    why: 'a shortcut: with no ranges the general matcher also answers false for every address',
+  },
+  {
+    file: 'trust-proxy.ts',
+    mutator: 'ConditionalExpression',
+    original: "parsed.kind() === 'ipv4'",
+    replacement: 'false',
+    why: 'an IPv4 address compared over 128 bits is compared over all its 32: ipaddr.js stops at the last octet, so a single address stays a single address',
+  },
+  {
+    file: 'trust-proxy.ts',
+    mutator: 'StringLiteral',
+    original: "'ipv4'",
+    replacement: '""',
+    why: 'the same as the line above: 128 bits for a single IPv4 address',
+  },
+  {
     file: 'ip-filter.ts',
     mutator: 'ConditionalExpression',
     original: "!text.includes(':')",
