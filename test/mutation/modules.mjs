@@ -90,6 +90,34 @@ export const MODULES = [
  */
 export const EQUIVALENT = [
   {
+    file: 'rate-limit-key.ts',
+    mutator: 'ConditionalExpression',
+    original: 'readers.length === 1',
+    replacement: 'false',
+    why: 'a shortcut: the combined reader over one part reads that part and joins nothing',
+  },
+  {
+    file: 'rate-limit-key.ts',
+    mutator: 'ConditionalExpression',
+    original: "!value.includes('|') && !value.includes('%')",
+    replacement: 'false',
+    why: 'a shortcut: escaping a value without | or % leaves it as it is',
+  },
+  {
+    file: 'rate-limit-key.ts',
+    mutator: 'StringLiteral',
+    original: "'|'",
+    replacement: '""',
+    why: 'disables the same shortcut (every string includes ""): the escaping that runs instead changes nothing',
+  },
+  {
+    file: 'rate-limit-key.ts',
+    mutator: 'StringLiteral',
+    original: "'%'",
+    replacement: '""',
+    why: 'as the line above',
+  },
+  {
     file: 'client-address.ts',
     mutator: 'EqualityOperator',
     original: 'i >= 0',
