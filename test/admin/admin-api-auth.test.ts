@@ -94,6 +94,7 @@ t.test('the bearer token decides, compared whole', async (t) => {
     const res = await call('GET', '/admin/upstreams', authorization);
     t.equal(res.status, 401, what);
     t.equal(res.json?.error, 'UNAUTHORIZED', what);
+    t.equal(res.json?.message, 'the admin API needs its bearer token', what);
     t.equal(res.headers['www-authenticate'], 'Bearer realm="gatewayd-admin"', what);
     t.equal(res.headers['content-type'], 'application/json');
   }
@@ -105,6 +106,7 @@ t.test('the bearer token decides, compared whole', async (t) => {
     const res = await call('GET', '/admin/upstreams', authorization);
     t.equal(res.status, 200, what);
     t.same(res.json, { upstreams: [] }, what);
+    t.equal(res.headers['content-type'], 'application/json', what);
     t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/);
   }
 });
@@ -114,6 +116,7 @@ t.test('the admin API off in the config in force answers 404 to everyone', async
   const res = await call('GET', '/admin/upstreams', `Bearer ${TOKEN}`);
   t.equal(res.status, 404);
   t.equal(res.json?.error, 'ROUTE_NOT_FOUND');
+  t.equal(res.json?.message, 'the admin API is off in the config in force');
 });
 
 t.test('behind the token: 404, 405 with Allow, 400, 204 and 500', async (t) => {
@@ -137,7 +140,9 @@ t.test('behind the token: 404, 405 with Allow, 400, 204 and 500', async (t) => {
   const normalised = await call('GET', '/admin/x/../api-keys?q=1', auth);
   t.equal(normalised.status, 200, 'the path is normalised before matching');
   t.same(normalised.json, { keys: [] });
-  t.equal((await call('GET', '/admin/%zz', auth)).status, 400, 'a malformed path');
+  const malformed = await call('GET', '/admin/%zz', auth);
+  t.equal(malformed.status, 400, 'a malformed path');
+  t.equal(malformed.json?.message, 'the request path is malformed or ambiguous');
 
   const created = await admin.apiKeys?.create({ name: 'k', tier: 'free' });
   const revoked = await call('DELETE', `/admin/api-keys/${created?.id}`, auth);
@@ -149,6 +154,7 @@ t.test('behind the token: 404, 405 with Allow, 400, 204 and 500', async (t) => {
   const broken = await call('GET', '/admin/upstreams', auth);
   t.equal(broken.status, 500);
   t.equal(broken.json?.error, 'INTERNAL_ERROR');
+  t.equal(broken.json?.message, 'the admin request failed (see the log)');
   t.equal(broken.json?.request_id, broken.headers['x-request-id']);
   t.equal(logged.length, 1, 'an unexpected error is logged, once');
   t.equal(logged[0]?.msg, 'admin request failed');
