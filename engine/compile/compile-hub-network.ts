@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import type { ConfigPath } from '../config/config-problem.js';
 import type { Exchange } from '../data-plane/exchange.js';
-import { createGuardedHandler } from '../data-plane/route-guards.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -25,8 +24,11 @@ import {
 import { createWebhookHandler } from '../websocket/ingress/webhook-handler.js';
 import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
 import type { AccessControl, Share } from './access-control.js';
-import { builtInRoute, type CompiledRoute } from './compiled-route.js';
+import { builtInRoute, type CompiledRoute } from '../data-plane/compiled-route.js';
 import { duration, type ServerSettings } from './server-settings.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const P = CONFIG_DEFAULTS.websocket.presence;
 
 /** This process among the instances sharing a Redis (presence entries, admin listings). */
 export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -167,7 +169,7 @@ export function compilePresence(
   const url = config.redis?.url;
   if (presence === undefined || presence.enabled === false || url === undefined) return null;
   if (config.websocket?.enabled === false) return null;
-  const ttlMs = duration(presence.ttl, '30s');
+  const ttlMs = duration(presence.ttl, P.ttl);
   const client = redis(url);
   // One tracker per Redis, whatever the other settings: a second one would share this
   // process's heartbeat key, and closing the first would delete it under the second.
@@ -182,15 +184,15 @@ export function compilePresence(
     path,
     methods: ['GET'],
     auth_required: true,
-    required_roles: presence.required_roles ?? ['admin'],
+    required_roles: presence.required_roles ?? [...P.required_roles],
   };
   const name = `built-in presence ${path}`;
   const list = createPresenceList(tracker, tenantClaim);
-  const guarded = access.guardsFor(rc, name);
+  const chain = access.chainFor(rc, name, list);
   return {
     tracker,
     ttlMs,
-    adminChannel: presence.admin_channel ?? 'presence.{tenant}',
+    adminChannel: presence.admin_channel ?? P.admin_channel,
     tenantClaim,
     route: {
       pattern: parsePathPattern(path),
@@ -200,8 +202,8 @@ export function compilePresence(
         path,
         methods: ['GET', 'HEAD'],
         target: 'websocket presence',
-        filters: guarded?.filters ?? [],
-        handle: guarded === null ? list : createGuardedHandler(guarded.guards, list),
+        filters: chain.descriptions,
+        handle: chain.handle,
         envelope: settings.responseEnvelope,
       }),
     },

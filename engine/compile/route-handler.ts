@@ -7,18 +7,23 @@ import { createTrafficSplit } from '../data-plane/traffic-split.js';
 import type { RouteTelemetry } from '../observability/telemetry.js';
 import type { PathPattern } from '../router/path-pattern.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
-import type { RouteHandler } from './compiled-route.js';
-import { describeHeaderEdits, requestHeaderPolicy } from './request-header-policy.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import type { RequestHeaderPolicy } from '../data-plane/forward-headers.js';
-import { createHashKeyReader } from './hash-key.js';
+import type { RouteFilter } from '../data-plane/filter-chain.js';
+import { createHashKeyReader } from '../data-plane/hash-key.js';
 import {
   createPrefixStripper,
   createTemplateRewriter,
   keepPath,
   type PathRewriter,
-} from './path-rewriter.js';
+} from '../data-plane/path-rewriter.js';
 import { duration, size, type ServerSettings } from './server-settings.js';
 import { createSocketProxyRoute, type SocketCredentialPlaces } from './socket-proxy-route.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const R = CONFIG_DEFAULTS.routes;
+const U = CONFIG_DEFAULTS.upstreams;
+const T = CONFIG_DEFAULTS.server.timeouts;
 
 export type BuiltHandler =
   | {
@@ -37,7 +42,7 @@ export function createRouteHandler(
   settings: ServerSettings,
   groups: ReadonlyMap<string, UpstreamGroup>,
   upstreams: Readonly<Record<string, UpstreamConfig>>,
-  identityHeaderNames: ReadonlySet<string>,
+  headerPolicy: RequestHeaderPolicy,
   socketCredentials: SocketCredentialPlaces,
   telemetry: RouteTelemetry,
 ): BuiltHandler {
@@ -57,8 +62,6 @@ export function createRouteHandler(
     };
   }
   const filters: string[] = [];
-  const headerPolicy = requestHeaderPolicy(rc.request_headers, identityHeaderNames);
-  if (rc.request_headers !== undefined) filters.push(describeHeaderEdits(rc.request_headers));
   if (rc.rewrite) filters.push(`rewrite ${rc.rewrite}`);
   else if (rc.strip_prefix)
     filters.push(
@@ -111,20 +114,24 @@ function createUpstreamProxy(
   const group = groups.get(name) as UpstreamGroup;
   const uc = upstreams[name] as UpstreamConfig;
   const retries = rc.retries ?? uc.retries;
-  const routeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
-  const headersTimeoutMs = retries?.per_try_timeout
-    ? duration(retries.per_try_timeout, '30s')
-    : routeTimeoutMs;
+  const timeoutMs = rc.timeout
+    ? duration(rc.timeout, T.upstream_timeout)
+    : settings.upstreamTimeoutMs;
+  const perTryTimeoutMs = retries?.per_try_timeout
+    ? Math.min(duration(retries.per_try_timeout, T.upstream_timeout), timeoutMs)
+    : timeoutMs;
   const retry = compileRetryPolicy(retries);
-  const balancer = uc.load_balancer?.type ?? 'RoundRobin';
+  const balancer = uc.load_balancer?.type ?? U.load_balancer.type;
   const filters = [];
   if (uc.circuit_breaker) filters.push('circuit breaker');
-  filters.push(`proxy ${balancer} timeout=${headersTimeoutMs}ms attempts=${retry.attempts}`);
+  const perTry = perTryTimeoutMs < timeoutMs ? ` per_try=${perTryTimeoutMs}ms` : '';
+  filters.push(`proxy ${balancer} timeout=${timeoutMs}ms${perTry} attempts=${retry.attempts}`);
   const handle = createProxyHandler({
     group,
     rewrite,
-    preserveHost: rc.preserve_host ?? false,
-    headersTimeoutMs,
+    preserveHost: rc.preserve_host ?? R.preserve_host,
+    timeoutMs,
+    perTryTimeoutMs,
     bodyTimeoutMs: settings.bodyTimeoutMs,
     maxBodyBytes: settings.maxBodyBytes,
     requestTimeoutMs: settings.requestTimeoutMs,
@@ -133,12 +140,31 @@ function createUpstreamProxy(
     retry,
     hashKey:
       balancer === 'ConsistentHash'
-        ? createHashKeyReader(uc.load_balancer?.hash_on ?? 'ip', settings.trustProxy)
+        ? createHashKeyReader(
+            uc.load_balancer?.hash_on ?? U.load_balancer.hash_on,
+            settings.trustProxy,
+          )
         : null,
     metrics: telemetry.metrics?.requests(name) ?? null,
     observer: telemetry.attempts(group),
   });
   return { handle, filters };
+}
+
+/**
+ * The header policy of a route's upstream requests: the identity headers every route drops,
+ * plus the edits its filters make. Routes without edits share the identity set as it is.
+ */
+export function upstreamHeaderPolicy(
+  identityHeaderNames: ReadonlySet<string>,
+  filters: readonly RouteFilter[],
+): RequestHeaderPolicy {
+  const edits = filters.flatMap((f) => (f.upstreamHeaders === null ? [] : [f.upstreamHeaders]));
+  if (edits.length === 0) return { dropped: identityHeaderNames, added: [] };
+  return {
+    dropped: new Set([...identityHeaderNames, ...edits.flatMap((e) => e.dropped)]),
+    added: edits.flatMap((e) => e.added),
+  };
 }
 
 /** Methods whose repetition has no further effect (RFC 9110 9.2.2), so a retry is safe. */
@@ -147,12 +173,12 @@ const ALL_METHODS = [...IDEMPOTENT, 'POST', 'PATCH', 'CONNECT'];
 
 function compileRetryPolicy(r: RetriesConfig = {}): RetryPolicy {
   return {
-    attempts: r.attempts ?? 2,
-    on: new Set(r.on ?? ['connect_error']),
+    attempts: r.attempts ?? R.retries.attempts,
+    on: new Set(r.on ?? R.retries.on),
     methods: new Set(r.retry_non_idempotent ? ALL_METHODS : IDEMPOTENT),
-    backoffBaseMs: duration(r.backoff?.base, '25ms'),
-    backoffMaxMs: duration(r.backoff?.max, '250ms'),
-    maxBufferBytes: size(r.max_buffered_body, '64kb'),
+    backoffBaseMs: duration(r.backoff?.base, R.retries.backoff.base),
+    backoffMaxMs: duration(r.backoff?.max, R.retries.backoff.max),
+    maxBufferBytes: size(r.max_buffered_body, R.retries.max_buffered_body),
   };
 }
 

@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto';
 import { HOP_BY_HOP_HEADERS } from '../data-plane/hop-by-hop-headers.js';
 import { ConfigCode } from '../errors/config-codes.js';
-import { checkCorsSettings } from '../filters/cors.js';
-import { checkIpFilterSettings } from '../filters/ip-filter.js';
+import { checkCorsSettings } from '../filters/cors/cors.js';
+import { checkIpFilterSettings } from '../filters/ip-filter/ip-filter.js';
 import { parseRate } from '../filters/rate-limit/rate.js';
 import { keySpecProblem } from '../filters/rate-limit/rate-limit-key.js';
-import { checkSecurityHeaders } from '../filters/security-headers.js';
+import { checkSecurityHeaders } from '../filters/security-headers/security-headers.js';
 import {
   authRequirement,
   configuredProviders,
@@ -27,6 +27,7 @@ import type {
   RateLimitKeyConfig,
   SecurityHeadersConfig,
 } from './gateway-config.js';
+import { CONFIG_DEFAULTS } from './config-defaults.js';
 
 /** Smallest HMAC key per algorithm: the hash's output size (RFC 7518 section 3.2). */
 const HMAC_MIN_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
@@ -293,7 +294,7 @@ function checkContextHeaders(
   const at = ['auth', 'context_headers'];
   const problems: PathProblem[] = [];
   const mapping = contextHeaderMapping(configured);
-  const apiKeyHeader = config.auth?.api_keys?.header ?? 'x-api-key';
+  const apiKeyHeader = config.auth?.api_keys?.header ?? CONFIG_DEFAULTS.auth.api_keys.header;
   const keys = Object.keys(CONTEXT_FIELDS) as Array<keyof ContextHeadersConfig>;
   for (const key of keys) {
     const name = configured[key];
@@ -355,7 +356,7 @@ function checkRateLimiting(config: GatewayConfig): PathProblem[] {
   }
   const inMemory =
     storage?.type === 'Memory' || (storage?.type === undefined && config.redis === undefined);
-  const workers = config.server?.workers ?? 1;
+  const workers = config.server?.workers ?? CONFIG_DEFAULTS.server.workers;
   if (inMemory && workers > 1 && rl.enabled !== false) {
     problems.push({
       severity: 'warning',

@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
-import type { RouteHandler } from '../compile/compiled-route.js';
-import type { PathRewriter } from '../compile/path-rewriter.js';
-import type { TrustMatcher } from '../compile/trust-proxy.js';
+import type { RouteHandler } from './compiled-route.js';
+import type { PathRewriter } from './path-rewriter.js';
+import type { TrustMatcher } from './trust-proxy.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
-import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
-import type { AttemptObserver, AttemptWatch } from './attempt-observer.js';
-import type { Exchange } from './exchange.js';
+import type { AttemptEnd, AttemptObserver, AttemptWatch } from './attempt-observer.js';
+import type { Exchange, RequestSeries } from './exchange.js';
 import { upstreamRequestHeaders, type RequestHeaderPolicy } from './forward-headers.js';
 import { ProxyResponse, type AttemptFailure, type AttemptHooks } from './proxy-response.js';
 import { bufferRequestBody, streamRequestBody } from './request-body.js';
@@ -29,7 +28,10 @@ export interface ProxyOptions {
   group: UpstreamGroup;
   rewrite: PathRewriter;
   preserveHost: boolean;
-  headersTimeoutMs: number;
+  /** The route's `timeout`: the whole request's wait for a response head, across its tries. */
+  timeoutMs: number;
+  /** `retries.per_try_timeout`: one try's wait, cut to what is left of `timeoutMs`. */
+  perTryTimeoutMs: number;
   bodyTimeoutMs: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
@@ -39,12 +41,20 @@ export interface ProxyOptions {
   /** The ConsistentHash key of a request; null when the upstream does not hash. */
   hashKey: ((ex: Exchange) => string | null) | null;
   /** The route's request series for this upstream; null when metrics are off. */
-  metrics: RequestMetrics | null;
+  metrics: RequestSeries | null;
   /** Metrics and trace spans of each attempt; null when both are off. */
   observer: AttemptObserver | null;
 }
 
 const CLIENT_ABORTED = new Error('client aborted the request');
+
+/**
+ * The gateway times the wait for a response head itself: undici's own headers timeout runs on a
+ * coarse clock (half a second per tick), so `timeout: 300ms` fired after up to a second.
+ */
+function headWaitEnded(call: UpstreamCall): void {
+  call.headWaitEnded();
+}
 
 /** The terminal step of a proxied route: pick an endpoint and stream the exchange through it. */
 export function createProxyHandler(o: ProxyOptions): RouteHandler {
@@ -98,13 +108,19 @@ export function createProxyHandler(o: ProxyOptions): RouteHandler {
  * breaker and outlier bookkeeping of each, and the move to another endpoint when one fails
  * before anything reached the client.
  */
-class UpstreamCall {
+class UpstreamCall implements AttemptHooks {
   private endpoint: Endpoint | null = null;
+  /** The observer's handle on the attempt under way; null when metrics and tracing are off. */
+  private watch: AttemptWatch | null = null;
   private response: ProxyResponse | null = null;
   private body: Buffer | Readable | null = null;
   private retryable = false;
   private tries = 0;
   private backoff: NodeJS.Timeout | null = null;
+  /** `performance.now()` by which a response head must have arrived, whatever the tries. */
+  private deadline = 0;
+  /** Ends the current try's wait for its response head; null once the head is in. */
+  private headTimer: NodeJS.Timeout | null = null;
   private readonly path: string;
   private readonly headers: string[];
 
@@ -125,14 +141,16 @@ class UpstreamCall {
   start(endpoint: Endpoint, body: Buffer | Readable | null, retryable: boolean): void {
     this.body = body;
     this.retryable = retryable;
+    this.deadline = performance.now() + this.o.timeoutMs;
     this.ex.onAbort = () => this.abort(CLIENT_ABORTED);
     this.send(endpoint);
   }
 
   abort(reason: Error): void {
+    this.stopHeadTimer();
     if (this.backoff !== null) {
       // Between attempts (the body is buffered, so only the client can abort): nothing is in
-      // flight upstream, and the breaker slot taken for the next attempt is returned.
+      // flight upstream, and the request's breaker slot is returned.
       clearTimeout(this.backoff);
       this.backoff = null;
       this.o.group.breaker?.release();
@@ -147,52 +165,71 @@ class UpstreamCall {
     this.endpoint = endpoint;
     endpoint.health.inFlight++;
     const watch = this.o.observer?.started(this.ex, endpoint, this.tries, this.headers) ?? null;
+    this.watch = watch;
+    const left = Math.max(1, Math.ceil(this.deadline - performance.now()));
+    const cut = left < this.o.perTryTimeoutMs;
+    const headersTimeout = cut ? left : this.o.perTryTimeoutMs;
+    // The call is the attempt's hooks: one attempt is under way at a time. A try cut short by
+    // the request's deadline reports that deadline when it times out.
     const response = new ProxyResponse(
       this.ex,
       this.o.group.name,
-      this.o.headersTimeoutMs,
-      this.hooks(endpoint, watch),
+      cut ? this.o.timeoutMs : headersTimeout,
+      this,
     );
     this.response = response;
+    this.headTimer = setTimeout(headWaitEnded, headersTimeout, this);
     endpoint.pool.dispatch(
       {
         path: this.path,
         method: this.ex.method as 'GET',
         headers: watch === null ? this.headers : watch.headers,
         body: this.body,
-        headersTimeout: this.o.headersTimeoutMs,
+        headersTimeout: 0,
         bodyTimeout: this.o.bodyTimeoutMs,
       },
       response,
     );
   }
 
-  private hooks(endpoint: Endpoint, watch: AttemptWatch | null): AttemptHooks {
+  headWaitEnded(): void {
+    this.headTimer = null;
+    this.response?.headTimedOut();
+  }
+
+  private stopHeadTimer(): void {
+    if (this.headTimer === null) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = null;
+  }
+
+  responded(status: number): void {
+    this.stopHeadTimer();
+    this.watch?.responded(status);
+  }
+
+  /**
+   * Outlier detection judges each endpoint by each of its attempts; the breaker judges the
+   * upstream by each request's outcome, so a try that failed on one endpoint and was retried
+   * is left to the retry's verdict (one dead endpoint of three does not open the breaker).
+   */
+  settled(failed: boolean | null, end: AttemptEnd): void {
+    this.stopHeadTimer();
+    this.watch?.ended(end);
+    const endpoint = this.endpoint as Endpoint;
+    endpoint.health.inFlight--;
     const group = this.o.group;
-    return {
-      responded(status) {
-        watch?.responded(status);
-      },
-      settled(failed, end) {
-        watch?.ended(end);
-        endpoint.health.inFlight--;
-        const breaker = group.breaker;
-        if (failed === null) {
-          breaker?.release();
-          return;
-        }
-        if (breaker !== null) {
-          if (failed) breaker.onFailure();
-          else breaker.onSuccess();
-        }
-        group.recordResult(endpoint, failed);
-      },
-      retry: (failure) => this.retry(failure),
-    };
+    if (failed !== null) group.recordResult(endpoint, failed);
+    if (this.backoff !== null) return;
+    const breaker = group.breaker;
+    if (breaker === null) return;
+    if (failed === null) breaker.release();
+    else if (failed) breaker.onFailure();
+    else breaker.onSuccess();
   }
 
   /** Decided at once, so that a refused retry leaves the failed attempt to answer the client. */
-  private retry(failure: AttemptFailure): boolean {
+  retry(failure: AttemptFailure): boolean {
     const { retry, group } = this.o;
     if (!this.retryable || this.tries >= retry.attempts || !retry.on.has(failure)) return false;
     if (this.ex.aborted) return false;
@@ -202,15 +239,19 @@ class UpstreamCall {
     }
     const next = group.pick(this.hashKey, this.endpoint);
     if (next === null) return false;
-    // The failed attempt settles (and gives back its breaker slot) after this returns.
-    if (group.breaker !== null && !group.breaker.tryAcquire()) return false;
+    // The request keeps the breaker slot it took; an upstream judged failing meanwhile gets
+    // no more tries from it.
+    if (group.breaker?.state === 'open') return false;
+    const ceiling = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** (this.tries - 1));
+    const wait = Math.random() * ceiling;
+    // A try needs some of the deadline left after its backoff (a millisecond at least).
+    if (this.deadline - performance.now() < wait + 1) return false;
     this.ex.retries++;
     this.o.observer?.retried();
-    const ceiling = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** (this.tries - 1));
     this.backoff = setTimeout(() => {
       this.backoff = null;
       this.send(next);
-    }, Math.random() * ceiling);
+    }, wait);
     return true;
   }
 }

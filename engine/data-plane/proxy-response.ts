@@ -2,9 +2,18 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AttemptEnd } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
-import { clientResponseHeaders } from './forward-headers.js';
-import { finish, sendError, statusLine, writeRouteHeaders } from './respond.js';
+import type { ResponseHead } from './filter-chain.js';
+import { writeClientResponseHeaders } from './forward-headers.js';
+import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/**
+ * undici refuses to send a request it finds malformed (a control character in a header value,
+ * an invalid header name): the client's fault, answered 400 and never counted against the
+ * upstream, since no upstream was asked.
+ */
+const REFUSED_BY_CLIENT_LIBRARY = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 /** Why an attempt failed before anything reached the client, as `retries.on` names it. */
 export type AttemptFailure = 'connect_error' | 'reset' | 'timeout' | 502 | 503 | 504;
@@ -22,12 +31,13 @@ export interface AttemptHooks {
   retry(failure: AttemptFailure): boolean;
 }
 
-interface ResponseHead {
-  status: string;
-  headers: IncomingHttpHeaders;
-}
-
 const RETRIED = new Error('the gateway retried this request elsewhere');
+
+/** The try's wait for a response head ran out; read as undici's own headers timeout. */
+const HEAD_TIMEOUT: Error & { code: string } = Object.assign(
+  new Error('no response head in time'),
+  { code: 'UND_ERR_HEADERS_TIMEOUT' },
+);
 
 /** undici's error codes, mapped to the names `retries.on` uses; null for the rest. */
 function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
@@ -55,7 +65,7 @@ function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
  * undici response is paused until uWS reports the socket writable again. A known Content-Length
  * goes out with tryEnd (uWS writes the length itself); otherwise the body is sent chunked.
  */
-export class ProxyResponse implements Dispatcher.DispatchHandler {
+export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   private controller: Dispatcher.DispatchController | null = null;
   /** -1 when the upstream sent no Content-Length. */
   private totalLength = -1;
@@ -64,7 +74,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   private endAfterDrain = false;
   private pending: Buffer | null = null;
   private pendingOffset = 0;
-  private head: ResponseHead | null = null;
+  /** The upstream's response headers, once they have arrived. */
+  private upstreamHeaders: IncomingHttpHeaders | null = null;
 
   private settledOnce = false;
   /** Another attempt took over: nothing more from this one reaches the client. */
@@ -75,6 +86,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   constructor(
     private readonly ex: Exchange,
     private readonly upstream: string,
+    /** The wait for the response head this try was given, for the 504's message. */
     private readonly headersTimeoutMs: number,
     private readonly hooks: AttemptHooks,
   ) {}
@@ -100,11 +112,29 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     else this.abortReason = reason;
   }
 
+  /** The gateway's timer for the response head fired: the try fails as a `timeout`. */
+  headTimedOut(): void {
+    if (this.controller) this.controller.abort(HEAD_TIMEOUT);
+    else this.abortReason = HEAD_TIMEOUT;
+  }
+
+  /** The response's status, for the route's response steps. */
+  get status(): number {
+    return this.ex.status;
+  }
+
+  has(name: string): boolean {
+    return (this.upstreamHeaders as IncomingHttpHeaders)[name] !== undefined;
+  }
+
+  add(name: string, value: string): void {
+    this.ex.res.writeHeader(name, value);
+  }
+
   onResponseStart(
     _controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
-    statusMessage?: string,
   ): void {
     const ex = this.ex;
     if (ex.aborted) return;
@@ -116,7 +146,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       return;
     }
     ex.status = statusCode;
-    this.head = { status: statusLine(statusCode, statusMessage), headers };
+    this.upstreamHeaders = headers;
     const length = headers['content-length'];
     if (length !== undefined) this.totalLength = Number(length);
     const noBody =
@@ -137,17 +167,15 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
    */
   private writeHead(): void {
     const ex = this.ex;
-    const head = this.head as ResponseHead;
-    ex.res.writeStatus(head.status);
+    const chain = ex.chain;
+    ex.res.writeStatus(statusLine(ex.status));
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of clientResponseHeaders(
-      head.headers,
-      ex.ownsCors,
-      ex.responseHeaders,
-    ))
-      ex.res.writeHeader(name, value);
-    const upstream = head.headers;
-    writeRouteHeaders(ex, (name) => upstream[name] !== undefined);
+    writeClientResponseHeaders(
+      ex.res,
+      this.upstreamHeaders as IncomingHttpHeaders,
+      chain === null ? null : chain.ownsResponseHeader,
+    );
+    chain?.respond(ex, this);
     ex.headersSent = true;
   }
 
@@ -196,7 +224,10 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     }
     if (this.endAfterDrain) {
       // The upstream already ended; a body shorter than its Content-Length cannot be completed.
-      if (!this.ended) this.ex.res.close();
+      if (!this.ended) {
+        this.ex.cut = true;
+        this.ex.res.close();
+      }
       finish(this.ex, this.ex.status, 0);
       return true;
     }
@@ -235,6 +266,11 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
       return;
     }
+    if (err.code !== undefined && REFUSED_BY_CLIENT_LIBRARY.has(err.code)) {
+      this.settle(null, 'refused');
+      sendError(this.ex, unsendableRequest());
+      return;
+    }
     const failure = attemptFailure(err);
     if (!this.ex.headersSent && failure !== null && this.retryInstead(failure)) return;
     this.settle(true, failure ?? 'error');
@@ -253,4 +289,11 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     this.controller?.abort(RETRIED);
     return true;
   }
+}
+
+function unsendableRequest(): GatewayError {
+  return new GatewayError(
+    'BAD_REQUEST',
+    'the request cannot be forwarded: a header name or value holds a character HTTP does not allow',
+  );
 }

@@ -12,12 +12,13 @@ export function createAccessLog(logger: Logger): (ex: Exchange) => void {
     logger.info(
       {
         request_id: ex.requestId,
-        trace_id: ex.trace?.span.spanContext().traceId,
+        trace_id: ex.trace?.traceId,
         method: ex.method,
         path: ex.path,
         route: ex.routeName,
         upstream: ex.upstreamName,
         status: ex.reportedStatus,
+        cut: ex.cut ? true : undefined,
         duration_ms: Math.round((performance.now() - ex.startedAt) * 100) / 100,
         bytes_in: ex.bytesIn,
         bytes_out: ex.bytesOut,

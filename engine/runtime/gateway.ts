@@ -1,6 +1,6 @@
 import type { AdminContext } from '../admin/admin-context.js';
 import { AdminServer } from '../admin/admin-server.js';
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
 import { formatProblem } from '../config/config-problem.js';
 import { loadConfigFile } from '../config/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
@@ -18,13 +18,15 @@ import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { TelemetrySettings } from '../observability/telemetry-settings.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
+import { createSocketBehavior } from '../websocket/socket-behavior.js';
+import type { SocketData } from '../websocket/socket-session.js';
 import { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { HubNetworkLink } from './hub-network-link.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
 import { ConfigStatus } from './config-status.js';
-import { withOfflineContext } from './offline-build.js';
+import { allProblems, withOfflineContext } from './offline-build.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
@@ -66,7 +68,7 @@ export class Gateway {
   private readonly upstreams = new UpstreamRegistry();
   private readonly shared = new SharedObjects();
   private readonly sockets = new OpenSockets();
-  private readonly server: HttpServer;
+  private readonly server: HttpServer<SocketData>;
   /** Outlives tables like the upstream registry: each install reconfigures it. */
   readonly hub: ChannelHub;
   private readonly hubNetwork: HubNetworkLink;
@@ -94,7 +96,7 @@ export class Gateway {
         // Usage is read through the admin API and usage routes only: without them, nothing is recorded.
         if (this.table?.recordsUsage) this.usage.record(ex);
       },
-      sockets: this.sockets,
+      webSocket: (onUpgrade) => createSocketBehavior(this.sockets, onUpgrade),
     });
     this.hub = new ChannelHub({
       publish: (topic, message) => this.server.publish(topic, message, false),
@@ -110,7 +112,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.startTelemetry();
     const loaded = await loadConfigFile(this.options.file);
-    if (!loaded.ok) throw new InvalidConfigError(loaded.problems.map(formatProblem));
+    if (!loaded.ok) throw new InvalidConfigError((await allProblems(loaded)).map(formatProblem));
     const redisDeadline = performance.now() + REDIS_WAIT_MS;
     this.runtime = this.createRuntimeRoutes(loaded.config);
     const runtime = await this.runtime.load(REDIS_WAIT_MS);
@@ -238,7 +240,7 @@ export class Gateway {
       this.upstreams.activate(inForce.upstreamKeys);
       this.closeUnusedPools(inForce.poolKeys);
       this.closeUnusedShared(inForce.sharedKeys);
-      const problems = built.problems.map(formatProblem);
+      const problems = (loaded.ok ? built.problems : await allProblems(loaded)).map(formatProblem);
       log.error(
         { reason, file: this.options.file, problems },
         'config reload failed; still serving the previous config',
