@@ -149,6 +149,7 @@ function render(all) {
   ];
   const perFile = [];
   const survivors = [];
+  const notes = [];
   for (const group of MODULES) {
     const result = all[group.name];
     if (result === undefined) {
@@ -159,6 +160,7 @@ function render(all) {
       `| ${group.name} | ${result.date}, \`${result.command}\` | ${result.minutes} | ${cells(tally(result, group.mutate))} |`,
     );
     for (const file of group.mutate) perFile.push(`| ${file} | ${cells(tally(result, [file]))} |`);
+    if (result.note) notes.push(`- ${group.name}: ${result.note}.`);
     for (const s of result.survivors) {
       const why = equivalence(s)?.why ?? '**Not explained: needs a test or a reason.**';
       survivors.push(
@@ -166,6 +168,7 @@ function render(all) {
       );
     }
   }
+  if (notes.length > 0) out.push('', ...notes);
   out.push(
     '',
     '## Per file',

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import type { AdminContext } from '../../engine/admin/admin-context.js';
 import { createAdminApi } from '../../engine/admin/admin-api.js';
 import { compileAdminSettings } from '../../engine/compile/admin-settings.js';
-import type { AdminSettings, RouteTable } from '../../engine/compile/compiled-route.js';
+import type { AdminSettings, RouteTable } from '../../engine/compile/route-table.js';
 import type { GatewayConfig } from '../../engine/config/gateway-config.js';
 import { apiKeyDigest, hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { MemoryApiKeyStore } from '../../engine/filters/auth/memory-api-key-store.js';

@@ -28,7 +28,7 @@ export const MODULES = [
     name: 'auth providers',
     mutate: [
       'engine/filters/auth/api-key-provider.ts',
-      'engine/filters/auth/authorize.ts',
+      'engine/filters/authorization/authorize.ts',
       'engine/filters/auth/credentials.ts',
       'engine/filters/auth/hash-api-key.ts',
       'engine/filters/auth/jwks-cache.ts',
@@ -48,25 +48,25 @@ export const MODULES = [
   {
     name: 'context and request-header policy',
     mutate: [
-      'engine/filters/auth/context-headers.ts',
-      'engine/compile/request-header-policy.ts',
+      'engine/filters/context-headers/context-headers.ts',
+      'engine/filters/request-headers/request-headers-factory.ts',
       'engine/data-plane/forward-headers.ts',
     ],
     tests: ['test/filters/auth/context-headers.test.ts', 'test/data-plane/forward-headers.test.ts'],
   },
   {
     name: 'trust proxy and client address',
-    mutate: ['engine/compile/trust-proxy.ts', 'engine/compile/client-address.ts'],
+    mutate: ['engine/data-plane/trust-proxy.ts', 'engine/data-plane/client-address.ts'],
     tests: ['test/compile/client-address.test.ts'],
   },
   {
     name: 'CORS',
-    mutate: ['engine/filters/cors.ts', 'engine/filters/origin-matcher.ts'],
+    mutate: ['engine/filters/cors/cors.ts', 'engine/filters/cors/origin-matcher.ts'],
     tests: ['test/filters/cors.test.ts'],
   },
   {
     name: 'IP filter',
-    mutate: ['engine/filters/ip-filter.ts'],
+    mutate: ['engine/filters/ip-filter/ip-filter.ts'],
     tests: ['test/filters/ip-filter.test.ts'],
   },
   {
