@@ -16,10 +16,13 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
   const endpoints = group.endpoints.map((e) => {
     const h = e.health;
     const ejected = h.ejectedUntil > now;
+    const state = h.state(now);
     return {
       url: e.origin,
       weight: e.weight,
-      healthy: !h.activeUnhealthy,
+      // The state gatewayd_upstream_endpoint_health reports; healthy only when it is healthy.
+      state,
+      healthy: state === 'healthy',
       ejected,
       ejected_for_ms: ejected ? Math.ceil(h.ejectedUntil - now) : 0,
       ejections: h.ejections,
@@ -33,7 +36,7 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
   const status: UpstreamStatus =
     breaker?.state === 'open' || (usable === 0 && !group.isPanicking)
       ? 'down'
-      : usable < endpoints.length || breaker?.state === 'half-open' || group.isPanicking
+      : usable < endpoints.length || breaker?.state === 'half_open' || group.isPanicking
         ? 'degraded'
         : 'ok';
   return {

@@ -22,6 +22,7 @@ import type { CredentialOptions } from '../filters/auth/credentials.js';
 import { BUILT_IN_FILTERS } from '../filters/built-in-filters.js';
 import type { DescribedLimit, TableResources } from '../filters/filter-factory.js';
 import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
+import { AUTH_FAILURE_REASONS } from '../filters/auth/auth-failure.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import {
   createContextHeaders,
@@ -230,6 +231,8 @@ export function compileAccessControl(
       return {
         authFailure: (reason) => routeMetrics.authFailure(reason),
         rateLimitDecision: (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
+        expectAuthFailures: () => routeMetrics.startAuthFailuresAtZero(AUTH_FAILURE_REASONS),
+        expectRateLimitDecisions: () => routeMetrics.startRateLimitDecisionsAtZero(),
       };
     },
     onInternalError,

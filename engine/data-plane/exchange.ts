@@ -6,7 +6,8 @@ import type { RateDecision } from './rate-decision.js';
 
 /** Where finished requests are counted (a route's or an upstream's series; see observability). */
 export interface RequestSeries {
-  record(ex: Exchange, status: number): void;
+  /** `durationMs`: the request's one measured duration, also given to its log line and span. */
+  record(ex: Exchange, status: number, durationMs: number): void;
 }
 
 /** A request's server span, made and read by the tracer; opaque to the data plane. */
@@ -38,6 +39,11 @@ export class Exchange {
   cut = false;
   finished = false;
   status = 0;
+  /**
+   * performance.now() read just before the response's last byte went to uWS (so a client cannot
+   * have it earlier), set by whoever writes it; 0 until then, or when nothing was written.
+   */
+  responseEndedAt = 0;
   bytesIn = 0;
   bytesOut = 0;
   routeName = '';

@@ -164,7 +164,8 @@ class UpstreamCall implements AttemptHooks {
     this.tries++;
     this.endpoint = endpoint;
     endpoint.health.inFlight++;
-    const watch = this.o.observer?.started(this.ex, endpoint, this.tries, this.headers) ?? null;
+    const watch =
+      this.o.observer?.started(this.ex, endpoint, this.tries, this.path, this.headers) ?? null;
     this.watch = watch;
     const left = Math.max(1, Math.ceil(this.deadline - performance.now()));
     const cut = left < this.o.perTryTimeoutMs;

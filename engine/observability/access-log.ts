@@ -1,13 +1,15 @@
 import type { Exchange } from '../data-plane/exchange.js';
 import type { Logger } from './logger.js';
+import { NO_VALUE } from './no-value.js';
 
 /**
  * One line per finished request, with the route's name and the caller's subject, never the raw
- * credentials, headers or query string. Fields without a value (no auth, no rate limit, tracing
- * off) are left out.
+ * credentials, headers or query string. Route and upstream are always there (NO_VALUE when there
+ * is none, as in the metrics); other fields without a value (no auth, no rate limit, tracing off)
+ * are left out.
  */
-export function createAccessLog(logger: Logger): (ex: Exchange) => void {
-  return function logAccess(ex) {
+export function createAccessLog(logger: Logger): (ex: Exchange, durationMs: number) => void {
+  return function logAccess(ex, durationMs) {
     const limit = ex.rateLimit;
     logger.info(
       {
@@ -15,11 +17,12 @@ export function createAccessLog(logger: Logger): (ex: Exchange) => void {
         trace_id: ex.trace?.traceId,
         method: ex.method,
         path: ex.path,
-        route: ex.routeName,
-        upstream: ex.upstreamName,
+        route: ex.routeName || NO_VALUE,
+        upstream: ex.upstreamName || NO_VALUE,
         status: ex.reportedStatus,
         cut: ex.cut ? true : undefined,
-        duration_ms: Math.round((performance.now() - ex.startedAt) * 100) / 100,
+        // To the microsecond: the figure the metrics and the span were given.
+        duration_ms: Math.round(durationMs * 1000) / 1000,
         bytes_in: ex.bytesIn,
         bytes_out: ex.bytesOut,
         client: ex.peerAddress,

@@ -319,13 +319,19 @@ t.test('microservices gateway (seed 001) end to end', async (t) => {
       ),
       'a series of the users route',
     );
-    t.ok(sum('websocket_connections_total') >= 1, 'websocket_connections_total');
-    t.ok(sum('websocket_messages_received_total') >= 1, 'websocket_messages_received_total');
-    t.ok(sum('websocket_messages_sent_total') >= 1, 'websocket_messages_sent_total');
+    t.ok(sum('gatewayd_websocket_connections') >= 1, 'gatewayd_websocket_connections');
     t.ok(
-      sum('websocket_channel_subscribers', { channel: 'notifications' }) >= 1,
-      'websocket_channel_subscribers of notifications',
+      sum('gatewayd_websocket_messages_received_total') >= 1,
+      'gatewayd_websocket_messages_received_total',
     );
-    t.ok(samples.some((s) => s.name.startsWith('websocket_message_size_bytes')));
+    t.ok(
+      sum('gatewayd_websocket_messages_sent_total') >= 1,
+      'gatewayd_websocket_messages_sent_total',
+    );
+    t.ok(
+      sum('gatewayd_websocket_channel_subscribers', { channel: 'notifications' }) >= 1,
+      'gatewayd_websocket_channel_subscribers of notifications',
+    );
+    t.ok(samples.some((s) => s.name.startsWith('gatewayd_websocket_message_size_bytes')));
   });
 });
