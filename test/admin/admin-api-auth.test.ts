@@ -41,6 +41,7 @@ interface Tap {
 }
 
 interface Logged {
+  level: 'info' | 'warn' | 'error';
   obj: Record<string, unknown>;
   msg: string;
 }
@@ -48,16 +49,20 @@ interface Logged {
 /** An admin API on an ephemeral port over a context that holds only what these requests read. */
 async function adminApi(t: Tap, admin: AdminSettings | null, extra: Partial<AdminContext> = {}) {
   const logged: Logged[] = [];
+  const log = (level: Logged['level']) => (obj: Record<string, unknown>, msg: string) =>
+    logged.push({ level, obj, msg });
   const logger = {
-    error: (obj: Record<string, unknown>, msg: string) => logged.push({ obj, msg }),
-  } as unknown as Logger; // the API only logs errors
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+  } as unknown as Logger; // the admin API logs with these three only
   const table = { admin, routes: [], inactiveRuntimeRoutes: [] } as unknown as RouteTable;
   const ctx = {
     table: () => table,
     upstreams: () => [],
     ...extra,
   } as unknown as AdminContext; // the endpoints used here read table() and upstreams() only
-  const server = createServer(createAdminApi(ctx, logger));
+  const server = createServer(createAdminApi(ctx, logger, null));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -156,9 +161,13 @@ t.test('behind the token: 404, 405 with Allow, 400, 204 and 500', async (t) => {
   t.equal(broken.json?.error, 'INTERNAL_ERROR');
   t.equal(broken.json?.message, 'the admin request failed (see the log)');
   t.equal(broken.json?.request_id, broken.headers['x-request-id']);
-  t.equal(logged.length, 1, 'an unexpected error is logged, once');
-  t.equal(logged[0]?.msg, 'admin request failed');
-  t.equal(logged[0]?.obj.request_id, broken.headers['x-request-id']);
-  t.equal(logged[0]?.obj.path, '/admin/upstreams');
-  t.equal((logged[0]?.obj.err as Error).message, 'broken context');
+  const errors = logged.filter((l) => l.level === 'error');
+  t.equal(errors.length, 1, 'an unexpected error is logged as an error, once');
+  t.equal(errors[0]?.msg, 'admin request failed');
+  t.equal(errors[0]?.obj.request_id, broken.headers['x-request-id']);
+  t.equal(errors[0]?.obj.path, '/admin/upstreams');
+  t.equal((errors[0]?.obj.err as Error).message, 'broken context');
+  const refused = logged.filter((l) => l.level === 'warn');
+  t.ok(refused.length >= 1, 'the refused token is on record');
+  t.notOk(JSON.stringify(logged).includes(TOKEN), 'never the token');
 });
