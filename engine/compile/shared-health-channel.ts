@@ -4,9 +4,9 @@ import type { Logger } from '../observability/logger.js';
 import { createRedisClient } from '../state/redis-connection.js';
 import { redisTargetKey, redisTargetOf } from '../state/redis-target.js';
 import { HealthChannel } from '../upstream/health-channel.js';
-import type { Share } from './access-control.js';
+import type { Share } from '../state/shared-objects.js';
 import { INSTANCE_ID } from './compile-hub-network.js';
-import type { SharedRedis } from './shared-redis.js';
+import type { SharedRedis } from '../state/shared-redis.js';
 
 /**
  * The channel through which instances share upstream health, when there is a redis block and an

@@ -1,5 +1,5 @@
 import { Resolver } from 'node:dns/promises';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 import { EndpointHealth, type Endpoint } from './endpoint.js';
 import { createPool, type PoolSettings } from './pool-registry.js';
 import type { EndpointDiscovery } from './upstream-group.js';

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 
 /** A health verdict or an ejection, as one instance publishes it to the others. */
 export type HealthMessage =

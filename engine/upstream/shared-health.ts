@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 import type { Endpoint } from './endpoint.js';
 import type { HealthChannel, HealthMessage } from './health-channel.js';
 import type { HealthChecker } from './health-checker.js';

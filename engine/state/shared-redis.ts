@@ -1,9 +1,9 @@
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../observability/logger.js';
-import { createRedisClient, type RedisClient } from '../state/redis-connection.js';
-import { redisTargetKey, type RedisTarget } from '../state/redis-target.js';
-import type { Share } from './access-control.js';
-import { duration } from './server-settings.js';
+import { createRedisClient, type RedisClient } from './redis-connection.js';
+import { redisTargetKey, type RedisTarget } from './redis-target.js';
+import type { Share } from './shared-objects.js';
+import { duration } from '../config/units.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** The table's Redis clients, one per target, shared across reloads and recorded for the start. */

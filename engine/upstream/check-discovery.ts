@@ -1,7 +1,7 @@
 import { ConfigCode } from '../errors/config-codes.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import type { GatewayConfig } from './gateway-config.js';
-import { parseDuration } from './units.js';
+import type { ConfigPath, PathProblem } from '../config/config-problem.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { parseDuration } from '../config/units.js';
 
 /**
  * An upstream's discovery has the keys its type needs: Static lists endpoints; DNS and SRV name

@@ -1,6 +1,6 @@
 import { ConfigCode } from '../errors/config-codes.js';
-import type { PathProblem } from './config-problem.js';
-import type { GatewayConfig } from './gateway-config.js';
+import type { PathProblem } from '../config/config-problem.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
 
 const TARGETS = ['url', 'sentinel', 'cluster'] as const;
 
