@@ -90,7 +90,11 @@ observability:
   await t.test('an A answer change moves the traffic without a reload', async (t) => {
     await untilServedBy(gw, '/a/x', first);
     dns.records.set('svc.test', { a: ['127.0.0.3', '127.0.0.4'] });
+    const changedAt = performance.now();
     await untilServedBy(gw, '/a/x', third);
+    t.comment(
+      `traffic reached a new endpoint ${Math.round(performance.now() - changedAt)} ms after the DNS answer changed (refresh ${refresh})`,
+    );
     const log = await gw.waitForLog((l) => l.msg === 'DNS discovery changed the endpoints');
     t.ok(log, 'the change is logged');
     t.notOk(
