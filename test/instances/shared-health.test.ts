@@ -25,13 +25,13 @@ interface HealthChecks {
 
 interface UpstreamView {
   health_checks: HealthChecks;
-  endpoints: Array<{ url: string; healthy: boolean; health_source: string }>;
+  endpoints: Array<{ url: string; healthy: boolean; health_source: string; ejected: boolean }>;
 }
 
-async function view(gw: GatewaydProcess): Promise<UpstreamView> {
+async function view(gw: GatewaydProcess, upstream = 'svc'): Promise<UpstreamView> {
   const res = await admin(gw, 'GET', '/admin/upstreams');
   const all = (res.json as { upstreams: Array<UpstreamView & { name: string }> }).upstreams;
-  return all.find((u) => u.name === 'svc') as UpstreamView;
+  return all.find((u) => u.name === upstream) as UpstreamView;
 }
 
 function healthRequests(server: UpstreamServer): number {
@@ -43,17 +43,29 @@ t.test('three instances share the health of an upstream', async (t) => {
   if (!redis) return;
   const steady = await UpstreamServer.start(t);
   const doomed = await UpstreamServer.start(t);
+  // Healthy to its checks, but every request through the gateway gets a 500.
+  const erring = await UpstreamServer.start(t, {
+    '/flaky/x': (_req, res) => {
+      res.statusCode = 500;
+      res.end();
+    },
+  });
   const yaml = `
 server: { http_port: 0, bind_address: 127.0.0.1 }
 redis: { url: "${redis.url}", key_prefix: "shared-health-${process.pid}:" }
 admin: { port: 0, token_hash: "${hashApiKey(ADMIN_TOKEN)}" }
 routes:
   - { path: /api/*, upstream: svc, retries: { attempts: 1 } }
+  - { path: /flaky/*, upstream: flaky, retries: { attempts: 1 } }
 upstreams:
   svc:
     discovery: { type: Static, endpoints: ["${steady.url}", "${doomed.url}"] }
     health_check: { path: /health, interval: ${INTERVAL_MS}ms, timeout: 200ms, unhealthy_threshold: 1, healthy_threshold: 1 }
     outlier_detection: { enabled: false }
+  flaky:
+    discovery: { type: Static, endpoints: ["${steady.url}", "${erring.url}"] }
+    health_check: { path: /flaky-health, interval: ${INTERVAL_MS}ms, timeout: 200ms }
+    outlier_detection: { consecutive_failures: 2, base_ejection_time: 30s }
 observability:
   logging: { level: info, access_log: false }
 `;
@@ -62,7 +74,7 @@ observability:
   for (let i = 0; i < 3; i++) gateways.push(await startGatewayd(t, yaml));
 
   const probers = async (among = gateways): Promise<GatewaydProcess[]> => {
-    const views = await Promise.all(among.map(view));
+    const views = await Promise.all(among.map((gw) => view(gw)));
     return among.filter((_, i) => views[i]?.health_checks.checked_here === true);
   };
 
@@ -70,7 +82,7 @@ observability:
     await pollUntil(
       'exactly one instance checks and the others name it',
       async () => {
-        const views = await Promise.all(gateways.map(view));
+        const views = await Promise.all(gateways.map((gw) => view(gw)));
         const holders = new Set(views.map((v) => v.health_checks.prober));
         return (
           views.filter((v) => v.health_checks.checked_here).length === 1 &&
@@ -129,6 +141,37 @@ observability:
     }
   });
 
+  await t.test('an ejection on one instance ejects the endpoint on all three', async (t) => {
+    const [first, ...others] = gateways as [GatewaydProcess, ...GatewaydProcess[]];
+    const ejectedOn = async (gw: GatewaydProcess): Promise<boolean> =>
+      (await view(gw, 'flaky')).endpoints.find((e) => e.url === erring.url)?.ejected === true;
+    // Round robin over two endpoints: four requests give the erring one its two failures.
+    for (let i = 0; i < 4 && !(await ejectedOn(first)); i++) {
+      const res = await request(first.url('/flaky/x'));
+      await res.body.dump();
+    }
+    t.ok(await ejectedOn(first), 'the instance that saw the failures ejected the endpoint');
+    const ejectedAt = performance.now();
+    await Promise.all(
+      others.map((gw) =>
+        pollUntil('the other instance ejects it too', () => ejectedOn(gw), INTERVAL_MS),
+      ),
+    );
+    t.comment(
+      `the two other instances ejected it within ${Math.round(performance.now() - ejectedAt)} ms`,
+    );
+    const proxied = (): number => erring.seen.filter((r) => r.url === '/flaky/x').length;
+    const before = proxied();
+    for (const gw of others) {
+      for (let i = 0; i < 4; i++) {
+        const res = await request(gw.url('/flaky/x'));
+        await res.body.dump();
+        t.equal(res.statusCode, 200, 'the other instances send nothing to the ejected endpoint');
+      }
+    }
+    t.equal(proxied() - before, 0, 'the ejected endpoint got no request from them');
+  });
+
   await t.test('the prober dies: another instance takes over within one interval', async (t) => {
     const [prober] = await probers();
     if (prober === undefined) throw new Error('no prober');
@@ -155,7 +198,7 @@ observability:
     await pollUntil(
       'every remaining instance checks locally',
       async () => {
-        const views = await Promise.all(rest.map(view));
+        const views = await Promise.all(rest.map((gw) => view(gw)));
         return views.every((v) => v.health_checks.mode === 'local' && v.health_checks.checked_here);
       },
       5 * INTERVAL_MS,
