@@ -100,9 +100,15 @@ export class DnsDiscovery implements EndpointDiscovery {
     this.timer = setTimeout(() => void this.resolve(update), delayMs).unref();
   }
 
-  /** Replaces the endpoint set with `targets`; false when nothing changed. */
-  private apply(targets: Target[]): boolean {
-    const next = new Map(targets.map((t) => [t.origin, t]));
+  /** Replaces the endpoint set with `answer`; false when nothing changed. */
+  private apply(answer: Target[]): boolean {
+    // SRV records may name one target and port twice: one endpoint, their weights added.
+    const next = new Map<string, Target>();
+    for (const t of answer) {
+      const seen = next.get(t.origin);
+      next.set(t.origin, { origin: t.origin, weight: (seen?.weight ?? 0) + t.weight });
+    }
+    const targets = [...next.values()];
     const changed =
       next.size !== this.current.size ||
       targets.some((t) => this.current.get(t.origin)?.weight !== t.weight);

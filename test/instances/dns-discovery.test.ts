@@ -15,6 +15,7 @@ import { UpstreamServer } from '../helpers/upstream-server.js';
 
 interface EndpointView {
   url: string;
+  weight: number;
   healthy: boolean;
   health_source: string;
 }
@@ -157,5 +158,26 @@ observability:
       (await endpoints(gw, 'by-service')).map((e) => e.url).sort(),
       [`http://127.0.0.1:${srvA.port}`, `http://127.0.0.1:${srvB.port}`].sort(),
     );
+  });
+  await t.test('SRV: the lowest priority only, one endpoint per target and port', async (t) => {
+    dns.records.set('_http._tcp.svc.test', {
+      srv: [
+        { target: 'a.svc.test', port: srvA.port, weight: 2 },
+        { target: 'a.svc.test', port: srvA.port, weight: 3 },
+        { target: 'b.svc.test', port: srvB.port, priority: 1 },
+      ],
+    });
+    const isChange = (l: { msg?: unknown; name?: unknown }): boolean =>
+      l.msg === 'DNS discovery changed the endpoints' && l.name === '_http._tcp.svc.test';
+    const from = gw.logs.length;
+    await gw.waitForLog(isChange, 5000, from);
+    t.same(
+      (await endpoints(gw, 'by-service')).map((e) => ({ url: e.url, weight: e.weight })),
+      [{ url: `http://127.0.0.1:${srvA.port}`, weight: 5 }],
+      'the backup target is left out; the repeated record adds its weight',
+    );
+    // Several refreshes later the same answer has changed nothing.
+    await dns.nextQueries(12, 5000);
+    t.equal(gw.logs.slice(from).filter(isChange).length, 1, 'the change was applied once');
   });
 });
