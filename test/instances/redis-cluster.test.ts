@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { Agent, request } from 'undici';
+import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
+import { ADMIN_TOKEN, admin } from '../helpers/admin-client.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { nodeCommand, startRedisCluster, type RedisClusterHandle } from '../helpers/redis.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
@@ -9,7 +11,8 @@ import { HubClient, SECRET, WEBHOOK_TOKEN, jwt } from '../websocket/hub-helpers.
 
 /**
  * Two gatewayd instances on one Redis Cluster of three masters and three replicas: they share
- * a limit, deliver hub messages to each other exactly once, and come back after a master dies.
+ * a limit, deliver hub messages to each other exactly once, share managed keys, users and
+ * sessions, and come back after a master dies.
  * One cluster for the whole file (six servers are heavy on two cores); subtests run in order.
  */
 
@@ -23,9 +26,14 @@ server: { http_port: 0, bind_address: 127.0.0.1 }
 redis:
   cluster: { nodes: [${nodes.map((n) => `"${n}"`).join(', ')}] }
   command_timeout: 500ms
+admin: { port: 0, token_hash: "${hashApiKey(ADMIN_TOKEN)}" }
 auth:
   jwt: { secret: "${SECRET}", algorithm: HS256, query_parameter: token }
+  api_keys: { store: redis }
+identity:
+  store: redis
 routes:
+  - { path: /keyed/*, upstream: svc, auth: [api_key] }
   - { name: shared-${RUN}, path: /shared/*, upstream: svc, rate_limit: { limit: 100/hour, key: route, on_store_error: deny } }
 ${LOAD_ROUTES.map((i) => `  - { name: load-${RUN}-${i}, path: /load/${i}/*, upstream: svc, rate_limit: { limit: 1000000/hour, key: route, on_store_error: deny } }`).join('\n')}
   - { path: /ws, methods: [GET], handler: websocket, auth_required: false, timeout: "0s" }
@@ -97,6 +105,43 @@ t.test('a Redis Cluster shared by two instances', async (t) => {
       [1, 2],
       'each message exactly once, in order',
     );
+  });
+
+  await t.test('managed keys, users and sessions are shared', async (t) => {
+    const created = await admin(a, 'POST', '/admin/api-keys', { name: `cluster-${RUN}` });
+    t.equal(created.status, 201, 'a managed key made on A');
+    const key = (created.json as { key: string }).key;
+    const keyed = await request(b.url('/keyed/x'), { headers: { 'x-api-key': key } });
+    await keyed.body.dump();
+    t.equal(keyed.statusCode, 200, 'authenticates on B');
+
+    const json = async (
+      gw: GatewaydProcess,
+      path: string,
+      init: { method?: 'GET' | 'POST'; token?: string; body?: unknown } = {},
+    ): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await request(gw.url(path), {
+        method: init.method ?? 'GET',
+        headers: init.token === undefined ? {} : { authorization: `Bearer ${init.token}` },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, body: text === '' ? {} : JSON.parse(text) };
+    };
+    const user = { username: `user-${RUN}`, password: 'cluster-password-123' };
+    t.equal((await json(a, '/sessions/register', { method: 'POST', body: user })).status, 201);
+    t.equal(
+      (await json(b, '/sessions/register', { method: 'POST', body: user })).status,
+      409,
+      'B sees the user A registered',
+    );
+    const login = await json(b, '/sessions/login', { method: 'POST', body: user });
+    t.equal(login.status, 200, 'the user logs in on B');
+    const token = login.body.access_token as string;
+    const sid = login.body.session_id as string;
+    t.equal((await json(a, `/sessions/${sid}`, { token })).status, 200, "A sees B's session");
+    t.equal((await json(a, '/sessions/logout', { method: 'POST', token })).status, 200);
+    t.not((await json(b, `/sessions/${sid}`, { token })).status, 200, 'gone on B after logout');
   });
 
   await t.test('a master killed under load: limits and delivery work again', async (t) => {
