@@ -4,15 +4,20 @@ import { Agent, request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { ADMIN_TOKEN, admin } from '../helpers/admin-client.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
-import { nodeCommand, startRedisCluster, type RedisClusterHandle } from '../helpers/redis.js';
+import {
+  nodeCommand,
+  pollUntil,
+  startRedisCluster,
+  type RedisClusterHandle,
+} from '../helpers/redis.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
 import { HUB_BUS_CHANNEL } from '../../engine/websocket/hub/redis-channel-bus.js';
 import { HubClient, SECRET, WEBHOOK_TOKEN, jwt } from '../websocket/hub-helpers.js';
 
 /**
  * Two gatewayd instances on one Redis Cluster of three masters and three replicas: they share
- * a limit, deliver hub messages to each other exactly once, share managed keys, users and
- * sessions, and come back after a master dies.
+ * a limit, deliver hub messages to each other exactly once, share managed keys, users, sessions
+ * and runtime routes, and come back after a master dies.
  * One cluster for the whole file (six servers are heavy on two cores); subtests run in order.
  */
 
@@ -107,7 +112,7 @@ t.test('a Redis Cluster shared by two instances', async (t) => {
     );
   });
 
-  await t.test('managed keys, users and sessions are shared', async (t) => {
+  await t.test('managed keys, users, sessions and runtime routes are shared', async (t) => {
     const created = await admin(a, 'POST', '/admin/api-keys', { name: `cluster-${RUN}` });
     t.equal(created.status, 201, 'a managed key made on A');
     const key = (created.json as { key: string }).key;
@@ -142,6 +147,18 @@ t.test('a Redis Cluster shared by two instances', async (t) => {
     t.equal((await json(a, `/sessions/${sid}`, { token })).status, 200, "A sees B's session");
     t.equal((await json(a, '/sessions/logout', { method: 'POST', token })).status, 200);
     t.not((await json(b, `/sessions/${sid}`, { token })).status, 200, 'gone on B after logout');
+
+    const route = { name: `runtime-${RUN}`, path: `/runtime-${RUN}/*`, upstream: 'svc' };
+    t.equal((await admin(a, 'POST', '/admin/routes', route)).status, 201, 'a route added on A');
+    const addedAt = performance.now();
+    await pollUntil(
+      'B serves the route A added',
+      async () => (await get(b, `/runtime-${RUN}/x`)) === 200,
+      5000,
+    );
+    t.comment(
+      `B served the runtime route ${Math.round(performance.now() - addedAt)} ms after A took it`,
+    );
   });
 
   await t.test('a master killed under load: limits and delivery work again', async (t) => {
