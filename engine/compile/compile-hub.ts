@@ -120,6 +120,7 @@ function compileServer(ws: WebSocketConfig): HubServerSettings {
         : { perMinute: s.rate_limit.messages_per_minute, burst: s.rate_limit.burst_limit ?? 10 },
     requireAuth: s.require_auth ?? true,
     allowAnonymous: s.allow_anonymous ?? false,
+    refuseInBand: s.refused_upgrade === 'close',
   };
 }
 
@@ -146,7 +147,7 @@ function compilePolicy(key: string, c: ChannelConfig, serverRequiresAuth: boolea
 
 /**
  * The fingerprint of a hub route: a reload that changes it (path, guards, the hub's upgrade
- * checks or the auth providers) closes the route's connections with 1012.
+ * checks, allowed origins or the auth providers) closes the route's connections with 1012.
  */
 export function hubRouteKey(rc: RouteConfig, config: GatewayConfig): string {
   const server = config.websocket?.server ?? {};
@@ -157,6 +158,7 @@ export function hubRouteKey(rc: RouteConfig, config: GatewayConfig): string {
         auth: config.auth ?? null,
         require_auth: server.require_auth,
         allow_anonymous: server.allow_anonymous,
+        allowed_origins: server.allowed_origins,
       }),
     )
     .digest('hex');

@@ -6,6 +6,7 @@ import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from './gateway-config.js';
 import { checkWebSocket } from './check-websocket.js';
+import { checkSocketOrigins } from './check-socket-origins.js';
 import { checkPresence } from './check-presence.js';
 import { checkRegistration } from './check-registration.js';
 import { findNotImplemented } from './find-not-implemented.js';
@@ -99,6 +100,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkAccessControl(config),
     ...checkIdentity(config),
     ...checkWebSocket(config),
+    ...checkSocketOrigins(config),
     ...checkPresence(config),
     ...checkRegistration(config),
     ...checkAdmin(config),

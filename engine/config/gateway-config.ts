@@ -111,6 +111,8 @@ export interface RouteConfig {
   websocket?: 'proxy';
   /** Size string; WebSocket routes only. Default 1mb. */
   max_message_size?: string;
+  /** WebSocket routes: browser origins that may upgrade; see socketOriginSettings(). */
+  allowed_origins?: string[];
 }
 
 /** Edits to the client's request headers before they go upstream. */
@@ -560,6 +562,10 @@ export interface WebSocketServerConfig {
   require_auth?: boolean;
   /** Default false. */
   allow_anonymous?: boolean;
+  /** Browser origins that may open hub connections; see socketOriginSettings(). */
+  allowed_origins?: string[];
+  /** A refused credential: 401 (http, default), or accepted, an error message and close 4401. */
+  refused_upgrade?: 'http' | 'close';
   rate_limit?: { messages_per_minute: number; burst_limit?: number };
 }
 
