@@ -13,6 +13,8 @@ COPY engine ./engine
 # The build also precompiles the config schema (scripts/precompile-schema.mjs).
 COPY schemas ./schemas
 COPY scripts ./scripts
+# The build also compiles the hub client package (packages/hub-client).
+COPY packages ./packages
 RUN npm ci && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -8,6 +8,7 @@ import type { AdminContext } from './admin-context.js';
 import { AdminRouter } from './admin-router.js';
 import { apiKeysResource } from './api-keys-resource.js';
 import { configResource } from './config-resource.js';
+import { createDashboardAssets } from './dashboard-assets.js';
 import { healthResource } from './health-resource.js';
 import { routesResource } from './routes-resource.js';
 import { upstreamsResource } from './upstreams-resource.js';
@@ -33,6 +34,7 @@ export function createAdminApi(
   ctx: AdminContext,
   logger: Logger,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const serveDashboard = createDashboardAssets();
   return async function handleAdminRequest(req, res) {
     const requestId = randomUUID();
     try {
@@ -40,6 +42,8 @@ export function createAdminApi(
       if (admin === null) {
         throw new GatewayError('ROUTE_NOT_FOUND', 'the admin API is off in the config in force');
       }
+      // The dashboard's page asks for the token itself (docs/guides/admin-dashboard.md).
+      if (serveDashboard(req, res)) return;
       if (!authorized(req.headers.authorization, admin.tokenDigest)) {
         throw new GatewayError('UNAUTHORIZED', 'the admin API needs its bearer token', [
           ['www-authenticate', 'Bearer realm="gatewayd-admin"'],
