@@ -15,6 +15,19 @@ import { UpstreamServer } from '../helpers/upstream-server.js';
  */
 
 const WAIT_MS = 8000;
+
+/** What the functions run in the page read, typed without the DOM library. */
+interface PageNode {
+  textContent: string | null;
+}
+interface PageWindow {
+  document: {
+    getElementById(id: string): PageNode | null;
+    querySelector(selector: string): PageNode | null;
+    querySelectorAll(selector: string): ArrayLike<PageNode>;
+  };
+  sessionStorage: { length: number };
+}
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === '1';
 
 const browser = await startBrowser(t);
@@ -115,16 +128,14 @@ t.test('without a token the page asks for one and shows nothing', async (t) => {
   await page.click('#sign-in button[type="submit"]');
   await page.waitForFunction(
     () =>
-      (globalThis as unknown as { document: Document }).document.getElementById('sign-in-error')
+      (globalThis as unknown as PageWindow).document.getElementById('sign-in-error')
         ?.textContent !== '',
     null,
     { timeout: WAIT_MS },
   );
   t.match(await text('#sign-in-error'), /refused/);
   t.equal(
-    await page.evaluate(
-      () => (globalThis as unknown as { sessionStorage: Storage }).sessionStorage.length,
-    ),
+    await page.evaluate(() => (globalThis as unknown as PageWindow).sessionStorage.length),
     0,
     'a refused token is not kept',
   );
@@ -140,7 +151,7 @@ t.test('with the token: overview, routes, upstreams and WebSocket', async (t) =>
   // A second read gives the routes' rates.
   await page.waitForFunction(
     () =>
-      (globalThis as unknown as { document: Document }).document
+      (globalThis as unknown as PageWindow).document
         .querySelector('#routes tr[data-route="orders"] td:nth-child(6)')
         ?.textContent?.match(/^\d/) !== null,
     null,
@@ -156,7 +167,7 @@ t.test('with the token: overview, routes, upstreams and WebSocket', async (t) =>
   }
   await page.waitForFunction(
     () => {
-      const cells = (globalThis as unknown as { document: Document }).document.querySelectorAll(
+      const cells = (globalThis as unknown as PageWindow).document.querySelectorAll(
         '#routes tr[data-route="orders"] td.number',
       );
       return Number(cells[0]?.textContent) > 0 && Number(cells[1]?.textContent) > 0;
@@ -193,7 +204,7 @@ t.test('the upstreams view follows an endpoint going down', async (t) => {
   const row = page.locator(`#upstreams tr[data-endpoint="${down.url}"]`);
   await page.waitForFunction(
     (url) =>
-      (globalThis as unknown as { document: Document }).document
+      (globalThis as unknown as PageWindow).document
         .querySelector(`#upstreams tr[data-endpoint="${url}"]`)
         ?.textContent?.includes('unhealthy') === true,
     down.url,
@@ -211,7 +222,7 @@ t.test('a refused reload shows its problems with file:line:col', async (t) => {
   await view('overview');
   await page.waitForFunction(
     () =>
-      (globalThis as unknown as { document: Document }).document
+      (globalThis as unknown as PageWindow).document
         .querySelector('[data-field="last-reload"]')
         ?.textContent?.includes('refused') === true,
     null,

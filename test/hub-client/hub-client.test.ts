@@ -9,9 +9,8 @@ import {
   type HubState,
   type SocketConstructor,
 } from '../../packages/hub-client/dist/index.js';
-import { admin } from '../helpers/admin-client.js';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
-import { ADMIN_TOKEN } from '../helpers/admin-client.js';
+import { admin, ADMIN_TOKEN } from '../helpers/admin-client.js';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
 
 const SECRET = 'a-hub-client-test-secret-long-enough-for-hs256';
