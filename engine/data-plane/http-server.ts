@@ -1,14 +1,15 @@
-import uWS, {
-  type HttpRequest,
-  type HttpResponse,
-  type TemplatedApp,
-  type us_listen_socket,
-  type us_socket_context_t,
-  type WebSocketBehavior,
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  us_listen_socket,
+  us_socket_context_t,
+  WebSocketBehavior,
 } from 'uWebSockets.js';
 import type { ServingTable } from './compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from 'pino';
+import { nativeUws } from '../native/uws-binding.js';
 import {
   describePathRefusal,
   normalizePath,
@@ -58,7 +59,7 @@ export class HttpServer<SocketData> {
   private drained: (() => void) | null = null;
 
   constructor(private readonly options: HttpServerOptions<SocketData>) {
-    this.app = uWS
+    this.app = nativeUws()
       .App()
       .any('/*', (res, req) => this.onRequest(res, req, null))
       .ws(
@@ -77,7 +78,7 @@ export class HttpServer<SocketData> {
           return;
         }
         this.listenSocket = socket;
-        resolve(uWS.us_socket_local_port(socket));
+        resolve(nativeUws().us_socket_local_port(socket));
       });
     });
   }
@@ -98,7 +99,7 @@ export class HttpServer<SocketData> {
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
     if (this.listenSocket) {
-      uWS.us_listen_socket_close(this.listenSocket);
+      nativeUws().us_listen_socket_close(this.listenSocket);
       this.listenSocket = null;
     }
     if (this.inFlight === 0) return true;

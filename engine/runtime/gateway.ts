@@ -6,6 +6,7 @@ import { loadConfigFile } from '../config/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';
+import { nativeUwsRelease } from '../native/uws-binding.js';
 import { createAccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
@@ -26,7 +27,7 @@ import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { HubNetworkLink } from './hub-network-link.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
 import { ConfigStatus } from './config-status.js';
-import { withOfflineContext } from './offline-build.js';
+import { allProblems, withOfflineContext } from './offline-build.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
@@ -112,7 +113,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.startTelemetry();
     const loaded = await loadConfigFile(this.options.file);
-    if (!loaded.ok) throw new InvalidConfigError(loaded.problems.map(formatProblem));
+    if (!loaded.ok) throw new InvalidConfigError((await allProblems(loaded)).map(formatProblem));
     const redisDeadline = performance.now() + REDIS_WAIT_MS;
     this.runtime = this.createRuntimeRoutes(loaded.config);
     const runtime = await this.runtime.load(REDIS_WAIT_MS);
@@ -126,7 +127,7 @@ export class Gateway {
     await this.startAdmin(built.table);
     await this.startMetrics();
     this.options.logger.info(
-      { address: s.bindAddress, port: this.port, file: this.options.file },
+      { address: s.bindAddress, port: this.port, file: this.options.file, uws: nativeUwsRelease() },
       'gatewayd listening',
     );
   }
@@ -240,7 +241,7 @@ export class Gateway {
       this.upstreams.activate(inForce.upstreamKeys);
       this.closeUnusedPools(inForce.poolKeys);
       this.closeUnusedShared(inForce.sharedKeys);
-      const problems = built.problems.map(formatProblem);
+      const problems = (loaded.ok ? built.problems : await allProblems(loaded)).map(formatProblem);
       log.error(
         { reason, file: this.options.file, problems },
         'config reload failed; still serving the previous config',
