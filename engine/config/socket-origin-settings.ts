@@ -6,7 +6,7 @@ export type SocketOriginSource =
   | 'websocket.server.allowed_origins'
   | 'route cors'
   | 'middleware.cors'
-  | 'same origin';
+  | 'default';
 
 export interface SocketOriginSettings {
   /** The origins a browser's upgrade may come from besides the gateway's own; empty: none. */
@@ -43,5 +43,5 @@ export function socketOriginSettings(
   if (route.cors === undefined && cors !== undefined) {
     return { origins: cors.allowed_origins, source: 'middleware.cors' };
   }
-  return { origins: [], source: 'same origin' };
+  return { origins: [], source: 'default' };
 }

@@ -76,10 +76,7 @@ async function api(path, { optional = false } = {}) {
   if (answer.status === 401) throw new Refused('the admin API refused this token');
   if (optional && answer.status === 404) return null;
   const body = await answer.json();
-  // /health/detailed answers 503 with its body when everything is down.
-  if (!answer.ok && answer.status !== 503) {
-    throw new Error(`${path}: ${answer.status} ${body.message ?? ''}`);
-  }
+  if (!answer.ok) throw new Error(`${path}: ${answer.status} ${body.message ?? ''}`);
   return body;
 }
 

@@ -137,6 +137,8 @@ export class HubClient {
   private nextId = 1;
   private attempt = 0;
   private retryTimer: unknown = null;
+  /** Counts connect() calls: one overtaken by a newer call while awaiting its token gives up. */
+  private connectCalls = 0;
   /** A 4401 TOKEN_EXPIRED gets one immediate retry with a fresh token. */
   private retriedExpiredToken = false;
 
@@ -314,6 +316,7 @@ export class HubClient {
   }
 
   private async connect(): Promise<void> {
+    const call = ++this.connectCalls;
     this.setState('connecting', {});
     let url = this.options.url;
     if (this.options.token !== undefined) {
@@ -325,11 +328,13 @@ export class HubClient {
           'error',
           new HubError('TOKEN_UNAVAILABLE', `the token provider failed: ${describe(err)}`),
         );
-        if (this.currentState === 'connecting') this.scheduleReconnect({});
+        if (this.currentState === 'connecting' && call === this.connectCalls) {
+          this.scheduleReconnect({});
+        }
         return;
       }
-      // close() or another path ran while the token was awaited.
-      if (this.currentState !== 'connecting') return;
+      // close(), or close() and reconnect(), ran while the token was awaited.
+      if (this.currentState !== 'connecting' || call !== this.connectCalls) return;
       const parameter = encodeURIComponent(this.options.tokenParameter ?? 'token');
       url += `${url.includes('?') ? '&' : '?'}${parameter}=${encodeURIComponent(token)}`;
     }
