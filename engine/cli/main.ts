@@ -6,7 +6,7 @@ import { healthCommand } from './health-command.js';
 import { hashPasswordCommand } from './hash-password-command.js';
 import { routesCommand } from './routes-command.js';
 import { runCommand, type RunOptions } from './run-command.js';
-import { GATEWAYD_VERSION } from '../runtime/version.js';
+import { GATEWAYD_VERSION } from '../observability/version.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 

@@ -1,6 +1,6 @@
 import { formatProblem } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { loadConfigFile } from '../config/load-config.js';
+import { loadConfigFile } from '../config-loader/load-config.js';
 import { allProblems } from '../runtime/offline-build.js';
 
 /**

@@ -1,4 +1,4 @@
-import { servesUpgrades, socketOriginSettings } from '../../config/socket-origin-settings.js';
+import { servesUpgrades, socketOriginSettings } from './socket-origin-settings.js';
 import type { RequestStep } from '../../data-plane/filter-chain.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { FilterFactory } from '../filter-factory.js';

@@ -1,4 +1,4 @@
-import type { GatewayConfig, RouteConfig } from './gateway-config.js';
+import type { GatewayConfig, RouteConfig } from '../../config/gateway-config.js';
 
 /** Where a WebSocket route's allowed origins come from, for messages and `gatewayd routes`. */
 export type SocketOriginSource =

@@ -1,8 +1,8 @@
-import { ConfigCode } from '../errors/config-codes.js';
-import { checkOriginPattern } from '../filters/cors/origin-matcher.js';
-import { authRequirement } from './access-control-settings.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import type { GatewayConfig } from './gateway-config.js';
+import { ConfigCode } from '../../errors/config-codes.js';
+import { checkOriginPattern } from '../cors/origin-matcher.js';
+import { authRequirement } from '../access-control-settings.js';
+import type { ConfigPath, PathProblem } from '../../config/config-problem.js';
+import type { GatewayConfig } from '../../config/gateway-config.js';
 import { servesUpgrades } from './socket-origin-settings.js';
 
 /**
