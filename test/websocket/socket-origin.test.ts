@@ -132,6 +132,8 @@ t.test('refused_upgrade: close answers a refused credential in band with 4401', 
     t.match(error, { type: 'error', code, message: String }, `${code}: one error message`);
     t.same(await client.closed, { code: 4401, reason: code }, `${code}: then close 4401`);
   }
+  // Log lines leave in batches: wait for the refusal's line before reading them all.
+  await gw.waitForLog((l) => l.msg === 'hub upgrade refused' && l.reason === 'expired', 5000);
   const logged = JSON.stringify(gw.logs);
   t.notOk(logged.includes(bad) || logged.includes(expired), 'no token in the log');
   t.ok(
