@@ -329,7 +329,12 @@ t.test('a page on an origin the hub does not allow is refused', async (t) => {
   await until(e.page, 'e', "r.states.filter((s) => s === 'reconnecting').length >= 2");
   const r = await recordOf(e.page, 'e');
   t.same(r.connections, [], 'never connected');
-  const refusals = gw.logs.slice(from).filter((l) => l.msg === 'request' && l.path === '/ws');
+  const isUpgrade = (l: (typeof gw.logs)[number]): boolean =>
+    l.msg === 'request' && l.path === '/ws';
+  // Log lines leave in batches: wait for the second attempt's line.
+  let seen = 0;
+  await gw.waitForLog((l) => isUpgrade(l) && ++seen === 2, 5000, from);
+  const refusals = gw.logs.slice(from).filter(isUpgrade);
   t.ok(refusals.length >= 2, `${refusals.length} upgrades tried`);
   t.ok(
     refusals.every((l) => l.status === 403),
