@@ -231,3 +231,44 @@ t.test('the type_data format speaks the same hub', async (t) => {
   t.match(seed.received[0], { channel: 'room.6', data: { n: 1 }, seq: ack.seq });
   t.match(await seed.hub.publish('room.6', { n: 2 }), { channel: 'room.6', seq: Number });
 });
+
+t.test('backoff: each wait between half and all of a doubling ceiling, capped', async (t) => {
+  let calls = 0;
+  const waits: Array<[number, number]> = [];
+  const c = client(t, {
+    token: () => {
+      if (++calls <= 5) return Promise.reject(new Error('token endpoint down'));
+      return jwt('u1');
+    },
+  });
+  c.hub.on('error', () => {});
+  c.hub.on('state', (state, detail) => {
+    if (state === 'reconnecting') waits.push([detail.attempt ?? -1, detail.delayMs ?? -1]);
+  });
+  await c.reach('open');
+  t.same(
+    waits.map(([attempt]) => attempt),
+    [1, 2, 3, 4, 5],
+  );
+  // initialMs 50, maxMs 200: ceilings 50, 100, 200, 200, 200.
+  waits.forEach(([attempt, delayMs]) => {
+    const ceiling = Math.min(200, 50 * 2 ** (attempt - 1));
+    t.ok(
+      delayMs >= ceiling / 2 && delayMs <= ceiling,
+      `attempt ${attempt}: ${delayMs} ms in [${ceiling / 2}, ${ceiling}]`,
+    );
+  });
+});
+
+t.test('close() and reconnect() while a token is awaited open one socket', async (t) => {
+  const pending: Array<(token: string) => void> = [];
+  const c = client(t, { token: () => new Promise<string>((resolve) => pending.push(resolve)) });
+  c.hub.close();
+  c.hub.reconnect();
+  t.equal(pending.length, 2, 'each connect asked for a token');
+  const token = await jwt('u1');
+  for (const resolve of pending) resolve(token);
+  await c.reach('open');
+  await c.hub.subscribe('room.7', () => {});
+  t.equal(c.sockets.length, 1, 'the overtaken connect opened nothing');
+});
