@@ -239,3 +239,11 @@ t.test('nothing left the admin origin, and the CSP let everything run', async (t
     [],
   );
 });
+
+t.test("the page's files are admin requests on record under their own endpoint", async (t) => {
+  const line = await gw.waitForLog(
+    (l) => l.msg === 'admin request' && l.path === '/admin/dashboard/dashboard.js',
+    WAIT_MS,
+  );
+  t.same([line.endpoint, line.status], ['/admin/dashboard', 200]);
+});
