@@ -16,7 +16,7 @@ export const socketOrigin: FilterFactory = {
     const check = createSocketOriginCheck(settings.origins);
     const checkOrigin: RequestStep = (ex) => {
       const refused = check(
-        ex.header('origin'),
+        ex.origin,
         ex.header('host'),
         ex.header('cookie') !== undefined,
       );
