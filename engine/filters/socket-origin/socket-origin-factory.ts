@@ -15,11 +15,7 @@ export const socketOrigin: FilterFactory = {
     const settings = socketOriginSettings(route, table.config);
     const check = createSocketOriginCheck(settings.origins);
     const checkOrigin: RequestStep = (ex) => {
-      const refused = check(
-        ex.origin,
-        ex.header('host'),
-        ex.header('cookie') !== undefined,
-      );
+      const refused = check(ex.origin, ex.header('host'), ex.header('cookie') !== undefined);
       return refused === null ? null : new GatewayError('FORBIDDEN', refused);
     };
     const listed = settings.origins.length === 0 ? '' : ` ${settings.origins.join(' ')}`;
