@@ -14,6 +14,16 @@ export interface MetricsSource {
 
 export type ReloadResult = 'success' | 'failure' | 'unchanged';
 
+/** One metric family as the metrics reference (docs/reference/metrics.md) lists it. */
+export interface MetricDescription {
+  name: string;
+  type: string;
+  help: string;
+  labels: readonly string[];
+}
+
+type RegisteredMetric = ReturnType<Registry['getMetricsAsArray']>[number];
+
 const PREFIX = 'gatewayd_';
 /** Gateway latencies are mostly below a millisecond; slow upstreams reach seconds. */
 const LATENCY_BUCKETS = [
@@ -221,6 +231,22 @@ export class GatewayMetrics {
       ...Object.values(this.upstreamFamilies),
       ...this.websocketFamilies.all,
     ];
+  }
+
+  /** Every family this process exposes, prom-client's default process metrics included. */
+  describe(): MetricDescription[] {
+    const registered = this.registry.getMetricsAsArray().map((m) => {
+      // prom-client keeps each metric's labelNames but leaves the field out of its typings.
+      const { labelNames = [] } = m as RegisteredMetric & { labelNames?: readonly string[] };
+      return { name: m.name, type: String(m.type), help: m.help, labels: labelNames };
+    });
+    const families = this.cellFamilies().map((f) => ({
+      name: f.name,
+      type: f.type,
+      help: f.help,
+      labels: f.labelNames,
+    }));
+    return [...registered, ...families];
   }
 
   /** Tells the scrape-time gauges where to read. */

@@ -19,7 +19,8 @@ function runOptions(cmd: Command): Command {
     );
 }
 
-const program = new Command('gatewayd')
+/** The gatewayd command line; bin/gatewayd parses the arguments, the docs generator reads it. */
+export const program = new Command('gatewayd')
   .description('Declarative API gateway: gateway.yaml in, a compiled route table out.')
   .version(GATEWAYD_VERSION, '-v, --version')
   .enablePositionalOptions()
@@ -65,5 +66,3 @@ program
   )
   .option('--cost <log2N>', 'scrypt cost, log2 of N (14-20, default 15)')
   .action(hashPasswordCommand);
-
-await program.parseAsync();
