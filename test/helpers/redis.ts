@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import {
+  freePort,
+  RedisServerMissingError,
+  spawnRedisServer,
+} from '../../scripts/lib/redis-server.mjs';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
@@ -26,7 +29,6 @@ export interface RedisHandle {
   resume(): void;
 }
 
-const READY_TIMEOUT_MS = 5000;
 const EXIT_TIMEOUT_MS = 5000;
 const MISSING = 'redis-server not found and REDIS_URL unset: skipping Redis tests';
 
@@ -41,39 +43,16 @@ class PrivateRedis implements RedisHandle {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Spawns the server and waits for its 'Ready to accept connections' line. */
+  /** Spawns the server and waits until it accepts commands. */
   async restart(): Promise<void> {
     if (this.child) throw new Error('redis-server is already running');
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        tmpdir(),
-        '--daemonize',
-        'no',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = await spawnRedisServer(this.port);
     this.child = child;
     alive.add(child);
     child.once('exit', () => {
       alive.delete(child);
       if (this.child === child) this.child = null;
     });
-    try {
-      await waitReady(child);
-    } catch (err) {
-      this.kill(child);
-      throw err;
-    }
   }
 
   pause(): void {
@@ -145,59 +124,6 @@ process.once('exit', () => {
   for (const child of alive) child.kill('SIGKILL');
 });
 
-class RedisMissingError extends Error {}
-
-/** Resolves when the server logs that it is ready; rejects on exit, spawn failure or timeout. */
-function waitReady(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const finish = (err?: Error) => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('error', onError);
-      child.stdout?.off('data', onData);
-      // Keep draining both pipes so a chatty server never blocks on a full pipe.
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
-      if (output.includes('Ready to accept connections')) finish();
-    };
-    const onExit = (code: number | null, signal: string | null) =>
-      finish(new Error(`redis-server exited (${code ?? signal}) before ready:\n${output}`));
-    const onError = (err: NodeJS.ErrnoException) =>
-      finish(
-        err.code === 'ENOENT'
-          ? new RedisMissingError(MISSING)
-          : new Error(`cannot spawn redis-server: ${err.message}`),
-      );
-    const timer = setTimeout(
-      () => finish(new Error(`redis-server not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)),
-      READY_TIMEOUT_MS,
-    );
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-    child.once('error', onError);
-  });
-}
-
-/** An ephemeral port that was free a moment ago (the kernel picks it; we release it at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * A Redis for one test: REDIS_URL when set, else a private `redis-server` spawned from PATH on a
  * free port, killed by PID at teardown. When neither is possible the test fails under CI=true
@@ -218,11 +144,11 @@ export async function startRedis(t: Tap): Promise<RedisHandle | null> {
       return redis;
     } catch (err) {
       lastError = err;
-      if (err instanceof RedisMissingError) break;
+      if (err instanceof RedisServerMissingError) break;
     }
   }
 
-  if (!(lastError instanceof RedisMissingError)) throw lastError;
+  if (!(lastError instanceof RedisServerMissingError)) throw lastError;
   if (process.env.CI === 'true') {
     t.fail(`!!! ${MISSING.replace(': skipping', ': cannot run')} (CI=true requires Redis) !!!`);
   } else {
