@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, RedisServerMissingError, spawnRedisServer } from './lib/redis-server.mjs';
+import { freePort } from './lib/free-port.mjs';
+import { RedisServerMissingError, spawnRedisServer } from './lib/redis-server.mjs';
 
 const root = new URL('../', import.meta.url);
 const examples = new URL('examples/', root);

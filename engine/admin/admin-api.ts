@@ -46,7 +46,8 @@ export function createAdminApi(
         ]);
       }
       const path = normalizePath((req.url ?? '/').split('?')[0] as string);
-      if (path === null) throw new GatewayError('BAD_REQUEST', 'the request path is malformed');
+      if (typeof path !== 'string')
+        throw new GatewayError('BAD_REQUEST', 'the request path is malformed or ambiguous');
       const match = router.match(req.method ?? 'GET', path);
       if (!match.found) {
         if (match.allowed.size === 0) {

@@ -11,7 +11,7 @@ import { loadConfigFile, type Locator } from '../config/load-config.js';
 import { Exchange } from '../data-plane/exchange.js';
 import { splitPoint } from '../data-plane/traffic-split.js';
 import { hostAccepts, matchPattern } from '../router/match-pattern.js';
-import { normalizePath } from '../router/normalize-path.js';
+import { describePathRefusal, normalizePath } from '../router/normalize-path.js';
 import { parsePathPattern } from '../router/path-pattern.js';
 import { compileLoaded } from '../runtime/build-table.js';
 import { withOfflineContext } from '../runtime/offline-build.js';
@@ -88,15 +88,20 @@ function explainIn(
 ): Explanation {
   const lines = [request.line];
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(12)}${text}`);
-  const path = normalizePath(request.path);
-  if (path === null) {
-    row('no match', `400 BAD_REQUEST: "${request.path}" is not a valid request path`);
+  const settings = compileServerSettings(config);
+  const path = normalizePath(request.path, settings.paths);
+  if (typeof path !== 'string') {
+    if ('redirectTo' in path) {
+      row('redirect', `307 to ${path.redirectTo} (server.paths.escaped_slashes)`);
+    } else {
+      const code = path.refused === 'malformed' ? 'BAD_REQUEST' : 'PATH_REJECTED';
+      row('no match', `400 ${code}: ${describePathRefusal(path.refused)}`);
+    }
     return { kind: 'explained', matched: false, lines };
   }
   row('path', path === request.path ? path : `${path} (normalised from ${request.path})`);
   const ex = offlineExchange(request, path);
   const hit = table.router.match(request.method, request.host, path, ex);
-  const settings = compileServerSettings(config);
 
   if (!hit.found) {
     if (hit.allowed.size > 0) {

@@ -4,6 +4,7 @@ import {
   compileTelemetrySettings,
   type TelemetrySettings,
 } from '../observability/telemetry-settings.js';
+import type { PathPolicy } from '../router/normalize-path.js';
 import { createTrustMatcher, type TrustMatcher } from './trust-proxy.js';
 
 /**
@@ -15,6 +16,8 @@ export interface ServerSettings {
   bindAddress: string;
   workers: number;
   trustProxy: TrustMatcher;
+  /** How ambiguous path forms (encoded slashes, `;` parameters, double encoding) are treated. */
+  paths: PathPolicy;
   requestTimeoutMs: number;
   upstreamTimeoutMs: number;
   connectTimeoutMs: number;
@@ -47,6 +50,11 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
     bindAddress: server.bind_address ?? '0.0.0.0',
     workers: server.workers ?? 1,
     trustProxy: createTrustMatcher(server.trust_proxy ?? []),
+    paths: {
+      escapedSlashes: server.paths?.escaped_slashes ?? 'reject',
+      pathParameters: server.paths?.path_parameters ?? 'reject',
+      doubleEncoding: server.paths?.double_encoding ?? 'reject',
+    },
     requestTimeoutMs: duration(timeouts.request_timeout, '30s'),
     upstreamTimeoutMs: duration(timeouts.upstream_timeout, '30s'),
     connectTimeoutMs: duration(timeouts.connect_timeout, '5s'),

@@ -35,6 +35,11 @@ export interface ServerConfig {
   bind_address?: string;
   workers?: number;
   trust_proxy?: string[];
+  paths?: {
+    escaped_slashes?: 'reject' | 'unescape_and_redirect' | 'unescape_and_forward' | 'keep';
+    path_parameters?: 'reject' | 'strip' | 'keep';
+    double_encoding?: 'reject' | 'keep';
+  };
   timeouts?: {
     request_timeout?: string;
     upstream_timeout?: string;

@@ -8,10 +8,14 @@ import uWS, {
 import type { RouteTable } from '../compile/compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
-import { normalizePath } from '../router/normalize-path.js';
+import {
+  describePathRefusal,
+  normalizePath,
+  type NormalizedPath,
+} from '../router/normalize-path.js';
 import { Exchange } from './exchange.js';
 import { requestIdFrom } from './request-id.js';
-import { sendError } from './respond.js';
+import { sendError, sendPrepared, statusLine } from './respond.js';
 import { LISTEN_EXCLUSIVE_PORT } from './uws-augment.js';
 import type { OpenSockets } from '../websocket/open-sockets.js';
 import { createSocketBehavior } from '../websocket/socket-behavior.js';
@@ -135,11 +139,12 @@ export class HttpServer {
       else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
     });
 
-    const path = normalizePath(rawPath);
+    const normal = normalizePath(rawPath, table.settings.paths);
+    const path = typeof normal === 'string' ? normal : rawPath;
     const ex = new Exchange(
       res,
       method,
-      path ?? rawPath,
+      path,
       query,
       headers,
       host,
@@ -153,11 +158,17 @@ export class HttpServer {
     ex.upgradeContext = upgrade;
     this.inFlight++;
 
-    const refusal = this.refuse(ex, path, rawPath.length + query.length, headerBytes, table);
+    const refusal =
+      this.refuse(ex, rawPath.length + query.length, headerBytes, table) ?? pathRefusal(normal);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
       ex.defaultHeaders = table.securityHeaders;
       sendError(ex, refusal, table.settings.responseEnvelope);
+      return;
+    }
+    if (typeof normal !== 'string' && 'redirectTo' in normal) {
+      ex.defaultHeaders = table.securityHeaders;
+      redirectToNormalPath(ex, normal.redirectTo);
       return;
     }
     res.onAborted(() => {
@@ -169,7 +180,7 @@ export class HttpServer {
       }
     });
 
-    const match = table.router.match(routingMethod(ex), host, path as string, ex);
+    const match = table.router.match(routingMethod(ex), host, path, ex);
     if (!match.found) {
       ex.defaultHeaders = table.securityHeaders;
       sendError(ex, notMatched(method, match.allowed), table.settings.responseEnvelope);
@@ -194,7 +205,6 @@ export class HttpServer {
   /** Limits and malformed requests, checked before anything is matched or read. */
   private refuse(
     ex: Exchange,
-    path: string | null,
     targetLength: number,
     headerBytes: number,
     table: RouteTable,
@@ -220,7 +230,6 @@ export class HttpServer {
         `the request body exceeds the limit of ${s.maxBodyBytes} bytes`,
       );
     }
-    if (path === null) return new GatewayError('BAD_REQUEST', 'the request path is malformed');
     return null;
   }
 
@@ -229,6 +238,26 @@ export class HttpServer {
     this.options.onFinish(ex);
     if (this.inFlight === 0 && this.drained) this.drained();
   };
+}
+
+/** A path `server.paths` refuses: malformed ones are BAD_REQUEST, ambiguous ones PATH_REJECTED. */
+function pathRefusal(path: NormalizedPath): GatewayError | null {
+  if (typeof path === 'string' || !('refused' in path)) return null;
+  const code = path.refused === 'malformed' ? 'BAD_REQUEST' : 'PATH_REJECTED';
+  return new GatewayError(code, describePathRefusal(path.refused));
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/** `server.paths.escaped_slashes: unescape_and_redirect`: the same request, on the normal path. */
+function redirectToNormalPath(ex: Exchange, path: string): void {
+  const location = ex.query === '' ? path : `${path}?${ex.query}`;
+  sendPrepared(ex, {
+    status: statusLine(307),
+    statusCode: 307,
+    headers: [['location', location]],
+    body: NO_BODY,
+  });
 }
 
 function notMatched(method: string, allowed: ReadonlySet<string>): GatewayError {

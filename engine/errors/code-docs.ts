@@ -16,6 +16,11 @@ export const REQUEST_CODE_DOCS: Readonly<Record<ErrorCodeName, CodeDoc>> = {
     meaning: 'malformed path or `Content-Length`',
     fix: 'fix the client',
   },
+  PATH_REJECTED: {
+    meaning:
+      'the path has a form an upstream could resolve to another path: an encoded slash or backslash, a `;` parameter, a double escape, an encoded control character or overlong UTF-8 (the message says which)',
+    fix: 'send the path in plain form, or choose another policy in `server.paths`',
+  },
   UNAUTHORIZED: {
     meaning: 'no credential, or one that failed verification (see WWW-Authenticate)',
     fix: 'send a valid token or API key',

@@ -4,6 +4,7 @@
  */
 export const ErrorCode = {
   BAD_REQUEST: 400,
+  PATH_REJECTED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   TIER_REQUIRED: 403,
@@ -63,6 +64,7 @@ const UPSTREAM_FAILURES: ReadonlySet<ErrorCodeName> = new Set([
  */
 const SUMMARY: Readonly<Record<Exclude<ErrorCodeName, 'TIER_REQUIRED'>, string>> = {
   BAD_REQUEST: 'Bad request',
+  PATH_REJECTED: 'Request path rejected',
   UNAUTHORIZED: 'Invalid authentication credentials',
   FORBIDDEN: 'Insufficient permissions',
   ROUTE_NOT_FOUND: 'Route not found',

@@ -2,7 +2,6 @@
 // A private redis-server process on 127.0.0.1: the example runner starts one for the examples
 // that need Redis, and the tests start theirs the same way (test/helpers/redis.ts).
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 
 const READY_TIMEOUT_MS = 5000;
@@ -78,22 +77,5 @@ function waitReady(child) {
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
     child.once('error', onError);
-  });
-}
-
-/**
- * An ephemeral port on 127.0.0.1 that was free a moment ago (the kernel picks it; it is released
- * at once, so the caller must bind soon and retry if it lost the race).
- * @returns {Promise<number>}
- */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -154,6 +154,20 @@ t.test('a direct response, a normalised path, and bad input', async (t) => {
   t.equal(row(root.stdout, 'path'), '/ (normalised from /a/..)');
   t.equal(row(root.stdout, 'target'), 'direct_response: answered by the gateway, no upstream');
 
+  const encoded = await explain(file, 'GET /api/v1/orders/..%2Fx');
+  t.equal(
+    row(encoded.stdout, 'no match'),
+    '400 PATH_REJECTED: the request path contains an encoded slash or backslash (%2F, %5C or \\), refused by server.paths.escaped_slashes',
+  );
+  const redirected = await explain(
+    configFile(t, `server: { paths: { escaped_slashes: unescape_and_redirect } }\n${CONFIG}`),
+    'GET /api/v1/orders/a%2Fb',
+  );
+  t.equal(
+    row(redirected.stdout, 'redirect'),
+    '307 to /api/v1/orders/a/b (server.paths.escaped_slashes)',
+  );
+
   const bad = await explain(file, 'GET');
   t.equal(bad.code, 2);
   t.match(bad.stderr, 'write a method and a URL');

@@ -1,9 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import {
-  freePort,
-  RedisServerMissingError,
-  spawnRedisServer,
-} from '../../scripts/lib/redis-server.mjs';
+import { RedisServerMissingError, spawnRedisServer } from '../../scripts/lib/redis-server.mjs';
+import { freePort } from './free-port.js';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
