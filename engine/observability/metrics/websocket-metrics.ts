@@ -41,7 +41,7 @@ export class WebSocketFamilies implements WebSocketMetrics {
   constructor() {
     this.connections = new GaugeFamily({
       name: 'websocket_connections_total',
-      help: 'WebSocket connections open now (a gauge, as seed 001 defines it), by route.',
+      help: 'WebSocket connections open now, by route (a gauge, whatever its name says).',
       labelNames: ['route'],
     });
     this.sent = new CounterFamily({
