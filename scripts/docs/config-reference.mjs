@@ -3,6 +3,7 @@
 // from the example configs (then the valid test fixtures), which the test suite checks, so each
 // one is a value gatewayd accepts; a key no config uses gets one made from its schema.
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { code, generatedNotice, prose } from './markdown.mjs';
 
@@ -307,7 +308,8 @@ function typeOf(node, walker, formats, def = null) {
         return (formats[node.format]?.noun ?? node.format).replace(/^an? /, '');
       }
       if (type === 'array') {
-        const { node: items, def: itemDef } = walker.resolve(node.items ?? {});
+        if (node.items === undefined) return 'list';
+        const { node: items, def: itemDef } = walker.resolve(node.items);
         return `list of ${typeOf(items, walker, formats, itemDef)}`;
       }
       if (type === 'object') {
@@ -332,9 +334,15 @@ function jsonType(value) {
 function allowedOf(node, walker, formats) {
   const alternatives = walker.alternatives(node);
   if (alternatives.length > 0) {
+    // Each shape says what it allows, after its type; a value type's own entry says it already.
     return alternatives
-      .map((a) => allowedOf(a.node, walker, formats).join(', '))
-      .filter((text) => text !== '');
+      .filter((a) => a.def === null || !isValueType(a.def, walker))
+      .map((a) => ({
+        type: typeOf(a.node, walker, formats),
+        allowed: allowedOf(a.node, walker, formats),
+      }))
+      .filter((a) => a.allowed.length > 0)
+      .map((a) => `${alternatives.length > 1 ? `${a.type}: ` : ''}${a.allowed.join(', ')}`);
   }
   const out = [];
   if (node.enum !== undefined)
@@ -382,8 +390,8 @@ function inline(value) {
 }
 
 /**
- * The example configs first (what users copy from), then the guides' YAML blocks that start at
- * the top of a config, then the valid test fixtures.
+ * The example configs first (what users copy from), then the YAML blocks of the hand-written
+ * docs that start at the top of a config, then the valid test fixtures.
  */
 function exampleSources(root) {
   const sources = [];
@@ -395,12 +403,11 @@ function exampleSources(root) {
       sources.push({ rank: 0, doc: parse(read(new URL(file, folder))) });
     }
   }
-  const guides = new URL('docs/guides/', root);
-  for (const file of readdirSync(guides)
-    .filter((f) => f.endsWith('.md'))
-    .sort()) {
-    for (const block of read(new URL(file, guides)).matchAll(/^```yaml\n([\s\S]*?)^```/gm)) {
-      const doc = parseOrNull(block[1]);
+  for (const page of handWrittenPages(new URL('docs/', root))) {
+    for (const block of read(page).matchAll(/^( *)```yaml\n([\s\S]*?)^ *```/gm)) {
+      const indent = block[1].length;
+      const text = block[2].replace(new RegExp(`^ {0,${indent}}`, 'gm'), '');
+      const doc = parseOrNull(text);
       if (isMapping(doc)) sources.push({ rank: 1, doc });
     }
   }
@@ -411,6 +418,21 @@ function exampleSources(root) {
     sources.push({ rank: 2, doc: parse(read(new URL(file, fixtures))) });
   }
   return sources;
+}
+
+/** The Markdown pages under `dir` that people wrote (the generated ones start with a notice). */
+function handWrittenPages(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.md'))
+    .map((e) => new URL(`${relativeTo(dir, e)}${e.name}`, dir))
+    .filter((url) => !readFileSync(url, 'utf8').startsWith('<!-- Generated'))
+    .sort((a, b) => (a.href < b.href ? -1 : 1));
+}
+
+function relativeTo(dir, entry) {
+  const base = fileURLToPath(dir);
+  const rest = entry.parentPath.slice(base.length).replace(/^\/+/, '');
+  return rest === '' ? '' : `${rest}/`;
 }
 
 function parseOrNull(text) {
