@@ -16,6 +16,12 @@ function runOptions(cmd: Command): Command {
         '--log-level <level>',
         'log level (overrides observability.logging.level)',
       ).choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
+        '--share-port',
+        'share the HTTP port with a gatewayd already listening on it (a zero-downtime upgrade); without it a start refuses a port in use',
+      ),
     );
 }
 

@@ -1,6 +1,7 @@
 import { formatProblem } from '../config/config-problem.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../observability/logger.js';
+import { compileServerSettings } from '../compile/server-settings.js';
 import { compileTelemetrySettings } from '../observability/telemetry-settings.js';
 import { Gateway, InvalidConfigError } from '../runtime/gateway.js';
 import { runSupervisor, WORKER_ENV } from '../runtime/supervisor.js';
@@ -9,6 +10,7 @@ import { serveSignals } from '../runtime/serve-signals.js';
 interface RunOptions {
   config?: string;
   logLevel?: string;
+  sharePort?: boolean;
 }
 
 /** Runs the gateway: in this process, or as a supervisor of `server.workers` processes. */
@@ -30,17 +32,25 @@ export async function runCommand(opts: RunOptions): Promise<void> {
   );
   const telemetry = compileTelemetrySettings(loaded.config);
   const isWorker = process.env[WORKER_ENV] !== undefined;
+  const sharePort = opts.sharePort === true;
   if (!isWorker) {
-    const workers = loaded.config.server?.workers ?? 1;
+    const { workers, httpPort, bindAddress } = compileServerSettings(loaded.config);
     if (workers > 1) {
-      await runSupervisor({ file, workers, logger, logLevel: opts.logLevel, telemetry });
+      await runSupervisor({
+        file,
+        workers,
+        logger,
+        logLevel: opts.logLevel,
+        telemetry,
+        listen: sharePort ? null : { host: bindAddress, port: httpPort },
+      });
       return;
     }
   }
   const gateway = new Gateway({
     file,
     logger,
-    exclusivePort: !isWorker,
+    exclusivePort: !isWorker && !sharePort,
     logLevelOverride: opts.logLevel,
     telemetry,
   });

@@ -125,18 +125,30 @@ export class HttpServer {
     const query = req.getQuery() ?? '';
     const method = METHODS.get(req.getMethod()) ?? req.getMethod().toUpperCase();
     const headers: string[] = [];
+    const framing = {
+      hosts: 0,
+      contentLengths: 0,
+      transferEncodings: 0,
+      contentLength: '',
+      te: '',
+    };
     let headerBytes = 0;
     let host = '';
     let clientRequestId = '';
-    let contentLength = 0;
-    let chunked = false;
     req.forEach((name, value) => {
       headers.push(name, value);
       headerBytes += name.length + value.length + 4;
-      if (name === 'host') host = value;
-      else if (name === 'x-request-id') clientRequestId = value;
-      else if (name === 'content-length') contentLength = Number(value);
-      else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+      if (name === 'host') {
+        host = value;
+        framing.hosts++;
+      } else if (name === 'x-request-id') clientRequestId = value;
+      else if (name === 'content-length') {
+        framing.contentLength = value;
+        framing.contentLengths++;
+      } else if (name === 'transfer-encoding') {
+        framing.te = value;
+        framing.transferEncodings++;
+      }
     });
 
     const normal = normalizePath(rawPath, table.settings.paths);
@@ -150,8 +162,8 @@ export class HttpServer {
       host,
       requestIdFrom(clientRequestId),
       Buffer.from(res.getRemoteAddressAsText()).toString(),
-      contentLength,
-      chunked,
+      framing.contentLengths === 0 ? 0 : Number(framing.contentLength),
+      framing.transferEncodings > 0,
       performance.now(),
       this.finishExchange,
     );
@@ -159,7 +171,9 @@ export class HttpServer {
     this.inFlight++;
 
     const refusal =
-      this.refuse(ex, rawPath.length + query.length, headerBytes, table) ?? pathRefusal(normal);
+      this.refuse(ex, rawPath.length + query.length, headerBytes, table) ??
+      ambiguity(framing) ??
+      pathRefusal(normal);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
       ex.defaultHeaders = table.securityHeaders;
@@ -221,9 +235,6 @@ export class HttpServer {
         `the request headers exceed ${s.maxHeaderBytes} bytes`,
       );
     }
-    if (!Number.isSafeInteger(ex.contentLength) || ex.contentLength < 0) {
-      return new GatewayError('BAD_REQUEST', 'the Content-Length header is not a valid length');
-    }
     if (ex.contentLength > s.maxBodyBytes) {
       return new GatewayError(
         'PAYLOAD_TOO_LARGE',
@@ -238,6 +249,40 @@ export class HttpServer {
     this.options.onFinish(ex);
     if (this.inFlight === 0 && this.drained) this.drained();
   };
+}
+
+interface Framing {
+  hosts: number;
+  contentLengths: number;
+  transferEncodings: number;
+  /** The last value of each; only read when there is exactly one. */
+  contentLength: string;
+  te: string;
+}
+
+const DIGITS = /^[0-9]{1,15}$/;
+const CHUNKED = /^[ \t]*chunked[ \t]*$/i;
+
+/**
+ * Requests whose target or body length two parties could read differently (RFC 9112 sections
+ * 3.2 and 6): the gateway and its upstream must agree on where a request ends and which host it
+ * names, or a second request can be smuggled inside the first. These are refused, and the
+ * connection closed, rather than guessed at.
+ */
+function ambiguity(f: Framing): GatewayError | null {
+  let why: string | null = null;
+  if (f.hosts > 1) why = 'the request has more than one Host header';
+  else if (f.contentLengths > 1) why = 'the request has more than one Content-Length header';
+  else if (f.contentLengths === 1 && !DIGITS.test(f.contentLength)) {
+    why = 'the Content-Length header is not a valid length';
+  } else if (f.transferEncodings > 1) {
+    why = 'the request has more than one Transfer-Encoding header';
+  } else if (f.transferEncodings === 1 && !CHUNKED.test(f.te)) {
+    why = `Transfer-Encoding "${f.te}" is not supported: only "chunked" is`;
+  } else if (f.transferEncodings === 1 && f.contentLengths === 1) {
+    why = 'the request has both Content-Length and Transfer-Encoding';
+  }
+  return why === null ? null : new GatewayError('AMBIGUOUS_REQUEST', why);
 }
 
 /** A path `server.paths` refuses: malformed ones are BAD_REQUEST, ambiguous ones PATH_REJECTED. */

@@ -30,8 +30,12 @@ export function sendError(
     return;
   }
   const body = errorBody(err, ex.requestId, envelope, ex.upstreamName);
-  // The client may still be sending a body we will not read: end the connection with the answer.
-  const closeConnection = err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'REQUEST_TIMEOUT';
+  // The client may still be sending a body we will not read, or one whose end is in doubt: end
+  // the connection with the answer.
+  const closeConnection =
+    err.code === 'PAYLOAD_TOO_LARGE' ||
+    err.code === 'REQUEST_TIMEOUT' ||
+    err.code === 'AMBIGUOUS_REQUEST';
   ex.res.cork(() => {
     ex.res.writeStatus(statusLine(err.status));
     ex.res.writeHeader('content-type', 'application/json');

@@ -21,6 +21,11 @@ export const REQUEST_CODE_DOCS: Readonly<Record<ErrorCodeName, CodeDoc>> = {
       'the path has a form an upstream could resolve to another path: an encoded slash or backslash, a `;` parameter, a double escape, an encoded control character or overlong UTF-8 (the message says which)',
     fix: 'send the path in plain form, or choose another policy in `server.paths`',
   },
+  AMBIGUOUS_REQUEST: {
+    meaning:
+      'the request could be read two ways: two `Host` or `Content-Length` headers, a `Content-Length` that is not plain digits, a `Transfer-Encoding` other than exactly `chunked`, or both length headers; the connection is closed',
+    fix: 'fix the client or the proxy in front of the gateway',
+  },
   UNAUTHORIZED: {
     meaning: 'no credential, or one that failed verification (see WWW-Authenticate)',
     fix: 'send a valid token or API key',

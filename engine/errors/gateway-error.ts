@@ -5,6 +5,7 @@
 export const ErrorCode = {
   BAD_REQUEST: 400,
   PATH_REJECTED: 400,
+  AMBIGUOUS_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   TIER_REQUIRED: 403,
@@ -65,6 +66,7 @@ const UPSTREAM_FAILURES: ReadonlySet<ErrorCodeName> = new Set([
 const SUMMARY: Readonly<Record<Exclude<ErrorCodeName, 'TIER_REQUIRED'>, string>> = {
   BAD_REQUEST: 'Bad request',
   PATH_REJECTED: 'Request path rejected',
+  AMBIGUOUS_REQUEST: 'Ambiguous request',
   UNAUTHORIZED: 'Invalid authentication credentials',
   FORBIDDEN: 'Insufficient permissions',
   ROUTE_NOT_FOUND: 'Route not found',

@@ -1,3 +1,4 @@
+import { hostName } from './host-name.js';
 import type { PathPattern } from './path-pattern.js';
 import { SegmentTrie, type AddConflict, type SlotRules, type TrieMatch } from './segment-trie.js';
 
@@ -25,13 +26,13 @@ export class HostRouter<T, C = undefined> {
   }
 
   /**
-   * `host` is the request's Host header; its port and letter case are ignored. `ctx` is what the
+   * `host` is the request's Host header; its port, letter case and trailing dot are ignored. `ctx` is what the
    * slot rules read to test a route's condition.
    */
   match(method: string, host: string, path: string, ctx?: C): TrieMatch<T> {
     let allowed: Set<string> | null = null;
     if (this.exactHosts.size > 0 || this.wildcardHosts.length > 0) {
-      const name = hostname(host);
+      const name = hostName(host);
       const exact = this.exactHosts.get(name);
       if (exact) {
         const hit = exact.match(method, path, ctx);
@@ -53,7 +54,7 @@ export class HostRouter<T, C = undefined> {
 
   private trieFor(host: string | undefined): SegmentTrie<T, C> {
     if (host === undefined) return this.anyHost;
-    const name = host.toLowerCase();
+    const name = hostName(host);
     if (name.startsWith('*.')) {
       const suffix = name.slice(1);
       let entry = this.wildcardHosts.find((w) => w.suffix === suffix);
@@ -68,11 +69,4 @@ export class HostRouter<T, C = undefined> {
     if (!trie) this.exactHosts.set(name, (trie = new SegmentTrie(this.rules)));
     return trie;
   }
-}
-
-function hostname(host: string): string {
-  const colon = host.lastIndexOf(':');
-  // An IPv6 literal such as [::1]:8080 keeps its brackets; only a trailing :port is cut.
-  const bare = colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
-  return bare.toLowerCase();
 }

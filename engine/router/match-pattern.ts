@@ -1,3 +1,4 @@
+import { hostName } from './host-name.js';
 import type { PathPattern } from './path-pattern.js';
 
 export type PatternMatch =
@@ -33,9 +34,8 @@ export function matchPattern(pattern: PathPattern, path: string): PatternMatch {
 /** Whether a route's `host` (exact, `*.suffix`, or null for any) accepts a Host header. */
 export function hostAccepts(routeHost: string | null, host: string): boolean {
   if (routeHost === null) return true;
-  const colon = host.lastIndexOf(':');
-  const name = (colon > host.lastIndexOf(']') ? host.slice(0, colon) : host).toLowerCase();
-  const pattern = routeHost.toLowerCase();
+  const name = hostName(host);
+  const pattern = hostName(routeHost);
   if (!pattern.startsWith('*.')) return name === pattern;
   return name.length > pattern.length - 1 && name.endsWith(pattern.slice(1));
 }

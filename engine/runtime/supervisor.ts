@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import { MetricsServer } from '../observability/metrics/metrics-server.js';
 import { readWorkerMetrics } from '../observability/metrics/worker-metrics.js';
@@ -21,6 +22,8 @@ interface SupervisorOptions {
   logger: Logger;
   logLevel?: string;
   telemetry: TelemetrySettings;
+  /** The workers' address, checked to be free before they start; null with --share-port. */
+  listen: { host: string; port: number } | null;
 }
 
 /**
@@ -69,6 +72,19 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
       });
     });
 
+  if (o.listen !== null && o.listen.port !== 0) {
+    const inUse = await portInUse(o.listen.host, o.listen.port).catch((err: unknown) => {
+      o.logger.fatal({ err, address: o.listen?.host }, 'the HTTP port cannot be opened');
+      process.exit(1);
+    });
+    if (inUse) {
+      o.logger.fatal(
+        { address: o.listen.host, port: o.listen.port },
+        'the HTTP port is already in use (another gatewayd?); stop it, or pass --share-port to share the port on purpose',
+      );
+      process.exit(1);
+    }
+  }
   try {
     await Promise.all(Array.from({ length: o.workers }, (_, i) => start(i)));
   } catch (err) {
@@ -99,6 +115,21 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Workers listen with SO_REUSEPORT, so they would silently share a port with another gatewayd:
+ * a bind without it fails if anyone holds the port, and is released before the workers bind.
+ */
+function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') resolve(true);
+      else reject(err);
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
 }
 
 /** The metrics port of a multi-worker gateway: each scrape sums what the workers report. */

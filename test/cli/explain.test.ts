@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { runCli } from '../helpers/gatewayd-process.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../helpers/gatewayd-process.js';
 
 const CONFIG = `routes:
   - name: users
@@ -178,4 +179,22 @@ t.test('a direct response, a normalised path, and bad input', async (t) => {
   );
   t.equal(invalid.code, 1);
   t.match(invalid.stderr, ':3:15: GW_ERR_CONFIG_UNDEFINED_UPSTREAM');
+});
+
+t.test('output cut short by its reader ends quietly (`routes FILE | head -1`)', async (t) => {
+  const routes = Array.from(
+    { length: 2000 },
+    (_, i) => `  - { path: /r${i}/*, direct_response: { status: 200, body: x } }`,
+  );
+  const file = configFile(t, `routes:\n${routes.join('\n')}\n`);
+  const child = spawn(process.execPath, [BIN, 'routes', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  // Like `head -1`: read the first chunk, then close the pipe while the CLI is still writing.
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.equal(stderr, '', 'no EPIPE stack trace');
+  t.equal(code, 0);
 });

@@ -142,19 +142,29 @@ t.test('JWT attack matrix: every bad token is a 401 and never reaches the upstre
 
 t.test('client-sent identity headers never reach the upstream', async (t) => {
   const { gw } = await setup(t);
-  const forged = { 'x-user-id': 'admin', 'x-user-roles': 'admin', 'X-User-Tier': 'admin' };
+  const forged = {
+    'x-user-id': 'admin',
+    'x-user-roles': 'admin',
+    'X-User-Tier': 'admin',
+    'X-User-Role': 'admin',
+    'x-user-ids': 'admin',
+  };
   const open = JSON.parse((await call(gw, '/public/x', forged)).text) as {
     headers: Record<string, string>;
   };
   t.equal(open.headers['x-user-id'], undefined, 'public route: X-User-ID dropped');
   t.equal(open.headers['x-user-roles'], undefined, 'public route: X-User-Roles dropped');
   t.equal(open.headers['x-user-tier'], undefined, 'public route: X-User-Tier dropped');
+  t.equal(open.headers['x-user-role'], undefined, 'public route: the singular X-User-Role dropped');
+  t.equal(open.headers['x-user-ids'], undefined, 'public route: the plural X-User-IDs dropped');
   const guarded = JSON.parse(
     (await call(gw, '/me/x', { ...forged, ...bearer(await token()) })).text,
   ) as { headers: Record<string, string> };
   t.equal(guarded.headers['x-user-id'], 'user-1', 'protected route: only the verified value');
   t.equal(guarded.headers['x-user-roles'], 'user');
   t.equal(guarded.headers['x-user-tier'], undefined);
+  t.equal(guarded.headers['x-user-role'], undefined);
+  t.equal(guarded.headers['x-user-ids'], undefined);
 });
 
 t.test('a claim with CR/LF is refused, never split into headers', async (t) => {

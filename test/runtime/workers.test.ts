@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import t from 'tap';
 import { Agent, request } from 'undici';
+import { freePort } from '../helpers/free-port.js';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
 
 t.test('server.workers: 2 runs two processes sharing one port, both reloading', async (t) => {
@@ -48,13 +48,28 @@ observability:
   t.equal((await gw.exited).code, 0, 'supervisor and workers exit cleanly');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+t.test('a start refuses a port another gatewayd serves, unless told to share it', async (t) => {
+  const port = await freePort();
+  const config = (workers: number) => `
+server: { http_port: ${port}, bind_address: 127.0.0.1, workers: ${workers} }
+routes:
+  - { path: /who, direct_response: { status: 200, body: "first" } }
+observability:
+  logging: { level: info, access_log: false }
+`;
+  const first = await startGatewayd(t, config(2));
+  first.port = port;
+
+  for (const workers of [2, 1]) {
+    const second = startGatewayd(t, config(workers));
+    await t.rejects(second, /exited with 1 before listening/, `workers: ${workers} is refused`);
+  }
+  const res = await request(first.url('/who'));
+  t.equal(await res.body.text(), 'first', 'the first gateway keeps serving');
+
+  const sharing = await startGatewayd(t, config(2), {
+    args: ['--log-level', 'info', '--share-port'],
   });
-}
+  const started = await sharing.waitForLog((l) => l.msg === 'workers started');
+  t.equal((started.pids as number[]).length, 2, '--share-port starts both workers on the port');
+});

@@ -21,12 +21,41 @@ export const DEFAULT_CONTEXT_HEADERS: Readonly<Record<ContextField, string>> = O
 
 export interface ContextHeaders {
   /**
-   * Every configured header name, lower-case. Strip these from every client request, with or
-   * without auth, or a client could claim to be any user.
+   * Every configured header name, lower-case, with the names an upstream may read as one of
+   * them (see spellingsOf). Strip these from every client request, with or without auth, or a
+   * client could claim to be any user.
    */
   readonly names: ReadonlySet<string>;
   /** The headers to add for this identity, or the error to answer when a value is unsafe. */
   build(identity: Identity): Array<[string, string]> | GatewayError;
+}
+
+/** Past this many separators only the all-`-` and all-`_` spellings are stripped (2^n grows). */
+const MIXED_SPELLING_LIMIT = 6;
+
+/**
+ * The names an upstream may take for `name`: CGI-style servers (PHP, Django, Rails behind some
+ * proxies) read `_` and `-` alike, and an application reading `x-user-role` trusts a client's
+ * copy when only `x-user-roles` is stripped. So every mix of `-` and `_` of the name, singular
+ * and plural, is stripped too. Built once per table.
+ */
+function spellingsOf(name: string): string[] {
+  const forms = name.endsWith('s') ? [name, name.slice(0, -1)] : [name, `${name}s`];
+  if ((name.match(/[-_]/g)?.length ?? 0) > MIXED_SPELLING_LIMIT) {
+    return forms.flatMap((form) => [form.replace(/_/g, '-'), form.replace(/-/g, '_')]);
+  }
+  const out: string[] = [];
+  for (const form of forms) {
+    let spellings = [''];
+    for (const ch of form) {
+      spellings =
+        ch === '-' || ch === '_'
+          ? spellings.flatMap((prefix) => [`${prefix}-`, `${prefix}_`])
+          : spellings.map((prefix) => prefix + ch);
+    }
+    out.push(...spellings);
+  }
+  return out;
 }
 
 /** An RFC 9110 field name. */
@@ -49,13 +78,12 @@ export function createContextHeaders(mapping: ContextHeaderMapping): ContextHead
       return { field, name: name.toLowerCase() };
     },
   );
-  const names = new Set(fields.map((f) => f.name));
-  if (names.size !== fields.length) {
+  if (new Set(fields.map((f) => f.name)).size !== fields.length) {
     throw new RangeError('context headers: two fields map to the same header');
   }
 
   return {
-    names,
+    names: new Set(fields.flatMap((f) => spellingsOf(f.name))),
     build(identity) {
       const headers: Array<[string, string]> = [];
       for (const { field, name } of fields) {

@@ -62,7 +62,7 @@ const KEY_FIT: Record<string, { types: string[]; curve?: string }> = {
 
 const DEFAULTS = {
   leewaySeconds: 0,
-  requiredClaims: ['sub'],
+  requiredClaims: ['sub', 'exp'],
   maxTokenBytes: 8 * 1024,
   cacheSize: 10_000,
   cacheTtlMs: 60_000,

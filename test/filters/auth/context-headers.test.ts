@@ -27,17 +27,30 @@ t.test('the default mapping builds seed 003 headers', async (t) => {
   ]);
 });
 
-t.test('names: every configured header, lower-case, to strip from client requests', async (t) => {
-  const headers = createContextHeaders({ ...DEFAULT_CONTEXT_HEADERS, roles: 'X-User-Role' });
-  t.same([...headers.names].sort(), [
-    'x-auth-method',
-    'x-client-id',
-    'x-user-email',
+t.test('names: every configured header and the spellings an upstream may read as it', async (t) => {
+  const headers = createContextHeaders({ subject: 'X-User-ID', roles: 'X-User-Role' });
+  const names = [...headers.names].sort();
+  for (const name of [
     'x-user-id',
-    'x-user-permissions',
+    'x-user-ids',
+    'x_user_id',
+    'x-user_id',
+    'x_user-id',
     'x-user-role',
-    'x-user-tier',
-  ]);
+    'x-user-roles',
+    'x_user_roles',
+  ]) {
+    t.ok(names.includes(name), name);
+  }
+  t.equal(names.length, 16, 'each name: 4 mixes of - and _, singular and plural');
+  t.notOk(names.includes('x-user-email'), 'only configured headers');
+
+  const long = createContextHeaders({ subject: 'x-a-b-c-d-e-f-g-h' });
+  t.same(
+    [...long.names].sort(),
+    ['x-a-b-c-d-e-f-g-h', 'x-a-b-c-d-e-f-g-hs', 'x_a_b_c_d_e_f_g_h', 'x_a_b_c_d_e_f_g_hs'],
+    'past six separators only the all-dash and all-underscore spellings',
+  );
 });
 
 t.test('absent fields and empty lists are not sent', async (t) => {

@@ -144,6 +144,15 @@ t.test('requiredClaims adds claims that must be present', async (t) => {
   t.match(failure, { reason: 'missing_claim', message: 'Token is missing the "tier" claim' });
 });
 
+t.test('a token without exp is refused by default; a list without exp opts out', async (t) => {
+  const lasting = await rsSign({ exp: undefined });
+  t.match(await failureOf(rsProvider().verify(lasting)), {
+    reason: 'missing_claim',
+    message: 'Token is missing the "exp" claim',
+  });
+  t.equal((await rsProvider({ requiredClaims: ['sub'] }).verify(lasting)).subject, 'user-1');
+});
+
 t.test('without a sub claim requirement, a client id is the subject', async (t) => {
   const token = await rsSign({ sub: undefined, client_id: 'svc-billing' });
   t.equal((await rsProvider({ requiredClaims: [] }).verify(token)).subject, 'svc-billing');
