@@ -19,7 +19,7 @@ export const CPU = { target: 0, loadgen: 1 };
 const BENCH_SECRET = 'bench-only-secret-of-at-least-32-bytes';
 
 /** Headers for targets whose route needs a token: a JWT the gateway verifies (then caches). */
-const AUTHORIZED = async () => {
+export const AUTHORIZED = async () => {
   const token = await new SignJWT({ sub: 'bench-user', roles: ['user'] })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer('bench')
@@ -34,6 +34,20 @@ function accessControl() {
     auth: { jwt: { secret: BENCH_SECRET, algorithm: 'HS256', issuer: 'bench' } },
     middleware: { rate_limiting: { default_limit: '1000000000/minute', key: 'ip' } },
     routes: [{ path: '/*', upstream: 'origin', auth_required: true }],
+  };
+}
+
+/**
+ * The issue's "full pipeline": JWT auth with a required role, a memory rate limit that never
+ * refuses, and Prometheus metrics collected (nothing scrapes during the run).
+ */
+export function fullPipeline() {
+  const base = accessControl();
+  return {
+    ...base,
+    server: { metrics_port: 0 },
+    observability: { metrics: { prometheus_enabled: true } },
+    routes: [{ ...base.routes[0], required_roles: ['user'] }],
   };
 }
 
@@ -60,6 +74,7 @@ export const TARGETS = [
     },
   }),
   gatewayd('gatewayd+jwt+ratelimit', accessControl(), undefined, undefined, AUTHORIZED),
+  gatewayd('gatewayd+full', fullPipeline(), undefined, undefined, AUTHORIZED),
   gatewayd(
     'gatewayd+jwt+ratelimit-redis',
     (ctx) => ({ ...accessControl(), redis: { url: ctx.redisUrl } }),
@@ -129,32 +144,37 @@ function gatewayd(name, fragment = {}, stdout, root, headers, extra = {}) {
     subject: true,
     configurable: true,
     ...extra,
-    start: async (ctx) => {
-      const bin = join(root ?? ctx.root, 'bin', 'gatewayd');
-      if (!existsSync(bin)) throw new Error(`${bin} does not exist yet`);
-      const port = await freePort();
-      const own = typeof fragment === 'function' ? fragment(ctx) : fragment;
-      const config = deepMerge(
-        deepMerge(gatewaydBaseConfig(port, ctx.originPort), own),
-        ctx.fragmentFor(name),
-      );
-      const file = join(ctx.tmp, `${name}.yaml`);
-      writeFileSync(file, YAML.stringify(config));
-      const requestHeaders = headers ? await headers() : {};
-      const args = [bin, '--config', file];
-      const run = await launch(
-        ctx,
-        name,
-        CPU.target,
-        port,
-        process.execPath,
-        args,
-        stdout,
-        requestHeaders,
-      );
-      return { ...run, headers: requestHeaders };
-    },
+    start: (ctx) => startGatewayd(ctx, { name, fragment, stdout, root, headers }),
   };
+}
+
+/**
+ * Starts bin/gatewayd of `root` (default: this checkout) with the base config merged with
+ * `fragment` and the target's --override; `nodeArgs` and `env` go to its node process (the
+ * allocation probe, --cpu-prof). Resolves to launch()'s result plus the request headers.
+ */
+export async function startGatewayd(
+  ctx,
+  { name, fragment = {}, stdout, root, headers, nodeArgs = [], env },
+) {
+  const bin = join(root ?? ctx.root, 'bin', 'gatewayd');
+  if (!existsSync(bin)) throw new Error(`${bin} does not exist yet`);
+  const port = await freePort();
+  const own = typeof fragment === 'function' ? fragment(ctx) : fragment;
+  const config = deepMerge(
+    deepMerge(gatewaydBaseConfig(port, ctx.originPort), own),
+    ctx.fragmentFor?.(name) ?? {},
+  );
+  const file = join(ctx.tmp, `${name}.yaml`);
+  writeFileSync(file, YAML.stringify(config));
+  const requestHeaders = headers ? await headers() : {};
+  const args = [...nodeArgs, bin, '--config', file];
+  const run = await launch(ctx, name, CPU.target, port, process.execPath, args, {
+    stdout,
+    headers: requestHeaders,
+    env,
+  });
+  return { ...run, headers: requestHeaders };
 }
 
 /** A private redis-server for targets that count in Redis, on the load generator's CPU. */
@@ -213,11 +233,19 @@ async function startNginxProxy(ctx) {
   return startNginx(ctx, 'nginx-proxy', CPU.target, port, server);
 }
 
-/** A proxy written as a script in peers/, taking PORT and the origin's URL. */
-async function startNodePeer(ctx, name) {
+/**
+ * A proxy written as a script in peers/, taking PORT and the origin's URL; `nodeArgs` and `env`
+ * go to its node process, as for startGatewayd.
+ */
+export async function startNodePeer(ctx, name, { nodeArgs = [], env } = {}) {
   const port = await freePort();
-  const args = [peer(`${name}.mjs`), String(port), `http://127.0.0.1:${ctx.originPort}`];
-  return launch(ctx, name, CPU.target, port, process.execPath, args);
+  const args = [
+    ...nodeArgs,
+    peer(`${name}.mjs`),
+    String(port),
+    `http://127.0.0.1:${ctx.originPort}`,
+  ];
+  return launch(ctx, name, CPU.target, port, process.execPath, args, { env });
 }
 
 /** One foreground nginx master with one worker, everything it writes kept under tmp. */
@@ -250,9 +278,15 @@ async function startNginx(ctx, name, cpu, port, serverBlocks) {
 }
 
 /** Starts a server process and waits until it answers; on failure stops it and says why. */
-async function launch(ctx, name, cpu, port, cmd, args, stdout, headers = {}) {
+async function launch(ctx, name, cpu, port, cmd, args, { stdout, headers = {}, env } = {}) {
   const log = logFile(ctx, name);
-  const proc = startProcess(cmd, args, { cpu, cwd: ctx.root, stdout: stdout ?? log, stderr: log });
+  const proc = startProcess(cmd, args, {
+    cpu,
+    cwd: ctx.root,
+    env,
+    stdout: stdout ?? log,
+    stderr: log,
+  });
   try {
     await waitReady(port, proc, '/', headers);
   } catch (err) {

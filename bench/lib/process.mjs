@@ -20,11 +20,16 @@ export function raceTimeout(ms) {
 }
 
 /**
- * Spawns cmd, pinned to one CPU with taskset when cpu is given. stdout/stderr are 'ignore',
+ * Spawns cmd, pinned to one CPU with taskset when cpu is given; env adds to this process's
+ * environment. stdout/stderr are 'ignore',
  * 'pipe' or a file path (appended). Returns { pid, child, reason, exited }: reason stays null
  * while the process runs, then says how it ended.
  */
-export function startProcess(cmd, args, { cpu, cwd, stdout = 'ignore', stderr = 'ignore' } = {}) {
+export function startProcess(
+  cmd,
+  args,
+  { cpu, cwd, env, stdout = 'ignore', stderr = 'ignore' } = {},
+) {
   if (closing) throw new Error('harness is shutting down');
   const argv = cpu === undefined ? [cmd, ...args] : ['taskset', '-c', String(cpu), cmd, ...args];
   const fds = [];
@@ -36,6 +41,7 @@ export function startProcess(cmd, args, { cpu, cwd, stdout = 'ignore', stderr = 
   };
   const child = spawn(argv[0], argv.slice(1), {
     cwd,
+    env: env === undefined ? process.env : { ...process.env, ...env },
     stdio: ['ignore', sink(stdout), sink(stderr)],
   });
   fds.forEach((fd) => closeSync(fd));

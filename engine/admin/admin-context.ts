@@ -1,4 +1,4 @@
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
 import type { UsageRecorder } from '../observability/usage-recorder.js';
 import type { ConfigStatus, ReloadRecord } from '../runtime/config-status.js';
 import type { RuntimeRoutes } from '../runtime/runtime-routes.js';

@@ -1,4 +1,4 @@
-import type { CompiledRoute } from '../compile/compiled-route.js';
+import type { CompiledRoute } from '../data-plane/compiled-route.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { isoTime, readJson, type AdminRequest, type AdminResource } from './admin-http.js';

@@ -1,7 +1,8 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import type { CompileContext } from '../compile/compile-table.js';
-import type { CompiledRoute, RouteTable } from '../compile/compiled-route.js';
-import { createHashKeyReader } from '../compile/hash-key.js';
+import type { CompiledRoute } from '../data-plane/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
+import { createHashKeyReader } from '../data-plane/hash-key.js';
 import { createRewriter } from '../compile/route-handler.js';
 import { compileServerSettings, type ServerSettings } from '../compile/server-settings.js';
 import { compileUpstreams } from '../compile/upstream-groups.js';

@@ -12,21 +12,26 @@ import type {
   Rate,
   RateLimitKeyConfig,
   RouteConfig,
-  SecurityHeadersConfig,
   StoreErrorModeConfig,
 } from '../config/gateway-config.js';
-import { createAuthenticate } from '../data-plane/authenticate.js';
-import { createRateLimitStep, type RouteLimit } from '../data-plane/rate-limit-step.js';
-import type { RouteGuards } from '../data-plane/route-guards.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
+import type { Exchange } from '../data-plane/exchange.js';
+import { RouteChain, type RouteFilter } from '../data-plane/filter-chain.js';
+import type { RatePolicy } from '../data-plane/rate-decision.js';
+import type { CredentialOptions } from '../filters/auth/credentials.js';
+import { BUILT_IN_FILTERS } from '../filters/built-in-filters.js';
+import type { DescribedLimit, TableResources } from '../filters/filter-factory.js';
 import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
-import { createAuthorizer } from '../filters/auth/authorize.js';
-import { createContextHeaders, type ContextHeaders } from '../filters/auth/context-headers.js';
+import {
+  createContextHeaders,
+  type ContextHeaders,
+} from '../filters/context-headers/context-headers.js';
 import { createJwtProvider, type JwtProvider } from '../filters/auth/jwt-provider.js';
 import { MemoryApiKeyStore } from '../filters/auth/memory-api-key-store.js';
 import { RedisApiKeyStore } from '../filters/auth/redis-api-key-store.js';
-import { createCors, type Cors } from '../filters/cors.js';
-import { combineIpFilters, createIpFilter, type IpFilter } from '../filters/ip-filter.js';
+import { createCors } from '../filters/cors/cors.js';
+import { createIpFilter, type IpFilter } from '../filters/ip-filter/ip-filter.js';
 import {
   createRateLimitHeaders,
   type RateLimitHeaders,
@@ -39,12 +44,15 @@ import {
 } from '../filters/rate-limit/rate-limiter.js';
 import { createTierLimits, type TierLimitsSettings } from '../filters/rate-limit/tier-limits.js';
 import { parseRate } from '../filters/rate-limit/rate.js';
-import { createSecurityHeaders } from '../filters/security-headers.js';
+import {
+  securityHeadersFilter,
+  securityHeadersOf,
+} from '../filters/security-headers/security-headers-factory.js';
 import type { Logger } from '../observability/logger.js';
 import { requireSession } from '../identity/require-session.js';
 import type { SessionCheck } from '../identity/session-check.js';
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
-import { createClientAddress } from './client-address.js';
+import { createClientAddress } from '../data-plane/client-address.js';
 import { duration, type ServerSettings } from './server-settings.js';
 import { createSharedRedis, type SharedRedis } from './shared-redis.js';
 import { isSocketRoute } from '../websocket/is-socket-route.js';
@@ -57,8 +65,6 @@ import type { SocketCredentialPlaces } from './socket-proxy-route.js';
  * dependency this build did not record is closed after the swap.
  */
 export type Share = <T>(key: string, create: () => T, close?: (value: T) => unknown) => T;
-
-type HeaderList = ReadonlyArray<readonly [string, string]>;
 
 /** The gateway-wide access control, compiled once per table; routes take their guards from it. */
 export interface AccessControl {
@@ -85,10 +91,14 @@ export interface AccessControl {
    * (`on_store_error: deny`). /ready answers 503 while one of them is not connected.
    */
   requiredRedis: ReadonlySet<Redis>;
-  /** The gateway-wide security headers, for answers no route's guards made (404, /health). */
-  securityHeaders: HeaderList;
-  /** The route's checks and their names for `gatewayd routes`; null when it has none. */
-  guardsFor(rc: RouteConfig, routeName: string): { guards: RouteGuards; filters: string[] } | null;
+  /** Every built-in filter the route's config asks for, in the order of BUILT_IN_FILTERS. */
+  filtersFor(rc: RouteConfig, routeName: string): RouteFilter[];
+  /** A chain of `filters` in front of `terminal`. */
+  chain(filters: readonly RouteFilter[], terminal: RouteHandler): RouteChain;
+  /** The chain of the filters the route's config asks for in front of `terminal`. */
+  chainFor(rc: RouteConfig, routeName: string, terminal: RouteHandler): RouteChain;
+  /** The gateway-wide filters of answers no configured route makes: the security headers. */
+  gatewayFilters: readonly RouteFilter[];
   /**
    * Where an upgrade to the route may carry its credential besides the headers (auth.websocket);
    * nothing on routes that are not WebSocket routes or have no auth.
@@ -166,6 +176,11 @@ export function compileAccessControl(
 
   const onInternalError = (err: unknown, ex: { requestId: string }) =>
     logger.error({ err, request_id: ex.requestId }, 'a route check failed unexpectedly');
+  const chainOptions = {
+    maxBodyBytes: settings.maxBodyBytes,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    onInternalError: (err: unknown, ex: Exchange) => onInternalError(err, ex),
+  };
 
   function socketCredentialsFor(rc: RouteConfig): SocketCredentialPlaces {
     if (!isSocketRoute(rc) || authRequirement(rc) === undefined) return NO_SOCKET_CREDENTIALS;
@@ -178,6 +193,44 @@ export function compileAccessControl(
     };
   }
 
+  const gatewayFilters = [
+    securityHeadersFilter(securityHeadersOf(middleware.security_headers, undefined)),
+  ].flatMap((f) => (f === null ? [] : [f]));
+  const resources: TableResources = {
+    config,
+    logger,
+    clientAddress,
+    maxBodyBytes: settings.maxBodyBytes,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    jwt,
+    jwtWithoutSession: verifier,
+    apiKey,
+    providers,
+    contextHeaders,
+    globalCors,
+    globalIpFilter,
+    credentialsFor(rc, accepted): CredentialOptions {
+      const socket = socketCredentialsFor(rc);
+      return {
+        jwt: accepted.jwt,
+        apiKey: accepted.apiKey,
+        apiKeyHeader: apiKey?.header ?? 'x-api-key',
+        queryParam: socket.queryParam ?? undefined,
+        protocolPrefix: socket.protocolPrefix ?? undefined,
+      };
+    },
+    limitsFor: (rc, authenticated) => limits?.forRoute(rc, authenticated) ?? [],
+    recorderFor(routeName) {
+      const routeMetrics = metrics?.route(routeName) ?? null;
+      if (routeMetrics === null) return null;
+      return {
+        authFailure: (reason) => routeMetrics.authFailure(reason),
+        rateLimitDecision: (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
+      };
+    },
+    onInternalError,
+  };
+
   return {
     identityHeaderNames: contextHeaders.names,
     apiKeyStore: store,
@@ -187,93 +240,19 @@ export function compileAccessControl(
     redisClient: redis,
     hub: { jwt, apiKey, apiKeyHeader: apiKey?.header ?? 'x-api-key', contextHeaders },
     requiredRedis,
-    securityHeaders: securityHeadersOf(middleware.security_headers, undefined),
-    guardsFor(rc, routeName) {
-      const filters: string[] = [];
-      const routeMetrics = metrics?.route(routeName) ?? null;
-      const ipFilter = combineIpFilters(
-        globalIpFilter,
-        rc.ip_filter ? ipFilterOf(rc.ip_filter) : null,
-      );
-      if (ipFilter !== null) filters.push('ip_filter');
-      const cors = corsOf(rc.cors, globalCors);
-      if (cors !== null) filters.push('cors');
-      const securityHeaders = securityHeadersOf(middleware.security_headers, rc.security_headers);
 
-      let authenticate: RouteGuards['authenticate'] = null;
-      let authorize: RouteGuards['authorize'] = null;
-      if (authRequirement(rc) !== undefined) {
-        const accepted = rc.auth ?? providers;
-        const routeJwt = accepted.includes('jwt') ? jwt : null;
-        const routeApiKey = accepted.includes('api_key') ? apiKey : null;
-        const socket = socketCredentialsFor(rc);
-        authenticate = createAuthenticate({
-          jwt: routeJwt,
-          apiKey: routeApiKey,
-          credentials: {
-            jwt: routeJwt !== null,
-            apiKey: routeApiKey !== null,
-            apiKeyHeader: apiKey?.header ?? 'x-api-key',
-            queryParam: socket.queryParam ?? undefined,
-            protocolPrefix: socket.protocolPrefix ?? undefined,
-          },
-          onRefused: (reason, ex) => {
-            routeMetrics?.authFailure(reason);
-            logger.debug({ reason, route: routeName, request_id: ex.requestId }, 'auth refused');
-          },
-          onProviderError: (err, ex) =>
-            logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable'),
-        });
-        authorize = createAuthorizer({
-          requiredRoles: rc.required_roles,
-          requiredPermissions: rc.required_permissions,
-          requiredTier: rc.required_tier,
-          tiers: auth?.tiers,
-          moduleName: rc.name ?? rc.path,
-        });
-        const session = routeJwt !== null && routeJwt !== verifier ? ' session' : '';
-        filters.push(`auth ${accepted.join(',')}${session}${describeRequirements(rc)}`);
-      }
-      const routeLimits = limits?.forRoute(rc, authenticate !== null) ?? [];
-      const rateLimit =
-        routeLimits.length === 0
-          ? null
-          : createRateLimitStep(
-              routeLimits.map((l) => l.limit),
-              routeName,
-              clientAddress,
-              routeMetrics === null
-                ? null
-                : (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
-            );
-      filters.push(...routeLimits.map((l) => l.description));
-      if (securityHeaders.length > 0) filters.push('security_headers');
-      if (
-        ipFilter === null &&
-        cors === null &&
-        authenticate === null &&
-        rateLimit === null &&
-        securityHeaders.length === 0
-      ) {
-        return null;
-      }
-      return {
-        guards: {
-          clientAddress,
-          ipFilter,
-          cors,
-          securityHeaders,
-          authenticate,
-          authorize,
-          contextHeaders: authenticate === null ? null : contextHeaders,
-          rateLimit,
-          maxBodyBytes: settings.maxBodyBytes,
-          requestTimeoutMs: settings.requestTimeoutMs,
-          onInternalError,
-        },
-        filters,
-      };
+    filtersFor(rc, routeName) {
+      const authenticated = authRequirement(rc) !== undefined;
+      return BUILT_IN_FILTERS.flatMap((factory) => {
+        const built = factory.build({ route: rc, routeName, table: resources, authenticated });
+        return built === null ? [] : [built];
+      });
     },
+    chain: (filters, terminal) => new RouteChain(filters, terminal, chainOptions),
+    chainFor(rc, routeName, terminal) {
+      return new RouteChain(this.filtersFor(rc, routeName), terminal, chainOptions);
+    },
+    gatewayFilters,
   };
 }
 
@@ -334,38 +313,9 @@ function ipFilterOf(config: IpFilterConfig): IpFilter {
   return createIpFilter({ allow: config.allow, deny: config.deny });
 }
 
-function corsOf(route: RouteConfig['cors'], global: Cors | null): Cors | null {
-  if (route === false) return null;
-  if (route === undefined) return global;
-  return createCors(corsSettings(route));
-}
-
-/** The route's mapping changes the gateway-wide set; `false` on either level turns them off. */
-function securityHeadersOf(
-  global: SecurityHeadersConfig | undefined,
-  route: SecurityHeadersConfig | undefined,
-): HeaderList {
-  if (route === false || global === false) {
-    return route === false || route === undefined ? [] : createSecurityHeaders(route).headers;
-  }
-  return createSecurityHeaders({ ...(global ?? {}), ...(route ?? {}) }).headers;
-}
-
-function describeRequirements(rc: RouteConfig): string {
-  const parts: string[] = [];
-  if (rc.required_roles?.length) parts.push(`roles=${rc.required_roles.join('|')}`);
-  if (rc.required_permissions?.length)
-    parts.push(`permissions=${rc.required_permissions.join('+')}`);
-  if (rc.required_tier !== undefined) parts.push(`tier>=${rc.required_tier}`);
-  return parts.length === 0 ? '' : ` ${parts.join(' ')}`;
-}
-
 interface RateLimits {
   /** The route's limits: its own or the default, and its caller's tier limit. */
-  forRoute(
-    rc: RouteConfig,
-    authenticated: boolean,
-  ): Array<{ limit: RouteLimit; description: string }>;
+  forRoute(rc: RouteConfig, authenticated: boolean): DescribedLimit[];
 }
 
 /** middleware.rate_limiting → limiters shared across reloads (their counters survive them). */
@@ -423,11 +373,12 @@ function compileRateLimits(
     });
   }
 
-  function fixed(policy: LimitPolicy): { limit: RouteLimit; description: string } {
+  function fixed(policy: LimitPolicy): DescribedLimit {
     const l = limiter(policy);
     const entry = { limiter: l, headers: createRateLimitHeaders(l.policy) };
     return {
       limit: { limiterFor: () => entry, key: createKeyReader(policy.key as KeySpec) },
+      headers: new Map([[l.policy, entry.headers]]),
       description: `rate_limit ${l.policy.points}/${l.policy.durationSeconds}s by ${[policy.key].flat().join('+')}${storeUrl ? ' (redis)' : ''}`,
     };
   }
@@ -452,7 +403,7 @@ function compileRateLimits(
   return {
     forRoute(rc, authenticated) {
       if (rc.rate_limit === false) return [];
-      const out: Array<{ limit: RouteLimit; description: string }> = [];
+      const out: DescribedLimit[] = [];
       const own = rc.rate_limit ?? rl.route_limits?.[rc.path];
       if (own !== undefined) {
         const policy = typeof own === 'object' ? own : { limit: own };
@@ -482,7 +433,7 @@ function compileTierLimit(
   order: readonly string[] | undefined,
   limiter: TierLimitsSettings['limiter'],
   createLimiter: (settings: RateLimiterSettings) => RateLimiter,
-): { limit: RouteLimit; description: string } {
+): DescribedLimit {
   // A caller without a tier (or with one the limits do not list) gets the lowest listed tier.
   const listed = new Set(Object.keys(tiers).map((t) => t.toLowerCase()));
   const built = createTierLimits({
@@ -500,7 +451,11 @@ function compileTierLimit(
       { limiter: l, headers: createRateLimitHeaders(l.policy) },
     ]),
   );
+  const headers = new Map<RatePolicy, RateLimitHeaders>(
+    [...byLimiter.values()].map((entry) => [entry.limiter.policy, entry.headers]),
+  );
   return {
+    headers,
     limit: {
       limiterFor: (ex) =>
         byLimiter.get(built.tiers.limiterFor(ex.identity?.tier)) as {

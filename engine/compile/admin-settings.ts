@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import { apiKeyDigest } from '../filters/auth/hash-api-key.js';
-import type { AdminSettings } from './compiled-route.js';
+import type { AdminSettings } from '../compile/route-table.js';
 
 /**
  * The admin listener's settings. The token is kept only as its SHA-256 digest, whether the

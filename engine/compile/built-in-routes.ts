@@ -4,7 +4,11 @@ import { prepareResponse } from '../data-plane/direct-response.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import { sendError, sendPrepared } from '../data-plane/respond.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
-import { builtInRoute, type CompiledRoute } from './compiled-route.js';
+import {
+  builtInRoute,
+  type CompiledRoute,
+  type RouteHandler,
+} from '../data-plane/compiled-route.js';
 
 const HEALTHY_BODY = { status: 'ok' };
 const READY_BODY = { status: 'ready' };
@@ -20,8 +24,8 @@ export function createBuiltInRoutes(
   notReadyBecause: () => string | null,
   /** `response_envelope`: the answers carry a timestamp and request id, so are made each time. */
   envelope: boolean,
-  /** The gateway-wide security headers: these routes have no guards to set them. */
-  securityHeaders: ReadonlyArray<readonly [string, string]>,
+  /** Puts the gateway-wide filters (security headers) in front of a handler. */
+  withGatewayFilters: (terminal: RouteHandler) => RouteHandler,
 ): Array<{ route: CompiledRoute; pattern: PathPattern }> {
   const builtIn = (
     path: string,
@@ -33,10 +37,7 @@ export function createBuiltInRoutes(
       path,
       methods: ['GET', 'HEAD'],
       filters: [],
-      handle(ex) {
-        ex.defaultHeaders = securityHeaders;
-        answer(ex);
-      },
+      handle: withGatewayFilters(answer),
       envelope,
     }),
   });

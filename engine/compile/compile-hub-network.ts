@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import type { ConfigPath } from '../config/config-problem.js';
 import type { Exchange } from '../data-plane/exchange.js';
-import { createGuardedHandler } from '../data-plane/route-guards.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -25,7 +24,7 @@ import {
 import { createWebhookHandler } from '../websocket/ingress/webhook-handler.js';
 import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
 import type { AccessControl, Share } from './access-control.js';
-import { builtInRoute, type CompiledRoute } from './compiled-route.js';
+import { builtInRoute, type CompiledRoute } from '../data-plane/compiled-route.js';
 import { duration, type ServerSettings } from './server-settings.js';
 
 /** This process among the instances sharing a Redis (presence entries, admin listings). */
@@ -186,7 +185,7 @@ export function compilePresence(
   };
   const name = `built-in presence ${path}`;
   const list = createPresenceList(tracker, tenantClaim);
-  const guarded = access.guardsFor(rc, name);
+  const chain = access.chainFor(rc, name, list);
   return {
     tracker,
     ttlMs,
@@ -200,8 +199,8 @@ export function compilePresence(
         path,
         methods: ['GET', 'HEAD'],
         target: 'websocket presence',
-        filters: guarded?.filters ?? [],
-        handle: guarded === null ? list : createGuardedHandler(guarded.guards, list),
+        filters: chain.descriptions,
+        handle: chain.handle,
         envelope: settings.responseEnvelope,
       }),
     },

@@ -4,7 +4,8 @@ import { ConfigCode } from '../errors/config-codes.js';
 import { HostRouter } from '../router/host-router.js';
 import { parsePathPattern, PatternError, type PathPattern } from '../router/path-pattern.js';
 import { createBuiltInRoutes } from './built-in-routes.js';
-import type { CompiledRoute, RouteOrigin, RouteTable } from './compiled-route.js';
+import type { CompiledRoute, RouteOrigin } from '../data-plane/compiled-route.js';
+import type { RouteTable } from './route-table.js';
 import {
   routeProblem,
   type InactiveRuntimeRoute,
@@ -13,17 +14,15 @@ import {
 import { compileAdminSettings } from './admin-settings.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import type { SlotRules } from '../router/segment-trie.js';
-import { compileRouteCondition } from './route-condition.js';
-import { createGuardedHandler } from '../data-plane/route-guards.js';
-import { requireQuery } from '../data-plane/required-query.js';
+import { compileRouteCondition } from '../data-plane/route-condition.js';
 import type { SharedObjects } from '../state/shared-objects.js';
 import { compileAccessControl, type Share } from './access-control.js';
-import { createRouteHandler } from './route-handler.js';
+import { createRouteHandler, upstreamHeaderPolicy } from './route-handler.js';
 import { compileServerSettings } from './server-settings.js';
 import { compileUpstreams, type UpstreamContext } from './upstream-groups.js';
 import { matchOrder } from './match-order.js';
 import { createSharedRedis } from './shared-redis.js';
-import { createClientAddress } from './client-address.js';
+import { createClientAddress } from '../data-plane/client-address.js';
 import { compileIdentity } from '../identity/identity-module.js';
 import { createIdentityHandlers } from '../identity/identity-handlers.js';
 import { createIdentityRoutes, type IdentityRoute } from '../identity/identity-routes.js';
@@ -191,6 +190,7 @@ export function compileTable(
     if ('problem' in pattern) return pattern.problem;
     const name = routeName(rc);
     const observed = routeTelemetry(telemetry, name);
+    const routeFilters = access.filtersFor(rc, name);
     const built: BuiltHandler =
       rc.handler === 'websocket'
         ? hubRoute(rc, observed)
@@ -205,33 +205,19 @@ export function compileTable(
                 settings,
                 groups,
                 config.upstreams ?? {},
-                access.identityHeaderNames,
+                upstreamHeaderPolicy(access.identityHeaderNames, routeFilters),
                 access.socketCredentialsFor(rc),
                 observed,
               );
     if ('problem' in built) return built.problem;
-    const handle =
-      rc.required_query === undefined
-        ? built.handle
-        : requireQuery(
-            {
-              names: rc.required_query,
-              maxBodyBytes: settings.maxBodyBytes,
-              requestTimeoutMs: settings.requestTimeoutMs,
-            },
-            built.handle,
-          );
-    const guarded = access.guardsFor(rc, name);
+    const chain = access.chain(routeFilters, built.handle);
     const condition = compileRouteCondition(rc.match);
     const filters = [
       ...(built.socketKey === undefined ? [] : ['upgrade only']),
-      ...(guarded?.filters ?? []),
-      ...(rc.required_query === undefined
-        ? []
-        : [`required_query ${rc.required_query.join(', ')}`]),
+      ...chain.descriptions,
       ...built.filters,
     ];
-    const checked = guarded === null ? handle : createGuardedHandler(guarded.guards, handle);
+    const checked = chain.handle;
     if (built.socketKey !== undefined) socketKeys.add(built.socketKey);
     const route: CompiledRoute = {
       name,
@@ -292,7 +278,7 @@ export function compileTable(
     const identityRoutes = createIdentityRoutes(
       config.identity ?? {},
       handlers,
-      access.guardsFor,
+      (rc, name, terminal) => access.chainFor(rc, name, terminal),
       settings.responseEnvelope,
     );
     for (const r of identityRoutes) {
@@ -327,7 +313,7 @@ export function compileTable(
             settings.requestTimeoutMs,
             ctx.logger,
           ),
-          access.guardsFor,
+          (rc, name, terminal) => access.chainFor(rc, name, terminal),
           settings.responseEnvelope,
         );
   for (const builtIn of [...(hubNetwork?.routes ?? []), ...registrationRoutes]) {
@@ -383,7 +369,7 @@ export function compileTable(
   const builtIns = createBuiltInRoutes(
     readiness(ctx.isReady, access.requiredRedis),
     settings.responseEnvelope,
-    access.securityHeaders,
+    (terminal) => access.chain(access.gatewayFilters, terminal).handle,
   );
   for (const builtIn of builtIns) {
     builtIn.route.metrics = telemetry.metrics?.route(builtIn.route.name).requests() ?? null;
@@ -406,7 +392,7 @@ export function compileTable(
     settings,
     router,
     routes: matchOrder(routes),
-    securityHeaders: access.securityHeaders,
+    unmatched: access.chain(access.gatewayFilters, noRoute),
     poolKeys,
     upstreamKeys: groupKeys,
     sharedKeys,
@@ -434,6 +420,11 @@ function hubMetrics(routes: readonly RouteConfig[], telemetry: Telemetry): HubMe
     deliveries: websocket.forRoute(routeName(first)),
     channel: (key) => websocket.forChannel(key),
   };
+}
+
+/** The unmatched chain's terminal: never run (the listener answers 404 and 405 itself). */
+function noRoute(ex: Exchange): void {
+  sendError(ex, new GatewayError('ROUTE_NOT_FOUND', 'no route matches this request'));
 }
 
 function hubUnavailable(ex: Exchange): void {

@@ -1,5 +1,5 @@
 import type { PathPattern } from '../router/path-pattern.js';
-import type { CompiledRoute } from './compiled-route.js';
+import type { CompiledRoute } from '../data-plane/compiled-route.js';
 
 /**
  * Sorts routes the way the router tries them: exact hosts, then wildcard hosts (longest first),

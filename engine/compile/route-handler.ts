@@ -7,16 +7,16 @@ import { createTrafficSplit } from '../data-plane/traffic-split.js';
 import type { RouteTelemetry } from '../observability/telemetry.js';
 import type { PathPattern } from '../router/path-pattern.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
-import type { RouteHandler } from './compiled-route.js';
-import { describeHeaderEdits, requestHeaderPolicy } from './request-header-policy.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import type { RequestHeaderPolicy } from '../data-plane/forward-headers.js';
-import { createHashKeyReader } from './hash-key.js';
+import type { RouteFilter } from '../data-plane/filter-chain.js';
+import { createHashKeyReader } from '../data-plane/hash-key.js';
 import {
   createPrefixStripper,
   createTemplateRewriter,
   keepPath,
   type PathRewriter,
-} from './path-rewriter.js';
+} from '../data-plane/path-rewriter.js';
 import { duration, size, type ServerSettings } from './server-settings.js';
 import { createSocketProxyRoute, type SocketCredentialPlaces } from './socket-proxy-route.js';
 
@@ -37,7 +37,7 @@ export function createRouteHandler(
   settings: ServerSettings,
   groups: ReadonlyMap<string, UpstreamGroup>,
   upstreams: Readonly<Record<string, UpstreamConfig>>,
-  identityHeaderNames: ReadonlySet<string>,
+  headerPolicy: RequestHeaderPolicy,
   socketCredentials: SocketCredentialPlaces,
   telemetry: RouteTelemetry,
 ): BuiltHandler {
@@ -57,8 +57,6 @@ export function createRouteHandler(
     };
   }
   const filters: string[] = [];
-  const headerPolicy = requestHeaderPolicy(rc.request_headers, identityHeaderNames);
-  if (rc.request_headers !== undefined) filters.push(describeHeaderEdits(rc.request_headers));
   if (rc.rewrite) filters.push(`rewrite ${rc.rewrite}`);
   else if (rc.strip_prefix)
     filters.push(
@@ -139,6 +137,22 @@ function createUpstreamProxy(
     observer: telemetry.attempts(group),
   });
   return { handle, filters };
+}
+
+/**
+ * The header policy of a route's upstream requests: the identity headers every route drops,
+ * plus the edits its filters make. Routes without edits share the identity set as it is.
+ */
+export function upstreamHeaderPolicy(
+  identityHeaderNames: ReadonlySet<string>,
+  filters: readonly RouteFilter[],
+): RequestHeaderPolicy {
+  const edits = filters.flatMap((f) => (f.upstreamHeaders === null ? [] : [f.upstreamHeaders]));
+  if (edits.length === 0) return { dropped: identityHeaderNames, added: [] };
+  return {
+    dropped: new Set([...identityHeaderNames, ...edits.flatMap((e) => e.dropped)]),
+    added: edits.flatMap((e) => e.added),
+  };
 }
 
 /** Methods whose repetition has no further effect (RFC 9110 9.2.2), so a retry is safe. */

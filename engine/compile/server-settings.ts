@@ -5,7 +5,7 @@ import {
   type TelemetrySettings,
 } from '../observability/telemetry-settings.js';
 import type { PathPolicy } from '../router/normalize-path.js';
-import { createTrustMatcher, type TrustMatcher } from './trust-proxy.js';
+import { createTrustMatcher, type TrustMatcher } from '../data-plane/trust-proxy.js';
 
 /**
  * The `server` and `observability.logging` blocks (and the top-level `response_envelope`) with

@@ -1,12 +1,12 @@
 import type { WebSocketRouteMetrics } from '../observability/metrics/websocket-metrics.js';
 import type { RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
-import type { RouteHandler } from './compiled-route.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import type { RequestHeaderPolicy } from '../data-plane/forward-headers.js';
 import { createSocketProxy } from '../websocket/proxy/create-socket-proxy.js';
 import { socketConfigKey } from '../websocket/socket-config-key.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
-import { createHashKeyReader } from './hash-key.js';
-import type { PathRewriter } from './path-rewriter.js';
+import { createHashKeyReader } from '../data-plane/hash-key.js';
+import type { PathRewriter } from '../data-plane/path-rewriter.js';
 import { duration, size, type ServerSettings } from './server-settings.js';
 
 /** Where an upgrade's credential travels besides the headers; null when the route does not read it. */

@@ -2,9 +2,12 @@
  * Config blocks → the settings the filters take, shared by the config checks and the compiler so
  * that `gatewayd check` judges exactly what the gateway will build.
  */
-import type { ContextField, ContextHeaderMapping } from '../filters/auth/context-headers.js';
-import { DEFAULT_CONTEXT_HEADERS } from '../filters/auth/context-headers.js';
-import type { CorsSettings } from '../filters/cors.js';
+import type {
+  ContextField,
+  ContextHeaderMapping,
+} from '../filters/context-headers/context-headers.js';
+import { DEFAULT_CONTEXT_HEADERS } from '../filters/context-headers/context-headers.js';
+import type { CorsSettings } from '../filters/cors/cors.js';
 import type {
   AuthConfig,
   AuthProviderName,

@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto';
 import { HOP_BY_HOP_HEADERS } from '../data-plane/hop-by-hop-headers.js';
 import { ConfigCode } from '../errors/config-codes.js';
-import { checkCorsSettings } from '../filters/cors.js';
-import { checkIpFilterSettings } from '../filters/ip-filter.js';
+import { checkCorsSettings } from '../filters/cors/cors.js';
+import { checkIpFilterSettings } from '../filters/ip-filter/ip-filter.js';
 import { parseRate } from '../filters/rate-limit/rate.js';
 import { keySpecProblem } from '../filters/rate-limit/rate-limit-key.js';
-import { checkSecurityHeaders } from '../filters/security-headers.js';
+import { checkSecurityHeaders } from '../filters/security-headers/security-headers.js';
 import {
   authRequirement,
   configuredProviders,

@@ -1,5 +1,5 @@
 import type { DirectResponseConfig } from '../config/gateway-config.js';
-import type { RouteHandler } from '../compile/compiled-route.js';
+import type { RouteHandler } from './compiled-route.js';
 import { sendPrepared, statusLine, type PreparedResponse } from './respond.js';
 
 /** Builds the whole response once; a request only writes it. */

@@ -1,13 +1,20 @@
 import type { HttpResponse, us_socket_context_t } from 'uWebSockets.js';
-import type { CompiledRoute } from '../compile/compiled-route.js';
-import type { Identity } from '../filters/auth/identity.js';
-import type { RateDecision } from '../filters/rate-limit/rate-limiter.js';
-import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
-import type { ServerTrace } from '../observability/tracing/request-tracer.js';
+import type { CompiledRoute } from './compiled-route.js';
+import type { RouteChain } from './filter-chain.js';
+import type { Identity } from './identity.js';
+import type { RateDecision } from './rate-decision.js';
 
-type HeaderList = ReadonlyArray<readonly [string, string]>;
+/** Where finished requests are counted (a route's or an upstream's series; see observability). */
+export interface RequestSeries {
+  record(ex: Exchange, status: number): void;
+}
 
-const NO_HEADERS: HeaderList = Object.freeze([]);
+/** A request's server span, made and read by the tracer; opaque to the data plane. */
+export interface ExchangeTrace {
+  readonly traceId: string;
+}
+
+const NO_PARAMS: readonly string[] = Object.freeze([]);
 
 /** Body chunks that arrived while a route's asynchronous checks (auth, rate limit) were running. */
 export interface HeldBody {
@@ -36,9 +43,9 @@ export class Exchange {
   route: CompiledRoute | null = null;
   upstreamName = '';
   /** The series the request is counted in, once an upstream is chosen; else the route's. */
-  metrics: RequestMetrics | null = null;
+  metrics: RequestSeries | null = null;
   /** The server span, made on first use when tracing is on. */
-  trace: ServerTrace | null = null;
+  trace: ExchangeTrace | null = null;
   /** Attempts made again after a failure. */
   retries = 0;
   /** The rate-limit decision the response reports (the refusal, or the tightest limit). */
@@ -47,14 +54,13 @@ export class Exchange {
   onAbort: (() => void) | null = null;
   /** The caller, once the route's auth step has verified its credentials. */
   identity: Identity | null = null;
-  /** Headers the route adds to whatever response goes out (CORS, rate limit state). */
-  responseHeaders: Array<readonly [string, string]> | null = null;
-  /** Headers added to the response unless the upstream sent its own (security headers). */
-  defaultHeaders: HeaderList = NO_HEADERS;
-  /** The route answers CORS itself: the upstream's Access-Control-* headers are dropped. */
-  ownsCors = false;
+  /** The filter chain the request went through: its response steps shape every answer. */
+  chain: RouteChain | null = null;
+  /** The route's path captures, in pattern order, and what its trailing `*` matched. */
+  params: readonly string[] = NO_PARAMS;
+  wildcard = '';
   /** Headers for the upstream request that carry the verified identity, as [name, value, ...]. */
-  identityHeaders: string[] | null = null;
+  identityHeaders: readonly string[] | null = null;
   heldBody: HeldBody | null = null;
   /** Set on WebSocket upgrade requests: what uWS needs to complete the handshake. */
   upgradeContext: us_socket_context_t | null = null;
@@ -78,12 +84,6 @@ export class Exchange {
     /** Called once when the exchange ends, however it ends: access log, in-flight count. */
     readonly onFinish: (ex: Exchange) => void,
   ) {}
-
-  addResponseHeaders(headers: HeaderList): void {
-    if (headers.length === 0) return;
-    const own = (this.responseHeaders ??= []);
-    for (let i = 0; i < headers.length; i++) own.push(headers[i] as readonly [string, string]);
-  }
 
   /** The status for logs and metrics: 499 when the client left before any answer (nginx's). */
   get reportedStatus(): number {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange } from './exchange.js';
 import { HOP_BY_HOP_HEADERS } from './hop-by-hop-headers.js';
 
@@ -94,32 +95,27 @@ export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): stri
   return out;
 }
 
-/** Response headers to pass to the client, as [name, value] pairs. */
-export function clientResponseHeaders(
+/** Writes the upstream's response headers that may reach the client, straight to uWS. */
+export function writeClientResponseHeaders(
+  res: HttpResponse,
   headers: IncomingHttpHeaders,
-  /** The route answers CORS itself, so the upstream's Access-Control-* headers would clash. */
-  dropCors: boolean,
   /**
-   * Headers the route sets on every response (its rate limit state, CORS): they replace the
-   * upstream's headers of the same name instead of going out twice. Vary is the exception: its
-   * values add up (the upstream's `Accept-Encoding` and the route's `Origin` both hold).
+   * Headers the route's filters write themselves (CORS, its rate limit state): the upstream's
+   * copies are dropped instead of going out twice. Vary is the exception: its values add up (the
+   * upstream's `Accept-Encoding` and the route's `Origin` both hold).
    */
-  routeOwned: ReadonlyArray<readonly [string, string]> | null,
-): Array<[string, string]> {
+  routeOwned: ((name: string) => boolean) | null,
+): void {
   const connectionTokens = connectionListed(headers.connection);
-  const out: Array<[string, string]> = [];
   for (const name in headers) {
     if (RESPONSE_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name))
       continue;
-    if (dropCors && name.startsWith('access-control-')) continue;
-    if (routeOwned !== null && name !== 'vary' && routeOwned.some(([owned]) => owned === name))
-      continue;
+    if (routeOwned !== null && name !== 'vary' && routeOwned(name)) continue;
     const value = headers[name];
     if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.push([name, v]);
-    else out.push([name, value]);
+    if (Array.isArray(value)) for (const v of value) res.writeHeader(name, v);
+    else res.writeHeader(name, value);
   }
-  return out;
 }
 
 function connectionListed(value: string | undefined): Set<string> | null {

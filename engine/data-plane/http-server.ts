@@ -4,10 +4,11 @@ import uWS, {
   type TemplatedApp,
   type us_listen_socket,
   type us_socket_context_t,
+  type WebSocketBehavior,
 } from 'uWebSockets.js';
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { ServingTable } from './compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 import {
   describePathRefusal,
   normalizePath,
@@ -17,8 +18,9 @@ import { Exchange } from './exchange.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError, sendPrepared, statusLine } from './respond.js';
 import { LISTEN_EXCLUSIVE_PORT } from './uws-augment.js';
-import type { OpenSockets } from '../websocket/open-sockets.js';
-import { createSocketBehavior } from '../websocket/socket-behavior.js';
+
+/** uWS gives the peer address as bytes; decoded straight to a string, without a Buffer. */
+const ADDRESS_TEXT = new TextDecoder();
 
 const METHODS = new Map(
   ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace', 'connect'].map((m) => [
@@ -27,33 +29,41 @@ const METHODS = new Map(
   ]),
 );
 
-export interface HttpServerOptions {
+export interface HttpServerOptions<SocketData> {
   logger: Logger;
   /** The table in force; read once per request, so a swap never affects a request under way. */
-  currentTable: () => RouteTable;
+  currentTable: () => ServingTable;
   /** Called for every finished exchange, after the in-flight count is updated. */
   onFinish: (ex: Exchange) => void;
-  /** Where accepted WebSocket connections are tracked. */
-  sockets: OpenSockets;
+  /**
+   * The WebSocket behaviour of the listener, given how an upgrade request enters the same
+   * matching and filters as any request (the WebSocket layer sits above the data plane).
+   */
+  webSocket: (onUpgrade: UpgradeHandler) => WebSocketBehavior<SocketData>;
 }
 
+/** An upgrade request, handed over by uWS with what completing the handshake needs. */
+export type UpgradeHandler = (
+  res: HttpResponse,
+  req: HttpRequest,
+  context: us_socket_context_t,
+) => void;
+
 /** The uWebSockets.js listener: reads each request, matches it and hands it to its route. */
-export class HttpServer {
+export class HttpServer<SocketData> {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
   private inFlight = 0;
   private draining = false;
   private drained: (() => void) | null = null;
 
-  constructor(private readonly options: HttpServerOptions) {
+  constructor(private readonly options: HttpServerOptions<SocketData>) {
     this.app = uWS
       .App()
       .any('/*', (res, req) => this.onRequest(res, req, null))
       .ws(
         '/*',
-        createSocketBehavior(options.sockets, (res, req, context) =>
-          this.onRequest(res, req, context),
-        ),
+        options.webSocket((res, req, context) => this.onRequest(res, req, context)),
       );
   }
 
@@ -161,7 +171,7 @@ export class HttpServer {
       headers,
       host,
       requestIdFrom(clientRequestId),
-      Buffer.from(res.getRemoteAddressAsText()).toString(),
+      ADDRESS_TEXT.decode(res.getRemoteAddressAsText()),
       framing.contentLengths === 0 ? 0 : Number(framing.contentLength),
       framing.transferEncodings > 0,
       performance.now(),
@@ -176,12 +186,12 @@ export class HttpServer {
       pathRefusal(normal);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       sendError(ex, refusal, table.settings.responseEnvelope);
       return;
     }
     if (typeof normal !== 'string' && 'redirectTo' in normal) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       redirectToNormalPath(ex, normal.redirectTo);
       return;
     }
@@ -196,7 +206,7 @@ export class HttpServer {
 
     const match = table.router.match(routingMethod(ex), host, path, ex);
     if (!match.found) {
-      ex.defaultHeaders = table.securityHeaders;
+      table.unmatched.adopt(ex);
       sendError(ex, notMatched(method, match.allowed), table.settings.responseEnvelope);
       return;
     }
@@ -221,7 +231,7 @@ export class HttpServer {
     ex: Exchange,
     targetLength: number,
     headerBytes: number,
-    table: RouteTable,
+    table: ServingTable,
   ): GatewayError | null {
     const s = table.settings;
     if (this.draining)

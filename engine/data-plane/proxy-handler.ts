@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
-import type { RouteHandler } from '../compile/compiled-route.js';
-import type { PathRewriter } from '../compile/path-rewriter.js';
-import type { TrustMatcher } from '../compile/trust-proxy.js';
+import type { RouteHandler } from './compiled-route.js';
+import type { PathRewriter } from './path-rewriter.js';
+import type { TrustMatcher } from './trust-proxy.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
-import type { RequestMetrics } from '../observability/metrics/request-metrics.js';
-import type { AttemptObserver, AttemptWatch } from './attempt-observer.js';
-import type { Exchange } from './exchange.js';
+import type { AttemptEnd, AttemptObserver, AttemptWatch } from './attempt-observer.js';
+import type { Exchange, RequestSeries } from './exchange.js';
 import { upstreamRequestHeaders, type RequestHeaderPolicy } from './forward-headers.js';
 import { ProxyResponse, type AttemptFailure, type AttemptHooks } from './proxy-response.js';
 import { bufferRequestBody, streamRequestBody } from './request-body.js';
@@ -39,7 +38,7 @@ export interface ProxyOptions {
   /** The ConsistentHash key of a request; null when the upstream does not hash. */
   hashKey: ((ex: Exchange) => string | null) | null;
   /** The route's request series for this upstream; null when metrics are off. */
-  metrics: RequestMetrics | null;
+  metrics: RequestSeries | null;
   /** Metrics and trace spans of each attempt; null when both are off. */
   observer: AttemptObserver | null;
 }
@@ -98,8 +97,10 @@ export function createProxyHandler(o: ProxyOptions): RouteHandler {
  * breaker and outlier bookkeeping of each, and the move to another endpoint when one fails
  * before anything reached the client.
  */
-class UpstreamCall {
+class UpstreamCall implements AttemptHooks {
   private endpoint: Endpoint | null = null;
+  /** The observer's handle on the attempt under way; null when metrics and tracing are off. */
+  private watch: AttemptWatch | null = null;
   private response: ProxyResponse | null = null;
   private body: Buffer | Readable | null = null;
   private retryable = false;
@@ -147,12 +148,9 @@ class UpstreamCall {
     this.endpoint = endpoint;
     endpoint.health.inFlight++;
     const watch = this.o.observer?.started(this.ex, endpoint, this.tries, this.headers) ?? null;
-    const response = new ProxyResponse(
-      this.ex,
-      this.o.group.name,
-      this.o.headersTimeoutMs,
-      this.hooks(endpoint, watch),
-    );
+    this.watch = watch;
+    // The call is the attempt's hooks: one attempt is under way at a time.
+    const response = new ProxyResponse(this.ex, this.o.group.name, this.o.headersTimeoutMs, this);
     this.response = response;
     endpoint.pool.dispatch(
       {
@@ -167,32 +165,29 @@ class UpstreamCall {
     );
   }
 
-  private hooks(endpoint: Endpoint, watch: AttemptWatch | null): AttemptHooks {
+  responded(status: number): void {
+    this.watch?.responded(status);
+  }
+
+  settled(failed: boolean | null, end: AttemptEnd): void {
+    this.watch?.ended(end);
+    const endpoint = this.endpoint as Endpoint;
+    endpoint.health.inFlight--;
     const group = this.o.group;
-    return {
-      responded(status) {
-        watch?.responded(status);
-      },
-      settled(failed, end) {
-        watch?.ended(end);
-        endpoint.health.inFlight--;
-        const breaker = group.breaker;
-        if (failed === null) {
-          breaker?.release();
-          return;
-        }
-        if (breaker !== null) {
-          if (failed) breaker.onFailure();
-          else breaker.onSuccess();
-        }
-        group.recordResult(endpoint, failed);
-      },
-      retry: (failure) => this.retry(failure),
-    };
+    const breaker = group.breaker;
+    if (failed === null) {
+      breaker?.release();
+      return;
+    }
+    if (breaker !== null) {
+      if (failed) breaker.onFailure();
+      else breaker.onSuccess();
+    }
+    group.recordResult(endpoint, failed);
   }
 
   /** Decided at once, so that a refused retry leaves the failed attempt to answer the client. */
-  private retry(failure: AttemptFailure): boolean {
+  retry(failure: AttemptFailure): boolean {
     const { retry, group } = this.o;
     if (!this.retryable || this.tries >= retry.attempts || !retry.on.has(failure)) return false;
     if (this.ex.aborted) return false;

@@ -2,8 +2,9 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AttemptEnd } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
-import { clientResponseHeaders } from './forward-headers.js';
-import { finish, sendError, statusLine, writeRouteHeaders } from './respond.js';
+import type { ResponseHead } from './filter-chain.js';
+import { writeClientResponseHeaders } from './forward-headers.js';
+import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
 
 /** Why an attempt failed before anything reached the client, as `retries.on` names it. */
@@ -20,11 +21,6 @@ export interface AttemptHooks {
   settled(failed: boolean | null, end: AttemptEnd): void;
   /** Nothing reached the client yet: returns true when another attempt takes over. */
   retry(failure: AttemptFailure): boolean;
-}
-
-interface ResponseHead {
-  status: string;
-  headers: IncomingHttpHeaders;
 }
 
 const RETRIED = new Error('the gateway retried this request elsewhere');
@@ -55,7 +51,7 @@ function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
  * undici response is paused until uWS reports the socket writable again. A known Content-Length
  * goes out with tryEnd (uWS writes the length itself); otherwise the body is sent chunked.
  */
-export class ProxyResponse implements Dispatcher.DispatchHandler {
+export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   private controller: Dispatcher.DispatchController | null = null;
   /** -1 when the upstream sent no Content-Length. */
   private totalLength = -1;
@@ -64,7 +60,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   private endAfterDrain = false;
   private pending: Buffer | null = null;
   private pendingOffset = 0;
-  private head: ResponseHead | null = null;
+  /** The upstream's response headers, once they have arrived. */
+  private upstreamHeaders: IncomingHttpHeaders | null = null;
 
   private settledOnce = false;
   /** Another attempt took over: nothing more from this one reaches the client. */
@@ -100,11 +97,23 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     else this.abortReason = reason;
   }
 
+  /** The response's status, for the route's response steps. */
+  get status(): number {
+    return this.ex.status;
+  }
+
+  has(name: string): boolean {
+    return (this.upstreamHeaders as IncomingHttpHeaders)[name] !== undefined;
+  }
+
+  add(name: string, value: string): void {
+    this.ex.res.writeHeader(name, value);
+  }
+
   onResponseStart(
     _controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
-    statusMessage?: string,
   ): void {
     const ex = this.ex;
     if (ex.aborted) return;
@@ -116,7 +125,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       return;
     }
     ex.status = statusCode;
-    this.head = { status: statusLine(statusCode, statusMessage), headers };
+    this.upstreamHeaders = headers;
     const length = headers['content-length'];
     if (length !== undefined) this.totalLength = Number(length);
     const noBody =
@@ -137,17 +146,15 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
    */
   private writeHead(): void {
     const ex = this.ex;
-    const head = this.head as ResponseHead;
-    ex.res.writeStatus(head.status);
+    const chain = ex.chain;
+    ex.res.writeStatus(statusLine(ex.status));
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of clientResponseHeaders(
-      head.headers,
-      ex.ownsCors,
-      ex.responseHeaders,
-    ))
-      ex.res.writeHeader(name, value);
-    const upstream = head.headers;
-    writeRouteHeaders(ex, (name) => upstream[name] !== undefined);
+    writeClientResponseHeaders(
+      ex.res,
+      this.upstreamHeaders as IncomingHttpHeaders,
+      chain === null ? null : chain.ownsResponseHeader,
+    );
+    chain?.respond(ex, this);
     ex.headersSent = true;
   }
 

@@ -1,14 +1,17 @@
 import { STATUS_CODES } from 'node:http';
 import { errorBody, type GatewayError } from '../errors/gateway-error.js';
+import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange } from './exchange.js';
+import type { ResponseHead } from './filter-chain.js';
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+const NO_HEADERS: HeaderList = Object.freeze([]);
 
 const statusLines = new Map<number, string>();
 
 /** "404 Not Found": uWS wants the whole status line; built once per code. */
-export function statusLine(status: number, message?: string): string {
-  if (message) return `${status} ${message}`;
+export function statusLine(status: number): string {
   let line = statusLines.get(status);
   if (!line) statusLines.set(status, (line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`));
   return line;
@@ -41,7 +44,7 @@ export function sendError(
     ex.res.writeHeader('content-type', 'application/json');
     ex.res.writeHeader('x-request-id', ex.requestId);
     for (const [name, value] of err.headers) ex.res.writeHeader(name, value);
-    writeRouteHeaders(ex, null);
+    writeRouteHeaders(ex, err.status, err.headers);
     ex.res.end(body, closeConnection);
   });
   finish(ex, err.status, body.length);
@@ -60,7 +63,7 @@ export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
     ex.res.writeStatus(response.status);
     ex.res.writeHeader('x-request-id', ex.requestId);
     for (const [name, value] of response.headers) ex.res.writeHeader(name, value);
-    writeRouteHeaders(ex, response.headers);
+    writeRouteHeaders(ex, response.statusCode, response.headers);
     if (ex.method === 'HEAD') ex.res.endWithoutBody(response.body.length);
     else ex.res.end(response.body);
   });
@@ -68,26 +71,40 @@ export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
 }
 
 /**
- * The headers the route adds to any response: its own (CORS, rate limit) always, and its
- * defaults (security headers) unless the response already has that header.
+ * A gateway answer's head for the route's response steps: what it carries is `headers` (with
+ * content-type and x-request-id, which no step sets). One object, reused: answers are written
+ * synchronously, inside one cork.
  */
-export function writeRouteHeaders(
-  ex: Exchange,
-  has: ((name: string) => boolean) | HeaderList | null,
-): void {
-  if (ex.responseHeaders !== null)
-    for (const [name, value] of ex.responseHeaders) ex.res.writeHeader(name, value);
-  const defaults = ex.defaultHeaders;
-  if (defaults.length === 0) return;
-  const present =
-    has === null
-      ? null
-      : typeof has === 'function'
-        ? has
-        : (name: string) => has.some(([n]) => n.toLowerCase() === name);
-  for (const [name, value] of defaults) {
-    if (present === null || !present(name)) ex.res.writeHeader(name, value);
+class AnswerHead implements ResponseHead {
+  status = 0;
+  res: HttpResponse | null = null;
+  headers: HeaderList = [];
+
+  has(name: string): boolean {
+    const headers = this.headers;
+    for (let i = 0; i < headers.length; i++) {
+      if ((headers[i] as readonly [string, string])[0].toLowerCase() === name) return true;
+    }
+    return false;
   }
+
+  add(name: string, value: string): void {
+    (this.res as HttpResponse).writeHeader(name, value);
+  }
+}
+
+const answerHead = new AnswerHead();
+
+/** Runs the route's response steps on an answer the gateway makes itself. */
+function writeRouteHeaders(ex: Exchange, status: number, headers: HeaderList): void {
+  const chain = ex.chain;
+  if (chain === null) return;
+  answerHead.status = status;
+  answerHead.res = ex.res;
+  answerHead.headers = headers;
+  chain.respond(ex, answerHead);
+  answerHead.res = null;
+  answerHead.headers = NO_HEADERS;
 }
 
 export function abortResponse(ex: Exchange): void {

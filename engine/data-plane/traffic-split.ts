@@ -1,5 +1,5 @@
-import type { RouteHandler } from '../compile/compiled-route.js';
-import type { HashKeyReader } from '../compile/hash-key.js';
+import type { RouteHandler } from './compiled-route.js';
+import type { HashKeyReader } from './hash-key.js';
 import { hash32 } from '../upstream/balancers/hash32.js';
 
 export interface SplitTarget {

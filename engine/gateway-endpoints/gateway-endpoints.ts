@@ -1,5 +1,5 @@
 import type { RedisProbe } from '../admin/admin-context.js';
-import type { RouteHandler, RouteOrigin } from '../compile/compiled-route.js';
+import type { RouteHandler, RouteOrigin } from '../data-plane/compiled-route.js';
 import type { RouteConfig } from '../config/gateway-config.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';

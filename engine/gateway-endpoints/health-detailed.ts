@@ -1,7 +1,7 @@
 import { overallStatus, probeRedis } from '../admin/health-resource.js';
 import type { RedisProbe } from '../admin/admin-context.js';
 import { upstreamView } from '../admin/upstream-view.js';
-import type { RouteHandler } from '../compile/compiled-route.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { publicRedis } from './health-redis.js';

@@ -1,6 +1,6 @@
 import type { RedisProbe } from '../admin/admin-context.js';
 import { probeRedis } from '../admin/health-resource.js';
-import type { RouteHandler } from '../compile/compiled-route.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import { sendJson } from '../data-plane/generated-json.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RouteOrigin } from '../compile/compiled-route.js';
+import type { RouteOrigin } from '../data-plane/compiled-route.js';
 import { authRequirement } from '../config/access-control-settings.js';
 import type { RouteConfig } from '../config/gateway-config.js';
 import type { Exchange } from '../data-plane/exchange.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ClientAddress } from '../compile/client-address.js';
-import type { RouteHandler } from '../compile/compiled-route.js';
+import type { ClientAddress } from '../data-plane/client-address.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import { sendError } from '../data-plane/respond.js';

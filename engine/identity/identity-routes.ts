@@ -1,7 +1,10 @@
 import type { AccessControl } from '../compile/access-control.js';
-import { builtInRoute, type CompiledRoute, type RouteHandler } from '../compile/compiled-route.js';
+import {
+  builtInRoute,
+  type CompiledRoute,
+  type RouteHandler,
+} from '../data-plane/compiled-route.js';
 import type { IdentityConfig } from '../config/gateway-config.js';
-import { createGuardedHandler } from '../data-plane/route-guards.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
 import { resolveIdentityEndpoints, type ResolvedEndpoint } from './identity-endpoints.js';
 import type { IdentityEndpointName } from './identity-endpoints.js';
@@ -13,7 +16,7 @@ export interface IdentityRoute {
 }
 
 /**
- * The identity endpoints as routes of the table. They pass through the gateway-wide guards like
+ * The identity endpoints as routes of the table. They pass through the gateway-wide filters like
  * any route (IP filter, CORS, security headers, and a `route_limits` entry on their path, so
  * `route_limits: { /auth/login: 10 }` works), but not through the auth step: each endpoint
  * checks its own token.
@@ -21,14 +24,17 @@ export interface IdentityRoute {
 export function createIdentityRoutes(
   identity: IdentityConfig,
   handlers: Record<IdentityEndpointName, RouteHandler>,
-  guardsFor: AccessControl['guardsFor'],
+  chainFor: AccessControl['chainFor'],
   /** `response_envelope`, for the routes (sendJson and sendError read it there). */
   envelope: boolean,
 ): IdentityRoute[] {
   return resolveIdentityEndpoints(identity).map((endpoint) => {
     const name = `identity ${endpoint.name}`;
-    const guarded = guardsFor({ path: endpoint.path, methods: [endpoint.method] }, name);
-    const handle = handlers[endpoint.name];
+    const chain = chainFor(
+      { path: endpoint.path, methods: [endpoint.method] },
+      name,
+      handlers[endpoint.name],
+    );
     return {
       endpoint,
       pattern: parsePathPattern(endpoint.path),
@@ -36,8 +42,8 @@ export function createIdentityRoutes(
         name,
         path: endpoint.path,
         methods: [endpoint.method],
-        filters: [...(guarded?.filters ?? []), name],
-        handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
+        filters: [...chain.descriptions, name],
+        handle: chain.handle,
         envelope,
       }),
     };

@@ -12,7 +12,7 @@ export function createAccessLog(logger: Logger): (ex: Exchange) => void {
     logger.info(
       {
         request_id: ex.requestId,
-        trace_id: ex.trace?.span.spanContext().traceId,
+        trace_id: ex.trace?.traceId,
         method: ex.method,
         path: ex.path,
         route: ex.routeName,

@@ -1,5 +1,5 @@
 import type { Exchange } from '../data-plane/exchange.js';
-import { apiKeyIdOf, type Identity } from '../filters/auth/identity.js';
+import { apiKeyIdOf, type Identity } from '../data-plane/identity.js';
 import { MINUTE_MS, UsageSeries, WINDOW_MINUTES, type UsageSummary } from './usage-series.js';
 
 /**

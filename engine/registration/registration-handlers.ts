@@ -1,4 +1,4 @@
-import type { RouteHandler } from '../compile/compiled-route.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import type { RouteConfig } from '../config/gateway-config.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { sendError } from '../data-plane/respond.js';

@@ -1,26 +1,25 @@
 import type { AccessControl } from '../compile/access-control.js';
-import { builtInRoute, type CompiledRoute } from '../compile/compiled-route.js';
+import { builtInRoute, type CompiledRoute } from '../data-plane/compiled-route.js';
 import type { ConfigPath } from '../config/config-problem.js';
-import { createGuardedHandler } from '../data-plane/route-guards.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
 import type { RegistrationHandlers } from './registration-handlers.js';
 import { REGISTRATION_ENDPOINTS, type RegistrationSettings } from './registration-settings.js';
 
 /**
- * The endpoints as routes of the table, behind the guards of a route with `auth: [jwt]` and
+ * The endpoints as routes of the table, behind the filters of a route with `auth: [jwt]` and
  * `required_roles` (plus the gateway-wide IP filter, CORS, security headers and rate limits).
  */
 export function createRegistrationRoutes(
   settings: RegistrationSettings,
   handlers: RegistrationHandlers,
-  guardsFor: AccessControl['guardsFor'],
+  chainFor: AccessControl['chainFor'],
   /** The gateway's `response_envelope`: the shape of these endpoints' answers. */
   envelope: boolean,
 ): Array<{ route: CompiledRoute; pattern: PathPattern; at: ConfigPath }> {
   return REGISTRATION_ENDPOINTS.map(({ key, method }) => {
     const path = settings[key];
     const name = `route_registration ${key}`;
-    const guarded = guardsFor(
+    const chain = chainFor(
       {
         path,
         methods: [method],
@@ -29,8 +28,8 @@ export function createRegistrationRoutes(
         required_roles: [...settings.requiredRoles],
       },
       name,
+      handlers[key],
     );
-    const handle = handlers[key];
     return {
       pattern: parsePathPattern(path),
       at: ['route_registration', 'paths', key],
@@ -38,8 +37,8 @@ export function createRegistrationRoutes(
         name,
         path,
         methods: [method],
-        filters: [...(guarded?.filters ?? []), name],
-        handle: guarded === null ? handle : createGuardedHandler(guarded.guards, handle),
+        filters: [...chain.descriptions, name],
+        handle: chain.handle,
         envelope,
       }),
     };

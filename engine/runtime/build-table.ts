@@ -1,5 +1,5 @@
 import { compileTable, type CompileContext } from '../compile/compile-table.js';
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
 import { checkRuntimeRoutes } from '../config/check-runtime-routes.js';
 import type { ConfigProblem } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';

@@ -1,6 +1,6 @@
 import type { AdminContext } from '../admin/admin-context.js';
 import { AdminServer } from '../admin/admin-server.js';
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
 import { formatProblem } from '../config/config-problem.js';
 import { loadConfigFile } from '../config/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
@@ -18,6 +18,8 @@ import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { TelemetrySettings } from '../observability/telemetry-settings.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
+import { createSocketBehavior } from '../websocket/socket-behavior.js';
+import type { SocketData } from '../websocket/socket-session.js';
 import { ChannelHub } from '../websocket/hub/channel-hub.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
@@ -72,7 +74,7 @@ export class Gateway {
   private readonly upstreams = new UpstreamRegistry();
   private readonly shared = new SharedObjects();
   private readonly sockets = new OpenSockets();
-  private readonly server: HttpServer;
+  private readonly server: HttpServer<SocketData>;
   /** Outlives tables like the upstream registry: each install reconfigures it. */
   readonly hub: ChannelHub;
   private readonly hubNetwork: HubNetworkLink;
@@ -100,7 +102,7 @@ export class Gateway {
         // Usage is read through the admin API and usage routes only: without them, nothing is recorded.
         if (this.table?.recordsUsage) this.usage.record(ex);
       },
-      sockets: this.sockets,
+      webSocket: (onUpgrade) => createSocketBehavior(this.sockets, onUpgrade),
     });
     this.hub = new ChannelHub({
       publish: (topic, message) => this.server.publish(topic, message, false),

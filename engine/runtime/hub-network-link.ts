@@ -1,7 +1,7 @@
 import type { WebSocketAdminState } from '../admin/websocket-admin.js';
 import { INSTANCE_ID, type HubNetworkContext } from '../compile/compile-hub-network.js';
-import type { RouteTable } from '../compile/compiled-route.js';
-import type { Identity } from '../filters/auth/identity.js';
+import type { RouteTable } from '../compile/route-table.js';
+import type { Identity } from '../data-plane/identity.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ChannelMessage } from '../websocket/hub/channel-message.js';
 import type { Logger } from '../observability/logger.js';

@@ -1,4 +1,4 @@
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
 import type { BuildResult } from './build-table.js';
 import { changedKeysUnder, type ConfigChanges } from './config-changes.js';
 

@@ -1,4 +1,4 @@
-import type { RouteTable } from '../compile/compiled-route.js';
+import type { RouteTable } from '../compile/route-table.js';
 import { checkRuntimeRoutes } from '../config/check-runtime-routes.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type {

@@ -1,4 +1,4 @@
-import type { RouteHandler } from '../compile/compiled-route.js';
+import type { RouteHandler } from '../data-plane/compiled-route.js';
 import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { createClientAddress } from '../../engine/compile/client-address.js';
-import { createTrustMatcher } from '../../engine/compile/trust-proxy.js';
+import { createClientAddress } from '../../engine/data-plane/client-address.js';
+import { createTrustMatcher } from '../../engine/data-plane/trust-proxy.js';
 import type { Exchange } from '../../engine/data-plane/exchange.js';
 
 /** Just what createClientAddress reads of an exchange. */

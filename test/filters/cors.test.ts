@@ -1,5 +1,9 @@
 import t from 'tap';
-import { checkCorsSettings, createCors, type CorsSettings } from '../../engine/filters/cors.js';
+import {
+  checkCorsSettings,
+  createCors,
+  type CorsSettings,
+} from '../../engine/filters/cors/cors.js';
 import { GatewayError } from '../../engine/errors/gateway-error.js';
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;

@@ -3,7 +3,7 @@ import {
   checkIpFilterSettings,
   combineIpFilters,
   createIpFilter,
-} from '../../engine/filters/ip-filter.js';
+} from '../../engine/filters/ip-filter/ip-filter.js';
 
 t.test('IPv4 allow list', async (t) => {
   const pass = createIpFilter({ allow: ['10.0.0.0/8', '192.168.1.7'] });

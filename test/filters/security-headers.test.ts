@@ -3,7 +3,7 @@ import {
   checkSecurityHeaders,
   createSecurityHeaders,
   DEFAULT_SECURITY_HEADERS,
-} from '../../engine/filters/security-headers.js';
+} from '../../engine/filters/security-headers/security-headers.js';
 
 t.test('defaults are the list of seed 004', async (t) => {
   const { headers } = createSecurityHeaders();

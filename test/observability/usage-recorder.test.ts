@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Exchange } from '../../engine/data-plane/exchange.js';
-import type { Identity } from '../../engine/filters/auth/identity.js';
+import type { Identity } from '../../engine/data-plane/identity.js';
 import { MAX_TRACKED, UsageRecorder } from '../../engine/observability/usage-recorder.js';
 import { UsageSeries, WINDOW_MINUTES } from '../../engine/observability/usage-series.js';
 

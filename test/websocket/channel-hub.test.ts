@@ -1,8 +1,8 @@
 import t from 'tap';
 import { compileHub } from '../../engine/compile/compile-hub.js';
 import type { AccessControl } from '../../engine/compile/access-control.js';
-import { createContextHeaders } from '../../engine/filters/auth/context-headers.js';
-import type { Identity } from '../../engine/filters/auth/identity.js';
+import { createContextHeaders } from '../../engine/filters/context-headers/context-headers.js';
+import type { Identity } from '../../engine/data-plane/identity.js';
 import { createLogger } from '../../engine/observability/logger.js';
 import { SharedObjects } from '../../engine/state/shared-objects.js';
 import { ChannelHub } from '../../engine/websocket/hub/channel-hub.js';

@@ -1,6 +1,6 @@
 import type { ApiKeyInfo, ApiKeyStore } from './api-key-store.js';
 import { AuthFailure } from './auth-failure.js';
-import type { Identity } from './identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 import { compileStaticApiKeys, type StaticApiKey } from './static-api-keys.js';
 
 export interface ApiKeyProviderSettings {
@@ -23,6 +23,8 @@ export interface ApiKeyProvider {
    * own error when the store is unreachable.
    */
   verify(key: string): Promise<Identity>;
+  /** A static key's identity while it is valid, decided without I/O; else null. */
+  known(key: string): Identity | null;
 }
 
 const MESSAGES = {
@@ -39,6 +41,11 @@ export function createApiKeyProvider(settings: ApiKeyProviderSettings): ApiKeyPr
 
   return {
     header: (settings.header ?? 'x-api-key').toLowerCase(),
+    known(key) {
+      const identity = matchStatic(key);
+      if (identity === null) return null;
+      return identity.expiresAt === undefined || identity.expiresAt > now() ? identity : null;
+    },
     async verify(key) {
       const identity = matchStatic(key);
       if (identity !== null) {

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { AuthFailure } from './auth-failure.js';
-import type { Identity } from './identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 
 /** Where each Identity field is read from; unset names fall back to the common claim names. */
 export interface ClaimNames {

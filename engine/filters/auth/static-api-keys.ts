@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { API_KEY_HASH, apiKeyDigest } from './hash-api-key.js';
-import type { Identity } from './identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 
 /** An API key from the config file: its hash only, made by `gatewayd hash-key`. */
 export interface StaticApiKey {

@@ -1,13 +1,32 @@
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { RateDecision, RatePolicy } from './rate-limiter.js';
+import type { RateDecision, RatePolicy } from '../../data-plane/rate-decision.js';
 
 export type HeaderList = Array<readonly [string, string]>;
 
+/** A decision's counts: all the headers are made of (the policy is the builder's own). */
+type Counts = Omit<RateDecision, 'policy'>;
+
+/** Where `write` puts the headers: a response head. */
+export interface HeaderSink {
+  add(name: string, value: string): void;
+}
+
+/** Every header name the limit headers use: the upstream's own copies are dropped. */
+export const RATE_LIMIT_HEADER_NAMES: ReadonlySet<string> = new Set([
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'ratelimit-policy',
+  'ratelimit',
+]);
+
 export interface RateLimitHeaders {
   /** Headers for a response to a request that was counted (allowed or refused). */
-  forDecision(decision: RateDecision, nowMs?: number): HeaderList;
+  forDecision(decision: Counts, nowMs?: number): HeaderList;
+  /** The same headers, written to `head` one by one (no list is made). */
+  write(decision: Counts, head: HeaderSink, nowMs?: number): void;
   /** The 429 for a refused decision: Retry-After plus the same headers. */
-  refusal(decision: RateDecision, nowMs?: number): GatewayError;
+  refusal(decision: Counts, nowMs?: number): GatewayError;
 }
 
 /**
@@ -28,7 +47,20 @@ export function createRateLimitHeaders(policy: RatePolicy): RateLimitHeaders {
   ] as const;
   const limit = ['x-ratelimit-limit', String(policy.points)] as const;
 
-  function forDecision(decision: RateDecision, nowMs = Date.now()): HeaderList {
+  function write(decision: Counts, head: HeaderSink, nowMs = Date.now()): void {
+    if (decision.degraded !== 'allow') {
+      const remaining = String(decision.remaining);
+      head.add(limit[0], limit[1]);
+      head.add('x-ratelimit-remaining', remaining);
+      head.add('x-ratelimit-reset', String(Math.ceil(nowMs / 1000) + decision.resetSeconds));
+      head.add(policyHeader[0], policyHeader[1]);
+      head.add('ratelimit', `${id};r=${remaining};t=${decision.resetSeconds}`);
+      return;
+    }
+    head.add(policyHeader[0], policyHeader[1]);
+  }
+
+  function forDecision(decision: Counts, nowMs = Date.now()): HeaderList {
     if (decision.degraded === 'allow') return [policyHeader];
     const remaining = String(decision.remaining);
     return [
@@ -40,7 +72,7 @@ export function createRateLimitHeaders(policy: RatePolicy): RateLimitHeaders {
     ];
   }
 
-  function refusal(decision: RateDecision, nowMs = Date.now()): GatewayError {
+  function refusal(decision: Counts, nowMs = Date.now()): GatewayError {
     const retryAfter = decision.retryAfterSeconds ?? Math.max(1, decision.resetSeconds);
     const message =
       decision.degraded === 'deny'
@@ -52,7 +84,7 @@ export function createRateLimitHeaders(policy: RatePolicy): RateLimitHeaders {
     ]);
   }
 
-  return { forDecision, refusal };
+  return { forDecision, write, refusal };
 }
 
 /** A structured-field string: quoted, with '\' and '"' escaped and non-printables dropped. */

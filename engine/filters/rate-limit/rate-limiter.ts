@@ -1,8 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-
-/** What to do with a request when the shared store (Redis) cannot answer. */
-export type StoreErrorMode = 'allow' | 'deny' | 'local';
+import type { RateDecision, RatePolicy, StoreErrorMode } from '../../data-plane/rate-decision.js';
 
 export interface RateLimiterLogger {
   warn(obj: object, msg: string): void;
@@ -31,27 +29,6 @@ export interface RateLimiterSettings {
   storeDownRetryAfterSeconds?: number;
   /** Told once when the store starts failing and once when it answers again. */
   logger?: RateLimiterLogger;
-}
-
-export interface RateDecision {
-  allowed: boolean;
-  /** The policy's limit (points per window). */
-  limit: number;
-  /** Requests left in the window; under 'allow' fallback the count is unknown and given as limit. */
-  remaining: number;
-  /** Seconds until the window resets (a delta, rounded up). */
-  resetSeconds: number;
-  /** Seconds the client should wait, set on refusals (at least 1). */
-  retryAfterSeconds?: number;
-  /** Set when the store failed and this decision came from the fallback. */
-  degraded?: StoreErrorMode;
-}
-
-/** The policy a limiter enforces, for response headers and logs. */
-export interface RatePolicy {
-  readonly id: string;
-  readonly points: number;
-  readonly durationSeconds: number;
 }
 
 export interface RateLimiter {
@@ -99,8 +76,8 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
       policy,
       consume: function consumeMemory(clientKey: string): Promise<RateDecision> {
         return memory.consume(clientKey).then(
-          (res) => allowedDecision(points, res, undefined),
-          (res: unknown) => refusedDecision(points, res, undefined),
+          (res) => allowedDecision(policy, res, undefined),
+          (res: unknown) => refusedDecision(policy, res, undefined),
         );
       },
     };
@@ -119,7 +96,7 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
     inMemoryBlockOnConsumed: points + 1,
   });
   const mode = settings.onStoreError ?? 'local';
-  const fallback = createFallback(mode, settings, keyPrefix, instanceCount);
+  const fallback = createFallback(mode, settings, policy, keyPrefix, instanceCount);
   let storeDown = false;
 
   return {
@@ -140,10 +117,10 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
           return fallback(clientKey);
         }
         if (storeDown) recovered();
-        return refusedDecision(points, err, undefined);
+        return refusedDecision(policy, err, undefined);
       }
       if (storeDown) recovered();
-      return allowedDecision(points, res, undefined);
+      return allowedDecision(policy, res, undefined);
     },
   };
 
@@ -156,6 +133,7 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
 function createFallback(
   mode: StoreErrorMode,
   settings: RateLimiterSettings,
+  policy: RatePolicy,
   keyPrefix: string,
   instanceCount: number,
 ): (clientKey: string) => Promise<RateDecision> {
@@ -164,6 +142,7 @@ function createFallback(
     return function allowWhileDown() {
       return Promise.resolve({
         allowed: true,
+        policy,
         limit: points,
         remaining: points,
         resetSeconds: durationSeconds,
@@ -176,6 +155,7 @@ function createFallback(
     return function denyWhileDown() {
       return Promise.resolve({
         allowed: false,
+        policy,
         limit: points,
         remaining: 0,
         resetSeconds: retryAfter,
@@ -191,20 +171,21 @@ function createFallback(
   });
   return function countLocallyWhileDown(clientKey) {
     return local.consume(clientKey).then(
-      (res) => allowedDecision(points, res, 'local'),
-      (res: unknown) => refusedDecision(points, res, 'local'),
+      (res) => allowedDecision(policy, res, 'local'),
+      (res: unknown) => refusedDecision(policy, res, 'local'),
     );
   };
 }
 
 function allowedDecision(
-  limit: number,
+  policy: RatePolicy,
   res: RateLimiterRes,
   degraded: StoreErrorMode | undefined,
 ): RateDecision {
   const decision: RateDecision = {
     allowed: true,
-    limit,
+    policy,
+    limit: policy.points,
     remaining: res.remainingPoints,
     resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
   };
@@ -214,7 +195,7 @@ function allowedDecision(
 
 /** A refusal from a RateLimiterRes; anything else the library rejects with is a bug: rethrown. */
 function refusedDecision(
-  limit: number,
+  policy: RatePolicy,
   res: unknown,
   degraded: StoreErrorMode | undefined,
 ): RateDecision {
@@ -222,7 +203,8 @@ function refusedDecision(
   const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
   const decision: RateDecision = {
     allowed: false,
-    limit,
+    policy,
+    limit: policy.points,
     remaining: 0,
     resetSeconds,
     retryAfterSeconds: resetSeconds,

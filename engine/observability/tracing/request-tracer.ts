@@ -29,14 +29,14 @@ import {
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import type { AttemptEnd } from '../../data-plane/attempt-observer.js';
-import type { Exchange } from '../../data-plane/exchange.js';
+import type { Exchange, ExchangeTrace } from '../../data-plane/exchange.js';
 import type { Endpoint } from '../../upstream/endpoint.js';
 import type { Logger } from '../logger.js';
 import type { TracingSettings } from '../telemetry-settings.js';
 import { EXCHANGE_HEADERS, HEADER_LIST, withoutTraceHeaders } from './header-carrier.js';
 
 /** A request's server span and the context its attempts' client spans are children of. */
-export interface ServerTrace {
+export interface ServerTrace extends ExchangeTrace {
   readonly span: Span;
   readonly context: Context;
 }
@@ -82,7 +82,8 @@ export class RequestTracer {
 
   /** The request's server span, started (at the request's arrival) on first use. */
   server(ex: Exchange): ServerTrace {
-    return (ex.trace ??= this.startServer(ex));
+    // The tracer is the only writer of ex.trace, so what is there is one of its ServerTraces.
+    return (ex.trace ??= this.startServer(ex)) as ServerTrace;
   }
 
   private startServer(ex: Exchange): ServerTrace {
@@ -104,7 +105,7 @@ export class RequestTracer {
         span.setAttributes({ [ATTR_HTTP_ROUTE]: route.path, 'gatewayd.route': route.name });
       }
     }
-    return { span, context: trace.setSpan(parent, span) };
+    return { span, context: trace.setSpan(parent, span), traceId: span.spanContext().traceId };
   }
 
   /**

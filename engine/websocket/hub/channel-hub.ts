@@ -1,4 +1,4 @@
-import type { Identity } from '../../filters/auth/identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 import type { Logger } from '../../observability/logger.js';
 import { closeSocket, closeSpread, SERVICE_RESTART } from '../open-sockets.js';
 import type { GatewaySocket } from '../socket-session.js';

@@ -1,7 +1,7 @@
 import type { ApiKeyProvider } from '../../filters/auth/api-key-provider.js';
 import { AuthFailure } from '../../filters/auth/auth-failure.js';
 import { readCredentials, type CredentialOptions } from '../../filters/auth/credentials.js';
-import type { Identity } from '../../filters/auth/identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 import type { JwtProvider } from '../../filters/auth/jwt-provider.js';
 import type { HubAuthenticate } from './hub-settings.js';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { AuthFailure } from '../../filters/auth/auth-failure.js';
-import type { Identity } from '../../filters/auth/identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 import { closeSocket } from '../open-sockets.js';
 import type { GatewaySocket, SocketSession } from '../socket-session.js';
 import type { ChannelHub } from './channel-hub.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RouteHandler } from '../../compile/compiled-route.js';
+import type { RouteHandler } from '../../data-plane/compiled-route.js';
 import { sendJson } from '../../data-plane/generated-json.js';
 import { GATEWAYD_VERSION } from '../../runtime/version.js';
 import type { ChannelHub } from './channel-hub.js';

@@ -1,11 +1,11 @@
 import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
-import type { ClientAddress } from '../../compile/client-address.js';
-import type { RouteHandler } from '../../compile/compiled-route.js';
+import type { ClientAddress } from '../../data-plane/client-address.js';
+import type { RouteHandler } from '../../data-plane/compiled-route.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import { sendError } from '../../data-plane/respond.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { AuthFailure } from '../../filters/auth/auth-failure.js';
-import type { Identity } from '../../filters/auth/identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 import type { Logger } from '../../observability/logger.js';
 import { acceptUpgrade } from '../accept-upgrade.js';
 import type { ChannelHub } from './channel-hub.js';

@@ -3,8 +3,8 @@ import type {
   WebSocketRouteMetrics,
 } from '../../observability/metrics/websocket-metrics.js';
 import type { WebSocketConfig } from '../../config/gateway-config.js';
-import type { ContextHeaders } from '../../filters/auth/context-headers.js';
-import type { Identity } from '../../filters/auth/identity.js';
+import type { ContextHeaders } from '../../filters/context-headers/context-headers.js';
+import type { Identity } from '../../data-plane/identity.js';
 import type { UpstreamGroup } from '../../upstream/upstream-group.js';
 import type { ChannelBus } from './channel-bus.js';
 import type { ChannelPolicies } from './channel-policies.js';

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { RouteHandler } from '../../compile/compiled-route.js';
+import type { RouteHandler } from '../../data-plane/compiled-route.js';
 import { discardRequestBody, streamRequestBody } from '../../data-plane/request-body.js';
 import { sendJson } from '../../data-plane/generated-json.js';
 import { sendError } from '../../data-plane/respond.js';

@@ -1,9 +1,9 @@
 import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import type { RouteHandler } from '../../compile/compiled-route.js';
-import type { PathRewriter } from '../../compile/path-rewriter.js';
-import type { TrustMatcher } from '../../compile/trust-proxy.js';
+import type { RouteHandler } from '../../data-plane/compiled-route.js';
+import type { PathRewriter } from '../../data-plane/path-rewriter.js';
+import type { TrustMatcher } from '../../data-plane/trust-proxy.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import type { RequestHeaderPolicy } from '../../data-plane/forward-headers.js';
 import { sendError } from '../../data-plane/respond.js';

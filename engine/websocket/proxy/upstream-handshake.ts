@@ -1,4 +1,4 @@
-import type { TrustMatcher } from '../../compile/trust-proxy.js';
+import type { TrustMatcher } from '../../data-plane/trust-proxy.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import {
   upstreamRequestHeaders,

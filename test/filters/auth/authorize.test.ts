@@ -1,6 +1,9 @@
 import t from 'tap';
-import { createAuthorizer, type Authorizer } from '../../../engine/filters/auth/authorize.js';
-import type { Identity } from '../../../engine/filters/auth/identity.js';
+import {
+  createAuthorizer,
+  type Authorizer,
+} from '../../../engine/filters/authorization/authorize.js';
+import type { Identity } from '../../../engine/data-plane/identity.js';
 
 const TIERS = ['free', 'pro', 'enterprise', 'admin'];
 

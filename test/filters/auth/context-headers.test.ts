@@ -2,8 +2,8 @@ import t from 'tap';
 import {
   createContextHeaders,
   DEFAULT_CONTEXT_HEADERS,
-} from '../../../engine/filters/auth/context-headers.js';
-import type { Identity } from '../../../engine/filters/auth/identity.js';
+} from '../../../engine/filters/context-headers/context-headers.js';
+import type { Identity } from '../../../engine/data-plane/identity.js';
 
 const user: Identity = {
   subject: 'user-1',

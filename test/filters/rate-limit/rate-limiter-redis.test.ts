@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
+import type { RateDecision } from '../../../engine/data-plane/rate-decision.js';
 import {
   createRateLimiter,
-  type RateDecision,
   type RateLimiter,
   type RateLimiterSettings,
 } from '../../../engine/filters/rate-limit/rate-limiter.js';

@@ -1,5 +1,5 @@
-import { GatewayError } from '../errors/gateway-error.js';
-import { isHttpToken } from './is-http-token.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { isHttpToken } from '../is-http-token.js';
 import { checkOriginPattern, createOriginMatcher } from './origin-matcher.js';
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;

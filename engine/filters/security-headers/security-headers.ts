@@ -1,5 +1,5 @@
-import { HOP_BY_HOP_HEADERS } from '../data-plane/hop-by-hop-headers.js';
-import { isHttpToken } from './is-http-token.js';
+import { HOP_BY_HOP_HEADERS } from '../../data-plane/hop-by-hop-headers.js';
+import { isHttpToken } from '../is-http-token.js';
 
 type HeaderList = ReadonlyArray<readonly [string, string]>;
 

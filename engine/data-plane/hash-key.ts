@@ -1,5 +1,5 @@
-import type { Exchange } from '../data-plane/exchange.js';
-import { readCookie } from '../data-plane/read-cookie.js';
+import type { Exchange } from './exchange.js';
+import { readCookie } from './read-cookie.js';
 import { createClientAddress } from './client-address.js';
 import type { TrustMatcher } from './trust-proxy.js';
 

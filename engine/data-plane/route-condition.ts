@@ -1,6 +1,6 @@
 import type { RouteMatchConfig } from '../config/gateway-config.js';
-import type { Exchange } from '../data-plane/exchange.js';
-import { readCookie } from '../data-plane/read-cookie.js';
+import type { Exchange } from './exchange.js';
+import { readCookie } from './read-cookie.js';
 
 /** A route's `match`: the conditions a request must meet besides method, host and path. */
 export interface RouteCondition {

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { Identity } from './identity.js';
+import type { Identity } from '../../data-plane/identity.js';
 
 export interface AuthorizerSettings {
   /** The identity needs at least one of these. */

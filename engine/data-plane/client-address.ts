@@ -1,4 +1,4 @@
-import type { Exchange } from '../data-plane/exchange.js';
+import type { Exchange } from './exchange.js';
 import type { TrustMatcher } from './trust-proxy.js';
 
 export type ClientAddress = (ex: Exchange) => string;

@@ -1,0 +1,167 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import type { RouteHandler } from './compiled-route.js';
+import type { Exchange } from './exchange.js';
+import { discardRequestBody, holdRequestBody } from './request-body.js';
+import { sendError, sendPrepared, type PreparedResponse } from './respond.js';
+
+/**
+ * What a request step answers instead of letting the request go on: the gateway's JSON error,
+ * or a response prepared at compile time (a CORS preflight's 204).
+ */
+export type Stop = GatewayError | PreparedResponse;
+
+/** A request step's decision: null lets the request go on to the next step. */
+export type Verdict = Stop | null;
+
+/**
+ * A filter's request side. A step that can decide at once returns its verdict (no promise, no
+ * closure per request); one that must wait (a credential store, a Redis-counted limit) returns
+ * a promise of it.
+ */
+export type RequestStep = (ex: Exchange) => Verdict | Promise<Verdict>;
+
+/** The response a response step adds to, before any of it is written. */
+export interface ResponseHead {
+  readonly status: number;
+  /** The response already carries this header (lower-case name), from the upstream or the gateway. */
+  has(name: string): boolean;
+  /** Writes one more header. */
+  add(name: string, value: string): void;
+}
+
+/**
+ * A filter's response side: runs on every response the route gives, proxied or answered by the
+ * gateway (a refusal of an earlier filter included), in the reverse order of the request side.
+ * It reads the exchange to know what its request side did.
+ */
+export type ResponseStep = (ex: Exchange, head: ResponseHead) => void;
+
+/** Changes a filter makes to the header list sent upstream; fixed when the route is compiled. */
+export interface UpstreamHeaderEdits {
+  /** Lower-case names of client headers never forwarded. */
+  dropped: readonly string[];
+  /** Headers added, as [name, value, ...] with lower-case names. */
+  added: readonly string[];
+}
+
+/** One filter as built for one route, once per table. */
+export interface RouteFilter {
+  /** What `gatewayd routes` lists for it, such as "auth jwt roles=admin". */
+  readonly descriptions: readonly string[];
+  readonly request: RequestStep | null;
+  readonly response: ResponseStep | null;
+  /** Upstream response headers the filter writes itself: the upstream's copies are dropped. */
+  readonly ownsResponseHeader: ((name: string) => boolean) | null;
+  readonly upstreamHeaders: UpstreamHeaderEdits | null;
+}
+
+export interface ChainOptions {
+  /** A refused request's body is read and dropped up to this size, so the client reads the answer. */
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  /** A step that failed unexpectedly (a bug, not a refusal): logged, answered with a 500. */
+  onInternalError: (err: unknown, ex: Exchange) => void;
+}
+
+const INTERNAL = new GatewayError('INTERNAL_ERROR', 'the gateway failed to check this request');
+
+/**
+ * A route's filters in request order and its terminal step (the proxy, a handler), composed
+ * once per table. Request steps run in order until one stops the request or all let it go on;
+ * response steps run in reverse on whatever response the request gets. Requests only walk
+ * arrays: no closure or promise is made unless a step waits.
+ */
+export class RouteChain {
+  readonly descriptions: readonly string[];
+  /** Upstream response headers some filter of the chain writes itself; null when none does. */
+  readonly ownsResponseHeader: ((name: string) => boolean) | null;
+  private readonly requests: readonly RequestStep[];
+  /** Last filter first. */
+  private readonly responses: readonly ResponseStep[];
+
+  constructor(
+    readonly filters: readonly RouteFilter[],
+    private readonly terminal: RouteHandler,
+    private readonly options: ChainOptions,
+  ) {
+    this.descriptions = filters.flatMap((f) => f.descriptions);
+    this.requests = filters.flatMap((f) => (f.request === null ? [] : [f.request]));
+    this.responses = filters.flatMap((f) => (f.response === null ? [] : [f.response])).reverse();
+    this.ownsResponseHeader = ownsAny(filters);
+  }
+
+  /** The route handler: what the router hands a matched request to. */
+  readonly handle: RouteHandler = (ex, params, wildcard) => {
+    ex.chain = this;
+    ex.params = params;
+    ex.wildcard = wildcard;
+    this.run(ex, 0);
+  };
+
+  /** A request no route took: only the response side applies. */
+  adopt(ex: Exchange): void {
+    ex.chain = this;
+  }
+
+  /** Runs the response steps, last filter first. */
+  respond(ex: Exchange, head: ResponseHead): void {
+    const responses = this.responses;
+    for (let i = 0; i < responses.length; i++) (responses[i] as ResponseStep)(ex, head);
+  }
+
+  private run(ex: Exchange, from: number): void {
+    const requests = this.requests;
+    for (let i = from; i < requests.length; i++) {
+      const verdict = (requests[i] as RequestStep)(ex);
+      if (verdict === null) continue;
+      if (verdict instanceof Promise) this.wait(ex, verdict, i + 1);
+      else this.stop(ex, verdict);
+      return;
+    }
+    this.terminal(ex, ex.params, ex.wildcard);
+  }
+
+  /**
+   * The continuation runs outside uWS's callback: a throw there would be an unhandled
+   * rejection, which ends the process, so it is caught and answered like a failed check.
+   */
+  private wait(ex: Exchange, pending: Promise<Verdict>, next: number): void {
+    if (ex.hasBody && ex.heldBody === null) holdRequestBody(ex);
+    pending
+      .then((verdict) => {
+        if (ex.aborted || ex.finished) return;
+        if (verdict === null) this.run(ex, next);
+        else this.stop(ex, verdict);
+      })
+      .catch((err: unknown) => {
+        this.options.onInternalError(err, ex);
+        sendError(ex, INTERNAL);
+      });
+  }
+
+  private stop(ex: Exchange, answer: Stop): void {
+    if (!ex.hasBody || ex.heldBody?.last === true) {
+      send(ex, answer);
+      return;
+    }
+    const { maxBodyBytes, requestTimeoutMs } = this.options;
+    discardRequestBody(ex, maxBodyBytes, requestTimeoutMs, () => send(ex, answer));
+  }
+}
+
+function send(ex: Exchange, answer: Stop): void {
+  if (answer instanceof GatewayError) sendError(ex, answer);
+  else sendPrepared(ex, answer);
+}
+
+function ownsAny(filters: readonly RouteFilter[]): ((name: string) => boolean) | null {
+  const owners = filters.flatMap((f) =>
+    f.ownsResponseHeader === null ? [] : [f.ownsResponseHeader],
+  );
+  if (owners.length === 0) return null;
+  if (owners.length === 1) return owners[0] as (name: string) => boolean;
+  return function ownedByAFilter(name) {
+    for (const owns of owners) if (owns(name)) return true;
+    return false;
+  };
+}
