@@ -1,6 +1,6 @@
 import { print } from './print.js';
 import { formatProblem } from '../config/config-problem.js';
-import { compileFileOffline } from './compile-file.js';
+import { compileFileOffline } from '../runtime/offline-build.js';
 
 /** `gatewayd check FILE...`: exit 0 when every file is valid (warnings allowed), else 1. */
 export async function checkCommand(files: string[]): Promise<void> {
@@ -16,7 +16,7 @@ export async function checkCommand(files: string[]): Promise<void> {
     else {
       invalid++;
       print(
-        `${file}: INVALID (${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warnings` : ''})`,
+        `${file}: INVALID (${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''})`,
       );
     }
   }

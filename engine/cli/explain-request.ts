@@ -15,7 +15,7 @@ import { hostAccepts, matchPattern } from '../router/match-pattern.js';
 import { describePathRefusal, normalizePath } from '../router/normalize-path.js';
 import { parsePathPattern } from '../router/path-pattern.js';
 import { compileLoaded } from '../runtime/build-table.js';
-import { withOfflineContext } from '../runtime/offline-build.js';
+import { allProblems, withOfflineContext } from '../runtime/offline-build.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 
 /** A request as `routes --explain` takes it: "GET https://host/path?query" and headers. */
@@ -72,7 +72,7 @@ export async function explainRequest(
   request: ExplainedRequest,
 ): Promise<Explanation> {
   const loaded = await loadConfigFile(file);
-  if (!loaded.ok) return { kind: 'invalid', problems: loaded.problems };
+  if (!loaded.ok) return { kind: 'invalid', problems: await allProblems(loaded) };
   return withOfflineContext((ctx) => {
     const built = compileLoaded(loaded, ctx, []);
     if (!built.ok) return { kind: 'invalid', problems: built.problems };

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
+import { didYouMean } from '../config/did-you-mean.js';
 import { checkCommand } from './check-command.js';
 import { hashKeyCommand } from './hash-key-command.js';
 import { hashPasswordCommand } from './hash-password-command.js';
 import { routesCommand } from './routes-command.js';
-import { runCommand } from './run-command.js';
+import { runCommand, type RunOptions } from './run-command.js';
 import { GATEWAYD_VERSION } from '../runtime/version.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -30,9 +31,17 @@ export const program = new Command('gatewayd')
   .description('Declarative API gateway: gateway.yaml in, a compiled route table out.')
   .version(GATEWAYD_VERSION, '-v, --version')
   .enablePositionalOptions()
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .helpCommand('help [command]', 'show help for a command');
 
-runOptions(program).action(runCommand);
+// Words after the options are not the run command's: they are a subcommand that does not exist.
+runOptions(program)
+  .allowExcessArguments()
+  .action((opts: RunOptions, cmd: Command) => {
+    const [word] = cmd.args;
+    if (word === undefined) return runCommand(opts);
+    unknownCommand(word);
+  });
 runOptions(program.command('run').description('run the gateway (the default command)')).action(
   runCommand,
 );
@@ -72,3 +81,13 @@ program
   )
   .option('--cost <log2N>', 'scrypt cost, log2 of N (14-20, default 15)')
   .action(hashPasswordCommand);
+
+function unknownCommand(word: string): void {
+  const names = [...program.commands.map((c) => c.name()), 'help'];
+  const close = didYouMean(word, names);
+  console.error(
+    `gatewayd: unknown command "${word}"${close === undefined ? '' : `; did you mean "${close}"?`}`,
+  );
+  console.error(`commands: ${names.join(', ')}; gatewayd help COMMAND shows one`);
+  process.exitCode = 2;
+}

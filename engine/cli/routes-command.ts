@@ -1,6 +1,6 @@
 import { print } from './print.js';
 import { formatProblem } from '../config/config-problem.js';
-import { compileFileOffline } from './compile-file.js';
+import { compileFileOffline } from '../runtime/offline-build.js';
 import { explainRequest, parseExplainRequest } from './explain-request.js';
 
 interface RoutesOptions {

@@ -6,8 +6,9 @@ import { compileTelemetrySettings } from '../observability/telemetry-settings.js
 import { Gateway, InvalidConfigError } from '../runtime/gateway.js';
 import { runSupervisor, WORKER_ENV } from '../runtime/supervisor.js';
 import { serveSignals } from '../runtime/serve-signals.js';
+import { allProblems } from '../runtime/offline-build.js';
 
-interface RunOptions {
+export interface RunOptions {
   config?: string;
   logLevel?: string;
   sharePort?: boolean;
@@ -23,7 +24,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
   // Read first for what a process fixes at start: the log format, metrics, tracing, workers.
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) {
-    for (const p of loaded.problems) console.error(formatProblem(p));
+    for (const p of await allProblems(loaded)) console.error(formatProblem(p));
     process.exit(1);
   }
   const logger = createLogger(

@@ -57,6 +57,10 @@ import { duration, type ServerSettings } from './server-settings.js';
 import { createSharedRedis, type SharedRedis } from './shared-redis.js';
 import { isSocketRoute } from '../websocket/is-socket-route.js';
 import type { SocketCredentialPlaces } from './socket-proxy-route.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const J = CONFIG_DEFAULTS.auth.jwt;
+const RL = CONFIG_DEFAULTS.middleware.rate_limiting;
 
 /**
  * Gets an object that outlives the table (see SharedObjects) and records that the table uses it.
@@ -214,7 +218,7 @@ export function compileAccessControl(
       return {
         jwt: accepted.jwt,
         apiKey: accepted.apiKey,
-        apiKeyHeader: apiKey?.header ?? 'x-api-key',
+        apiKeyHeader: apiKey?.header ?? CONFIG_DEFAULTS.auth.api_keys.header,
         queryParam: socket.queryParam ?? undefined,
         protocolPrefix: socket.protocolPrefix ?? undefined,
       };
@@ -238,7 +242,12 @@ export function compileAccessControl(
     redisClients: sharedRedis.clients,
     socketCredentialsFor,
     redisClient: redis,
-    hub: { jwt, apiKey, apiKeyHeader: apiKey?.header ?? 'x-api-key', contextHeaders },
+    hub: {
+      jwt,
+      apiKey,
+      apiKeyHeader: apiKey?.header ?? CONFIG_DEFAULTS.auth.api_keys.header,
+      contextHeaders,
+    },
     requiredRedis,
 
     filtersFor(rc, routeName) {
@@ -270,7 +279,7 @@ function compileJwt(
       algorithms: jwtAlgorithms(jwt),
       issuer: jwt.issuer,
       audience: jwt.audience,
-      leewaySeconds: duration(jwt.leeway, '0s') / 1000,
+      leewaySeconds: duration(jwt.leeway, J.leeway) / 1000,
       requiredClaims: jwt.required_claims,
       rolesClaim: jwt.claims?.roles,
       permissionsClaim: jwt.claims?.permissions,
@@ -278,9 +287,9 @@ function compileJwt(
       emailClaim: jwt.claims?.email,
       clientIdClaim: jwt.claims?.client_id,
       cacheSize: jwt.token_cache_size,
-      jwksCooldownMs: duration(jwt.jwks_cache?.refetch_interval, '30s'),
-      jwksTimeoutMs: duration(jwt.jwks_cache?.timeout, '5s'),
-      jwksMaxAgeMs: duration(jwt.jwks_cache?.max_age, '10m'),
+      jwksCooldownMs: duration(jwt.jwks_cache?.refetch_interval, J.jwks_cache.refetch_interval),
+      jwksTimeoutMs: duration(jwt.jwks_cache?.timeout, J.jwks_cache.timeout),
+      jwksMaxAgeMs: duration(jwt.jwks_cache?.max_age, J.jwks_cache.max_age),
       onJwksError: (err) => logger.warn({ err: err.message }, 'JWKS fetch failed'),
     }),
   );
@@ -299,7 +308,7 @@ function apiKeyStore(
   if (store === 'redis' && redisUrl !== undefined) {
     const client = redis(redisUrl);
     required?.add(client);
-    const prefix = `${keyPrefix ?? 'gatewayd:'}apikeys:`;
+    const prefix = `${keyPrefix ?? CONFIG_DEFAULTS.redis.key_prefix}apikeys:`;
     return share(
       `api-keys redis ${redisUrl} ${prefix}`,
       () => new RedisApiKeyStore(client, prefix),
@@ -391,14 +400,14 @@ function compileRateLimits(
           config.auth?.tiers,
           {
             store,
-            onStoreError: rl.on_store_error ?? 'local',
+            onStoreError: rl.on_store_error ?? RL.on_store_error,
             instanceCount,
             logger,
           },
           sharedLimiter,
         );
-  const defaultKey = rl.key ?? 'ip';
-  const onStoreError = rl.on_store_error ?? 'local';
+  const defaultKey = rl.key ?? RL.key;
+  const onStoreError = rl.on_store_error ?? RL.on_store_error;
 
   return {
     forRoute(rc, authenticated) {

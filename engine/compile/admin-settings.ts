@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config/gateway-config.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import { apiKeyDigest } from '../filters/auth/hash-api-key.js';
 import type { AdminSettings } from '../compile/route-table.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /**
  * The admin listener's settings. The token is kept only as its SHA-256 digest, whether the
@@ -16,7 +17,7 @@ export function compileAdminSettings(
   if (admin === undefined) return null;
   return {
     port: config.server?.admin_port ?? admin.port ?? 0,
-    bindAddress: admin.bind_address ?? '127.0.0.1',
+    bindAddress: admin.bind_address ?? CONFIG_DEFAULTS.admin.bind_address,
     tokenDigest:
       admin.token_hash !== undefined
         ? Buffer.from(admin.token_hash.slice('sha256:'.length), 'hex')

@@ -26,6 +26,9 @@ import { PresenceTracker, type PresenceEvents } from '../websocket/presence/pres
 import type { AccessControl, Share } from './access-control.js';
 import { builtInRoute, type CompiledRoute } from '../data-plane/compiled-route.js';
 import { duration, type ServerSettings } from './server-settings.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const P = CONFIG_DEFAULTS.websocket.presence;
 
 /** This process among the instances sharing a Redis (presence entries, admin listings). */
 export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -166,7 +169,7 @@ export function compilePresence(
   const url = config.redis?.url;
   if (presence === undefined || presence.enabled === false || url === undefined) return null;
   if (config.websocket?.enabled === false) return null;
-  const ttlMs = duration(presence.ttl, '30s');
+  const ttlMs = duration(presence.ttl, P.ttl);
   const client = redis(url);
   // One tracker per Redis, whatever the other settings: a second one would share this
   // process's heartbeat key, and closing the first would delete it under the second.
@@ -181,7 +184,7 @@ export function compilePresence(
     path,
     methods: ['GET'],
     auth_required: true,
-    required_roles: presence.required_roles ?? ['admin'],
+    required_roles: presence.required_roles ?? [...P.required_roles],
   };
   const name = `built-in presence ${path}`;
   const list = createPresenceList(tracker, tenantClaim);
@@ -189,7 +192,7 @@ export function compilePresence(
   return {
     tracker,
     ttlMs,
-    adminChannel: presence.admin_channel ?? 'presence.{tenant}',
+    adminChannel: presence.admin_channel ?? P.admin_channel,
     tenantClaim,
     route: {
       pattern: parsePathPattern(path),

@@ -21,6 +21,10 @@ import { LocalChannelBus } from '../websocket/hub/local-channel-bus.js';
 import { MemoryHistoryStore } from '../websocket/hub/memory-history-store.js';
 import type { AccessControl, Share } from './access-control.js';
 import { duration, size } from './server-settings.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const W = CONFIG_DEFAULTS.websocket.server;
+const C = CONFIG_DEFAULTS.websocket.channels;
 
 /** Where the hub is served when no route has `handler: websocket`. */
 export const DEFAULT_HUB_PATH = '/ws';
@@ -51,7 +55,7 @@ export function compileHub(
       group: groups.get(r.upstream) as UpstreamGroup,
       path: r.path,
       roles: r.roles === undefined || r.roles.length === 0 ? null : new Set(r.roles),
-      timeoutMs: duration(r.timeout, '10s'),
+      timeoutMs: duration(r.timeout, CONFIG_DEFAULTS.websocket.message_routes.timeout),
       mergeReply: r.reply === 'merge',
     });
   }
@@ -68,7 +72,7 @@ export function compileHub(
     history,
     bus,
     historyEnabled: persistence?.enabled !== false,
-    historyTtlMs: duration(persistence?.ttl, '24h'),
+    historyTtlMs: duration(persistence?.ttl, CONFIG_DEFAULTS.websocket.routing.persistence.ttl),
     authenticate: auth.authenticate,
     verifyToken: auth.verifyToken,
     contextHeaders: access.hub.contextHeaders,
@@ -107,34 +111,38 @@ function compileServer(ws: WebSocketConfig): HubServerSettings {
   const s = ws.server ?? {};
   const maxMessage = s.max_message_size;
   return {
-    maxConnections: s.max_connections ?? 10_000,
-    idleTimeoutMs: duration(s.idle_timeout, '300s'),
-    maxMessageBytes: typeof maxMessage === 'number' ? maxMessage : size(maxMessage, '64kb'),
-    pingIntervalMs: duration(s.ping_interval, '30s'),
-    pongTimeoutMs: duration(s.pong_timeout, '10s'),
-    pingFormat: s.ping_format ?? 'frame',
-    authGraceMs: duration(s.auth_grace_period, '0s'),
+    maxConnections: s.max_connections ?? W.max_connections,
+    idleTimeoutMs: duration(s.idle_timeout, W.idle_timeout),
+    maxMessageBytes:
+      typeof maxMessage === 'number' ? maxMessage : size(maxMessage, W.max_message_size),
+    pingIntervalMs: duration(s.ping_interval, W.ping_interval),
+    pongTimeoutMs: duration(s.pong_timeout, W.pong_timeout),
+    pingFormat: s.ping_format ?? W.ping_format,
+    authGraceMs: duration(s.auth_grace_period, W.auth_grace_period),
     rate:
       s.rate_limit === undefined
         ? null
-        : { perMinute: s.rate_limit.messages_per_minute, burst: s.rate_limit.burst_limit ?? 10 },
-    requireAuth: s.require_auth ?? true,
-    allowAnonymous: s.allow_anonymous ?? false,
+        : {
+            perMinute: s.rate_limit.messages_per_minute,
+            burst: s.rate_limit.burst_limit ?? W.rate_limit.burst_limit,
+          },
+    requireAuth: s.require_auth ?? W.require_auth,
+    allowAnonymous: s.allow_anonymous ?? W.allow_anonymous,
   };
 }
 
 function compilePolicy(key: string, c: ChannelConfig, serverRequiresAuth: boolean): ChannelPolicy {
   const requiredRoles = c.required_roles ?? [];
-  const userSpecific = c.user_specific ?? false;
+  const userSpecific = c.user_specific ?? C.user_specific;
   const origins = c.allowed_origins;
   const effective = {
-    maxSubscribers: c.max_subscribers ?? 1000,
-    history: c.message_history ?? 0,
+    maxSubscribers: c.max_subscribers ?? C.max_subscribers,
+    history: c.message_history ?? C.message_history,
     requireAuth: (c.require_auth ?? serverRequiresAuth) || userSpecific || requiredRoles.length > 0,
     requiredRoles,
     userSpecific,
     allowedOrigins: origins === undefined || origins.includes('*') ? null : [...origins].sort(),
-    allowPublish: c.allow_publish ?? false,
+    allowPublish: c.allow_publish ?? C.allow_publish,
   };
   return {
     ...effective,

@@ -19,6 +19,11 @@ import {
 } from '../data-plane/path-rewriter.js';
 import { duration, size, type ServerSettings } from './server-settings.js';
 import { createSocketProxyRoute, type SocketCredentialPlaces } from './socket-proxy-route.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const R = CONFIG_DEFAULTS.routes;
+const U = CONFIG_DEFAULTS.upstreams;
+const T = CONFIG_DEFAULTS.server.timeouts;
 
 export type BuiltHandler =
   | {
@@ -109,20 +114,24 @@ function createUpstreamProxy(
   const group = groups.get(name) as UpstreamGroup;
   const uc = upstreams[name] as UpstreamConfig;
   const retries = rc.retries ?? uc.retries;
-  const routeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
-  const headersTimeoutMs = retries?.per_try_timeout
-    ? duration(retries.per_try_timeout, '30s')
-    : routeTimeoutMs;
+  const timeoutMs = rc.timeout
+    ? duration(rc.timeout, T.upstream_timeout)
+    : settings.upstreamTimeoutMs;
+  const perTryTimeoutMs = retries?.per_try_timeout
+    ? Math.min(duration(retries.per_try_timeout, T.upstream_timeout), timeoutMs)
+    : timeoutMs;
   const retry = compileRetryPolicy(retries);
-  const balancer = uc.load_balancer?.type ?? 'RoundRobin';
+  const balancer = uc.load_balancer?.type ?? U.load_balancer.type;
   const filters = [];
   if (uc.circuit_breaker) filters.push('circuit breaker');
-  filters.push(`proxy ${balancer} timeout=${headersTimeoutMs}ms attempts=${retry.attempts}`);
+  const perTry = perTryTimeoutMs < timeoutMs ? ` per_try=${perTryTimeoutMs}ms` : '';
+  filters.push(`proxy ${balancer} timeout=${timeoutMs}ms${perTry} attempts=${retry.attempts}`);
   const handle = createProxyHandler({
     group,
     rewrite,
-    preserveHost: rc.preserve_host ?? false,
-    headersTimeoutMs,
+    preserveHost: rc.preserve_host ?? R.preserve_host,
+    timeoutMs,
+    perTryTimeoutMs,
     bodyTimeoutMs: settings.bodyTimeoutMs,
     maxBodyBytes: settings.maxBodyBytes,
     requestTimeoutMs: settings.requestTimeoutMs,
@@ -131,7 +140,10 @@ function createUpstreamProxy(
     retry,
     hashKey:
       balancer === 'ConsistentHash'
-        ? createHashKeyReader(uc.load_balancer?.hash_on ?? 'ip', settings.trustProxy)
+        ? createHashKeyReader(
+            uc.load_balancer?.hash_on ?? U.load_balancer.hash_on,
+            settings.trustProxy,
+          )
         : null,
     metrics: telemetry.metrics?.requests(name) ?? null,
     observer: telemetry.attempts(group),
@@ -161,12 +173,12 @@ const ALL_METHODS = [...IDEMPOTENT, 'POST', 'PATCH', 'CONNECT'];
 
 function compileRetryPolicy(r: RetriesConfig = {}): RetryPolicy {
   return {
-    attempts: r.attempts ?? 2,
-    on: new Set(r.on ?? ['connect_error']),
+    attempts: r.attempts ?? R.retries.attempts,
+    on: new Set(r.on ?? R.retries.on),
     methods: new Set(r.retry_non_idempotent ? ALL_METHODS : IDEMPOTENT),
-    backoffBaseMs: duration(r.backoff?.base, '25ms'),
-    backoffMaxMs: duration(r.backoff?.max, '250ms'),
-    maxBufferBytes: size(r.max_buffered_body, '64kb'),
+    backoffBaseMs: duration(r.backoff?.base, R.retries.backoff.base),
+    backoffMaxMs: duration(r.backoff?.max, R.retries.backoff.max),
+    maxBufferBytes: size(r.max_buffered_body, R.retries.max_buffered_body),
   };
 }
 

@@ -6,6 +6,7 @@ import {
 } from '../observability/telemetry-settings.js';
 import type { PathPolicy } from '../router/normalize-path.js';
 import { createTrustMatcher, type TrustMatcher } from '../data-plane/trust-proxy.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /**
  * The `server` and `observability.logging` blocks (and the top-level `response_envelope`) with
@@ -38,6 +39,9 @@ export interface ServerSettings {
 }
 
 /** uWebSockets.js reads its own header limit once per process; ours must stay below it. */
+const S = CONFIG_DEFAULTS.server;
+const L = CONFIG_DEFAULTS.observability.logging;
+
 export const HEADER_SIZE_CEILING = 64 * 1024;
 
 export function compileServerSettings(config: GatewayConfig): ServerSettings {
@@ -46,30 +50,36 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
   const limits = server.limits ?? {};
   const logging = config.observability?.logging ?? {};
   return {
-    httpPort: server.http_port ?? 8080,
-    bindAddress: server.bind_address ?? '0.0.0.0',
-    workers: server.workers ?? 1,
+    httpPort: server.http_port ?? S.http_port,
+    bindAddress: server.bind_address ?? S.bind_address,
+    workers: server.workers ?? S.workers,
     trustProxy: createTrustMatcher(server.trust_proxy ?? []),
     paths: {
-      escapedSlashes: server.paths?.escaped_slashes ?? 'reject',
-      pathParameters: server.paths?.path_parameters ?? 'reject',
-      doubleEncoding: server.paths?.double_encoding ?? 'reject',
+      escapedSlashes: server.paths?.escaped_slashes ?? S.paths.escaped_slashes,
+      pathParameters: server.paths?.path_parameters ?? S.paths.path_parameters,
+      doubleEncoding: server.paths?.double_encoding ?? S.paths.double_encoding,
     },
-    requestTimeoutMs: duration(timeouts.request_timeout, '30s'),
-    upstreamTimeoutMs: duration(timeouts.upstream_timeout, '30s'),
-    connectTimeoutMs: duration(timeouts.connect_timeout, '5s'),
-    bodyTimeoutMs: duration(timeouts.body_timeout, '60s'),
-    keepAliveMs: duration(timeouts.keepalive_timeout, '60s'),
-    shutdownTimeoutMs: duration(timeouts.shutdown_timeout, '30s'),
-    websocketCloseWindowMs: duration(timeouts.websocket_close_window, '10s'),
-    maxBodyBytes: size(limits.max_body_size, '10mb'),
-    maxHeaderBytes: Math.min(size(limits.max_header_size, '16kb'), HEADER_SIZE_CEILING),
-    maxUrlLength: limits.max_url_length ?? 8192,
-    logLevel: logging.level ?? 'info',
-    logFormat: logging.format ?? 'json',
-    accessLog: logging.access_log ?? true,
+    requestTimeoutMs: duration(timeouts.request_timeout, S.timeouts.request_timeout),
+    upstreamTimeoutMs: duration(timeouts.upstream_timeout, S.timeouts.upstream_timeout),
+    connectTimeoutMs: duration(timeouts.connect_timeout, S.timeouts.connect_timeout),
+    bodyTimeoutMs: duration(timeouts.body_timeout, S.timeouts.body_timeout),
+    keepAliveMs: duration(timeouts.keepalive_timeout, S.timeouts.keepalive_timeout),
+    shutdownTimeoutMs: duration(timeouts.shutdown_timeout, S.timeouts.shutdown_timeout),
+    websocketCloseWindowMs: duration(
+      timeouts.websocket_close_window,
+      S.timeouts.websocket_close_window,
+    ),
+    maxBodyBytes: size(limits.max_body_size, S.limits.max_body_size),
+    maxHeaderBytes: Math.min(
+      size(limits.max_header_size, S.limits.max_header_size),
+      HEADER_SIZE_CEILING,
+    ),
+    maxUrlLength: limits.max_url_length ?? S.limits.max_url_length,
+    logLevel: logging.level ?? L.level,
+    logFormat: logging.format ?? L.format,
+    accessLog: logging.access_log ?? L.access_log,
     telemetry: compileTelemetrySettings(config),
-    responseEnvelope: config.response_envelope ?? false,
+    responseEnvelope: config.response_envelope ?? CONFIG_DEFAULTS.response_envelope,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { createRedisClient } from '../state/redis-connection.js';
 import type { Share } from './access-control.js';
 import { duration } from './server-settings.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** The table's Redis clients, one per URL, shared across reloads and recorded for the start. */
 export interface SharedRedis {
@@ -28,7 +29,10 @@ export function createSharedRedis(
         () =>
           createRedisClient(url, logger, {
             lazyConnect: offline,
-            commandTimeoutMs: duration(config.redis?.command_timeout, '500ms'),
+            commandTimeoutMs: duration(
+              config.redis?.command_timeout,
+              CONFIG_DEFAULTS.redis.command_timeout,
+            ),
           }),
         (c) => c.disconnect(),
       );

@@ -8,6 +8,7 @@ import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { createHashKeyReader } from '../data-plane/hash-key.js';
 import type { PathRewriter } from '../data-plane/path-rewriter.js';
 import { duration, size, type ServerSettings } from './server-settings.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** Where an upgrade's credential travels besides the headers; null when the route does not read it. */
 export interface SocketCredentialPlaces {
@@ -30,12 +31,14 @@ export function createSocketProxyRoute(
   credentials: SocketCredentialPlaces,
   metrics: WebSocketRouteMetrics | null,
 ): { handle: RouteHandler; filters: string[]; socketKey: string } {
-  const maxMessageBytes = size(rc.max_message_size, '1mb');
-  const handshakeTimeoutMs = rc.timeout ? duration(rc.timeout, '30s') : settings.upstreamTimeoutMs;
+  const maxMessageBytes = size(rc.max_message_size, CONFIG_DEFAULTS.routes.max_message_size);
+  const handshakeTimeoutMs = rc.timeout
+    ? duration(rc.timeout, CONFIG_DEFAULTS.server.timeouts.upstream_timeout)
+    : settings.upstreamTimeoutMs;
   const connectTimeoutMs = uc.connect_timeout
-    ? duration(uc.connect_timeout, '5s')
+    ? duration(uc.connect_timeout, CONFIG_DEFAULTS.server.timeouts.connect_timeout)
     : settings.connectTimeoutMs;
-  const balancer = uc.load_balancer?.type ?? 'RoundRobin';
+  const balancer = uc.load_balancer?.type ?? CONFIG_DEFAULTS.upstreams.load_balancer.type;
   // The route and its upstream as written: an edit of either closes the route's connections.
   const socketKey = socketConfigKey('proxy', rc, uc);
   const handle = createSocketProxy({
@@ -47,14 +50,17 @@ export function createSocketProxyRoute(
     upstreamBufferLimit: Math.max(BUFFERED_MESSAGES * maxMessageBytes, MIN_UPSTREAM_BUFFER),
     handshakeTimeoutMs,
     connectTimeoutMs,
-    preserveHost: rc.preserve_host ?? false,
+    preserveHost: rc.preserve_host ?? CONFIG_DEFAULTS.routes.preserve_host,
     isTrustedProxy: settings.trustProxy,
     headerPolicy,
     credentialQueryParam: credentials.queryParam,
     credentialProtocolPrefix: credentials.protocolPrefix,
     hashKey:
       balancer === 'ConsistentHash'
-        ? createHashKeyReader(uc.load_balancer?.hash_on ?? 'ip', settings.trustProxy)
+        ? createHashKeyReader(
+            uc.load_balancer?.hash_on ?? CONFIG_DEFAULTS.upstreams.load_balancer.hash_on,
+            settings.trustProxy,
+          )
         : null,
   });
   const filters = [

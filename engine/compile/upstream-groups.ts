@@ -14,6 +14,10 @@ import { RetryBudget } from '../upstream/retry-budget.js';
 import { UpstreamGroup, type OutlierSettings } from '../upstream/upstream-group.js';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { duration, type ServerSettings } from './server-settings.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const U = CONFIG_DEFAULTS.upstreams;
+const T = CONFIG_DEFAULTS.server.timeouts;
 
 export interface UpstreamContext {
   pools: PoolRegistry;
@@ -40,12 +44,12 @@ export function compileUpstreams(
   const out: CompiledUpstreams = { groups: new Map(), groupKeys: new Set(), poolKeys: new Set() };
   for (const [name, uc] of Object.entries(upstreams)) {
     const poolSettings: PoolSettings = {
-      connections: uc.pool?.connections ?? 128,
+      connections: uc.pool?.connections ?? U.pool.connections,
       keepAliveMs: uc.pool?.keepalive_timeout
-        ? duration(uc.pool.keepalive_timeout, '60s')
+        ? duration(uc.pool.keepalive_timeout, T.keepalive_timeout)
         : settings.keepAliveMs,
       connectTimeoutMs: uc.connect_timeout
-        ? duration(uc.connect_timeout, '5s')
+        ? duration(uc.connect_timeout, T.connect_timeout)
         : settings.connectTimeoutMs,
     };
     const key = JSON.stringify([name, uc, poolSettings]);
@@ -72,7 +76,7 @@ function createGroup(
     const origin = new URL(url).origin;
     const { key, pool } = pools.acquire(origin, poolSettings);
     poolKeys.push(key);
-    const weight = typeof ep === 'string' ? 1 : (ep.weight ?? 1);
+    const weight = typeof ep === 'string' ? 1 : (ep.weight ?? U.discovery.endpoints.weight);
     return { origin, pool, weight, health: new EndpointHealth() };
   });
   const log = logger.child({ upstream: name });
@@ -91,13 +95,13 @@ function createGroup(
       })
     : null;
   group = new UpstreamGroup(name, endpoints, poolKeys, {
-    balancer: createBalancer(uc.load_balancer?.type ?? 'RoundRobin', endpoints),
+    balancer: createBalancer(uc.load_balancer?.type ?? U.load_balancer.type, endpoints),
     breaker,
     checker,
-    panicThreshold: uc.health_check?.panic_threshold ?? 0,
+    panicThreshold: uc.health_check?.panic_threshold ?? U.health_check.panic_threshold,
     budget: new RetryBudget(
-      (uc.retry_budget?.percent ?? 20) / 100,
-      uc.retry_budget?.min_retries ?? 3,
+      (uc.retry_budget?.percent ?? U.retry_budget.percent) / 100,
+      uc.retry_budget?.min_retries ?? U.retry_budget.min_retries,
     ),
     outlier: outlierSettings(uc.outlier_detection ?? {}),
     log,
@@ -108,14 +112,14 @@ function createGroup(
 function breakerSettings(c: CircuitBreakerConfig): CircuitBreakerSettings {
   const rate = c.failure_rate;
   return {
-    failureThreshold: c.failure_threshold ?? 5,
-    openMs: duration(c.timeout, '30s'),
-    successThreshold: c.success_threshold ?? 1,
-    halfOpenMaxProbes: c.half_open_requests ?? 1,
+    failureThreshold: c.failure_threshold ?? U.circuit_breaker.failure_threshold,
+    openMs: duration(c.timeout, U.circuit_breaker.timeout),
+    successThreshold: c.success_threshold ?? U.circuit_breaker.success_threshold,
+    halfOpenMaxProbes: c.half_open_requests ?? U.circuit_breaker.half_open_requests,
     window: rate
       ? {
-          windowMs: duration(rate.window, '10s'),
-          minRequests: rate.min_requests ?? 20,
+          windowMs: duration(rate.window, U.circuit_breaker.failure_rate.window),
+          minRequests: rate.min_requests ?? U.circuit_breaker.failure_rate.min_requests,
           failureRate: rate.threshold,
         }
       : undefined,
@@ -125,21 +129,21 @@ function breakerSettings(c: CircuitBreakerConfig): CircuitBreakerSettings {
 function outlierSettings(c: OutlierDetectionConfig): OutlierSettings | null {
   if (c.enabled === false) return null;
   return {
-    consecutiveFailures: c.consecutive_failures ?? 5,
-    baseEjectionMs: duration(c.base_ejection_time, '30s'),
-    maxEjectionMs: duration(c.max_ejection_time, '300s'),
-    maxEjectedShare: (c.max_ejection_percent ?? 50) / 100,
+    consecutiveFailures: c.consecutive_failures ?? U.outlier_detection.consecutive_failures,
+    baseEjectionMs: duration(c.base_ejection_time, U.outlier_detection.base_ejection_time),
+    maxEjectionMs: duration(c.max_ejection_time, U.outlier_detection.max_ejection_time),
+    maxEjectedShare: (c.max_ejection_percent ?? U.outlier_detection.max_ejection_percent) / 100,
   };
 }
 
 function healthSettings(c: HealthCheckConfig): HealthCheckSettings {
   return {
     path: c.path,
-    intervalMs: duration(c.interval, '10s'),
-    timeoutMs: duration(c.timeout, '2s'),
-    healthyThreshold: c.healthy_threshold ?? 2,
-    unhealthyThreshold: c.unhealthy_threshold ?? 3,
-    expectedStatuses: statusMatcher(c.expected_statuses ?? ['2xx', '3xx']),
+    intervalMs: duration(c.interval, U.health_check.interval),
+    timeoutMs: duration(c.timeout, U.health_check.timeout),
+    healthyThreshold: c.healthy_threshold ?? U.health_check.healthy_threshold,
+    unhealthyThreshold: c.unhealthy_threshold ?? U.health_check.unhealthy_threshold,
+    expectedStatuses: statusMatcher(c.expected_statuses ?? U.health_check.expected_statuses),
   };
 }
 

@@ -27,6 +27,7 @@ import type {
   RateLimitKeyConfig,
   SecurityHeadersConfig,
 } from './gateway-config.js';
+import { CONFIG_DEFAULTS } from './config-defaults.js';
 
 /** Smallest HMAC key per algorithm: the hash's output size (RFC 7518 section 3.2). */
 const HMAC_MIN_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
@@ -293,7 +294,7 @@ function checkContextHeaders(
   const at = ['auth', 'context_headers'];
   const problems: PathProblem[] = [];
   const mapping = contextHeaderMapping(configured);
-  const apiKeyHeader = config.auth?.api_keys?.header ?? 'x-api-key';
+  const apiKeyHeader = config.auth?.api_keys?.header ?? CONFIG_DEFAULTS.auth.api_keys.header;
   const keys = Object.keys(CONTEXT_FIELDS) as Array<keyof ContextHeadersConfig>;
   for (const key of keys) {
     const name = configured[key];
@@ -355,7 +356,7 @@ function checkRateLimiting(config: GatewayConfig): PathProblem[] {
   }
   const inMemory =
     storage?.type === 'Memory' || (storage?.type === undefined && config.redis === undefined);
-  const workers = config.server?.workers ?? 1;
+  const workers = config.server?.workers ?? CONFIG_DEFAULTS.server.workers;
   if (inMemory && workers > 1 && rl.enabled !== false) {
     problems.push({
       severity: 'warning',

@@ -12,6 +12,7 @@ import { jwtAlgorithms } from './access-control-settings.js';
 import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig, IdentityConfig, JwtConfig } from './gateway-config.js';
+import { CONFIG_DEFAULTS } from './config-defaults.js';
 
 /** Claims every identity token carries, whatever the user. */
 const ALWAYS_ISSUED = ['sub', 'iat', 'exp', 'jti', 'sid'];
@@ -171,9 +172,9 @@ function checkClaims(identity: IdentityConfig, jwt: JwtConfig): PathProblem[] {
   // Tier and email are carried when the user has them: requiring them is the config's choice.
   const issuable = new Set([
     ...ALWAYS_ISSUED,
-    jwt.claims?.roles ?? 'roles',
-    jwt.claims?.tier ?? 'tier',
-    jwt.claims?.email ?? 'email',
+    jwt.claims?.roles ?? CONFIG_DEFAULTS.auth.jwt.claims.roles,
+    jwt.claims?.tier ?? CONFIG_DEFAULTS.auth.jwt.claims.tier,
+    jwt.claims?.email ?? CONFIG_DEFAULTS.auth.jwt.claims.email,
   ]);
   if ((token.issuer ?? jwt.issuer) !== undefined) issuable.add('iss');
   if ((token.audience ?? jwt.audience) !== undefined) issuable.add('aud');
@@ -191,7 +192,7 @@ function checkClaims(identity: IdentityConfig, jwt: JwtConfig): PathProblem[] {
 function checkBootstrap(config: GatewayConfig, identity: IdentityConfig): PathProblem[] {
   const problems: PathProblem[] = [];
   const users = identity.bootstrap_users ?? [];
-  const minLength = identity.password?.min_length ?? 8;
+  const minLength = identity.password?.min_length ?? CONFIG_DEFAULTS.identity.password.min_length;
   const tiers = config.auth?.tiers;
   users.forEach((u, i) => {
     const at = ['identity', 'bootstrap_users', i];

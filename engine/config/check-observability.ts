@@ -2,6 +2,7 @@ import { ConfigCode } from '../errors/config-codes.js';
 import { otlpTracesUrl } from '../observability/telemetry-settings.js';
 import type { PathProblem } from './config-problem.js';
 import type { GatewayConfig } from './gateway-config.js';
+import { CONFIG_DEFAULTS } from './config-defaults.js';
 
 /** Metrics and tracing blocks that would not do what they seem to, and clashing ports. */
 export function checkObservability(config: GatewayConfig): PathProblem[] {
@@ -26,7 +27,7 @@ export function checkObservability(config: GatewayConfig): PathProblem[] {
   const metricsPort = server.metrics_port;
   if (metricsPort !== undefined && metricsPort !== 0 && metrics?.prometheus_enabled !== false) {
     const clash =
-      metricsPort === (server.http_port ?? 8080)
+      metricsPort === (server.http_port ?? CONFIG_DEFAULTS.server.http_port)
         ? 'server.http_port'
         : metricsPort === config.admin?.port
           ? 'admin.port'

@@ -1,6 +1,7 @@
 import { ConfigCode } from '../errors/config-codes.js';
 import type { PathProblem } from './config-problem.js';
 import type { GatewayConfig } from './gateway-config.js';
+import { CONFIG_DEFAULTS } from './config-defaults.js';
 
 /**
  * route_registration needs a JWT verifier (its callers are JWT holders with a role), distinct
@@ -21,7 +22,7 @@ export function checkRegistration(config: GatewayConfig): PathProblem[] {
     });
   }
   const paths = block.paths ?? {};
-  const prefix = block.proxy_prefix ?? '/api/proxy';
+  const prefix = block.proxy_prefix ?? CONFIG_DEFAULTS.route_registration.proxy_prefix;
   for (const [key, path] of Object.entries(paths)) {
     if (path !== undefined && (path === prefix || path.startsWith(`${prefix}/`))) {
       problems.push({
@@ -36,11 +37,12 @@ export function checkRegistration(config: GatewayConfig): PathProblem[] {
   const identity = config.identity;
   if (identity !== undefined) {
     const grantable = new Set([
-      ...(identity.admin_roles ?? ['admin']),
-      ...(identity.registration?.default_roles ?? ['user']),
+      ...(identity.admin_roles ?? CONFIG_DEFAULTS.identity.admin_roles),
+      ...(identity.registration?.default_roles ??
+        CONFIG_DEFAULTS.identity.registration.default_roles),
       ...(identity.bootstrap_users ?? []).flatMap((u) => u.roles ?? []),
     ]);
-    const roles = block.required_roles ?? ['admin'];
+    const roles = block.required_roles ?? CONFIG_DEFAULTS.route_registration.required_roles;
     if (!roles.some((r) => grantable.has(r))) {
       problems.push({
         severity: 'warning',

@@ -13,6 +13,7 @@ import { checkWebSocketRoute } from './check-websocket-route.js';
 import { checkObservability } from './check-observability.js';
 import { checkRequestHeaders } from './check-request-headers.js';
 import { checkGatewayEndpoints } from './check-gateway-endpoints.js';
+import { checkTimeouts } from './check-timeouts.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -68,6 +69,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       ...checkSplit(route, at, label),
       ...checkWebSocketRoute(route, at, label),
       ...checkRequestHeaders(config, route, at, label),
+      ...checkTimeouts(config, route, at, label),
     );
     const builtIn = BUILT_IN_PATHS[route.path];
     if (builtIn !== undefined) {

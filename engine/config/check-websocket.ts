@@ -6,6 +6,7 @@ import type { ConfigPath, PathProblem } from './config-problem.js';
 import { suggestionHint } from './did-you-mean.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { parseSize } from './units.js';
+import { CONFIG_DEFAULTS } from './config-defaults.js';
 
 /** uWS's cap on one message for every WebSocket route (see socket-behavior.ts). */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -158,7 +159,11 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   }
-  if ((config.server?.workers ?? 1) > 1 && config.redis === undefined && hubOn) {
+  if (
+    (config.server?.workers ?? CONFIG_DEFAULTS.server.workers) > 1 &&
+    config.redis === undefined &&
+    hubOn
+  ) {
     problems.push({
       severity: 'warning',
       code: ConfigCode.PER_PROCESS_LIMIT,

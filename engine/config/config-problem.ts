@@ -26,3 +26,10 @@ export function formatProblem(p: ConfigProblem): string {
   const head = `${p.file}:${p.line}:${p.column}: ${p.severity === 'warning' ? 'warning ' : ''}${p.code} ${p.message}`;
   return p.hint ? `${head}\n    hint: ${p.hint}` : head;
 }
+
+/** In file order; at one position, by code. */
+export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.sort(
+    (a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code),
+  );
+}

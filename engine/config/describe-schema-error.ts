@@ -207,7 +207,7 @@ function describeSchemaError(e: ErrorObject, path: ConfigPath): PathProblem {
 }
 
 /** Turns ajv's JSON pointer into a config path, with array indexes as numbers. */
-function pointerToPath(pointer: string, root: unknown): ConfigPath {
+export function pointerToPath(pointer: string, root: unknown): ConfigPath {
   const path: Array<string | number> = [];
   let node = root;
   for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {

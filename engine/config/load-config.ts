@@ -2,14 +2,43 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfigCode } from '../errors/config-codes.js';
 import { checkSemantics } from './check-semantics.js';
-import type { ConfigPath, ConfigProblem } from './config-problem.js';
+import {
+  sortProblems,
+  type ConfigPath,
+  type ConfigProblem,
+  type PathProblem,
+} from './config-problem.js';
+import { describeSchemaErrors } from './describe-schema-error.js';
+import { DraftPaths, isWithin } from './draft-paths.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { interpolateEnv } from './interpolate-env.js';
 import { createLocator, type Locator } from './locate.js';
 import { parseYaml } from './parse-yaml.js';
-import { validateSchema } from './validate-schema.js';
+import { repairConfig, type Draft } from './repair-config.js';
+import { schemaDocument, schemaErrors } from './validate-schema.js';
 
 export type { Locator } from './locate.js';
+
+/**
+ * What the compiler gets of a config that failed to load, to report its problems too: the
+ * config with wrong values replaced by placeholders and the routes that have errors left out.
+ */
+export interface ConfigDraft {
+  config: GatewayConfig;
+  /** Places a problem found in the draft in the file, or drops it: it is about a placeholder. */
+  place(p: PathProblem): ConfigProblem | undefined;
+}
+
+export type LoadFailure = {
+  ok: false;
+  /** Errors and warnings, sorted by position. */
+  problems: ConfigProblem[];
+  file: string;
+  /** Present when the file was read (the compiler places its own problems with it). */
+  locate?: Locator;
+  /** Present when the config could be mended far enough for the compiler to look at it. */
+  draft?: ConfigDraft;
+};
 
 export type LoadResult =
   | {
@@ -22,14 +51,7 @@ export type LoadResult =
       file: string;
       locate: Locator;
     }
-  | {
-      ok: false;
-      /** Errors and warnings, sorted by position. */
-      problems: ConfigProblem[];
-      file: string;
-      /** Present when the file was read (the compiler places its own problems with it). */
-      locate?: Locator;
-    };
+  | LoadFailure;
 
 export async function loadConfigFile(
   file: string,
@@ -55,9 +77,11 @@ export async function loadConfigFile(
 }
 
 /**
- * Parses, interpolates, validates and checks a config, reporting every problem found at once:
- * YAML errors stop there; environment and schema problems are reported together; the semantic
- * checks (undefined upstreams, unimplemented features, ...) run on a config the schema accepted.
+ * Parses, interpolates, validates and checks a config, reporting every problem at once: a YAML
+ * error stops there; otherwise environment, schema and semantic problems come together. An unset
+ * variable or a value the schema refuses becomes a placeholder of the right type in a draft, so
+ * the semantic checks still run on the rest; what they find about a placeholder is not reported
+ * (the variable or the value is, once).
  */
 export function loadConfigText(
   text: string,
@@ -79,25 +103,68 @@ export function loadConfigText(
     const problem = { severity: 'error', code: ConfigCode.YAML, message, path: [] } as const;
     return { ok: false, problems: [locate(problem)], file, locate };
   }
-  // A value whose variable is unset still holds "${VAR}": its schema problems would only be noise.
+  // A value whose variable is unset still holds "${VAR}": the variable is the problem, not the value.
   const unresolved = interpolation.problems.map((p) => p.path);
-  const schemaProblems = validateSchema(data).filter(
+  const errors = schemaErrors(data);
+  const schemaProblems = describeSchemaErrors(errors, data).filter(
     (p) => !unresolved.some((path) => isWithin(p.path, path)),
   );
-  const errors = [...interpolation.problems, ...schemaProblems];
-  const config = data as GatewayConfig;
-  const problems = sortProblems((errors.length > 0 ? errors : checkSemantics(config)).map(locate));
-  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems, file, locate };
-  const hash = createHash('sha256').update(interpolation.text).digest('hex');
-  return { ok: true, config, warnings: problems, hash, file, locate };
-}
-
-function isWithin(path: ConfigPath, ancestor: ConfigPath): boolean {
-  return ancestor.length <= path.length && ancestor.every((segment, i) => path[i] === segment);
-}
-
-function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
-  return problems.sort(
-    (a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code),
+  const draft: Draft | undefined =
+    interpolation.problems.length + errors.length === 0
+      ? { data, paths: new DraftPaths() }
+      : repairConfig(data, unresolved, schemaErrors, schemaDocument());
+  const semantic = draft === undefined ? [] : checkSemantics(draft.data as GatewayConfig);
+  const problems = sortProblems(
+    [
+      ...interpolation.problems,
+      ...schemaProblems,
+      ...(draft === undefined ? [] : reportable(semantic, draft.paths)),
+    ].map(locate),
   );
+  if (problems.some((p) => p.severity === 'error')) {
+    return {
+      ok: false,
+      problems,
+      file,
+      locate,
+      draft: draft && compilerDraft(draft, semantic, locate),
+    };
+  }
+  const hash = createHash('sha256').update(interpolation.text).digest('hex');
+  return { ok: true, config: data as GatewayConfig, warnings: problems, hash, file, locate };
+}
+
+/** Problems of a draft in the file's coordinates, less those about its placeholders. */
+function reportable(problems: readonly PathProblem[], paths: DraftPaths): PathProblem[] {
+  return problems
+    .map((p) => ({ ...p, path: paths.toOriginal(p.path) }))
+    .filter((p) => !paths.isCovered(p.path));
+}
+
+/**
+ * The draft with each route the semantic checks found an error in replaced by a stand-in that
+ * compiles and matches nothing else: indexes stay those of the file, as messages quote them.
+ */
+function compilerDraft(
+  draft: Draft,
+  semantic: readonly PathProblem[],
+  locate: Locator,
+): ConfigDraft {
+  const config = structuredClone(draft.data) as GatewayConfig;
+  for (const p of semantic) {
+    const index = p.path[1];
+    if (p.severity !== 'error' || p.path[0] !== 'routes' || typeof index !== 'number') continue;
+    config.routes[index] = {
+      path: `/gatewayd-check-stand-in/${index}`,
+      direct_response: { status: 204 },
+    };
+    draft.paths.cover(['routes', index]);
+  }
+  return {
+    config,
+    place(p) {
+      const path: ConfigPath = draft.paths.toOriginal(p.path);
+      return draft.paths.isCovered(path) ? undefined : locate({ ...p, path });
+    },
+  };
 }

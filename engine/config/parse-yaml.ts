@@ -1,6 +1,7 @@
-import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigCode } from '../errors/config-codes.js';
 import type { ConfigProblem } from './config-problem.js';
+import { describeYamlError } from './describe-yaml-error.js';
 
 export interface ParsedYaml {
   doc: Document.Parsed;
@@ -8,9 +9,6 @@ export interface ParsedYaml {
   /** Syntax errors, duplicate keys and unresolved tags, each at the position yaml reports. */
   problems: ConfigProblem[];
 }
-
-/** A key as written at the start of `text`: plain, single- or double-quoted. */
-const KEY_TOKEN = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:,{}[\]]+)/;
 
 /** Parses one YAML document, keeping positions; duplicate keys are errors. */
 export function parseYaml(text: string, file: string): ParsedYaml {
@@ -23,30 +21,28 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     merge: true,
   });
   // Warnings are errors here (an unresolved tag, say): a config that does not read as written should not load.
-  const problems = [...doc.errors, ...doc.warnings].map((error): ConfigProblem => {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    return {
+  const problems: ConfigProblem[] = [];
+  const errors = [...doc.errors, ...doc.warnings];
+  for (const error of errors) {
+    // A deeper line after `key: value` comes as both; the line-by-line one names the mistake.
+    if (
+      error.code === 'BLOCK_AS_IMPLICIT_KEY' &&
+      errors.some((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && e.pos[0] === error.pos[0])
+    )
+      continue;
+    const { offset, ...description } = describeYamlError(error, text);
+    const { line, col } = lineCounter.linePos(offset);
+    // yaml often reports one mistake twice (its key, then its value): one problem per line.
+    if (problems.some((p) => p.line === line)) continue;
+    problems.push({
       severity: 'error',
       code: ConfigCode.YAML,
-      ...describeYamlError(error, text),
+      ...description,
       path: [],
       file,
       line,
       column: col,
-    };
-  });
-  return { doc, lineCounter, problems };
-}
-
-function describeYamlError(error: YAMLError, text: string): { message: string; hint?: string } {
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = KEY_TOKEN.exec(text.slice(error.pos[0]))?.[0];
-    const quoted = key && (key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`);
-    return {
-      message: quoted ? `duplicate key ${quoted}` : error.message,
-      hint: 'keys must be unique within a mapping; remove one or merge them',
-    };
+    });
   }
-  if (error.code === 'TAB_AS_INDENT') return { message: error.message, hint: 'indent with spaces' };
-  return { message: error.message };
+  return { doc, lineCounter, problems };
 }

@@ -2,15 +2,36 @@ import bytes from 'bytes';
 import ipaddr from 'ipaddr.js';
 import ms from 'ms';
 
-/** A number and a unit: bare numbers are ambiguous (seconds? milliseconds?) and refused. */
-const NUMBER_AND_UNIT = /^\d*\.?\d+ *[a-z]+$/i;
+/**
+ * A number and one of five units, nothing else: bare numbers are ambiguous (seconds?
+ * milliseconds?), and ms' spelled-out units ("5 seconds"), weeks and years (of which length?)
+ * are refused so that one config reads one way.
+ */
+const DURATION = /^\d+(\.\d+)?(ms|s|m|h|d)$/;
 /** bytes.parse reads anything it does not recognise with parseInt ("10xb" is 10), so check first. */
-const SIZE = /^\d+(\.\d+)? *(b|kb|mb|gb|tb|pb)$/i;
+const SIZE = /^\d+(\.\d+)?(b|kb|mb|gb)$/i;
+
+/** The forms parseDuration takes, for hints. */
+export const DURATION_FORMS =
+  'a number and one of ms, s, m, h, d with no space, e.g. "250ms", "30s", "1.5s", "5m", "24h", "7d"';
+/** The forms parseSize takes, for hints. */
+export const SIZE_FORMS =
+  'a number and one of b, kb, mb, gb (1kb = 1024 bytes) with no space, e.g. "512kb", "1mb", "10MB"';
 
 /** Milliseconds of a duration such as "250ms", "30s", "1.5s", "5m" or "24h"; undefined if invalid. */
 export function parseDuration(s: string): number | undefined {
-  // The pattern rules out bare numbers, signs and NaN; ms checks the unit (undefined if unknown).
-  return NUMBER_AND_UNIT.test(s) ? (ms(s as ms.StringValue) as number | undefined) : undefined;
+  return DURATION.test(s) ? ms(s as ms.StringValue) : undefined;
+}
+
+/** Why `s` is not a duration, when it looks like an attempt at one. */
+export function durationProblem(s: string): string | undefined {
+  const attempt = /^(\d+(?:\.\d+)?)( *)([a-z]*)$/i.exec(s.trim());
+  if (attempt === null) return undefined;
+  const [, , space, unit] = attempt;
+  if (unit === '') return 'a bare number has no unit';
+  if (!/^(ms|s|m|h|d)$/.test(unit ?? '')) return `"${unit}" is not one of the units ms, s, m, h, d`;
+  if (space !== '' || s !== s.trim()) return 'write the number and the unit with no space';
+  return undefined;
 }
 
 /** Bytes of a size such as "512kb", "1mb" or "10MB" (1024-based); undefined if invalid. */

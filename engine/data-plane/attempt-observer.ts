@@ -3,9 +3,11 @@ import type { Exchange } from './exchange.js';
 
 /**
  * How one upstream attempt ended: the response status, the failure kind `retries.on` names,
- * 'error' for any other failure, or 'aborted' when the gateway or the client ended it.
+ * 'error' for any other failure, 'aborted' when the gateway or the client ended it, or
+ * 'refused' when the upstream client refused to send a malformed request.
  */
-export type AttemptEnd = number | 'connect_error' | 'reset' | 'timeout' | 'error' | 'aborted';
+export type AttemptEnd =
+  number | 'connect_error' | 'reset' | 'timeout' | 'error' | 'aborted' | 'refused';
 
 /**
  * Watches the upstream attempts of one route and upstream (metrics, trace spans). Compiled per

@@ -34,6 +34,8 @@ export class Exchange {
   aborted = false;
   /** Status and headers have been written; an error now can only cut the connection. */
   headersSent = false;
+  /** The response was cut short after its head went out: the client saw the status, not all of the body. */
+  cut = false;
   finished = false;
   status = 0;
   bytesIn = 0;

@@ -28,7 +28,10 @@ export interface ProxyOptions {
   group: UpstreamGroup;
   rewrite: PathRewriter;
   preserveHost: boolean;
-  headersTimeoutMs: number;
+  /** The route's `timeout`: the whole request's wait for a response head, across its tries. */
+  timeoutMs: number;
+  /** `retries.per_try_timeout`: one try's wait, cut to what is left of `timeoutMs`. */
+  perTryTimeoutMs: number;
   bodyTimeoutMs: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
@@ -44,6 +47,14 @@ export interface ProxyOptions {
 }
 
 const CLIENT_ABORTED = new Error('client aborted the request');
+
+/**
+ * The gateway times the wait for a response head itself: undici's own headers timeout runs on a
+ * coarse clock (half a second per tick), so `timeout: 300ms` fired after up to a second.
+ */
+function headWaitEnded(call: UpstreamCall): void {
+  call.headWaitEnded();
+}
 
 /** The terminal step of a proxied route: pick an endpoint and stream the exchange through it. */
 export function createProxyHandler(o: ProxyOptions): RouteHandler {
@@ -106,6 +117,10 @@ class UpstreamCall implements AttemptHooks {
   private retryable = false;
   private tries = 0;
   private backoff: NodeJS.Timeout | null = null;
+  /** `performance.now()` by which a response head must have arrived, whatever the tries. */
+  private deadline = 0;
+  /** Ends the current try's wait for its response head; null once the head is in. */
+  private headTimer: NodeJS.Timeout | null = null;
   private readonly path: string;
   private readonly headers: string[];
 
@@ -126,14 +141,16 @@ class UpstreamCall implements AttemptHooks {
   start(endpoint: Endpoint, body: Buffer | Readable | null, retryable: boolean): void {
     this.body = body;
     this.retryable = retryable;
+    this.deadline = performance.now() + this.o.timeoutMs;
     this.ex.onAbort = () => this.abort(CLIENT_ABORTED);
     this.send(endpoint);
   }
 
   abort(reason: Error): void {
+    this.stopHeadTimer();
     if (this.backoff !== null) {
       // Between attempts (the body is buffered, so only the client can abort): nothing is in
-      // flight upstream, and the breaker slot taken for the next attempt is returned.
+      // flight upstream, and the request's breaker slot is returned.
       clearTimeout(this.backoff);
       this.backoff = null;
       this.o.group.breaker?.release();
@@ -149,41 +166,66 @@ class UpstreamCall implements AttemptHooks {
     endpoint.health.inFlight++;
     const watch = this.o.observer?.started(this.ex, endpoint, this.tries, this.headers) ?? null;
     this.watch = watch;
-    // The call is the attempt's hooks: one attempt is under way at a time.
-    const response = new ProxyResponse(this.ex, this.o.group.name, this.o.headersTimeoutMs, this);
+    const left = Math.max(1, Math.ceil(this.deadline - performance.now()));
+    const cut = left < this.o.perTryTimeoutMs;
+    const headersTimeout = cut ? left : this.o.perTryTimeoutMs;
+    // The call is the attempt's hooks: one attempt is under way at a time. A try cut short by
+    // the request's deadline reports that deadline when it times out.
+    const response = new ProxyResponse(
+      this.ex,
+      this.o.group.name,
+      cut ? this.o.timeoutMs : headersTimeout,
+      this,
+    );
     this.response = response;
+    this.headTimer = setTimeout(headWaitEnded, headersTimeout, this);
     endpoint.pool.dispatch(
       {
         path: this.path,
         method: this.ex.method as 'GET',
         headers: watch === null ? this.headers : watch.headers,
         body: this.body,
-        headersTimeout: this.o.headersTimeoutMs,
+        headersTimeout: 0,
         bodyTimeout: this.o.bodyTimeoutMs,
       },
       response,
     );
   }
 
+  headWaitEnded(): void {
+    this.headTimer = null;
+    this.response?.headTimedOut();
+  }
+
+  private stopHeadTimer(): void {
+    if (this.headTimer === null) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = null;
+  }
+
   responded(status: number): void {
+    this.stopHeadTimer();
     this.watch?.responded(status);
   }
 
+  /**
+   * Outlier detection judges each endpoint by each of its attempts; the breaker judges the
+   * upstream by each request's outcome, so a try that failed on one endpoint and was retried
+   * is left to the retry's verdict (one dead endpoint of three does not open the breaker).
+   */
   settled(failed: boolean | null, end: AttemptEnd): void {
+    this.stopHeadTimer();
     this.watch?.ended(end);
     const endpoint = this.endpoint as Endpoint;
     endpoint.health.inFlight--;
     const group = this.o.group;
+    if (failed !== null) group.recordResult(endpoint, failed);
+    if (this.backoff !== null) return;
     const breaker = group.breaker;
-    if (failed === null) {
-      breaker?.release();
-      return;
-    }
-    if (breaker !== null) {
-      if (failed) breaker.onFailure();
-      else breaker.onSuccess();
-    }
-    group.recordResult(endpoint, failed);
+    if (breaker === null) return;
+    if (failed === null) breaker.release();
+    else if (failed) breaker.onFailure();
+    else breaker.onSuccess();
   }
 
   /** Decided at once, so that a refused retry leaves the failed attempt to answer the client. */
@@ -197,15 +239,19 @@ class UpstreamCall implements AttemptHooks {
     }
     const next = group.pick(this.hashKey, this.endpoint);
     if (next === null) return false;
-    // The failed attempt settles (and gives back its breaker slot) after this returns.
-    if (group.breaker !== null && !group.breaker.tryAcquire()) return false;
+    // The request keeps the breaker slot it took; an upstream judged failing meanwhile gets
+    // no more tries from it.
+    if (group.breaker?.state === 'open') return false;
+    const ceiling = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** (this.tries - 1));
+    const wait = Math.random() * ceiling;
+    // A try needs some of the deadline left after its backoff (a millisecond at least).
+    if (this.deadline - performance.now() < wait + 1) return false;
     this.ex.retries++;
     this.o.observer?.retried();
-    const ceiling = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** (this.tries - 1));
     this.backoff = setTimeout(() => {
       this.backoff = null;
       this.send(next);
-    }, Math.random() * ceiling);
+    }, wait);
     return true;
   }
 }

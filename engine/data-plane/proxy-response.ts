@@ -6,6 +6,14 @@ import type { ResponseHead } from './filter-chain.js';
 import { writeClientResponseHeaders } from './forward-headers.js';
 import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/**
+ * undici refuses to send a request it finds malformed (a control character in a header value,
+ * an invalid header name): the client's fault, answered 400 and never counted against the
+ * upstream, since no upstream was asked.
+ */
+const REFUSED_BY_CLIENT_LIBRARY = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 /** Why an attempt failed before anything reached the client, as `retries.on` names it. */
 export type AttemptFailure = 'connect_error' | 'reset' | 'timeout' | 502 | 503 | 504;
@@ -24,6 +32,12 @@ export interface AttemptHooks {
 }
 
 const RETRIED = new Error('the gateway retried this request elsewhere');
+
+/** The try's wait for a response head ran out; read as undici's own headers timeout. */
+const HEAD_TIMEOUT: Error & { code: string } = Object.assign(
+  new Error('no response head in time'),
+  { code: 'UND_ERR_HEADERS_TIMEOUT' },
+);
 
 /** undici's error codes, mapped to the names `retries.on` uses; null for the rest. */
 function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
@@ -72,6 +86,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   constructor(
     private readonly ex: Exchange,
     private readonly upstream: string,
+    /** The wait for the response head this try was given, for the 504's message. */
     private readonly headersTimeoutMs: number,
     private readonly hooks: AttemptHooks,
   ) {}
@@ -95,6 +110,12 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     this.abortedByGateway = true;
     if (this.controller) this.controller.abort(reason);
     else this.abortReason = reason;
+  }
+
+  /** The gateway's timer for the response head fired: the try fails as a `timeout`. */
+  headTimedOut(): void {
+    if (this.controller) this.controller.abort(HEAD_TIMEOUT);
+    else this.abortReason = HEAD_TIMEOUT;
   }
 
   /** The response's status, for the route's response steps. */
@@ -203,7 +224,10 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     }
     if (this.endAfterDrain) {
       // The upstream already ended; a body shorter than its Content-Length cannot be completed.
-      if (!this.ended) this.ex.res.close();
+      if (!this.ended) {
+        this.ex.cut = true;
+        this.ex.res.close();
+      }
       finish(this.ex, this.ex.status, 0);
       return true;
     }
@@ -242,6 +266,11 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
       sendError(this.ex, upstreamError(err, this.upstream, this.headersTimeoutMs));
       return;
     }
+    if (err.code !== undefined && REFUSED_BY_CLIENT_LIBRARY.has(err.code)) {
+      this.settle(null, 'refused');
+      sendError(this.ex, unsendableRequest());
+      return;
+    }
     const failure = attemptFailure(err);
     if (!this.ex.headersSent && failure !== null && this.retryInstead(failure)) return;
     this.settle(true, failure ?? 'error');
@@ -260,4 +289,11 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     this.controller?.abort(RETRIED);
     return true;
   }
+}
+
+function unsendableRequest(): GatewayError {
+  return new GatewayError(
+    'BAD_REQUEST',
+    'the request cannot be forwarded: a header name or value holds a character HTTP does not allow',
+  );
 }

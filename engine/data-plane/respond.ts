@@ -109,6 +109,7 @@ function writeRouteHeaders(ex: Exchange, status: number, headers: HeaderList): v
 
 export function abortResponse(ex: Exchange): void {
   if (ex.aborted || ex.finished) return;
+  if (ex.headersSent) ex.cut = true;
   ex.res.close();
   ex.aborted = true;
   finish(ex, ex.status, 0);

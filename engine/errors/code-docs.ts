@@ -316,4 +316,9 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
     meaning: 'an upstream no route uses',
     fix: 'remove it or add a route',
   },
+  GW_WARN_CONFIG_TIMEOUT_OVERRIDDEN: {
+    meaning:
+      "a `per_try_timeout` not below its route's `timeout` (the deadline of all tries together): it never applies",
+    fix: 'make it shorter than `timeout`, or remove it',
+  },
 };

@@ -53,6 +53,7 @@ export const ConfigCode = {
   IGNORED_KEY: 'GW_WARN_CONFIG_IGNORED_KEY',
   LOCAL_HISTORY: 'GW_WARN_CONFIG_LOCAL_HISTORY',
   JAEGER_ENDPOINT: 'GW_WARN_CONFIG_JAEGER_ENDPOINT',
+  TIMEOUT_OVERRIDDEN: 'GW_WARN_CONFIG_TIMEOUT_OVERRIDDEN',
 } as const;
 
 export type ConfigCodeValue = (typeof ConfigCode)[keyof typeof ConfigCode];

@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 import type { HttpMethod, IdentityConfig, IdentityPathsConfig } from '../config/gateway-config.js';
 
 type PrefixKey = 'prefix' | 'admin_prefix' | 'api_keys_prefix';
@@ -5,11 +6,7 @@ type PrefixKey = 'prefix' | 'admin_prefix' | 'api_keys_prefix';
 export type IdentityEndpointName = Exclude<keyof IdentityPathsConfig, PrefixKey>;
 
 /** Where the default paths hang off when identity.paths does not move them. */
-export const DEFAULT_PREFIXES: Readonly<Record<PrefixKey, string>> = {
-  prefix: '/sessions',
-  admin_prefix: '/admin/users',
-  api_keys_prefix: '/api-keys',
-};
+export const DEFAULT_PREFIXES: Readonly<Record<PrefixKey, string>> = CONFIG_DEFAULTS.identity.paths;
 
 interface EndpointShape {
   method: HttpMethod;

@@ -19,6 +19,9 @@ import type { SessionStore } from './session-store.js';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer.js';
 import type { UserApiKeySettings } from './user-api-keys.js';
 import type { UserStore } from './user-store.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+
+const I = CONFIG_DEFAULTS.identity;
 
 /** Everything the identity endpoints and require_session need, compiled once per table. */
 export interface IdentityModule {
@@ -70,15 +73,15 @@ export function compileIdentity(
   const sessions = share(`identity sessions ${where}`, () =>
     client === null ? new MemorySessionStore() : new RedisSessionStore(client),
   );
-  const checkMs = duration(identity.sessions?.check_cache, '5s');
+  const checkMs = duration(identity.sessions?.check_cache, I.sessions.check_cache);
   const sessionCheck = share(`identity session-check ${where} ${checkMs}`, () =>
     createSessionCheck(sessions, checkMs),
   );
   const rl = identity.login_rate_limit ?? {};
   const limits = {
-    attempts: rl.attempts ?? 5,
-    ipAttempts: rl.ip_attempts ?? 20,
-    windowSeconds: Math.max(1, Math.ceil(duration(rl.window, '15m') / 1000)),
+    attempts: rl.attempts ?? I.login_rate_limit.attempts,
+    ipAttempts: rl.ip_attempts ?? I.login_rate_limit.ip_attempts,
+    windowSeconds: Math.max(1, Math.ceil(duration(rl.window, I.login_rate_limit.window) / 1000)),
   };
   const limiter = share(`identity login-limiter ${where} ${JSON.stringify(limits)}`, () =>
     createLoginLimiter({
@@ -87,7 +90,7 @@ export function compileIdentity(
     }),
   );
   const scrypt = { ...DEFAULT_SCRYPT, ln: identity.password?.scrypt_cost ?? DEFAULT_SCRYPT.ln };
-  const defaultRoles = identity.registration?.default_roles ?? ['user'];
+  const defaultRoles = identity.registration?.default_roles ?? I.registration.default_roles;
   const bootstrap = share(
     `identity bootstrap ${where} ${JSON.stringify([identity.bootstrap_users ?? [], defaultRoles, scrypt])}`,
     () =>
@@ -103,17 +106,17 @@ export function compileIdentity(
     sessionCheck,
     limiter,
     issue: createTokenIssuer(issuerSettings(identity, jwt)),
-    adminRoles: identity.admin_roles ?? ['admin'],
+    adminRoles: identity.admin_roles ?? I.admin_roles,
     defaultRoles,
     defaultTier: identity.registration?.default_tier,
-    minPasswordLength: identity.password?.min_length ?? 8,
+    minPasswordLength: identity.password?.min_length ?? I.password.min_length,
     scrypt,
-    sessionTtlMs: duration(identity.sessions?.ttl, '24h'),
-    slidingRefresh: identity.sessions?.refresh ?? true,
+    sessionTtlMs: duration(identity.sessions?.ttl, I.sessions.ttl),
+    slidingRefresh: identity.sessions?.refresh ?? I.sessions.refresh,
     apiKeys: identityApiKeysEnabled(identity)
       ? {
-          maxPerUser: identity.api_keys?.max_per_user ?? 20,
-          maxExpiryDays: identity.api_keys?.max_expiry_days ?? 365,
+          maxPerUser: identity.api_keys?.max_per_user ?? I.api_keys.max_per_user,
+          maxExpiryDays: identity.api_keys?.max_expiry_days ?? I.api_keys.max_expiry_days,
           keyPrefix: identity.api_keys?.key_prefix ?? DEFAULT_API_KEY_PREFIX,
           tiers: config.auth?.tiers ?? [],
         }
@@ -130,7 +133,7 @@ function issuerSettings(identity: IdentityConfig, jwt: JwtConfig) {
     algorithm: token.algorithm ?? (jwtAlgorithms(jwt)[0] as string),
     issuer: token.issuer ?? jwt.issuer,
     audience: token.audience ?? jwt.audience,
-    ttlMs: duration(token.ttl, '30m'),
+    ttlMs: duration(token.ttl, I.token.ttl),
     rolesClaim: jwt.claims?.roles,
     tierClaim: jwt.claims?.tier,
     emailClaim: jwt.claims?.email,

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** scrypt's cost parameters, kept with each hash so that they can be raised later. */
 export interface ScryptParams {
@@ -11,7 +12,11 @@ export interface ScryptParams {
 }
 
 /** 2^15 × 8 × 128 bytes = 32 MiB and about 0.1 s per hash on one 2020s core. */
-export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ ln: 15, r: 8, p: 1 });
+export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({
+  ln: CONFIG_DEFAULTS.identity.password.scrypt_cost,
+  r: 8,
+  p: 1,
+});
 
 /** Bounds on stored parameters: a hash from the config must not cost gigabytes to check. */
 const LIMITS = { ln: [10, 20], r: [1, 32], p: [1, 16] } as const;

@@ -18,6 +18,7 @@ export function createAccessLog(logger: Logger): (ex: Exchange) => void {
         route: ex.routeName,
         upstream: ex.upstreamName,
         status: ex.reportedStatus,
+        cut: ex.cut ? true : undefined,
         duration_ms: Math.round((performance.now() - ex.startedAt) * 100) / 100,
         bytes_in: ex.bytesIn,
         bytes_out: ex.bytesOut,

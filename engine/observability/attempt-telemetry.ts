@@ -65,6 +65,7 @@ class AttemptTelemetry implements AttemptWatch {
 
 function errorReason(end: AttemptEnd): AttemptErrorReason | null {
   if (typeof end === 'number') return end >= 500 ? 'http_5xx' : null;
-  if (end === 'aborted') return null;
+  // Neither is the upstream's failure: the client left, or sent what cannot be forwarded.
+  if (end === 'aborted' || end === 'refused') return null;
   return end === 'error' ? 'other' : end;
 }

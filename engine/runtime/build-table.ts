@@ -1,9 +1,9 @@
 import { compileTable, type CompileContext } from '../compile/compile-table.js';
 import type { RouteTable } from '../compile/route-table.js';
 import { checkRuntimeRoutes } from '../config/check-runtime-routes.js';
-import type { ConfigProblem } from '../config/config-problem.js';
+import { sortProblems, type ConfigProblem } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { loadConfigFile, type LoadResult, type Locator } from '../config/load-config.js';
+import type { LoadResult, Locator } from '../config/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 
 export type BuildResult =
@@ -18,17 +18,9 @@ export type BuildResult =
     }
   | { ok: false; problems: ConfigProblem[] };
 
-/** Loads, validates and compiles one config file: the whole path from file to RouteTable. */
-export async function buildTable(
-  file: string,
-  ctx: CompileContext,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<BuildResult> {
-  return compileLoaded(await loadConfigFile(file, env), ctx, []);
-}
-
 /**
- * Compiles a loaded config with the runtime routes on top. Only the file can make the build
+ * Compiles a loaded config with the runtime routes on top. A config that failed to load fails
+ * here with the loader's problems (allProblems adds the compiler's). Only the file can make the build
  * fail; a runtime route that does not pass the checks or clashes is listed as inactive.
  */
 export function compileLoaded(
@@ -43,7 +35,10 @@ export function compileLoaded(
     ctx,
     checked.accepted.map((a) => a.runtime),
   );
-  if (!compiled.ok) return { ok: false, problems: compiled.problems.map(loaded.locate) };
+  if (!compiled.ok) {
+    const problems = [...loaded.warnings, ...compiled.problems.map(loaded.locate)];
+    return { ok: false, problems: sortProblems(problems) };
+  }
   const inactive = [...checked.rejected, ...compiled.table.inactiveRuntimeRoutes].sort(
     (a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1),
   );

@@ -31,7 +31,7 @@ import {
   type ConfigChanges,
 } from './config-changes.js';
 import { ConfigStatus } from './config-status.js';
-import { withOfflineContext } from './offline-build.js';
+import { allProblems, withOfflineContext } from './offline-build.js';
 import { restartOnlyChanges } from './restart-only-settings.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
@@ -118,7 +118,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.startTelemetry();
     const loaded = await loadConfigFile(this.options.file);
-    if (!loaded.ok) throw new InvalidConfigError(loaded.problems.map(formatProblem));
+    if (!loaded.ok) throw new InvalidConfigError((await allProblems(loaded)).map(formatProblem));
     const redisDeadline = performance.now() + REDIS_WAIT_MS;
     this.runtime = this.createRuntimeRoutes(loaded.config);
     const runtime = await this.runtime.load(REDIS_WAIT_MS);
@@ -247,7 +247,7 @@ export class Gateway {
       this.upstreams.activate(inForce.upstreamKeys);
       this.closeUnusedPools(inForce.poolKeys);
       this.closeUnusedShared(inForce.sharedKeys);
-      const problems = built.problems.map(formatProblem);
+      const problems = (loaded.ok ? built.problems : await allProblems(loaded)).map(formatProblem);
       log.error(
         { reason, file: this.options.file, problems },
         'config reload failed; still serving the previous config',

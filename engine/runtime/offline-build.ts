@@ -1,5 +1,11 @@
-import type { CompileContext } from '../compile/compile-table.js';
-import { loadConfigText } from '../config/load-config.js';
+import { compileTable, type CompileContext } from '../compile/compile-table.js';
+import { sortProblems, type ConfigProblem } from '../config/config-problem.js';
+import {
+  loadConfigFile,
+  loadConfigText,
+  type LoadFailure,
+  type LoadResult,
+} from '../config/load-config.js';
 import { createLogger } from '../observability/logger.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
@@ -31,6 +37,14 @@ export async function withOfflineContext<T>(
   }
 }
 
+/** Builds a file's table without serving it, as `gatewayd check` and `routes` do. */
+export async function compileFileOffline(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BuildResult> {
+  return compileOffline(await loadConfigFile(file, env));
+}
+
 /** A config given as text (the admin API's check), built as `gatewayd check` builds a file. */
 export function compileTextOffline(
   text: string,
@@ -38,5 +52,31 @@ export function compileTextOffline(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<BuildResult> {
-  return withOfflineContext((ctx) => compileLoaded(loadConfigText(text, name, env), ctx, []));
+  return compileOffline(loadConfigText(text, name, env));
+}
+
+async function compileOffline(loaded: LoadResult): Promise<BuildResult> {
+  if (!loaded.ok) return { ok: false, problems: await allProblems(loaded) };
+  return withOfflineContext((ctx) => compileLoaded(loaded, ctx, []));
+}
+
+/**
+ * Every problem of a config that failed to load: those the loader found, and those the
+ * compiler finds in its draft (routes that shadow each other, say), so that one run reports all.
+ */
+export async function allProblems(failed: LoadFailure): Promise<ConfigProblem[]> {
+  const draft = failed.draft;
+  if (draft === undefined) return failed.problems;
+  const compiled = await withOfflineContext((ctx) => {
+    try {
+      return compileTable(draft.config, ctx);
+    } catch {
+      // The draft passed the schema but not every check the compiler relies on: the loader's
+      // errors stand alone then, as they must be fixed first anyway.
+      return undefined;
+    }
+  });
+  if (compiled === undefined || compiled.ok) return failed.problems;
+  const more = compiled.problems.flatMap((p) => draft.place(p) ?? []);
+  return sortProblems([...failed.problems, ...more]);
 }

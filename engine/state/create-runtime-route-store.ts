@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../observability/logger.js';
 import { RedisRuntimeRouteStore } from './redis-runtime-route-store.js';
 import { MemoryRuntimeRouteStore, type RuntimeRouteStore } from './runtime-route-store.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** Redis when the config has a `redis` block (shared, kept across restarts), else memory. */
 export function createRuntimeRouteStore(config: GatewayConfig, logger: Logger): RuntimeRouteStore {
@@ -10,8 +11,8 @@ export function createRuntimeRouteStore(config: GatewayConfig, logger: Logger): 
   if (redis === undefined) return new MemoryRuntimeRouteStore();
   return new RedisRuntimeRouteStore({
     url: redis.url,
-    keyPrefix: redis.key_prefix ?? 'gatewayd:',
-    commandTimeoutMs: duration(redis.command_timeout, '500ms'),
+    keyPrefix: redis.key_prefix ?? CONFIG_DEFAULTS.redis.key_prefix,
+    commandTimeoutMs: duration(redis.command_timeout, CONFIG_DEFAULTS.redis.command_timeout),
     logger,
   });
 }

@@ -24,7 +24,7 @@ const ENTRY_NAMES = {
 /** Sibling keys that say which list item an example is, shown beside the key it is about. */
 const IDENTIFYING = ['name', 'path', 'url', 'username'];
 
-/** Values for a key no config file uses, by format; otherwise the schema's own hints are used. */
+/** Values for a key no config file uses, by the kind of format; else the schema's own hints. */
 const FORMAT_SAMPLES = {
   duration: '30s',
   size: '1mb',
@@ -88,7 +88,8 @@ function intro(schema, count) {
     `Every key of \`gateway.yaml\` (${count} in all), generated from`,
     '[`schemas/gateway.schema.json`](../../schemas/gateway.schema.json), the file `gatewayd check`',
     'validates against. Editors with a YAML language server complete and check the file when it',
-    'starts with `# yaml-language-server: $schema=<path to>/schemas/gateway.schema.json`.',
+    'starts with `# yaml-language-server: $schema=<path to>/schemas/gateway.editor.schema.json`',
+    '(the same schema, where every typed key also takes a `${VAR}` reference).',
     '',
     `${prose(schema.description)}`,
     '',
@@ -508,14 +509,18 @@ function isMapping(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `gatewayd-duration-or-zero` → `duration`: the schema's format names carry a project prefix. */
+function formatKind(format) {
+  return format.replace(/^gatewayd-/, '').replace(/-or-zero$/, '');
+}
+
 function sampleOf(node, formats) {
   if (node.examples?.[0] !== undefined) return node.examples[0];
   if (node.default !== undefined) return node.default;
   if (node.enum !== undefined) return node.enum[0];
   if (node.const !== undefined) return node.const;
-  if (node.format !== undefined && FORMAT_SAMPLES[node.format] !== undefined) {
-    return FORMAT_SAMPLES[node.format];
-  }
+  const sample = node.format === undefined ? undefined : FORMAT_SAMPLES[formatKind(node.format)];
+  if (sample !== undefined) return sample;
   if (formats[node.format] !== undefined) return undefined;
   if (node.type === 'boolean') return true;
   if (node.type === 'integer' || node.type === 'number') return node.minimum ?? 1;

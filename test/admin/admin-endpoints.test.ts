@@ -192,15 +192,26 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
       last_reload: null,
     });
 
-    gw.writeConfig(text.replace('upstream: svc }', 'upstream: svcc }'));
+    // A misspelt key, an undefined upstream and a route that repeats another: one reload says all.
+    gw.writeConfig(
+      text
+        .replace('upstream: svc }', 'upstream: svcc }')
+        .replace('upstream: svc, auth_required', 'upstream: svc, auth_requird')
+        .replace('\nupstreams:', '  - { path: /fails, upstream: svc }\nupstreams:'),
+    );
     const failed = await admin(gw, 'POST', '/admin/reload');
     t.equal(failed.status, 422);
     t.match(failed.json, {
       error: 'CONFIG_INVALID',
       status_code: 422,
       message: 'the config was not reloaded; generation 1 keeps serving',
-      problems: [new RegExp(`^${gw.file}:9:\\d+: GW_ERR_CONFIG_UNDEFINED_UPSTREAM .*"svcc"`)],
+      problems: [
+        new RegExp(`^${gw.file}:9:\\d+: GW_ERR_CONFIG_UNDEFINED_UPSTREAM .*"svcc"`),
+        new RegExp(`^${gw.file}:10:\\d+: GW_ERR_CONFIG_UNKNOWN_KEY .*"auth_requird"`),
+        new RegExp(`^${gw.file}:12:\\d+: GW_ERR_CONFIG_ROUTE_SHADOWED .*\\(routes\\[2\\]\\)`),
+      ],
     });
+    t.equal((failed.json as { problems: unknown[] }).problems.length, 3);
     t.match((await admin(gw, 'GET', '/admin/config')).json, {
       generation: 1,
       last_reload: { ok: false, changed: true, at: ISO, problems: [/GW_ERR_CONFIG_UNDEFINED/] },
@@ -241,6 +252,29 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
           message: /names upstream "nope"/,
           text: /^posted\.yaml:3:15: GW_ERR_CONFIG_UNDEFINED_UPSTREAM /,
         },
+      ],
+    });
+    const several = await admin(
+      gw,
+      'POST',
+      '/admin/check',
+      [
+        'server: { http_port: "${GATEWAYD_TEST_UNSET_PORT}" }',
+        'routes:',
+        '  - { path: /x, upstream: nope }',
+        '  - { path: /y, direct_response: { status: 204 }, timout: 5s }',
+        '  - { path: /y, direct_response: { status: 204 } }',
+        '',
+      ].join('\n'),
+    );
+    t.equal(several.status, 422);
+    t.match(several.json, {
+      message: 'the config is not valid (4 errors)',
+      problems: [
+        { code: 'GW_ERR_CONFIG_ENV_UNSET', line: 1 },
+        { code: 'GW_ERR_CONFIG_UNDEFINED_UPSTREAM', line: 3 },
+        { code: 'GW_ERR_CONFIG_UNKNOWN_KEY', line: 4 },
+        { code: 'GW_ERR_CONFIG_ROUTE_SHADOWED', line: 5 },
       ],
     });
     const syntax = await admin(gw, 'POST', '/admin/check', 'routes:\n  - path: /x\n   bad: [\n');

@@ -81,6 +81,35 @@ t.test('check names an unset environment variable', async (t) => {
   t.match(stdout, /GW_ERR_CONFIG_ENV_UNSET .*JWT_SECRET/);
 });
 
+t.test('one run reports every stage: env, schema, semantic and compile problems', async (t) => {
+  const file = join(root, 'test/fixtures/invalid/one-pass.yaml');
+  const { code, stdout } = await runCli(['check', file], process.env);
+  t.equal(code, 1);
+  const errors = stdout.split('\n').filter((l) => / GW_ERR_/.test(l));
+  t.same(
+    errors.map((l) => l.slice(file.length + 1).split(' ')[0] + ' ' + l.split(' ')[1]),
+    [
+      '9:14: GW_ERR_CONFIG_ENV_UNSET',
+      '14:5: GW_ERR_CONFIG_UNKNOWN_KEY',
+      '17:15: GW_ERR_CONFIG_UNDEFINED_UPSTREAM',
+      '18:11: GW_ERR_CONFIG_ROUTE_SHADOWED',
+      '25:19: GW_ERR_CONFIG_ENV_UNSET',
+    ],
+    stdout,
+  );
+  t.match(stdout, `${file}: INVALID (5 errors, 1 warning)`);
+});
+
+t.test('seed 001 as written without JWT_SECRET: the variable and health-service', async (t) => {
+  const env = { ...process.env };
+  delete env.JWT_SECRET;
+  const file = join(root, 'test/fixtures/invalid/seed-001-missing-health-service.yaml');
+  const { code, stdout } = await runCli(['check', file], env);
+  t.equal(code, 1);
+  t.match(stdout, /:134:13: GW_ERR_CONFIG_ENV_UNSET .*JWT_SECRET/);
+  t.match(stdout, /:82:15: GW_ERR_CONFIG_UNDEFINED_UPSTREAM .*health-service/);
+});
+
 t.test('routes prints the table in match order', async (t) => {
   const { code, stdout } = await runCli(
     ['routes', join(root, 'examples/microservices/gateway.yaml')],
@@ -130,6 +159,22 @@ t.test('routes on one path shadow each other unless their match conditions diffe
   );
   t.match(stdout, 'as route "ANY /a" (routes[1])');
   t.match(stdout, 'as route "ANY /a" (routes[0])');
+});
+
+t.test('a misspelt command gets a suggestion, not "too many arguments"', async (t) => {
+  const typo = await runCli(['chek', 'x.yaml']);
+  t.equal(typo.code, 2);
+  t.match(typo.stderr, 'gatewayd: unknown command "chek"; did you mean "check"?');
+  t.notMatch(typo.stderr, 'too many arguments');
+  const far = await runCli(['--config', 'x.yaml', 'frobnicate']);
+  t.equal(far.code, 2);
+  t.match(far.stderr, /unknown command "frobnicate"\ncommands: run, check, routes/);
+});
+
+t.test("help COMMAND prints that command's help", async (t) => {
+  const help = await runCli(['help', 'check']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^Usage: gatewayd check \[options\] <file\.\.\.>/);
 });
 
 t.test('--version and --help', async (t) => {

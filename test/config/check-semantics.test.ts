@@ -191,3 +191,41 @@ t.test('semantic checks wait for a config the schema accepts', async (t) => {
   const found = report(['routes:', '  - path: /a', '    upstream: nowhere', '    timeout: soon']);
   t.same(found.map(where), ['GW_ERR_CONFIG_DURATION 4:14']);
 });
+
+t.test('a per_try_timeout the route timeout cuts off is named as a warning', async (t) => {
+  const found = report([
+    'routes:',
+    '  - path: /own',
+    '    upstream: users',
+    '    timeout: 2s',
+    '    retries: { attempts: 3, per_try_timeout: 5s }',
+    '  - path: /inherited',
+    '    upstream: slow',
+    '    timeout: 10s',
+    '  - path: /fine',
+    '    upstream: users',
+    '    timeout: 10s',
+    '    retries: { per_try_timeout: 3s }',
+    '  - path: /zero',
+    '    upstream: users',
+    '    timeout: 0s',
+    '  - path: /hub',
+    '    handler: websocket',
+    '    timeout: 0s',
+    'websocket: {}',
+    'upstreams:',
+    ...upstream('users'),
+    ...upstream('slow', ['    retries: { per_try_timeout: 10s }']),
+  ]);
+  t.same(found.map(where), [
+    'GW_WARN_CONFIG_TIMEOUT_OVERRIDDEN 5:29',
+    'GW_ERR_CONFIG_DURATION 15:14',
+    'GW_WARN_CONFIG_TIMEOUT_OVERRIDDEN 29:16',
+  ]);
+  t.match(
+    found[0]?.message,
+    'route "/own": per_try_timeout 5s is not below the route\'s timeout 2s',
+  );
+  t.match(found[1]?.message, 'route "/zero" has timeout 0s, which would answer 504 at once');
+  t.match(found[2]?.message, 'route "/inherited": per_try_timeout 10s');
+});

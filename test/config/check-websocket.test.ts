@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { compileFileOffline } from '../../engine/cli/compile-file.js';
+import { compileFileOffline } from '../../engine/runtime/offline-build.js';
 import type { ConfigProblem } from '../../engine/config/config-problem.js';
 import { loadConfigText } from '../../engine/config/load-config.js';
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { loadConfigFile } from '../../engine/config/load-config.js';
+import { compileFileOffline } from '../../engine/runtime/offline-build.js';
 
 /**
  * Each fixture opens with comment lines that say what it needs and what it must produce:
@@ -39,7 +40,8 @@ t.test('each invalid fixture produces exactly the errors its header expects', as
     const { expect, env } = header(file);
     const name = file.pathname.split('/').at(-1);
     t.ok(expect.length > 0, `${name} has an expect line`);
-    const result = await loadConfigFile(file.pathname, env);
+    // The whole pipeline, as `gatewayd check` runs it: the compiler's problems count too.
+    const result = await compileFileOffline(file.pathname, env);
     t.notOk(result.ok, `${name} fails to load`);
     if (result.ok) continue;
     const errors = result.problems.filter((p) => p.severity === 'error');
@@ -134,7 +136,30 @@ t.test('seed 001 without JWT_SECRET says so at the secret', async (t) => {
   const result = await loadConfigFile(file, { WEBHOOK_AUTH_TOKEN: 'seed-webhook-token' });
   if (result.ok) return t.fail('must not load');
   t.same(
-    result.problems.map((p) => `${p.code} ${p.line}:${p.column}`),
+    result.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.code} ${p.line}:${p.column}`),
     ['GW_ERR_CONFIG_ENV_UNSET 147:13'],
   );
+  // The secret's placeholder is never judged: no weak-secret warning about "${JWT_SECRET}".
+  t.notOk(result.problems.some((p) => p.code === 'GW_WARN_CONFIG_WEAK_SECRET'));
+  t.ok(
+    result.problems.some((p) => p.code === 'GW_WARN_CONFIG_RESERVED_PATH'),
+    'warnings too',
+  );
 });
+
+t.test(
+  'seed 001 as written without JWT_SECRET: the variable and the undefined upstream',
+  async (t) => {
+    const file = new URL('invalid/seed-001-missing-health-service.yaml', FIXTURES).pathname;
+    const result = await loadConfigFile(file, {});
+    if (result.ok) return t.fail('must not load');
+    t.same(
+      result.problems
+        .filter((p) => p.severity === 'error')
+        .map((p) => `${p.code} ${p.line}:${p.column}`),
+      ['GW_ERR_CONFIG_UNDEFINED_UPSTREAM 82:15', 'GW_ERR_CONFIG_ENV_UNSET 134:13'],
+    );
+  },
+);

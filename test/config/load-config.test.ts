@@ -13,10 +13,10 @@ const UPSTREAM = [
   '      endpoints: ["http://users:3001"]',
 ];
 
-/** The problems of a config that must fail to load. */
+/** The errors of a config that must fail to load (its warnings are other tests' business). */
 function problems(lines: string[]): ConfigProblem[] {
   const result = loadConfigText(lines.join('\n'), 'gateway.yaml', {});
-  return result.ok ? [] : result.problems;
+  return result.ok ? [] : result.problems.filter((p) => p.severity === 'error');
 }
 
 function where(p: ConfigProblem | undefined): string {
@@ -38,6 +38,22 @@ t.test('YAML syntax errors carry the position yaml reports', async (t) => {
   const found = problems(['routes:', '  - path: /a', '   upstream: b', '  - {path: /c']);
   t.ok(found.length > 0);
   t.ok(found.every((p) => p.code === 'GW_ERR_CONFIG_YAML' && p.line >= 3));
+});
+
+t.test('YAML syntax errors point at the mistake, with a hint', async (t) => {
+  const cases: Array<[string[], string, RegExp]> = [
+    [['routes:', '  - path: /a', '    upstream: b', '      timeout: 5s'], '4:7', /deeper/],
+    [['server:', '  http_port 8080', '  workers: 2', 'routes: []'], '2:3', /has no ":"/],
+    [['routes: [', '  {path: /a}', 'upstreams: {}'], '1:9', /never closed/],
+    [['routes:', '  - path: "/a', '    upstream: b'], '2:11', /never closed/],
+    [['server:', '  http_port: 1', ' workers: 2', 'routes: []'], '3:2', /same column/],
+    [['routes:', '  - path: /a:b: c'], '2:11', /cannot hold/],
+  ];
+  for (const [lines, at, message] of cases) {
+    const found = problems(lines);
+    t.same(found.map(where), [`GW_ERR_CONFIG_YAML ${at}`], lines.join('\n'));
+    t.match(found[0], { message, hint: /\w/ }, lines.join('\n'));
+  }
 });
 
 t.test('a duplicate key is a YAML error at the second key', async (t) => {

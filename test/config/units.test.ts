@@ -1,5 +1,6 @@
 import t from 'tap';
 import {
+  durationProblem,
   httpUrlProblem,
   isCidr,
   isHttpUrl,
@@ -13,14 +14,29 @@ t.test('parseDuration reads a number and a unit as milliseconds', async (t) => {
   t.equal(parseDuration('1.5s'), 1_500);
   t.equal(parseDuration('5m'), 300_000);
   t.equal(parseDuration('24h'), 86_400_000);
+  t.equal(parseDuration('7d'), 604_800_000);
   t.equal(parseDuration('0s'), 0);
-  t.equal(parseDuration('2 minutes'), 120_000);
 });
 
 t.test('parseDuration refuses bare numbers, negatives and nonsense', async (t) => {
   for (const s of ['30', '', '-5s', 's', '5 parsecs', 'NaN', '1e3s', ' 5s', 'five seconds']) {
     t.equal(parseDuration(s), undefined, s);
   }
+});
+
+t.test('parseDuration takes one spelling per unit: no words, spaces, weeks or years', async (t) => {
+  for (const s of ['5 seconds', '5 secs', '5 s', '1y', '2 weeks', '2w', '5S', '1.h', '.5s']) {
+    t.equal(parseDuration(s), undefined, s);
+  }
+});
+
+t.test('durationProblem says why a near miss is refused', async (t) => {
+  t.equal(durationProblem('30'), 'a bare number has no unit');
+  t.equal(durationProblem('5 seconds'), '"seconds" is not one of the units ms, s, m, h, d');
+  t.equal(durationProblem('2 weeks'), '"weeks" is not one of the units ms, s, m, h, d');
+  t.equal(durationProblem('1y'), '"y" is not one of the units ms, s, m, h, d');
+  t.equal(durationProblem('5 s'), 'write the number and the unit with no space');
+  t.equal(durationProblem('forever'), undefined);
 });
 
 t.test('parseSize reads 1024-based sizes', async (t) => {
@@ -32,7 +48,7 @@ t.test('parseSize reads 1024-based sizes', async (t) => {
 });
 
 t.test('parseSize refuses bare numbers and unknown units', async (t) => {
-  for (const s of ['1024', '10xb', '-1mb', 'mb', '10 megabytes', ''])
+  for (const s of ['1024', '10xb', '-1mb', 'mb', '10 megabytes', '', '1 mb', '1tb'])
     t.equal(parseSize(s), undefined, s);
 });
 

@@ -4,15 +4,21 @@ interface Tap {
   teardown(fn: () => unknown): void;
 }
 
-/** The endpoint's program: /health answers 200; any other path answers its own port. */
+/**
+ * The endpoint's program: /health answers 200; any other path answers its own port, after
+ * `?delay=MS` milliseconds when the query asks for it (requests in flight when it is killed).
+ */
 const PROGRAM = `
 const http = require('node:http');
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     const body = req.url === '/health' ? 'ok' : JSON.stringify({ port: server.address().port });
-    res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    const delay = Number(/[?&]delay=(\\d+)/.exec(req.url)?.[1] ?? 0);
+    setTimeout(() => {
+      res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    }, delay);
   });
 });
 server.keepAliveTimeout = 60000;

@@ -94,6 +94,8 @@ export class GatewaydProcess {
   }
 }
 
+const START_TIMEOUT_MS = 30_000;
+
 /**
  * Writes `yaml` to a temp dir and runs gatewayd on it; resolves once it listens. With
  * `opts.file`, runs on that existing file instead (yaml is then ignored; the caller cleans up).
@@ -119,8 +121,12 @@ export async function startGatewayd(
     await gw.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+  // A start takes about half a second; the bound is for a machine busy with other work.
   const listening = await Promise.race([
-    gw.waitForLog((l) => l.msg === 'gatewayd listening' || l.msg === 'workers started'),
+    gw.waitForLog(
+      (l) => l.msg === 'gatewayd listening' || l.msg === 'workers started',
+      START_TIMEOUT_MS,
+    ),
     gw.exited.then(({ code }) => {
       throw new Error(
         `gatewayd exited with ${code} before listening: ${gw.stderr}${JSON.stringify(gw.logs.slice(-3))}`,

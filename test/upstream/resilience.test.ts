@@ -255,6 +255,10 @@ t.test(
 
 t.test('an upstream reset mid-response gives a truncated response, never a hang', async (t) => {
   const upstream = await httpServer(t, (req, res) => {
+    if (req.url === '/whole') {
+      res.end('whole');
+      return;
+    }
     res.writeHead(200, { 'content-length': '1000' });
     res.write('x'.repeat(10));
     setTimeout(() => req.socket.destroy(), 20).unref();
@@ -264,12 +268,13 @@ t.test('an upstream reset mid-response gives a truncated response, never a hang'
     `
 server: { http_port: 0, bind_address: 127.0.0.1 }
 routes:
-  - path: /cut
-    upstream: svc
+  - { path: /cut, upstream: svc }
+  - { path: /whole, upstream: svc }
 upstreams:
   svc:
     discovery: { type: Static, endpoints: ["${upstream.url}"] }
-${LOGGING}
+observability:
+  logging: { level: info, access_log: true }
 `,
   );
   const started = Date.now();
@@ -277,6 +282,12 @@ ${LOGGING}
   t.equal(res.statusCode, 200);
   await t.rejects(res.body.text(), 'the body ends in an error, not a complete response');
   t.ok(Date.now() - started < 3000, 'and promptly');
+  const cut = await gw.waitForLog((l) => l.msg === 'request' && l.path === '/cut');
+  t.same([cut.status, cut.cut], [200, true], 'the access log says the 200 was cut short');
+
+  await (await request(gw.url('/whole'))).body.text();
+  const whole = await gw.waitForLog((l) => l.msg === 'request' && l.path === '/whole');
+  t.same([whole.status, whole.cut], [200, undefined], 'a whole response is not marked');
 });
 
 t.test(
