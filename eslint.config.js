@@ -29,6 +29,24 @@ export default tseslint.config(
     },
   },
   {
+    // uWS's packages fall back to JavaScript when their binary does not load; the engine takes
+    // the binding only from engine/native/, which loads binaries directly and refuses otherwise.
+    files: ['engine/**'],
+    ignores: ['engine/native/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['uWebSockets.js', '@btc-vision/uwebsockets.js'].map((name) => ({
+            name,
+            message: 'take the uWS binding from engine/native/uws-binding.ts (nativeUws)',
+            allowTypeImports: true,
+          })),
+        },
+      ],
+    },
+  },
+  {
     files: ['bench/**', 'test/**', 'bin/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },

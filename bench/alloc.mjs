@@ -9,12 +9,12 @@ import { parseArgs } from 'node:util';
 import { freePort, killAllNow, startProcess, stopAll, stopProcess } from './lib/process.mjs';
 import { writeSection } from './lib/report.mjs';
 import {
-  AUTHORIZED,
   CPU,
-  fullPipeline,
+  TARGETS,
   startGatewayd,
   startNodePeer,
   startOrigin,
+  startOtlpSink,
 } from './targets.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -23,22 +23,27 @@ const PROBE = join(import.meta.dirname, 'lib', 'alloc-probe.mjs');
 const LOAD = join(import.meta.dirname, 'lib', 'fixed-load.mjs');
 const LOAD_TIMEOUT_MS = 120_000;
 
-/** What can be measured: the issue's plain route and full pipeline, and the bare peer. */
-const SCENARIOS = {
-  gatewayd: (ctx, launch) => startGatewayd(ctx, { name: 'gatewayd', ...launch }),
-  'gatewayd+full': (ctx, launch) =>
-    startGatewayd(ctx, {
-      name: 'gatewayd+full',
-      fragment: fullPipeline(),
-      headers: AUTHORIZED,
-      ...launch,
-    }),
-  'bare-uws-undici': (ctx, launch) => startNodePeer(ctx, 'bare-uws-undici', launch),
-};
+/** What can be measured: the gatewayd targets that need no Redis, and the bare peer. */
+const SCENARIOS = Object.fromEntries([
+  ...TARGETS.filter((t) => t.launch !== undefined && !t.needsRedis).map((t) => [
+    t.name,
+    {
+      needsOtlpSink: t.needsOtlpSink === true,
+      start: (ctx, run) => startGatewayd(ctx, { ...t.launch, ...run }),
+    },
+  ]),
+  [
+    'bare-uws-undici',
+    { needsOtlpSink: false, start: (ctx, run) => startNodePeer(ctx, 'bare-uws-undici', run) },
+  ],
+]);
+const DEFAULT_TARGETS = ['gatewayd', 'gatewayd+full', 'bare-uws-undici'];
 
 const USAGE = `Usage: node bench/alloc.mjs [options]   (or: npm run bench:alloc -- [options])
 
-  --targets a,b        default: ${Object.keys(SCENARIOS).join(',')}
+  --targets a,b        default: ${DEFAULT_TARGETS.join(',')}; also ${Object.keys(SCENARIOS)
+    .filter((n) => !DEFAULT_TARGETS.includes(n))
+    .join(', ')}
   --requests N         measured requests per round (default 20000)
   --warmup N           requests before measuring, per target (default 5000)
   --concurrency C      requests in flight (default 50)
@@ -46,6 +51,8 @@ const USAGE = `Usage: node bench/alloc.mjs [options]   (or: npm run bench:alloc 
   --before DIR         also measure the gatewayd targets of the built checkout DIR
   --cpu-prof DIR       write a V8 CPU profile of each target's last measured round into DIR
                        (read it with bench/profile-summary.mjs)
+  --heap-prof DIR      instead, a V8 sampling heap profile of that round, collected objects
+                       included (read it with bench/heap-summary.mjs): where the bytes come from
   --write              save the table as the "allocations" section of bench/RESULTS.md
   --label NAME         the section --write replaces (default "allocations")
   --help               show this`;
@@ -54,13 +61,14 @@ function parseCli(args) {
   const { values } = parseArgs({
     args,
     options: {
-      targets: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+      targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
       requests: { type: 'string', default: '20000' },
       warmup: { type: 'string', default: '5000' },
       concurrency: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '3' },
       before: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'heap-prof': { type: 'string' },
       write: { type: 'boolean', default: false },
       label: { type: 'string', default: 'allocations' },
       help: { type: 'boolean', default: false },
@@ -92,6 +100,7 @@ function parseCli(args) {
     concurrency: int('concurrency'),
     rounds: int('rounds'),
     cpuProf: values['cpu-prof'] === undefined ? null : resolve(values['cpu-prof']),
+    heapProf: values['heap-prof'] === undefined ? null : resolve(values['heap-prof']),
     write: values.write,
     label: values.label,
   };
@@ -137,8 +146,11 @@ async function measureOne(ctx, run, opts) {
     mkdirSync(opts.cpuProf, { recursive: true });
     // The last measured round's profile stays: each round overwrites the one before.
     env.ALLOC_PROBE_PROFILE = join(opts.cpuProf, `${run.label}.cpuprofile`);
+  } else if (opts.heapProf !== null) {
+    mkdirSync(opts.heapProf, { recursive: true });
+    env.ALLOC_PROBE_HEAP_PROFILE = join(opts.heapProf, `${run.label}.heapprofile`);
   }
-  const started = await SCENARIOS[run.name](ctx, { root: run.root, nodeArgs, env });
+  const started = await SCENARIOS[run.name].start(ctx, { root: run.root, nodeArgs, env });
   try {
     await fixedLoad(started.port, started.headers, opts.warmup, opts.concurrency);
     const samples = [];
@@ -209,6 +221,8 @@ async function main() {
     const ctx = { root: ROOT, tmp };
     const origin = await startOrigin(ctx, 'origin', CPU.loadgen);
     ctx.originPort = origin.port;
+    if (opts.runs.some((run) => SCENARIOS[run.name].needsOtlpSink))
+      ctx.otlpUrl = (await startOtlpSink(ctx)).url;
     const results = [];
     for (const run of opts.runs)
       results.push({ label: run.label, samples: await measureOne(ctx, run, opts) });

@@ -62,7 +62,12 @@ export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'bare-uws-undici', 'di
  */
 export const TARGETS = [
   gatewayd('gatewayd'),
-  gatewayd('gatewayd+accesslog', { observability: { logging: { access_log: true } } }, '/dev/null'),
+  // At level info: the base config's warn would drop every access log line unwritten.
+  gatewayd(
+    'gatewayd+accesslog',
+    { observability: { logging: { level: 'info', access_log: true } } },
+    '/dev/null',
+  ),
   gatewayd('gatewayd+resilience', {
     upstreams: {
       origin: {
@@ -87,13 +92,24 @@ export const TARGETS = [
     server: { metrics_port: 0 },
     observability: { metrics: { prometheus_enabled: true } },
   }),
-  gatewayd(
-    'gatewayd+tracing10',
+  tracing('gatewayd+tracing10', 0.1),
+  // Every request unsampled: what tracing costs the requests it does not record.
+  tracing('gatewayd+tracing0', 0),
+  { name: 'nginx-proxy', start: startNginxProxy },
+  { name: 'fastify-proxy', start: (ctx) => startNodePeer(ctx, 'fastify-proxy') },
+  { name: 'bare-uws-undici', start: (ctx) => startNodePeer(ctx, 'bare-uws-undici') },
+  { name: 'direct', start: (ctx) => startOrigin(ctx, 'direct', CPU.target) },
+];
+
+/** gatewayd tracing a share of its requests to a collector that discards them. */
+function tracing(name, samplingRate) {
+  return gatewayd(
+    name,
     (ctx) => ({
       observability: {
         tracing: {
           enabled: true,
-          sampling_rate: 0.1,
+          sampling_rate: samplingRate,
           backend: { type: 'OTLP', endpoint: ctx.otlpUrl },
         },
       },
@@ -102,12 +118,8 @@ export const TARGETS = [
     undefined,
     undefined,
     { needsOtlpSink: true },
-  ),
-  { name: 'nginx-proxy', start: startNginxProxy },
-  { name: 'fastify-proxy', start: (ctx) => startNodePeer(ctx, 'fastify-proxy') },
-  { name: 'bare-uws-undici', start: (ctx) => startNodePeer(ctx, 'bare-uws-undici') },
-  { name: 'direct', start: (ctx) => startOrigin(ctx, 'direct', CPU.target) },
-];
+  );
+}
 
 /**
  * `gatewayd` as built in another checkout (say a git worktree of the commit before a change), so
@@ -144,6 +156,8 @@ function gatewayd(name, fragment = {}, stdout, root, headers, extra = {}) {
     subject: true,
     configurable: true,
     ...extra,
+    // What it is launched with, for the allocation harness's own launch (bench/alloc.mjs).
+    launch: { name, fragment, stdout, headers },
     start: (ctx) => startGatewayd(ctx, { name, fragment, stdout, root, headers }),
   };
 }

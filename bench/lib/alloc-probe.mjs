@@ -2,7 +2,9 @@
 // 127.0.0.1:$ALLOC_PROBE_PORT answers POST /start and POST /stop. /stop reports what the process
 // allocated on the V8 heap, the time its garbage collector took and the CPU it used since /start.
 // With $ALLOC_PROBE_PROFILE set, V8's CPU profiler (the one behind --cpu-prof) also runs between
-// /start and /stop, and /stop writes its profile to that path: start-up stays out of it.
+// /start and /stop, and /stop writes its profile to that path: start-up stays out of it. With
+// $ALLOC_PROBE_HEAP_PROFILE set, V8's sampling heap profiler runs instead and keeps the samples of
+// objects the GC has collected too, so the profile says where the per-request garbage is made.
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -10,6 +12,7 @@ import v8 from 'node:v8';
 
 const port = Number(process.env.ALLOC_PROBE_PORT);
 const profilePath = process.env.ALLOC_PROBE_PROFILE;
+const heapProfilePath = process.env.ALLOC_PROBE_HEAP_PROFILE;
 let window = null;
 let session = null;
 
@@ -19,6 +22,15 @@ async function start() {
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
+  } else if (heapProfilePath) {
+    session ??= new Session();
+    session.connect();
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   const profiler = new v8.GCProfiler();
   profiler.start();
@@ -29,6 +41,12 @@ async function writeProfile() {
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
   writeFileSync(profilePath, JSON.stringify(profile));
+}
+
+async function writeHeapProfile() {
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  writeFileSync(heapProfilePath, JSON.stringify(profile));
 }
 
 /**
@@ -69,9 +87,12 @@ if (Number.isInteger(port) && port > 0) {
       start().then(() => res.end('{}'));
     } else if (req.method === 'POST' && req.url === '/stop' && window !== null) {
       const measured = stop();
-      (profilePath ? writeProfile() : Promise.resolve()).then(() =>
-        res.end(JSON.stringify(measured)),
-      );
+      const written = profilePath
+        ? writeProfile()
+        : heapProfilePath
+          ? writeHeapProfile()
+          : Promise.resolve();
+      written.then(() => res.end(JSON.stringify(measured)));
     } else {
       res.statusCode = 409;
       res.end('{"error":"POST /start, then POST /stop"}');

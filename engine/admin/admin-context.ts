@@ -1,19 +1,12 @@
 import type { RouteTable } from '../compile/route-table.js';
 import type { UsageRecorder } from '../observability/usage-recorder.js';
-import type { ConfigStatus, ReloadRecord } from '../runtime/config-status.js';
-import type { RuntimeRoutes } from '../runtime/runtime-routes.js';
+import type { ConfigProblem } from '../config/config-problem.js';
+import type { RouteProblem, StoredRuntimeRoute } from '../config/runtime-route.js';
+import type { RuntimeRouteStore } from '../state/runtime-route-store.js';
+import type { ConfigStatus, ReloadRecord } from './config-status.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import type { RedisProbe } from '../gateway-endpoints/redis-probe.js';
 import type { WebSocketAdminState } from './websocket-admin.js';
-
-/** A Redis connection the admin API can report on. */
-export interface RedisProbe {
-  /** The URL without its password. */
-  readonly url: string;
-  /** The client's connection state: ready, connecting, reconnecting, end, ... */
-  readonly connection: string;
-  /** Round trip of one PING in ms; rejects when Redis does not answer. */
-  ping(): Promise<number>;
-}
 
 /** What the admin API reads and drives: the running gateway, seen through this interface. */
 export interface AdminContext {
@@ -23,7 +16,7 @@ export interface AdminContext {
   /** The upstream groups of the table in force. */
   upstreams(): readonly UpstreamGroup[];
   readonly usage: UsageRecorder;
-  readonly runtimeRoutes: RuntimeRoutes;
+  readonly runtimeRoutes: RuntimeRouteControl;
   /** Epoch ms when the gateway started. */
   readonly startedAt: number;
   /** Reloads the config file (every worker does) and answers this process's outcome. */
@@ -32,4 +25,19 @@ export interface AdminContext {
   redis(): RedisProbe | null;
   /** The WebSocket hub's operations; null without a hub. */
   websocket(): WebSocketAdminState | null;
+  /** Builds a config given as text without serving it, as `gatewayd check` builds a file. */
+  checkConfigText(text: string, name: string): Promise<CheckedConfig>;
 }
+
+/** The runtime routes as the admin API lists, registers and removes them. */
+export interface RuntimeRouteControl {
+  readonly store: Pick<RuntimeRouteStore, 'kind'>;
+  readonly routes: readonly StoredRuntimeRoute[];
+  register(posted: unknown): Promise<{ table: RouteTable; warnings: RouteProblem[] }>;
+  remove(name: string): Promise<boolean>;
+}
+
+/** The outcome of checkConfigText: the table it would serve, or what stops it. */
+export type CheckedConfig =
+  | { ok: true; table: RouteTable; warnings: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[] };

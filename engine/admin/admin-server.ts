@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
 import type { AdminContext } from './admin-context.js';
 import { createAdminApi } from './admin-api.js';
-import { closeListener, listenOn } from '../runtime/side-listener.js';
+import { closeListener, listenOn } from '../data-plane/side-listener.js';
 
 /**
  * The admin listener. node:http rather than uWS: admin traffic is rare, and keeping it off the
@@ -12,8 +13,8 @@ import { closeListener, listenOn } from '../runtime/side-listener.js';
 export class AdminServer {
   private readonly server: Server;
 
-  constructor(ctx: AdminContext, logger: Logger) {
-    const handle = createAdminApi(ctx, logger);
+  constructor(ctx: AdminContext, logger: Logger, metrics: GatewayMetrics | null) {
+    const handle = createAdminApi(ctx, logger, metrics);
     this.server = createServer((req, res) => {
       handle(req, res).catch((err: unknown) => {
         logger.error({ err }, 'admin request failed');

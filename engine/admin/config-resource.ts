@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { compileTextOffline } from '../runtime/offline-build.js';
 import { formatProblem, type ConfigProblem } from '../config/config-problem.js';
 import { formatConfigPath } from '../config/format-config-path.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -81,9 +80,9 @@ async function reload({ ctx }: AdminRequest) {
   };
 }
 
-async function check({ req }: AdminRequest) {
+async function check({ req, ctx }: AdminRequest) {
   const text = await readText(req, MAX_CONFIG_BYTES);
-  const built = await compileTextOffline(text, POSTED_NAME);
+  const built = await ctx.checkConfigText(text, POSTED_NAME);
   const redact = envValueRedactor(text, process.env);
   const problems = (built.ok ? built.warnings : built.problems).map((p) => problemView(p, redact));
   if (!built.ok) {

@@ -1,5 +1,5 @@
 import type { AdminRequest, AdminResource } from './admin-http.js';
-import { upstreamView } from './upstream-view.js';
+import { upstreamView } from '../gateway-endpoints/upstream-view.js';
 
 /** GET /admin/upstreams: every upstream of the table in force, its endpoints and breaker. */
 export const upstreamsResource: AdminResource = [['GET', '/admin/upstreams', listUpstreams]];

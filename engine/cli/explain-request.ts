@@ -8,7 +8,7 @@ import { compileServerSettings, type ServerSettings } from '../compile/server-se
 import { compileUpstreams } from '../compile/upstream-groups.js';
 import type { ConfigProblem } from '../config/config-problem.js';
 import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
-import { loadConfigFile, type Locator } from '../config/load-config.js';
+import { loadConfigFile, type Locator } from '../config-loader/load-config.js';
 import { Exchange } from '../data-plane/exchange.js';
 import { splitPoint } from '../data-plane/traffic-split.js';
 import { hostAccepts, matchPattern } from '../router/match-pattern.js';

@@ -2,10 +2,11 @@ import { Command, Option } from 'commander';
 import { didYouMean } from '../config/did-you-mean.js';
 import { checkCommand } from './check-command.js';
 import { hashKeyCommand } from './hash-key-command.js';
+import { healthCommand } from './health-command.js';
 import { hashPasswordCommand } from './hash-password-command.js';
 import { routesCommand } from './routes-command.js';
 import { runCommand, type RunOptions } from './run-command.js';
-import { GATEWAYD_VERSION } from '../runtime/version.js';
+import { GATEWAYD_VERSION } from '../observability/version.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -81,6 +82,14 @@ program
   )
   .option('--cost <log2N>', 'scrypt cost, log2 of N (14-20, default 15)')
   .action(hashPasswordCommand);
+
+program
+  .command('health')
+  .description(
+    "GET /health from the gateway the config describes (its http_port and bind address); exit 0 on 200: a container's HEALTHCHECK",
+  )
+  .addOption(new Option('-c, --config <file>', 'config file').env('GATEWAYD_CONFIG'))
+  .action(healthCommand);
 
 function unknownCommand(word: string): void {
   const names = [...program.commands.map((c) => c.name()), 'help'];

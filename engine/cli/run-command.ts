@@ -1,12 +1,11 @@
-import { formatProblem } from '../config/config-problem.js';
-import { loadConfigFile } from '../config/load-config.js';
+import { nativeUws, NativeUwsUnavailableError } from '../native/uws-binding.js';
 import { createLogger } from '../observability/logger.js';
 import { compileServerSettings } from '../compile/server-settings.js';
 import { compileTelemetrySettings } from '../observability/telemetry-settings.js';
 import { Gateway, InvalidConfigError } from '../runtime/gateway.js';
 import { runSupervisor, WORKER_ENV } from '../runtime/supervisor.js';
 import { serveSignals } from '../runtime/serve-signals.js';
-import { allProblems } from '../runtime/offline-build.js';
+import { readConfigOrExit } from './read-config-or-exit.js';
 
 export interface RunOptions {
   config?: string;
@@ -16,26 +15,18 @@ export interface RunOptions {
 
 /** Runs the gateway: in this process, or as a supervisor of `server.workers` processes. */
 export async function runCommand(opts: RunOptions): Promise<void> {
-  const file = opts.config;
-  if (!file) {
-    console.error('gatewayd: no config file: pass --config FILE or set GATEWAYD_CONFIG');
-    process.exit(2);
-  }
+  requireNativeUws();
   // Read first for what a process fixes at start: the log format, metrics, tracing, workers.
-  const loaded = await loadConfigFile(file);
-  if (!loaded.ok) {
-    for (const p of await allProblems(loaded)) console.error(formatProblem(p));
-    process.exit(1);
-  }
+  const { file, config } = await readConfigOrExit(opts.config, 'gatewayd');
   const logger = createLogger(
     opts.logLevel ?? 'info',
-    loaded.config.observability?.logging?.format ?? 'json',
+    config.observability?.logging?.format ?? 'json',
   );
-  const telemetry = compileTelemetrySettings(loaded.config);
+  const telemetry = compileTelemetrySettings(config);
   const isWorker = process.env[WORKER_ENV] !== undefined;
   const sharePort = opts.sharePort === true;
   if (!isWorker) {
-    const { workers, httpPort, bindAddress } = compileServerSettings(loaded.config);
+    const { workers, httpPort, bindAddress } = compileServerSettings(config);
     if (workers > 1) {
       await runSupervisor({
         file,
@@ -63,4 +54,15 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     process.exit(1);
   }
   serveSignals(gateway, file, logger, isWorker);
+}
+
+/** Exits 1 before anything is read or bound when no native uWS binary loads in this process. */
+function requireNativeUws(): void {
+  try {
+    nativeUws();
+  } catch (err) {
+    if (!(err instanceof NativeUwsUnavailableError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 }

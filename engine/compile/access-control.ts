@@ -5,7 +5,7 @@ import {
   corsSettings,
   jwtAlgorithms,
   authRequirement,
-} from '../config/access-control-settings.js';
+} from '../filters/access-control-settings.js';
 import type {
   GatewayConfig,
   IpFilterConfig,
@@ -16,12 +16,13 @@ import type {
 } from '../config/gateway-config.js';
 import type { RouteHandler } from '../data-plane/compiled-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
-import { RouteChain, type RouteFilter } from '../data-plane/filter-chain.js';
+import { RouteChain, type ChainBuilder, type RouteFilter } from '../data-plane/filter-chain.js';
 import type { RatePolicy } from '../data-plane/rate-decision.js';
 import type { CredentialOptions } from '../filters/auth/credentials.js';
 import { BUILT_IN_FILTERS } from '../filters/built-in-filters.js';
 import type { DescribedLimit, TableResources } from '../filters/filter-factory.js';
 import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
+import { AUTH_FAILURE_REASONS } from '../filters/auth/auth-failure.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import {
   createContextHeaders,
@@ -53,22 +54,16 @@ import { requireSession } from '../identity/require-session.js';
 import type { SessionCheck } from '../identity/session-check.js';
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
 import { createClientAddress } from '../data-plane/client-address.js';
-import { duration, type ServerSettings } from './server-settings.js';
-import { createSharedRedis, type SharedRedis } from './shared-redis.js';
+import { duration } from '../config/units.js';
+import type { ServerSettings } from './server-settings.js';
+import type { Share } from '../state/shared-objects.js';
+import { createSharedRedis, type SharedRedis } from '../state/shared-redis.js';
 import { isSocketRoute } from '../websocket/is-socket-route.js';
 import type { SocketCredentialPlaces } from './socket-proxy-route.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 const J = CONFIG_DEFAULTS.auth.jwt;
 const RL = CONFIG_DEFAULTS.middleware.rate_limiting;
-
-/**
- * Gets an object that outlives the table (see SharedObjects) and records that the table uses it.
- * An object built on another shared one (a limiter on a Redis client) must acquire that one
- * outside `create`, on every build: `create` does not run when the object is reused, and a
- * dependency this build did not record is closed after the swap.
- */
-export type Share = <T>(key: string, create: () => T, close?: (value: T) => unknown) => T;
 
 /** The gateway-wide access control, compiled once per table; routes take their guards from it. */
 export interface AccessControl {
@@ -100,7 +95,7 @@ export interface AccessControl {
   /** A chain of `filters` in front of `terminal`. */
   chain(filters: readonly RouteFilter[], terminal: RouteHandler): RouteChain;
   /** The chain of the filters the route's config asks for in front of `terminal`. */
-  chainFor(rc: RouteConfig, routeName: string, terminal: RouteHandler): RouteChain;
+  chainFor: ChainBuilder;
   /** The gateway-wide filters of answers no configured route makes: the security headers. */
   gatewayFilters: readonly RouteFilter[];
   /**
@@ -230,6 +225,8 @@ export function compileAccessControl(
       return {
         authFailure: (reason) => routeMetrics.authFailure(reason),
         rateLimitDecision: (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
+        expectAuthFailures: () => routeMetrics.startAuthFailuresAtZero(AUTH_FAILURE_REASONS),
+        expectRateLimitDecisions: () => routeMetrics.startRateLimitDecisionsAtZero(),
       };
     },
     onInternalError,

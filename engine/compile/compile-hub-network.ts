@@ -23,9 +23,11 @@ import {
 } from '../websocket/ingress/redis-pubsub-ingress.js';
 import { createWebhookHandler } from '../websocket/ingress/webhook-handler.js';
 import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
-import type { AccessControl, Share } from './access-control.js';
+import type { AccessControl } from './access-control.js';
+import type { Share } from '../state/shared-objects.js';
 import { builtInRoute, type CompiledRoute } from '../data-plane/compiled-route.js';
-import { duration, type ServerSettings } from './server-settings.js';
+import { duration } from '../config/units.js';
+import type { ServerSettings } from './server-settings.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 const P = CONFIG_DEFAULTS.websocket.presence;

@@ -19,8 +19,9 @@ import type {
 } from '../websocket/hub/hub-settings.js';
 import { LocalChannelBus } from '../websocket/hub/local-channel-bus.js';
 import { MemoryHistoryStore } from '../websocket/hub/memory-history-store.js';
-import type { AccessControl, Share } from './access-control.js';
-import { duration, size } from './server-settings.js';
+import type { AccessControl } from './access-control.js';
+import type { Share } from '../state/shared-objects.js';
+import { duration, size } from '../config/units.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 const W = CONFIG_DEFAULTS.websocket.server;

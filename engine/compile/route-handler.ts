@@ -17,7 +17,8 @@ import {
   keepPath,
   type PathRewriter,
 } from '../data-plane/path-rewriter.js';
-import { duration, size, type ServerSettings } from './server-settings.js';
+import { duration, size } from '../config/units.js';
+import type { ServerSettings } from './server-settings.js';
 import { createSocketProxyRoute, type SocketCredentialPlaces } from './socket-proxy-route.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 

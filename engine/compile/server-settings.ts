@@ -1,5 +1,5 @@
 import type { GatewayConfig, LogFormat, LogLevel } from '../config/gateway-config.js';
-import { parseDuration, parseSize } from '../config/units.js';
+import { duration, size } from '../config/units.js';
 import {
   compileTelemetrySettings,
   type TelemetrySettings,
@@ -81,13 +81,4 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
     telemetry: compileTelemetrySettings(config),
     responseEnvelope: config.response_envelope ?? CONFIG_DEFAULTS.response_envelope,
   };
-}
-
-/** Values were validated against the schema's formats before compiling. */
-export function duration(value: string | undefined, fallback: string): number {
-  return parseDuration(value ?? fallback) ?? (parseDuration(fallback) as number);
-}
-
-export function size(value: string | undefined, fallback: string): number {
-  return parseSize(value ?? fallback) ?? (parseSize(fallback) as number);
 }

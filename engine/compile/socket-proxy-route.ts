@@ -7,7 +7,8 @@ import { socketConfigKey } from '../websocket/socket-config-key.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { createHashKeyReader } from '../data-plane/hash-key.js';
 import type { PathRewriter } from '../data-plane/path-rewriter.js';
-import { duration, size, type ServerSettings } from './server-settings.js';
+import { duration, size } from '../config/units.js';
+import type { ServerSettings } from './server-settings.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** Where an upgrade's credential travels besides the headers; null when the route does not read it. */

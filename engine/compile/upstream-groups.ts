@@ -13,7 +13,8 @@ import type { PoolRegistry, PoolSettings } from '../upstream/pool-registry.js';
 import { RetryBudget } from '../upstream/retry-budget.js';
 import { UpstreamGroup, type OutlierSettings } from '../upstream/upstream-group.js';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.js';
-import { duration, type ServerSettings } from './server-settings.js';
+import { duration } from '../config/units.js';
+import type { ServerSettings } from './server-settings.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 const U = CONFIG_DEFAULTS.upstreams;

@@ -39,6 +39,16 @@ export function parseSize(s: string): number | undefined {
   return SIZE.test(s) ? (bytes.parse(s) ?? undefined) : undefined;
 }
 
+/** A duration key's milliseconds, or its default's: the schema has checked the value's form. */
+export function duration(value: string | undefined, fallback: string): number {
+  return parseDuration(value ?? fallback) ?? (parseDuration(fallback) as number);
+}
+
+/** A size key's bytes, or its default's: the schema has checked the value's form. */
+export function size(value: string | undefined, fallback: string): number {
+  return parseSize(value ?? fallback) ?? (parseSize(fallback) as number);
+}
+
 /** Why `s` is not an endpoint URL (http or https, a host, no path, query or credentials). */
 export function httpUrlProblem(s: string): string | undefined {
   const problem = httpUrlWithPathProblem(s);

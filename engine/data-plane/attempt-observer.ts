@@ -14,8 +14,17 @@ export type AttemptEnd =
  * route and upstream; null when nothing watches, so the proxy then does no work for it.
  */
 export interface AttemptObserver {
-  /** An attempt is about to go out with `headers`; `attempt` counts from 1. */
-  started(ex: Exchange, endpoint: Endpoint, attempt: number, headers: string[]): AttemptWatch;
+  /**
+   * An attempt is about to go out to `target` (path and query as sent) with `headers`; `attempt`
+   * counts from 1.
+   */
+  started(
+    ex: Exchange,
+    endpoint: Endpoint,
+    attempt: number,
+    target: string,
+    headers: string[],
+  ): AttemptWatch;
   /** A failed attempt is being retried. */
   retried(): void;
   /** A retry was refused because the upstream's retry budget is spent. */

@@ -6,7 +6,8 @@ import type { RateDecision } from './rate-decision.js';
 
 /** Where finished requests are counted (a route's or an upstream's series; see observability). */
 export interface RequestSeries {
-  record(ex: Exchange, status: number): void;
+  /** `durationMs`: the request's one measured duration, also given to its log line and span. */
+  record(ex: Exchange, status: number, durationMs: number): void;
 }
 
 /** A request's server span, made and read by the tracer; opaque to the data plane. */
@@ -38,6 +39,11 @@ export class Exchange {
   cut = false;
   finished = false;
   status = 0;
+  /**
+   * performance.now() read just before the response's last byte went to uWS (so a client cannot
+   * have it earlier), set by whoever writes it; 0 until then, or when nothing was written.
+   */
+  responseEndedAt = 0;
   bytesIn = 0;
   bytesOut = 0;
   routeName = '';
@@ -66,6 +72,15 @@ export class Exchange {
   heldBody: HeldBody | null = null;
   /** Set on WebSocket upgrade requests: what uWS needs to complete the handshake. */
   upgradeContext: us_socket_context_t | null = null;
+  /** Set by captureHeaders: the headers below were found in the listener's header walk. */
+  private captured = false;
+  private capturedAuthorization: string | undefined = undefined;
+  private capturedOrigin: string | undefined = undefined;
+  private capturedConnection: string | undefined = undefined;
+  /** The client's address once a step has asked for it (see client-address.ts). */
+  client: string | null = null;
+  /** Whether the TCP peer is a trusted proxy, once something has asked (see client-address.ts). */
+  peerTrusted: boolean | null = null;
 
   constructor(
     readonly res: HttpResponse,
@@ -94,6 +109,34 @@ export class Exchange {
 
   get hasBody(): boolean {
     return this.contentLength > 0 || this.chunked;
+  }
+
+  /**
+   * The headers the data plane and the built-in filters read on most requests, as the listener's
+   * one walk over the request's headers found them (the first of each), so that no reader scans
+   * the list for them.
+   */
+  captureHeaders(
+    authorization: string | undefined,
+    origin: string | undefined,
+    connection: string | undefined,
+  ): void {
+    this.captured = true;
+    this.capturedAuthorization = authorization;
+    this.capturedOrigin = origin;
+    this.capturedConnection = connection;
+  }
+
+  get authorization(): string | undefined {
+    return this.captured ? this.capturedAuthorization : this.header('authorization');
+  }
+
+  get origin(): string | undefined {
+    return this.captured ? this.capturedOrigin : this.header('origin');
+  }
+
+  get connection(): string | undefined {
+    return this.captured ? this.capturedConnection : this.header('connection');
   }
 
   header(name: string): string | undefined {

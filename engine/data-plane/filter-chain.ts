@@ -1,3 +1,4 @@
+import type { RouteConfig } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { RouteHandler } from './compiled-route.js';
 import type { Exchange } from './exchange.js';
@@ -64,6 +65,13 @@ export interface ChainOptions {
 }
 
 const INTERNAL = new GatewayError('INTERNAL_ERROR', 'the gateway failed to check this request');
+
+/** Builds the chain of the filters a route's config asks for in front of its terminal step. */
+export type ChainBuilder = (
+  rc: RouteConfig,
+  routeName: string,
+  terminal: RouteHandler,
+) => RouteChain;
 
 /**
  * A route's filters in request order and its terminal step (the proxy, a handler), composed

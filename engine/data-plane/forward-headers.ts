@@ -57,7 +57,7 @@ export function isGatewayOwnedRequestHeader(name: string): boolean {
 export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): string[] {
   const src = ex.headers;
   const dropped = opts.headerPolicy.dropped;
-  const connectionTokens = connectionListed(ex.header('connection'));
+  const connectionTokens = connectionListed(ex.connection);
   const out: string[] = [];
   let forwardedFor = '';
   let forwardedProto = '';
@@ -119,7 +119,8 @@ export function writeClientResponseHeaders(
 }
 
 function connectionListed(value: string | undefined): Set<string> | null {
-  if (!value) return null;
+  // Nearly every message says just one of these: no list to build.
+  if (!value || value === 'keep-alive' || value === 'close') return null;
   const tokens = value
     .split(',')
     .map((t) => t.trim().toLowerCase())

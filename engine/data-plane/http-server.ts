@@ -1,14 +1,15 @@
-import uWS, {
-  type HttpRequest,
-  type HttpResponse,
-  type TemplatedApp,
-  type us_listen_socket,
-  type us_socket_context_t,
-  type WebSocketBehavior,
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  us_listen_socket,
+  us_socket_context_t,
+  WebSocketBehavior,
 } from 'uWebSockets.js';
 import type { ServingTable } from './compiled-route.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from 'pino';
+import { nativeUws } from '../native/uws-binding.js';
 import {
   describePathRefusal,
   normalizePath,
@@ -56,9 +57,10 @@ export class HttpServer<SocketData> {
   private inFlight = 0;
   private draining = false;
   private drained: (() => void) | null = null;
+  private readonly walk = new HeaderWalk();
 
   constructor(private readonly options: HttpServerOptions<SocketData>) {
-    this.app = uWS
+    this.app = nativeUws()
       .App()
       .any('/*', (res, req) => this.onRequest(res, req, null))
       .ws(
@@ -77,7 +79,7 @@ export class HttpServer<SocketData> {
           return;
         }
         this.listenSocket = socket;
-        resolve(uWS.us_socket_local_port(socket));
+        resolve(nativeUws().us_socket_local_port(socket));
       });
     });
   }
@@ -98,7 +100,7 @@ export class HttpServer<SocketData> {
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
     if (this.listenSocket) {
-      uWS.us_listen_socket_close(this.listenSocket);
+      nativeUws().us_listen_socket_close(this.listenSocket);
       this.listenSocket = null;
     }
     if (this.inFlight === 0) return true;
@@ -134,55 +136,34 @@ export class HttpServer<SocketData> {
     const rawPath = req.getUrl();
     const query = req.getQuery() ?? '';
     const method = METHODS.get(req.getMethod()) ?? req.getMethod().toUpperCase();
-    const headers: string[] = [];
-    const framing = {
-      hosts: 0,
-      contentLengths: 0,
-      transferEncodings: 0,
-      contentLength: '',
-      te: '',
-    };
-    let headerBytes = 0;
-    let host = '';
-    let clientRequestId = '';
-    req.forEach((name, value) => {
-      headers.push(name, value);
-      headerBytes += name.length + value.length + 4;
-      if (name === 'host') {
-        host = value;
-        framing.hosts++;
-      } else if (name === 'x-request-id') clientRequestId = value;
-      else if (name === 'content-length') {
-        framing.contentLength = value;
-        framing.contentLengths++;
-      } else if (name === 'transfer-encoding') {
-        framing.te = value;
-        framing.transferEncodings++;
-      }
-    });
+    const walk = this.walk;
+    walk.start();
+    req.forEach(walk.visit);
 
     const normal = normalizePath(rawPath, table.settings.paths);
     const path = typeof normal === 'string' ? normal : rawPath;
+    const host = walk.host;
     const ex = new Exchange(
       res,
       method,
       path,
       query,
-      headers,
+      walk.headers,
       host,
-      requestIdFrom(clientRequestId),
+      requestIdFrom(walk.requestId),
       ADDRESS_TEXT.decode(res.getRemoteAddressAsText()),
-      framing.contentLengths === 0 ? 0 : Number(framing.contentLength),
-      framing.transferEncodings > 0,
+      walk.contentLengths === 0 ? 0 : Number(walk.contentLength),
+      walk.transferEncodings > 0,
       performance.now(),
       this.finishExchange,
     );
     ex.upgradeContext = upgrade;
+    ex.captureHeaders(walk.authorization, walk.origin, walk.connection);
     this.inFlight++;
 
     const refusal =
-      this.refuse(ex, rawPath.length + query.length, headerBytes, table) ??
-      ambiguity(framing) ??
+      this.refuse(ex, rawPath.length + query.length, walk.bytes, table) ??
+      ambiguity(walk) ??
       pathRefusal(normal);
     // No route has taken these requests: the table's setting gives their shape.
     if (refusal) {
@@ -270,6 +251,72 @@ interface Framing {
   te: string;
 }
 
+/**
+ * The one walk over a request's headers: the list the exchange keeps, their size, the framing
+ * headers, and the headers the exchange captures (the first of each). One instance per server,
+ * started again for each request: uWS runs forEach synchronously inside its request callback.
+ */
+class HeaderWalk implements Framing {
+  headers: string[] = [];
+  bytes = 0;
+  host = '';
+  requestId = '';
+  hosts = 0;
+  contentLengths = 0;
+  transferEncodings = 0;
+  contentLength = '';
+  te = '';
+  authorization: string | undefined = undefined;
+  origin: string | undefined = undefined;
+  connection: string | undefined = undefined;
+
+  start(): void {
+    this.headers = [];
+    this.bytes = 0;
+    this.host = '';
+    this.requestId = '';
+    this.hosts = 0;
+    this.contentLengths = 0;
+    this.transferEncodings = 0;
+    this.contentLength = '';
+    this.te = '';
+    this.authorization = undefined;
+    this.origin = undefined;
+    this.connection = undefined;
+  }
+
+  readonly visit = (name: string, value: string): void => {
+    this.headers.push(name, value);
+    this.bytes += name.length + value.length + 4;
+    switch (name) {
+      case 'host':
+        this.host = value;
+        this.hosts++;
+        break;
+      case 'x-request-id':
+        this.requestId = value;
+        break;
+      case 'content-length':
+        this.contentLength = value;
+        this.contentLengths++;
+        break;
+      case 'transfer-encoding':
+        this.te = value;
+        this.transferEncodings++;
+        break;
+      case 'authorization':
+        this.authorization ??= value;
+        break;
+      case 'origin':
+        this.origin ??= value;
+        break;
+      case 'connection':
+        this.connection ??= value;
+        break;
+    }
+  };
+}
+
 const DIGITS = /^[0-9]{1,15}$/;
 const CHUNKED = /^[ \t]*chunked[ \t]*$/i;
 
@@ -332,7 +379,7 @@ function notMatched(method: string, allowed: ReadonlySet<string>): GatewayError 
  * policy, whatever methods the route lists.
  */
 function routingMethod(ex: Exchange): string {
-  if (ex.method !== 'OPTIONS' || ex.header('origin') === undefined) return ex.method;
+  if (ex.method !== 'OPTIONS' || ex.origin === undefined) return ex.method;
   const announced = ex.header('access-control-request-method');
   return announced === undefined || announced === '' ? ex.method : announced.toUpperCase();
 }

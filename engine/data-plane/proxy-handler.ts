@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { RouteHandler } from './compiled-route.js';
 import type { PathRewriter } from './path-rewriter.js';
 import type { TrustMatcher } from './trust-proxy.js';
+import { isPeerTrusted } from './client-address.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
@@ -133,7 +134,7 @@ class UpstreamCall implements AttemptHooks {
     this.path = ex.query === '' ? path : `${path}?${ex.query}`;
     this.headers = upstreamRequestHeaders(ex, {
       preserveHost: o.preserveHost,
-      trustedPeer: o.isTrustedProxy(ex.peerAddress),
+      trustedPeer: isPeerTrusted(ex, o.isTrustedProxy),
       headerPolicy: o.headerPolicy,
     });
   }
@@ -164,7 +165,8 @@ class UpstreamCall implements AttemptHooks {
     this.tries++;
     this.endpoint = endpoint;
     endpoint.health.inFlight++;
-    const watch = this.o.observer?.started(this.ex, endpoint, this.tries, this.headers) ?? null;
+    const watch =
+      this.o.observer?.started(this.ex, endpoint, this.tries, this.path, this.headers) ?? null;
     this.watch = watch;
     const left = Math.max(1, Math.ceil(this.deadline - performance.now()));
     const cut = left < this.o.perTryTimeoutMs;

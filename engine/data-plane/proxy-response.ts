@@ -152,12 +152,22 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     const noBody =
       ex.method === 'HEAD' || statusCode === 204 || statusCode === 304 || statusCode < 200;
     if (!noBody) return;
+    const endedAt = performance.now();
     ex.res.cork(() => {
       this.writeHead();
       if (length !== undefined && statusCode !== 204) ex.res.writeHeader('content-length', length);
       ex.res.endWithoutBody();
     });
+    this.responseEnded(endedAt);
+  }
+
+  /**
+   * The last byte went to the client: the request's duration ends here, not at undici's end.
+   * `endedAt` is read just before that write, so no client can have the byte earlier.
+   */
+  private responseEnded(endedAt: number): void {
     this.ended = true;
+    this.ex.responseEndedAt = endedAt;
   }
 
   /**
@@ -191,8 +201,9 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
       if (!ex.headersSent) this.writeHead();
       if (this.totalLength >= 0) {
         const offset = ex.res.getWriteOffset();
+        const endedAt = offset + chunk.length >= this.totalLength ? performance.now() : 0;
         const [ok, done] = ex.res.tryEnd(chunk, this.totalLength);
-        if (done) this.ended = true;
+        if (done) this.responseEnded(endedAt || performance.now());
         else if (!ok) this.waitForDrain(controller, chunk, offset);
       } else if (!ex.res.write(chunk)) {
         this.waitForDrain(controller, null, 0);
@@ -214,13 +225,14 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   private drain(controller: Dispatcher.DispatchController, writeOffset: number): boolean {
     if (this.ex.aborted) return true;
     if (this.pending) {
+      const endedAt = performance.now();
       const [ok, done] = this.ex.res.tryEnd(
         this.pending.subarray(writeOffset - this.pendingOffset),
         this.totalLength,
       );
       if (!ok && !done) return false;
       this.pending = null;
-      if (done) this.ended = true;
+      if (done) this.responseEnded(endedAt);
     }
     if (this.endAfterDrain) {
       // The upstream already ended; a body shorter than its Content-Length cannot be completed.
@@ -246,11 +258,12 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
       return;
     }
     if (!this.ended) {
-      this.ended = true;
+      const endedAt = performance.now();
       ex.res.cork(() => {
         if (!ex.headersSent) this.writeHead();
         ex.res.end();
       });
+      this.responseEnded(endedAt);
     }
     finish(ex, ex.status, 0);
   }

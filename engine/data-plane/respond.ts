@@ -39,6 +39,7 @@ export function sendError(
     err.code === 'PAYLOAD_TOO_LARGE' ||
     err.code === 'REQUEST_TIMEOUT' ||
     err.code === 'AMBIGUOUS_REQUEST';
+  ex.responseEndedAt = performance.now();
   ex.res.cork(() => {
     ex.res.writeStatus(statusLine(err.status));
     ex.res.writeHeader('content-type', 'application/json');
@@ -59,6 +60,7 @@ export interface PreparedResponse {
 
 export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
   if (ex.aborted || ex.finished) return;
+  ex.responseEndedAt = performance.now();
   ex.res.cork(() => {
     ex.res.writeStatus(response.status);
     ex.res.writeHeader('x-request-id', ex.requestId);

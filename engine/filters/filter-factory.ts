@@ -24,6 +24,10 @@ export interface DescribedLimit {
 export interface FilterRecorder {
   authFailure(reason: string): void;
   rateLimitDecision(allowed: boolean, degraded: boolean): void;
+  /** The route checks credentials: each reason's count exists from now on, at 0 (compile time). */
+  expectAuthFailures(): void;
+  /** The route is rate limited: each decision's count exists from now on, at 0 (compile time). */
+  expectRateLimitDecisions(): void;
 }
 
 /**

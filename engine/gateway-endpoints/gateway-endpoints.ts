@@ -1,4 +1,3 @@
-import type { RedisProbe } from '../admin/admin-context.js';
 import type { RouteHandler, RouteOrigin } from '../data-plane/compiled-route.js';
 import type { RouteConfig } from '../config/gateway-config.js';
 import { sendError } from '../data-plane/respond.js';
@@ -8,6 +7,7 @@ import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { createCallerUsage } from './caller-usage.js';
 import { createHealthDetailed } from './health-detailed.js';
 import { createHealthRedis } from './health-redis.js';
+import type { RedisProbe } from './redis-probe.js';
 import { RouteCatalog, type CatalogRoute } from './route-catalog.js';
 
 /** The `handler` values answered by the gateway itself from its own state (seed 004). */

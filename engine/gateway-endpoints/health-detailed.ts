@@ -1,14 +1,13 @@
-import { overallStatus, probeRedis } from '../admin/health-resource.js';
-import type { RedisProbe } from '../admin/admin-context.js';
-import { upstreamView } from '../admin/upstream-view.js';
+import { probeRedis, type RedisProbe } from './redis-probe.js';
+import { overallStatus, upstreamView } from './upstream-view.js';
 import type { RouteHandler } from '../data-plane/compiled-route.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import { publicRedis } from './health-redis.js';
 
 /**
- * Seed 004's public `GET /health/detailed`: the admin port's verdict (engine/admin/
- * health-resource.ts) without what would map the network: per upstream its status, usable and
+ * Seed 004's public `GET /health/detailed`: the admin port's verdict (the same
+ * overallStatus) without what would map the network: per upstream its status, usable and
  * total endpoints and breaker state, no endpoint address; Redis reachable and its latency, no
  * URL. 503 when every upstream is down, like the admin view.
  */

@@ -1,5 +1,4 @@
-import type { RedisProbe } from '../admin/admin-context.js';
-import { probeRedis } from '../admin/health-resource.js';
+import { probeRedis, type RedisProbe } from './redis-probe.js';
 import type { RouteHandler } from '../data-plane/compiled-route.js';
 import { sendJson } from '../data-plane/generated-json.js';
 

@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
-import type { RedisProbe } from '../admin/admin-context.js';
 import { redactRedisUrl } from '../state/redis-connection.js';
+
+/** A Redis connection the health endpoints (public and admin) report on. */
+export interface RedisProbe {
+  /** The URL without its password. */
+  readonly url: string;
+  /** The client's connection state: ready, connecting, reconnecting, end, ... */
+  readonly connection: string;
+  /** Round trip of one PING in ms; rejects when Redis does not answer. */
+  ping(): Promise<number>;
+}
 
 /** A table's shared Redis client as the health endpoints probe it. */
 export function createRedisProbe(client: Redis, url: string): RedisProbe {
@@ -15,4 +24,27 @@ export function createRedisProbe(client: Redis, url: string): RedisProbe {
       return performance.now() - started;
     },
   };
+}
+
+/** Null without a probe (no redis block). */
+export async function probeRedis(
+  probe: RedisProbe | null,
+): Promise<(Record<string, unknown> & { status: 'ok' | 'down' }) | null> {
+  if (probe === null) return null;
+  try {
+    const latency = await probe.ping();
+    return {
+      status: 'ok',
+      url: probe.url,
+      connection: probe.connection,
+      latency_ms: Math.round(latency * 100) / 100,
+    };
+  } catch (err) {
+    return {
+      status: 'down',
+      url: probe.url,
+      connection: probe.connection,
+      error: (err as Error).message,
+    };
+  }
 }

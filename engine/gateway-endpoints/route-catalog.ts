@@ -1,5 +1,5 @@
 import type { RouteOrigin } from '../data-plane/compiled-route.js';
-import { authRequirement } from '../config/access-control-settings.js';
+import { authRequirement } from '../filters/access-control-settings.js';
 import type { RouteConfig } from '../config/gateway-config.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { sendJson } from '../data-plane/generated-json.js';

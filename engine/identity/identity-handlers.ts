@@ -7,7 +7,7 @@ import { sendError } from '../data-plane/respond.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
 import { AuthFailure } from '../filters/auth/auth-failure.js';
-import { readCredentials } from '../filters/auth/credentials.js';
+import { readCredentialsWith } from '../filters/auth/credentials.js';
 import type { JwtProvider } from '../filters/auth/jwt-provider.js';
 import type { Logger } from '../observability/logger.js';
 import type { IdentityEndpointName } from './identity-endpoints.js';
@@ -111,7 +111,7 @@ export function createIdentityHandlers(
   }
 
   async function authenticate(ex: Exchange): Promise<Caller> {
-    const credential = readCredentials((n) => ex.header(n), '', CREDENTIALS);
+    const credential = readCredentialsWith(ex.authorization, (n) => ex.header(n), '', CREDENTIALS);
     if (credential === null) throw MISSING.toGatewayError();
     let sid: unknown;
     let subject: string;

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { jwtAlgorithms } from '../config/access-control-settings.js';
+import { jwtAlgorithms } from '../filters/access-control-settings.js';
 import type { GatewayConfig, IdentityConfig, JwtConfig } from '../config/gateway-config.js';
-import type { Share } from '../compile/access-control.js';
-import { duration } from '../compile/server-settings.js';
-import type { SharedRedis } from '../compile/shared-redis.js';
+import type { Share } from '../state/shared-objects.js';
+import { duration } from '../config/units.js';
+import type { SharedRedis } from '../state/shared-redis.js';
 import type { Logger } from '../observability/logger.js';
 import { DEFAULT_API_KEY_PREFIX } from '../filters/auth/hash-api-key.js';
 import { bootstrapUsers } from './bootstrap-users.js';

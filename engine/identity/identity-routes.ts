@@ -1,4 +1,4 @@
-import type { AccessControl } from '../compile/access-control.js';
+import type { ChainBuilder } from '../data-plane/filter-chain.js';
 import {
   builtInRoute,
   type CompiledRoute,
@@ -24,7 +24,7 @@ export interface IdentityRoute {
 export function createIdentityRoutes(
   identity: IdentityConfig,
   handlers: Record<IdentityEndpointName, RouteHandler>,
-  chainFor: AccessControl['chainFor'],
+  chainFor: ChainBuilder,
   /** `response_envelope`, for the routes (sendJson and sendError read it there). */
   envelope: boolean,
 ): IdentityRoute[] {

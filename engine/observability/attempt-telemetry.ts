@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { AttemptEnd, AttemptObserver, AttemptWatch } from '../data-plane/attempt-observer.js';
+import type { Exchange } from '../data-plane/exchange.js';
 import type {
   AttemptErrorReason,
   EndpointMetrics,
@@ -18,12 +19,14 @@ export function createAttemptTelemetry(
 ): AttemptObserver | null {
   if (metrics === null && tracer === null) return null;
   return {
-    started(ex, endpoint, attempt, headers) {
+    started(ex, endpoint, attempt, target, headers) {
+      const startedAt = performance.now();
       const m = metrics === null ? null : metrics.endpoint(endpoint);
       if (m !== null) m.attempts.value++;
-      if (tracer === null) return new AttemptTelemetry(m, null, null, headers);
-      const traced = tracer.attempt(ex, upstream, endpoint, attempt, headers);
-      return new AttemptTelemetry(m, tracer, traced.span, traced.headers);
+      if (tracer === null) return new AttemptTelemetry(ex, startedAt, m, null, null, headers);
+      // Positional, not an options object: unsampled requests take this path too.
+      const traced = tracer.attempt(ex, upstream, endpoint, attempt, target, headers, startedAt);
+      return new AttemptTelemetry(ex, startedAt, m, tracer, traced.span, traced.headers);
     },
     retried() {
       if (metrics !== null) metrics.retries.value++;
@@ -35,10 +38,11 @@ export function createAttemptTelemetry(
 }
 
 class AttemptTelemetry implements AttemptWatch {
-  private readonly startedAt = performance.now();
   private timed = false;
 
   constructor(
+    private readonly ex: Exchange,
+    private readonly startedAt: number,
     private readonly metrics: EndpointMetrics | null,
     private readonly tracer: RequestTracer | null,
     private readonly span: Span | null,
@@ -53,9 +57,15 @@ class AttemptTelemetry implements AttemptWatch {
     this.time();
     const reason = errorReason(end);
     if (reason !== null) this.metrics?.error(reason);
-    if (this.span !== null) this.tracer?.endAttempt(this.span, end);
+    if (this.span !== null) {
+      // The response's last byte reached the client after the upstream's: the span ends by then.
+      const now = performance.now();
+      const endedAt = this.ex.responseEndedAt === 0 ? now : Math.min(now, this.ex.responseEndedAt);
+      this.tracer?.endAttempt(this.ex, this.span, end, this.startedAt, endedAt);
+    }
   }
 
+  /** The attempt's duration metric stops at the response head, or at the failure. */
   private time(): void {
     if (this.timed) return;
     this.timed = true;

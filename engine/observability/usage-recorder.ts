@@ -1,5 +1,6 @@
 import type { Exchange } from '../data-plane/exchange.js';
 import { apiKeyIdOf, type Identity } from '../data-plane/identity.js';
+import { NO_VALUE } from './no-value.js';
 import { MINUTE_MS, UsageSeries, WINDOW_MINUTES, type UsageSummary } from './usage-series.js';
 
 /**
@@ -8,9 +9,6 @@ import { MINUTE_MS, UsageSeries, WINDOW_MINUTES, type UsageSummary } from './usa
  * "untracked" series until an idle one (no request for a whole window) makes room.
  */
 export const MAX_TRACKED = 1000;
-
-/** Requests that matched no route (404, 405 and refusals before matching). */
-const NO_ROUTE = '(no route)';
 
 export interface UsageEntry extends UsageSummary {
   key: string;
@@ -84,11 +82,11 @@ export class UsageRecorder {
   private readonly apiKeys = new UsageTable();
   private readonly users = new UsageTable();
 
-  record(ex: Exchange): void {
+  /** `ms`: the request's one measured duration, the one its log line and metrics report. */
+  record(ex: Exchange, ms: number): void {
     const minute = Math.floor(Date.now() / MINUTE_MS);
-    const status = ex.aborted && ex.status === 0 ? 499 : ex.status;
-    const ms = performance.now() - ex.startedAt;
-    this.routes.seriesFor(ex.routeName || NO_ROUTE, minute).record(minute, status, ms);
+    const status = ex.reportedStatus;
+    this.routes.seriesFor(ex.routeName || NO_VALUE, minute).record(minute, status, ms);
     const identity = ex.identity;
     if (identity === null) return;
     const keyId = apiKeyIdOf(identity);

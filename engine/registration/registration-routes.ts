@@ -1,4 +1,4 @@
-import type { AccessControl } from '../compile/access-control.js';
+import type { ChainBuilder } from '../data-plane/filter-chain.js';
 import { builtInRoute, type CompiledRoute } from '../data-plane/compiled-route.js';
 import type { ConfigPath } from '../config/config-problem.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
@@ -12,7 +12,7 @@ import { REGISTRATION_ENDPOINTS, type RegistrationSettings } from './registratio
 export function createRegistrationRoutes(
   settings: RegistrationSettings,
   handlers: RegistrationHandlers,
-  chainFor: AccessControl['chainFor'],
+  chainFor: ChainBuilder,
   /** The gateway's `response_envelope`: the shape of these endpoints' answers. */
   envelope: boolean,
 ): Array<{ route: CompiledRoute; pattern: PathPattern; at: ConfigPath }> {

@@ -1,9 +1,9 @@
 import { compileTable, type CompileContext } from '../compile/compile-table.js';
 import type { RouteTable } from '../compile/route-table.js';
-import { checkRuntimeRoutes } from '../config/check-runtime-routes.js';
+import { checkRuntimeRoutes } from '../config-loader/check-runtime-routes.js';
 import { sortProblems, type ConfigProblem } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import type { LoadResult, Locator } from '../config/load-config.js';
+import type { LoadResult, Locator } from '../config-loader/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 
 export type BuildResult =

@@ -1,12 +1,13 @@
 import type { AdminContext } from '../admin/admin-context.js';
 import { AdminServer } from '../admin/admin-server.js';
+import { ConfigStatus } from '../admin/config-status.js';
 import type { RouteTable } from '../compile/route-table.js';
 import { formatProblem } from '../config/config-problem.js';
-import { loadConfigFile } from '../config/load-config.js';
+import { loadConfigFile } from '../config-loader/load-config.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';
-import { createAccessLog } from '../observability/access-log.js';
+import { nativeUwsRelease } from '../native/uws-binding.js';
 import type { Logger } from '../observability/logger.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 import { createRuntimeRouteStore } from '../state/create-runtime-route-store.js';
@@ -14,6 +15,7 @@ import { RedisRuntimeRouteStore } from '../state/redis-runtime-route-store.js';
 import { createTelemetry } from '../observability/create-telemetry.js';
 import { MetricsServer } from '../observability/metrics/metrics-server.js';
 import { answerMetricsRequests } from '../observability/metrics/worker-metrics.js';
+import { createRequestObserver } from '../observability/request-observer.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { TelemetrySettings } from '../observability/telemetry-settings.js';
 import { SharedObjects } from '../state/shared-objects.js';
@@ -30,14 +32,13 @@ import {
   describeRuntimeRouteChanges,
   type ConfigChanges,
 } from './config-changes.js';
-import { ConfigStatus } from './config-status.js';
-import { allProblems, withOfflineContext } from './offline-build.js';
+import { allProblems, compileTextOffline, withOfflineContext } from './offline-build.js';
 import { restartOnlyChanges } from './restart-only-settings.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
 type Built = Extract<BuildResult, { ok: true }>;
-import { GATEWAYD_VERSION } from './version.js';
+import { GATEWAYD_VERSION } from '../observability/version.js';
 
 export interface GatewayOptions {
   file: string;
@@ -83,8 +84,8 @@ export class Gateway {
   private reloadNext: Promise<boolean> | null = null;
   private admin: AdminServer | null = null;
   private telemetry: Telemetry = NO_TELEMETRY;
-  /** Records a finished exchange's metrics and span; null while both are off. */
-  private observeFinish: ((ex: Exchange, status: number) => void) | null = null;
+  /** Records a finished exchange (metrics, span, access log, usage); set once telemetry is up. */
+  private observeFinished: (ex: Exchange) => void;
   private metricsServer: MetricsServer | null = null;
   port = 0;
   adminPort = 0;
@@ -92,16 +93,11 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.status = new ConfigStatus(options.file);
-    const accessLog = createAccessLog(options.logger);
+    this.observeFinished = this.requestObserver();
     this.server = new HttpServer({
       logger: options.logger,
       currentTable: () => this.table as RouteTable,
-      onFinish: (ex: Exchange) => {
-        if (this.observeFinish !== null) this.observeFinish(ex, ex.reportedStatus);
-        if (this.table?.settings.accessLog) accessLog(ex);
-        // Usage is read through the admin API and usage routes only: without them, nothing is recorded.
-        if (this.table?.recordsUsage) this.usage.record(ex);
-      },
+      onFinish: (ex: Exchange) => this.observeFinished(ex),
       webSocket: (onUpgrade) => createSocketBehavior(this.sockets, onUpgrade),
     });
     this.hub = new ChannelHub({
@@ -132,7 +128,7 @@ export class Gateway {
     await this.startAdmin(built.table);
     await this.startMetrics();
     this.options.logger.info(
-      { address: s.bindAddress, port: this.port, file: this.options.file },
+      { address: s.bindAddress, port: this.port, file: this.options.file, uws: nativeUwsRelease() },
       'gatewayd listening',
     );
   }
@@ -164,7 +160,7 @@ export class Gateway {
   private async startAdmin(table: RouteTable): Promise<void> {
     const worker = process.env[WORKER_ENV];
     if (table.admin === null || (worker !== undefined && worker !== '0')) return;
-    this.admin = new AdminServer(this.adminContext(), this.options.logger);
+    this.admin = new AdminServer(this.adminContext(), this.options.logger, this.telemetry.metrics);
     this.adminPort = await this.admin.listen(table.admin.bindAddress, table.admin.port);
     this.options.logger.info(
       { address: table.admin.bindAddress, port: this.adminPort },
@@ -180,17 +176,20 @@ export class Gateway {
       GATEWAYD_VERSION,
     );
     this.telemetry = telemetry;
-    const { metrics, tracer } = telemetry;
-    if (metrics === null && tracer === null) return;
-    metrics?.watch({
+    this.observeFinished = this.requestObserver();
+    telemetry.metrics?.watch({
       requestsInFlight: () => this.server.requestsInFlight,
       upstreams: () => this.upstreams.active,
     });
-    const unmatched = metrics?.unmatched.requests() ?? null;
-    this.observeFinish = (ex, status) => {
-      if (unmatched !== null) (ex.metrics ?? ex.route?.metrics ?? unmatched).record(ex, status);
-      tracer?.finish(ex, status);
-    };
+  }
+
+  private requestObserver(): (ex: Exchange) => void {
+    return createRequestObserver(this.options.logger, this.telemetry, this.usage, () => {
+      const table = this.table;
+      return table === null
+        ? null
+        : { accessLog: table.settings.accessLog, recordsUsage: table.recordsUsage };
+    });
   }
 
   /**
@@ -351,6 +350,7 @@ export class Gateway {
       },
       redis: () => (runtime.store instanceof RedisRuntimeRouteStore ? runtime.store : null),
       websocket: () => this.hubNetwork.adminState(),
+      checkConfigText: (text, name) => compileTextOffline(text, name),
     };
   }
 

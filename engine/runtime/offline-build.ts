@@ -5,7 +5,7 @@ import {
   loadConfigText,
   type LoadFailure,
   type LoadResult,
-} from '../config/load-config.js';
+} from '../config-loader/load-config.js';
 import { createLogger } from '../observability/logger.js';
 import { SharedObjects } from '../state/shared-objects.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';

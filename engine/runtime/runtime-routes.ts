@@ -1,5 +1,5 @@
 import type { RouteTable } from '../compile/route-table.js';
-import { checkRuntimeRoutes } from '../config/check-runtime-routes.js';
+import { checkRuntimeRoutes } from '../config-loader/check-runtime-routes.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type {
   InactiveRuntimeRoute,

@@ -1,4 +1,4 @@
-import { duration } from '../compile/server-settings.js';
+import { duration } from '../config/units.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../observability/logger.js';
 import { RedisRuntimeRouteStore } from './redis-runtime-route-store.js';

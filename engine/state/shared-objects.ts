@@ -1,4 +1,12 @@
 /**
+ * Gets an object that outlives the table (see SharedObjects below) and records that the table uses it.
+ * An object built on another shared one (a limiter on a Redis client) must acquire that one
+ * outside `create`, on every build: `create` does not run when the object is reused, and a
+ * dependency this build did not record is closed after the swap.
+ */
+export type Share = <T>(key: string, create: () => T, close?: (value: T) => unknown) => T;
+
+/**
  * Long-lived objects that a route table uses but must not own: Redis clients, JWT providers
  * (their JWKS and token caches), API key stores and rate limiters (their counters). They are
  * keyed by a fingerprint of the config they come from, so a reload that leaves that config

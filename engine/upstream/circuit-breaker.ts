@@ -1,4 +1,12 @@
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** Every move a breaker can make, in the order `transitionCounts()` gives their counts. */
+export const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerState, BreakerState]> = [
+  ['closed', 'open'],
+  ['open', 'half_open'],
+  ['half_open', 'open'],
+  ['half_open', 'closed'],
+];
 
 export interface CircuitBreakerSettings {
   /** Consecutive failures that open the circuit (closed → open). */
@@ -29,8 +37,9 @@ export interface BreakerSnapshot {
 const BUCKETS = 10;
 
 /**
- * The circuit breaker of one upstream: pure state, no timers. Time comes from `now` and the
- * open → half-open move happens lazily when `state` or `tryAcquire()` is read.
+ * The circuit breaker of one upstream. Time comes from `now`; one timer, armed while open, makes
+ * the open → half-open move when it is due, so the move is logged and counted when it happens
+ * and not when someone next looks (`state` and `tryAcquire()` also make it if they come first).
  *
  * Results are not tied to the request that produced them, so results of requests acquired in an
  * earlier state are handled by rule: while open every result is ignored; while half-open a result
@@ -44,6 +53,8 @@ export class CircuitBreaker {
   private probesInFlight = 0;
   private probeSuccesses = 0;
   private readonly window: FailureWindow | null;
+  private halfOpenTimer: NodeJS.Timeout | null = null;
+  private readonly transitions = new Uint32Array(BREAKER_TRANSITIONS.length);
 
   constructor(
     private readonly settings: CircuitBreakerSettings,
@@ -56,7 +67,7 @@ export class CircuitBreaker {
 
   get state(): BreakerState {
     if (this.current === 'open' && this.now() - (this.openedAt as number) >= this.settings.openMs) {
-      this.transition('half-open');
+      this.transition('half_open');
     }
     return this.current;
   }
@@ -68,7 +79,7 @@ export class CircuitBreaker {
         return true;
       case 'open':
         return false;
-      case 'half-open':
+      case 'half_open':
         if (this.probesInFlight >= this.settings.halfOpenMaxProbes) return false;
         this.probesInFlight++;
         return true;
@@ -80,7 +91,7 @@ export class CircuitBreaker {
     if (this.current === 'closed') {
       this.consecutiveFailures = 0;
       if (this.window?.record(this.now(), false)) this.open();
-    } else if (this.current === 'half-open' && this.probesInFlight > 0) {
+    } else if (this.current === 'half_open' && this.probesInFlight > 0) {
       this.probesInFlight--;
       if (++this.probeSuccesses >= this.settings.successThreshold) this.close();
     }
@@ -92,7 +103,7 @@ export class CircuitBreaker {
       this.consecutiveFailures++;
       const rateTripped = this.window?.record(this.now(), true) ?? false;
       if (rateTripped || this.consecutiveFailures >= this.settings.failureThreshold) this.open();
-    } else if (this.current === 'half-open' && this.probesInFlight > 0) {
+    } else if (this.current === 'half_open' && this.probesInFlight > 0) {
       this.open();
     }
   }
@@ -102,7 +113,7 @@ export class CircuitBreaker {
    * gateway refused its body): its half-open probe slot is free again, nothing is counted.
    */
   release(): void {
-    if (this.current === 'half-open' && this.probesInFlight > 0) this.probesInFlight--;
+    if (this.current === 'half_open' && this.probesInFlight > 0) this.probesInFlight--;
   }
 
   /**
@@ -113,6 +124,16 @@ export class CircuitBreaker {
     if (this.state !== 'open') return 0;
     const remainingMs = (this.openedAt as number) + this.settings.openMs - this.now();
     return Math.max(1, Math.ceil(remainingMs / 1000));
+  }
+
+  /** How often each of BREAKER_TRANSITIONS happened, in that order (for the metrics). */
+  transitionCounts(): ArrayLike<number> {
+    return this.transitions;
+  }
+
+  /** The upstream left the config: no timer may outlive it. */
+  stop(): void {
+    this.clearHalfOpenTimer();
   }
 
   /** Snapshot for metrics and the admin API. */
@@ -131,9 +152,31 @@ export class CircuitBreaker {
     this.probesInFlight = 0;
     this.probeSuccesses = 0;
     this.transition('open');
+    this.armHalfOpenTimer(this.settings.openMs);
+  }
+
+  /**
+   * Fires when half-open is due. Node's timers may fire a little before performance.now() says
+   * the time is up, so an early firing waits again for the rest.
+   */
+  private armHalfOpenTimer(delayMs: number): void {
+    this.clearHalfOpenTimer();
+    this.halfOpenTimer = setTimeout(() => {
+      this.halfOpenTimer = null;
+      if (this.state !== 'open') return;
+      const remainingMs = (this.openedAt as number) + this.settings.openMs - this.now();
+      this.armHalfOpenTimer(Math.max(1, Math.ceil(remainingMs)));
+    }, delayMs).unref();
+  }
+
+  private clearHalfOpenTimer(): void {
+    if (this.halfOpenTimer === null) return;
+    clearTimeout(this.halfOpenTimer);
+    this.halfOpenTimer = null;
   }
 
   private close(): void {
+    this.clearHalfOpenTimer();
     this.consecutiveFailures = 0;
     this.openedAt = null;
     this.probesInFlight = 0;
@@ -147,6 +190,8 @@ export class CircuitBreaker {
   private transition(to: BreakerState): void {
     const from = this.current;
     this.current = to;
+    const index = BREAKER_TRANSITIONS.findIndex(([f, t]) => f === from && t === to);
+    this.transitions[index] = (this.transitions[index] as number) + 1;
     this.onChange(from, to);
   }
 }

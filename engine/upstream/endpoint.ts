@@ -1,5 +1,8 @@
 import type { Pool } from 'undici';
 
+export const ENDPOINT_STATES = ['healthy', 'unhealthy', 'ejected'] as const;
+export type EndpointState = (typeof ENDPOINT_STATES)[number];
+
 /**
  * The live state of one endpoint of one upstream. It lives outside the route table, so a reload
  * that leaves the upstream unchanged keeps it (health, ejections, in-flight count).
@@ -11,10 +14,22 @@ export class EndpointHealth {
   activeUnhealthy = false;
   /** performance.now() until which passive outlier detection keeps the endpoint out. */
   ejectedUntil = 0;
-  /** Failures in a row from real traffic (5xx, connection errors, timeouts). */
+  /**
+   * Failures in a row from real traffic (5xx, connection errors, timeouts); reset by a success
+   * or an ejection, never by an ejection that was refused.
+   */
   consecutiveFailures = 0;
   /** Ejections so far; each lasts longer than the one before. */
   ejections = 0;
+
+  /**
+   * The one state the metrics and the admin API report: unhealthy (active checks failing) wins
+   * over ejected (outlier detection), and only an endpoint in neither is healthy.
+   */
+  state(now: number): EndpointState {
+    if (this.activeUnhealthy) return 'unhealthy';
+    return this.ejectedUntil > now ? 'ejected' : 'healthy';
+  }
 
   /** Whether new requests may be sent to the endpoint at time `now` (performance.now()). */
   usable(now: number): boolean {

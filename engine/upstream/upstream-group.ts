@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 import type { Balancer } from './balancers/balancer.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Endpoint } from './endpoint.js';
@@ -98,9 +98,10 @@ export class UpstreamGroup {
       return;
     }
     if (++h.consecutiveFailures < o.consecutiveFailures || h.ejectedUntil > now) return;
-    h.consecutiveFailures = 0;
     const ejected = this.endpoints.filter((e) => e.health.ejectedUntil > now).length;
+    // Refused: the count goes on, and each further failure asks again.
     if ((ejected + 1) / this.endpoints.length > o.maxEjectedShare) return;
+    h.consecutiveFailures = 0;
     h.ejections++;
     const ms = Math.min(o.baseEjectionMs * h.ejections, o.maxEjectionMs);
     h.ejectedUntil = now + ms;
@@ -126,5 +127,6 @@ export class UpstreamGroup {
 
   stop(): void {
     this.checker?.stop();
+    this.breaker?.stop();
   }
 }

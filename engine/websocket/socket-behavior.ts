@@ -1,5 +1,6 @@
-import uWS, { type HttpRequest, type HttpResponse, type WebSocketBehavior } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, WebSocketBehavior } from 'uWebSockets.js';
 import type { us_socket_context_t } from 'uWebSockets.js';
+import { nativeUws } from '../native/uws-binding.js';
 import { MAX_MESSAGE_BYTES } from './message-limit.js';
 import type { OpenSockets } from './open-sockets.js';
 import type { SocketData } from './socket-session.js';
@@ -17,7 +18,7 @@ export function createSocketBehavior(
   onUpgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => void,
 ): WebSocketBehavior<SocketData> {
   return {
-    compression: uWS.DISABLED,
+    compression: nativeUws().DISABLED,
     maxPayloadLength: MAX_MESSAGE_BYTES,
     idleTimeout: 0,
     sendPingsAutomatically: false,

@@ -1,22 +1,13 @@
-// The metrics reference (docs/reference/metrics.md), generated from the metric definitions of
-// a GatewayMetrics instance: every family's name, type, labels and help text. prom-client's
-// default process and Node.js metrics are named as a group: which of them exist depends on the
-// platform.
-import { collectDefaultMetrics, Registry } from 'prom-client';
+// The metrics reference (docs/reference/metrics.md), generated from the table of metric
+// definitions (engine/observability/metrics/metric-definitions.ts): every family's name, type,
+// labels and help text. prom-client's default process and Node.js metrics are named as a group:
+// which of them exist depends on the platform.
 import { code, generatedNotice, prose, table } from './markdown.mjs';
 
-const PREFIX = 'gatewayd_';
-
-export function renderMetricsReference(metrics) {
-  const defaults = new Registry();
-  collectDefaultMetrics({ register: defaults, prefix: PREFIX });
-  const defaultNames = new Set(defaults.getMetricsAsArray().map((m) => m.name));
-  const own = metrics
-    .describe()
-    .filter((m) => !defaultNames.has(m.name))
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+export function renderMetricsReference({ definitions, prefix }) {
+  const own = Object.values(definitions).sort((a, b) => (a.name < b.name ? -1 : 1));
   return [
-    generatedNotice('engine/observability/metrics/'),
+    generatedNotice('engine/observability/metrics/metric-definitions.ts'),
     '',
     '# Metrics reference',
     '',
@@ -32,12 +23,12 @@ export function renderMetricsReference(metrics) {
       own.map((m) => [
         code(m.name),
         m.type,
-        m.labels.length === 0 ? '—' : m.labels.map((l) => code(l)).join(', '),
+        m.labelNames.length === 0 ? '—' : m.labelNames.map((l) => code(l)).join(', '),
         prose(m.help),
       ]),
     ),
     '',
-    `Besides these, every process exports prom-client's default metrics with the \`${PREFIX}\``,
+    `Besides these, every process exports prom-client's default metrics with the \`${prefix}\``,
     'prefix: CPU time, resident memory, open file descriptors, Node.js heap, event loop lag and',
     'garbage collection (for example `gatewayd_process_cpu_seconds_total`,',
     '`gatewayd_nodejs_eventloop_lag_seconds`).',

@@ -110,7 +110,7 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
           usable_endpoints: 1,
           panicking: false,
           breaker: { state: 'open', consecutive_failures: 2, opened_at: ISO, probes_in_flight: 0 },
-          endpoints: [{ url: dead, healthy: true, ejected: false, usable: true }],
+          endpoints: [{ url: dead, state: 'healthy', healthy: true, ejected: false, usable: true }],
         },
         {
           name: 'svc',
@@ -118,8 +118,8 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
           usable_endpoints: 1,
           breaker: null,
           endpoints: [
-            { url: upstream.url, weight: 1, healthy: true, ejected: false, usable: true },
-            { url: dead, healthy: false, usable: false, in_flight: 0, ejections: 0 },
+            { url: upstream.url, weight: 1, state: 'healthy', healthy: true, usable: true },
+            { url: dead, state: 'unhealthy', healthy: false, usable: false, in_flight: 0 },
           ],
         },
       ],
@@ -174,7 +174,7 @@ t.test('the admin endpoints answer JSON of their documented shape', async (t) =>
     });
     const routes = new Map(body.routes.map((r) => [r.route, r]));
     t.match(routes.get('fails'), { requests: 3, server_errors: 3 });
-    t.match(routes.get('(no route)'), { requests: 1, client_errors: 1 });
+    t.match(routes.get('(none)'), { requests: 1, client_errors: 1 });
     const users = routes.get('users');
     t.ok(users !== undefined && users.p50_ms > 0 && users.p95_ms >= users.p50_ms, 'latencies');
   });

@@ -5,11 +5,11 @@ import {
   contextHeaderMapping,
   corsSettings,
   jwtAlgorithms,
-} from '../../engine/config/access-control-settings.js';
-import { checkAccessControl } from '../../engine/config/check-access-control.js';
+} from '../../engine/filters/access-control-settings.js';
+import { checkAccessControl } from '../../engine/filters/check-access-control.js';
 import type { ConfigProblem, PathProblem } from '../../engine/config/config-problem.js';
 import type { GatewayConfig } from '../../engine/config/gateway-config.js';
-import { loadConfigFile, loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigFile, loadConfigText } from '../../engine/config-loader/load-config.js';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 const HASH_A = 'sha256:103538bcfa382400e32a158a484a479049b9578893ccf25d345bfd084f38c115';

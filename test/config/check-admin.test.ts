@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigText } from '../../engine/config-loader/load-config.js';
 
 const ROUTES = 'routes:\n  - { path: /, direct_response: { status: 204 } }\n';
 const HASH = 'sha256:103538bcfa382400e32a158a484a479049b9578893ccf25d345bfd084f38c115';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { ConfigProblem } from '../../engine/config/config-problem.js';
-import { loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigText } from '../../engine/config-loader/load-config.js';
 
 function upstream(name: string, extra: string[] = []): string[] {
   return [

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { compileFileOffline } from '../../engine/runtime/offline-build.js';
 import type { ConfigProblem } from '../../engine/config/config-problem.js';
-import { loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigText } from '../../engine/config-loader/load-config.js';
 
 /** Errors and warnings alike, whether or not the config loaded. */
 function report(lines: string[]): ConfigProblem[] {

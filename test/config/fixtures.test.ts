@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
-import { loadConfigFile } from '../../engine/config/load-config.js';
+import { loadConfigFile } from '../../engine/config-loader/load-config.js';
 import { compileFileOffline } from '../../engine/runtime/offline-build.js';
 
 /**

@@ -8,7 +8,7 @@ import addFormats from 'ajv-formats';
 import t from 'tap';
 import { parse } from 'yaml';
 import { CONFIG_DEFAULTS } from '../../engine/config/config-defaults.js';
-import { loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigText } from '../../engine/config-loader/load-config.js';
 import { addConfigFormats, AJV_OPTIONS } from '../../engine/config/schema-compiler.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

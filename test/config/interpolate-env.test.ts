@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import t, { type Test } from 'tap';
-import { loadConfigText, type LoadResult } from '../../engine/config/load-config.js';
+import { loadConfigText, type LoadResult } from '../../engine/config-loader/load-config.js';
 import type { GatewayConfig } from '../../engine/config/gateway-config.js';
 
 const ROUTE = ['routes:', '  - path: /status', '    direct_response: { status: 200 }'];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { ConfigProblem } from '../../engine/config/config-problem.js';
-import { loadConfigFile, loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigFile, loadConfigText } from '../../engine/config-loader/load-config.js';
 
 const UPSTREAM = [
   'upstreams:',

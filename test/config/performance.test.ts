@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigText } from '../../engine/config-loader/load-config.js';
 
 /** 200 routes over 20 upstreams, about 900 lines. */
 function bigConfig(): string {

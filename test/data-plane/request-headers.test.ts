@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import t from 'tap';
 import { request } from 'undici';
 import type { ConfigProblem } from '../../engine/config/config-problem.js';
-import { loadConfigText } from '../../engine/config/load-config.js';
+import { loadConfigText } from '../../engine/config-loader/load-config.js';
 import { runCli, startGatewayd } from '../helpers/gatewayd-process.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
 import { connect, within } from '../helpers/ws-client.js';
@@ -32,12 +32,20 @@ routes:
   - path: /plain/*
     upstream: http
     auth_required: true
+  - path: /open/*
+    upstream: http
+    request_headers: { set: { x-open-source: gateway } }
   - path: /socket
     methods: [GET]
     websocket: proxy
     upstream: ws
     auth_required: true
     request_headers: { remove: [x-api-key], set: { x-socket-source: gateway } }
+  - path: /open-socket
+    methods: [GET]
+    websocket: proxy
+    upstream: ws
+    request_headers: { set: { x-socket-source: gateway } }
 upstreams:
   http: { discovery: { type: Static, endpoints: ['${http.url}'] } }
   ws: { discovery: { type: Static, endpoints: ['${ws.url}'] } }
@@ -45,6 +53,8 @@ upstreams:
     { env: { SOURCE_NAME: 'edge-1' } },
   );
   const base = `http://127.0.0.1:${gw.port}`;
+  /** What a client sends to claim an identity it does not have. */
+  const FORGED = { 'x-user-id': 'admin-root', 'x-user-roles': 'admin', 'x-auth-method': 'jwt' };
 
   await t.test('an edited route drops the credential and the listed headers', async (t) => {
     const res = await request(`${base}/edited/x?q=1`, {
@@ -54,6 +64,7 @@ upstreams:
         'x-gateway-source': 'forged',
         'x-tenant-source': 'client',
         'x-kept': 'yes',
+        ...FORGED,
       },
     });
     t.equal(res.statusCode, 200);
@@ -74,9 +85,25 @@ upstreams:
     );
     t.equal(headers['x-tenant-source'], 'gateway');
     t.equal(headers['x-kept'], 'yes', 'other client headers pass');
-    t.equal(headers['x-user-id'], 'widget', 'the identity still goes upstream');
+    t.equal(headers['x-user-id'], 'widget', 'the verified identity goes upstream, alone');
+    t.equal(headers['x-user-roles'], 'user', "the key's roles, not the client's");
+    t.equal(headers['x-auth-method'], 'api_key');
     t.equal(seen?.url, '/edited/x?q=1');
   });
+
+  await t.test(
+    'a route with request_headers and no auth drops forged identity headers',
+    async (t) => {
+      const res = await request(`${base}/open/z`, {
+        headers: { ...FORGED, 'x-open-source': 'client' },
+      });
+      t.equal(res.statusCode, 200);
+      await res.body.dump();
+      const headers = http.seen.at(-1)?.headers ?? {};
+      t.equal(headers['x-open-source'], 'gateway');
+      for (const name of Object.keys(FORGED)) t.notOk(name in headers, `${name} not forwarded`);
+    },
+  );
 
   await t.test('a route without request_headers forwards them as before', async (t) => {
     const res = await request(`${base}/plain/y`, {
@@ -92,7 +119,7 @@ upstreams:
 
   await t.test('a WebSocket proxy route edits its upstream handshake', async (t) => {
     const client = await connect(t, `ws://127.0.0.1:${gw.port}/socket`, {
-      headers: { 'x-api-key': KEY, 'x-socket-source': 'forged' },
+      headers: { 'x-api-key': KEY, 'x-socket-source': 'forged', ...FORGED },
     });
     t.ok(client.ok, 'the upgrade succeeds');
     await within(
@@ -103,7 +130,20 @@ upstreams:
     const headers = ws.last.headers;
     t.equal(headers['x-api-key'], undefined);
     t.equal(headers['x-socket-source'], 'gateway');
-    t.equal(headers['x-user-id'], 'widget');
+    t.equal(headers['x-user-id'], 'widget', 'the verified identity goes upstream, alone');
+    t.equal(headers['x-user-roles'], 'user');
+    t.equal(headers['x-auth-method'], 'api_key');
+
+    const open = await connect(t, `ws://127.0.0.1:${gw.port}/open-socket`, { headers: FORGED });
+    t.ok(open.ok, 'the upgrade without auth succeeds');
+    await within(
+      ws.waitFor((u) => u.connections.length === 2),
+      5000,
+      'the second upstream handshake',
+    );
+    const openHeaders = ws.last.headers;
+    t.equal(openHeaders['x-socket-source'], 'gateway');
+    for (const name of Object.keys(FORGED)) t.notOk(name in openHeaders, `${name} not forwarded`);
   });
 
   await t.test('gatewayd routes shows the edits without their values', async (t) => {

@@ -32,7 +32,23 @@ t.test('the generated reference pages match their sources', async (t) => {
   t.equal(check.status, 0, `${check.stderr}${check.stdout}`.trim() || 'up to date');
 });
 
-t.test('relative links point at files in the repository', async (t) => {
+/** The anchors GitHub gives a Markdown file's headings (`## Canary and blue/green` → `canary-and-bluegreen`). */
+function anchorsOf(file: string): Set<string> {
+  const anchors = new Set<string>();
+  const text = readFileSync(file, 'utf8').replace(/^ *```[\s\S]*?^ *```/gm, '');
+  for (const [, heading] of text.matchAll(/^#{1,6} +(.+?) *$/gm)) {
+    const base = (heading as string)
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
+    let anchor = base;
+    for (let n = 1; anchors.has(anchor); n++) anchor = `${base}-${n}`;
+    anchors.add(anchor);
+  }
+  return anchors;
+}
+
+t.test('relative links point at files in the repository, and at headings they have', async (t) => {
   const broken: string[] = [];
   for (const file of userDocs) {
     // Code blocks and code spans hold regexes and examples, not links.
@@ -40,10 +56,12 @@ t.test('relative links point at files in the repository', async (t) => {
       .replace(/^ *```[\s\S]*?^ *```/gm, '')
       .replace(/`[^`\n]*`/g, '');
     for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const path = (target as string).split('#')[0] as string;
-      if (path === '' || /^[a-z]+:/.test(path)) continue;
-      if (!existsSync(join(dirname(file), path))) {
-        broken.push(`${relative(ROOT, file)}: ${target}`);
+      const [path, anchor] = (target as string).split('#') as [string, string | undefined];
+      if (/^[a-z]+:/.test(path)) continue;
+      const linked = path === '' ? file : join(dirname(file), path);
+      if (!existsSync(linked)) broken.push(`${relative(ROOT, file)}: ${target}`);
+      else if (anchor !== undefined && linked.endsWith('.md') && !anchorsOf(linked).has(anchor)) {
+        broken.push(`${relative(ROOT, file)}: ${target} (no such heading)`);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { request as rawRequest } from 'node:http';
+import { request as rawRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { SignJWT } from 'jose';
 import t from 'tap';
@@ -44,8 +44,21 @@ observability:
 `;
 }
 
+/** An upstream that answers CORS itself, more loosely than the gateway's policy. */
+function upstreamCors(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, {
+    'access-control-allow-origin': '*',
+    'access-control-allow-credentials': 'true',
+    'access-control-allow-methods': 'PUT',
+    'access-control-expose-headers': 'x-internal-token',
+  });
+  res.end('cors from upstream');
+}
+
 async function setup(t: Parameters<typeof startGatewayd>[0]) {
   const upstream = await UpstreamServer.start(t, {
+    '/public/upstream-cors': upstreamCors,
+    '/plain/upstream-cors': upstreamCors,
     '/public/framed': (_req, res) => {
       res.setHeader('x-frame-options', 'SAMEORIGIN');
       res.end('framed');
@@ -296,8 +309,37 @@ t.test(
   },
 );
 
+t.test(
+  "a CORS route answers CORS itself: the upstream's Access-Control-* never pass",
+  async (t) => {
+    const { gw } = await setup(t);
+    const corsHeaders = (headers: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith('access-control-')));
+    const allowed = await call(gw, '/public/upstream-cors', { origin: 'https://app.example.com' });
+    t.equal(allowed.text, 'cors from upstream');
+    t.same(
+      corsHeaders(allowed.headers),
+      {
+        'access-control-allow-origin': 'https://app.example.com',
+        'access-control-allow-credentials': 'true',
+      },
+      "the gateway's policy only: its origin, no upstream methods or exposed headers",
+    );
+    const other = await call(gw, '/public/upstream-cors', { origin: 'https://evil.com' });
+    t.same(corsHeaders(other.headers), {}, 'an origin the policy refuses gets none at all');
+    const none = await call(gw, '/public/upstream-cors');
+    t.same(corsHeaders(none.headers), {}, 'nor does a request without Origin');
+    const plain = await call(gw, '/plain/upstream-cors', { origin: 'https://evil.com' });
+    t.equal(
+      plain.headers['access-control-allow-origin'],
+      '*',
+      'a route with cors: false passes the upstream CORS headers as they are',
+    );
+  },
+);
+
 t.test('security headers on by default, off per route; IP filter refuses with 403', async (t) => {
-  const { gw } = await setup(t);
+  const { upstream, gw } = await setup(t);
   const res = await call(gw, '/public/x');
   t.equal(res.headers['x-content-type-options'], 'nosniff');
   t.equal(res.headers['x-frame-options'], 'DENY');
@@ -316,6 +358,10 @@ t.test('security headers on by default, off per route; IP filter refuses with 40
   const blocked = await call(gw, '/blocked/x');
   t.equal(blocked.status, 403);
   t.match(JSON.parse(blocked.text), { error: 'FORBIDDEN' });
+  // No trust_proxy: the peer is no proxy, so what it claims in X-Forwarded-For changes nothing.
+  const disguised = await call(gw, '/blocked/x', { 'x-forwarded-for': '203.0.113.9' });
+  t.equal(disguised.status, 403, 'a forged X-Forwarded-For does not get past ip_filter');
+  t.equal(upstream.seen.filter((r) => r.url === '/blocked/x').length, 0, 'no request upstream');
 });
 
 t.test('a held body over max_body_size ends in 413, and the gateway keeps serving', async (t) => {

@@ -92,3 +92,53 @@ t.test('combineIpFilters: both must allow', async (t) => {
   t.equal(combineIpFilters(undefined, route), route, 'route alone');
   t.equal(combineIpFilters(null, null), null, 'none');
 });
+
+t.test('dotted decimal is read strictly, octet by octet', async (t) => {
+  const pass = createIpFilter({ allow: ['250.0.0.0/8', '1.2.3.0/24'] });
+  for (const ok of ['250.1.2.3', '1.2.3.250', '1.2.3.240', '1.2.3.199', '1.2.3.9']) {
+    t.ok(pass(ok), ok);
+  }
+  for (const bad of ['256.1.2.3', '1.2.3.256', '1.2.3.4.5', '1.2.3.4x', '1.2.3.2a0', '1.2.3.25a']) {
+    t.notOk(pass(bad), bad);
+  }
+  t.same(checkIpFilterSettings({ deny: ['1.2.3.4x'] }), [
+    'deny entry "1.2.3.4x" is not an IPv4 or IPv6 address or CIDR range (such as 10.0.0.0/8 or 2001:db8::/32)',
+  ]);
+});
+
+t.test('an IPv6 address alone is that one address, an IPv6 prefix up to /128', async (t) => {
+  const pass = createIpFilter({ deny: ['2001:db8::1'] });
+  t.notOk(pass('2001:db8::1'));
+  t.ok(pass('2001:db8::2'), 'its neighbour');
+  t.same(checkIpFilterSettings({ allow: ['2001:db8::/64', '2001:db8::1/128'] }), []);
+  t.same(checkIpFilterSettings({ allow: ['2001:db8::/129'] }), [
+    'allow entry "2001:db8::/129" has an invalid prefix length /129 (0 to 128)',
+  ]);
+});
+
+t.test('prefix lengths: digits only, up to the address size', async (t) => {
+  t.same(checkIpFilterSettings({ allow: ['10.0.0.1/32', '0.0.0.0/0'] }), []);
+  t.same(checkIpFilterSettings({ allow: ['10.0.0.0/33'] }), [
+    'allow entry "10.0.0.0/33" has an invalid prefix length /33 (0 to 32)',
+  ]);
+  for (const prefix of ['+8', '8x', 'x8', '', '0008']) {
+    t.same(
+      checkIpFilterSettings({ deny: [`10.0.0.0/${prefix}`] }),
+      [`deny entry "10.0.0.0/${prefix}" has an invalid prefix length /${prefix} (0 to 32)`],
+      prefix,
+    );
+  }
+  t.throws(
+    () => createIpFilter({ allow: ['nope'], deny: ['10.0.0.0/33'] }),
+    {
+      message:
+        'invalid IP filter: allow entry "nope" is not an IPv4 or IPv6 address or CIDR range (such as 10.0.0.0/8 or 2001:db8::/32); deny entry "10.0.0.0/33" has an invalid prefix length /33 (0 to 32)',
+    },
+    'every problem, joined',
+  );
+});
+
+t.test('no rules: even an unreadable address passes (nothing to check it against)', async (t) => {
+  t.ok(createIpFilter({})('not-an-address'));
+  t.ok(createIpFilter({ allow: [], deny: [] })(''));
+});

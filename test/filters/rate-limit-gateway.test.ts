@@ -233,6 +233,30 @@ t.test('a route limit counts without a middleware.rate_limiting block', async (t
   t.same(result, { ok: 3, limited: 7, other: 0 }, 'exactly the route limit passes');
 });
 
+t.test('without trust_proxy a new X-Forwarded-For is not a new rate limit key', async (t) => {
+  const upstream = await UpstreamServer.start(t);
+  const gw = await startGatewayd(
+    t,
+    config(
+      upstream.url,
+      `routes:
+  - { name: by-ip-${RUN}, path: /by-ip, upstream: svc, rate_limit: 3/minute }
+middleware:
+  rate_limiting: { key: ip }`,
+    ),
+  );
+  const statuses: number[] = [];
+  for (let i = 1; i <= 6; i++) {
+    const res = await request(gw.url('/by-ip'), {
+      headers: { 'x-forwarded-for': `203.0.113.${i}` },
+    });
+    await res.body.dump();
+    statuses.push(res.statusCode);
+  }
+  t.same(statuses, [200, 200, 200, 429, 429, 429], 'one key: the TCP peer');
+  t.equal(upstream.seen.length, 3);
+});
+
 t.test("the gateway's rate limit headers replace the upstream's, never both", async (t) => {
   const upstream = await UpstreamServer.start(t, {
     '/own-headers': (_req, res) => {

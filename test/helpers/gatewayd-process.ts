@@ -137,13 +137,17 @@ export async function startGatewayd(
   return gw;
 }
 
-/** Runs the CLI to completion and returns its output. `env` is the child's whole environment. */
+/**
+ * Runs the CLI to completion and returns its output. `env` is the child's whole environment;
+ * `nodeArgs` go to node itself (before the script).
+ */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
+  nodeArgs: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { env: childEnv(env) });
+    const proc = spawn(process.execPath, [...nodeArgs, BIN, ...args], { env: childEnv(env) });
     let stdout = '';
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

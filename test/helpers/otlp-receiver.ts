@@ -17,11 +17,16 @@ export interface ReceivedSpan {
   /** 2 SERVER, 3 CLIENT. */
   kind: number;
   status: { code?: number; message?: string };
+  /** Nanoseconds since the epoch, as OTLP/JSON writes them (decimal strings). */
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   attributes: Record<string, string | number | boolean | undefined>;
   service: string | undefined;
+  /** The attributes of the resource the span came with. */
+  resource: Record<string, string | number | boolean | undefined>;
 }
 
-interface RawSpan extends Omit<ReceivedSpan, 'attributes' | 'service'> {
+interface RawSpan extends Omit<ReceivedSpan, 'attributes' | 'service' | 'resource'> {
   attributes?: Array<{ key: string; value: AnyValue }>;
 }
 
@@ -71,13 +76,15 @@ export class OtlpReceiver {
 
   private add(request: ExportRequest): void {
     for (const rs of request.resourceSpans ?? []) {
-      const service = flatten(rs.resource?.attributes)['service.name'];
+      const resource = flatten(rs.resource?.attributes);
+      const service = resource['service.name'];
       for (const ss of rs.scopeSpans ?? []) {
         for (const raw of ss.spans ?? []) {
           this.spans.push({
             ...raw,
             attributes: flatten(raw.attributes),
             service: typeof service === 'string' ? service : undefined,
+            resource,
           });
         }
       }

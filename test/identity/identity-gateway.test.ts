@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { BIN, runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
 import { jsonCall as call } from '../helpers/json-call.js';
+import { pick } from '../helpers/pick.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const ADMIN_PASSWORD = 'admin-password-from-env';
@@ -233,7 +234,8 @@ t.test('admin: bootstrap user from the environment, list, promote, demote, delet
 
   const admin = await login(gw, 'admin', ADMIN_PASSWORD);
   t.equal(admin.res.status, 200, 'the bootstrap admin logs in with the password from env');
-  t.match(admin.res.body.user, { username: 'admin', role: 'admin', tier: 'pro' });
+  const adminUser = { username: 'admin', role: 'admin', tier: 'pro' };
+  t.same(pick(admin.res.body.user, adminUser), adminUser);
   t.equal((await login(gw, 'admin', 'admin')).res.status, 401, 'no admin/admin');
 
   const list = await call(gw, 'GET', '/admin/users', { token: admin.token });
@@ -245,7 +247,8 @@ t.test('admin: bootstrap user from the environment, list, promote, demote, delet
     token: admin.token,
     body: { username: 'frank' },
   });
-  t.match(promoted.body, { user: { username: 'frank', role: 'admin', roles: ['user', 'admin'] } });
+  const promotedUser = { username: 'frank', role: 'admin', roles: ['user', 'admin'] };
+  t.same(pick(promoted.body.user, promotedUser), promotedUser);
   t.equal(
     (await call(gw, 'GET', '/admin/users', { token: frank.token })).status,
     200,
@@ -266,7 +269,7 @@ t.test('admin: bootstrap user from the environment, list, promote, demote, delet
     token: admin.token,
     body: { username: 'frank' },
   });
-  t.match(demoted.body, { user: { roles: ['user'], role: 'user' } });
+  t.same(pick(demoted.body.user, { roles: 1, role: 1 }), { roles: ['user'], role: 'user' });
   t.equal((await call(gw, 'GET', '/admin/users', { token: frank.token })).status, 403);
   const missing = await call(gw, 'POST', '/admin/users/promote', {
     token: admin.token,

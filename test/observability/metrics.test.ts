@@ -257,9 +257,10 @@ ${QUIET}
   t.equal(valueOf(start, 'gatewayd_config_generation'), 1);
   t.equal(valueOf(start, 'gatewayd_config_info', { hash: hash(first) }), 1);
   t.equal(valueOf(start, 'gatewayd_config_last_reload_success'), 1);
-  t.notOk(
-    start.some((s) => s.name === 'gatewayd_config_reloads_total'),
-    'the start is no reload',
+  t.same(
+    start.filter((s) => s.name === 'gatewayd_config_reloads_total').map((s) => s.value),
+    [0, 0, 0],
+    'the start is no reload: each result at 0',
   );
   t.equal(valueOf(start, 'gatewayd_http_requests_total', { route: 'ANY /b' }), 1);
 
@@ -300,7 +301,7 @@ ${QUIET}
   gw.writeConfig(second);
   const deadline = Date.now() + 5000;
   let unchanged: number | undefined;
-  while (unchanged === undefined && Date.now() < deadline) {
+  while ((unchanged ?? 0) < 1 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     unchanged = valueOf(await scrape(url), 'gatewayd_config_reloads_total', {
       result: 'unchanged',
@@ -309,7 +310,7 @@ ${QUIET}
   t.equal(unchanged, 1, 'the config in force, written again, is an unchanged reload');
 });
 
-t.test('auth failures by reason and rate-limit decisions by route', async (t) => {
+t.test('auth failures by reason and rate-limit decisions by route, each from 0', async (t) => {
   const gw = await startGatewayd(
     t,
     `
@@ -329,6 +330,42 @@ ${QUIET}
 `,
   );
   const url = await metricsUrl(gw);
+  // Before any traffic: every series whose labels the config decides is there at 0, so
+  // Prometheus's increase() counts the first burst instead of taking it as its baseline.
+  const fresh = await scrape(url);
+  const reasons = fresh
+    .filter((s) => s.name === 'gatewayd_auth_failures_total' && s.labels.route === 'ANY /private')
+    .map((s) => [s.labels.reason, s.value]);
+  t.equal(reasons.length, 14, 'every reason of a route with auth');
+  t.ok(
+    reasons.every(([, v]) => v === 0),
+    'all at 0',
+  );
+  t.notOk(
+    fresh.some(
+      (s) => s.name === 'gatewayd_auth_failures_total' && s.labels.route === 'ANY /limited',
+    ),
+    'none for a route without auth',
+  );
+  t.same(
+    fresh
+      .filter((s) => s.name === 'gatewayd_rate_limit_decisions_total')
+      .map((s) => `${s.labels.route} ${s.labels.decision} ${s.labels.degraded} ${s.value}`)
+      .sort(),
+    [
+      'ANY /limited allowed false 0',
+      'ANY /limited allowed true 0',
+      'ANY /limited refused false 0',
+      'ANY /limited refused true 0',
+    ],
+  );
+  t.same(
+    ['success', 'failure', 'unchanged'].map((result) =>
+      valueOf(fresh, 'gatewayd_config_reloads_total', { result }),
+    ),
+    [0, 0, 0],
+    'reload results from 0',
+  );
   const good = await sign({ sub: 'alice' }, Buffer.from(SECRET), { alg: 'HS256' });
   const forged = await sign({ sub: 'alice' }, Buffer.from(`${SECRET}-other`), { alg: 'HS256' });
   const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });

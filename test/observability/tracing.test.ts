@@ -81,7 +81,7 @@ ${tracing(receiver, 0.000001)}
     {
       traceId,
       parentSpanId: root.spanId,
-      name: 'GET items',
+      name: 'GET',
       attributes: {
         'gatewayd.attempt': 1,
         'gatewayd.endpoint': upstream.url,

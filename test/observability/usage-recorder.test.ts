@@ -9,8 +9,8 @@ function exchange(routeName: string, status: number, identity: Identity | null =
   return {
     routeName,
     status,
+    reportedStatus: status,
     aborted: false,
-    startedAt: performance.now(),
     identity,
   } as unknown as Exchange;
 }
@@ -43,8 +43,8 @@ t.test('counts and percentiles over the window, old minutes falling out', async 
 
 t.test('at most MAX_TRACKED keys; the rest are counted as untracked', async (t) => {
   const recorder = new UsageRecorder();
-  for (let i = 0; i < MAX_TRACKED + 5; i++) recorder.record(exchange('r', 200, user(`u${i}`)));
-  recorder.record(exchange('r', 200, user('u0')));
+  for (let i = 0; i < MAX_TRACKED + 5; i++) recorder.record(exchange('r', 200, user(`u${i}`)), 1);
+  recorder.record(exchange('r', 200, user('u0')), 1);
   const report = recorder.report();
   t.equal(report.users.tracked, MAX_TRACKED);
   t.equal(report.users.entries.length, MAX_TRACKED);
@@ -54,26 +54,29 @@ t.test('at most MAX_TRACKED keys; the rest are counted as untracked', async (t) 
   t.same(report.apiKeys.entries, []);
 });
 
-t.test('API keys and users apart; unmatched requests under (no route)', async (t) => {
-  const recorder = new UsageRecorder();
-  recorder.record(exchange('', 404));
-  recorder.record(exchange('a', 200, { ...user('key-1'), method: 'api_key' }));
-  recorder.record(exchange('a', 500, user('alice')));
-  const report = recorder.report();
-  t.match(report.routes.entries, [
-    { key: 'a', requests: 2, server_errors: 1 },
-    { key: '(no route)', requests: 1, client_errors: 1 },
-  ]);
-  t.match(report.apiKeys.entries, [{ key: 'key-1', requests: 1 }]);
-  t.match(report.users.entries, [{ key: 'alice', requests: 1, server_errors: 1 }]);
-});
+t.test(
+  'API keys and users apart; unmatched requests under (none), as in the metrics',
+  async (t) => {
+    const recorder = new UsageRecorder();
+    recorder.record(exchange('', 404), 1);
+    recorder.record(exchange('a', 200, { ...user('key-1'), method: 'api_key' }), 1);
+    recorder.record(exchange('a', 500, user('alice')), 1);
+    const report = recorder.report();
+    t.match(report.routes.entries, [
+      { key: 'a', requests: 2, server_errors: 1 },
+      { key: '(none)', requests: 1, client_errors: 1 },
+    ]);
+    t.match(report.apiKeys.entries, [{ key: 'key-1', requests: 1 }]);
+    t.match(report.users.entries, [{ key: 'alice', requests: 1, server_errors: 1 }]);
+  },
+);
 
 t.test("callerReport: one caller's window, by key or by user, zeros when untracked", async (t) => {
   const recorder = new UsageRecorder();
   const key = { ...user('same-name'), method: 'api_key' as const };
-  recorder.record(exchange('a', 200, user('same-name')));
-  recorder.record(exchange('a', 503, user('same-name')));
-  recorder.record(exchange('b', 404, key));
+  recorder.record(exchange('a', 200, user('same-name')), 1);
+  recorder.record(exchange('a', 503, user('same-name')), 1);
+  recorder.record(exchange('b', 404, key), 1);
   const now = Date.now();
   const mine = recorder.callerReport(user('same-name'), now);
   t.match(mine.summary, { requests: 2, client_errors: 0, server_errors: 1 });

@@ -50,26 +50,32 @@ observability:
 
   const route = { route: 'GET /ws' };
   let samples = await scrape(url);
-  t.equal(valueOf(samples, 'websocket_connections_total', route), 2, 'two open connections');
-  t.equal(valueOf(samples, 'websocket_channel_subscribers', { channel: 'news' }), 2);
+  t.equal(valueOf(samples, 'gatewayd_websocket_connections', route), 2, 'two open connections');
+  t.equal(valueOf(samples, 'gatewayd_websocket_channel_subscribers', { channel: 'news' }), 2);
   t.equal(
-    valueOf(samples, 'websocket_messages_received_total', route),
+    valueOf(samples, 'gatewayd_websocket_messages_received_total', route),
     3,
     'two subscribes, one publish',
   );
   // connected ×2, ack ×3 sent directly, and one event delivered to two subscribers.
-  t.equal(valueOf(samples, 'websocket_messages_sent_total', route), 7);
+  t.equal(valueOf(samples, 'gatewayd_websocket_messages_sent_total', route), 7);
   t.equal(
-    valueOf(samples, 'websocket_message_size_bytes_count', { ...route, direction: 'sent' }),
+    valueOf(samples, 'gatewayd_websocket_message_size_bytes_count', {
+      ...route,
+      direction: 'sent',
+    }),
     7,
   );
 
   b.ws.close(1000);
   await b.closed;
-  samples = await scrapeUntil(url, (s) => valueOf(s, 'websocket_connections_total', route) === 1);
-  t.equal(valueOf(samples, 'websocket_connections_total', route), 1, 'one left open');
-  t.equal(valueOf(samples, 'websocket_channel_subscribers', { channel: 'news' }), 1);
-  t.equal(valueOf(samples, 'websocket_connection_duration_seconds_count', route), 1);
+  samples = await scrapeUntil(
+    url,
+    (s) => valueOf(s, 'gatewayd_websocket_connections', route) === 1,
+  );
+  t.equal(valueOf(samples, 'gatewayd_websocket_connections', route), 1, 'one left open');
+  t.equal(valueOf(samples, 'gatewayd_websocket_channel_subscribers', { channel: 'news' }), 1);
+  t.equal(valueOf(samples, 'gatewayd_websocket_connection_duration_seconds_count', route), 1);
 });
 
 t.test('proxied connections and their frames both ways', async (t) => {
@@ -109,18 +115,21 @@ observability:
 
   const route = { route: 'echo' };
   const samples = await scrape(url);
-  t.equal(valueOf(samples, 'websocket_connections_total', route), 1);
-  t.equal(valueOf(samples, 'websocket_messages_received_total', route), 1);
-  t.equal(valueOf(samples, 'websocket_messages_sent_total', route), 1);
+  t.equal(valueOf(samples, 'gatewayd_websocket_connections', route), 1);
+  t.equal(valueOf(samples, 'gatewayd_websocket_messages_received_total', route), 1);
+  t.equal(valueOf(samples, 'gatewayd_websocket_messages_sent_total', route), 1);
   t.equal(
-    valueOf(samples, 'websocket_message_size_bytes_sum', { ...route, direction: 'received' }),
+    valueOf(samples, 'gatewayd_websocket_message_size_bytes_sum', {
+      ...route,
+      direction: 'received',
+    }),
     5,
   );
   client.close(1000);
   const after = await scrapeUntil(
     url,
-    (s) => valueOf(s, 'websocket_connections_total', route) === 0,
+    (s) => valueOf(s, 'gatewayd_websocket_connections', route) === 0,
   );
-  t.equal(valueOf(after, 'websocket_connections_total', route), 0, 'closed');
-  t.equal(valueOf(after, 'websocket_connection_duration_seconds_count', route), 1);
+  t.equal(valueOf(after, 'gatewayd_websocket_connections', route), 0, 'closed');
+  t.equal(valueOf(after, 'gatewayd_websocket_connection_duration_seconds_count', route), 1);
 });

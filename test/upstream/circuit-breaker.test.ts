@@ -52,9 +52,9 @@ t.test('open becomes half-open lazily once openMs has passed', async (t) => {
   t.equal(breaker.state, 'open');
   clock.ms += 1;
   t.same(changes, ['closed->open'], 'no transition until something reads the state');
-  t.equal(breaker.state, 'half-open');
-  t.equal(breaker.state, 'half-open');
-  t.same(changes, ['closed->open', 'open->half-open'], 'one onChange per transition');
+  t.equal(breaker.state, 'half_open');
+  t.equal(breaker.state, 'half_open');
+  t.same(changes, ['closed->open', 'open->half_open'], 'one onChange per transition');
 });
 
 t.test('tryAcquire also moves open to half-open and takes a probe', async (t) => {
@@ -63,7 +63,7 @@ t.test('tryAcquire also moves open to half-open and takes a probe', async (t) =>
   clock.ms += 5000;
   t.equal(breaker.tryAcquire(), true);
   t.equal(breaker.snapshot().probesInFlight, 1);
-  t.same(changes, ['closed->open', 'open->half-open']);
+  t.same(changes, ['closed->open', 'open->half_open']);
 });
 
 t.test('half-open lets only halfOpenMaxProbes through at once', async (t) => {
@@ -77,7 +77,7 @@ t.test('half-open lets only halfOpenMaxProbes through at once', async (t) => {
   t.equal(breaker.snapshot().probesInFlight, 1);
   t.equal(breaker.tryAcquire(), true, 'a finished probe frees its slot');
   t.equal(breaker.tryAcquire(), false);
-  t.equal(breaker.state, 'half-open');
+  t.equal(breaker.state, 'half_open');
 });
 
 t.test('successThreshold consecutive probe successes close the circuit', async (t) => {
@@ -86,11 +86,11 @@ t.test('successThreshold consecutive probe successes close the circuit', async (
   clock.ms += 5000;
   t.ok(breaker.tryAcquire());
   breaker.onSuccess();
-  t.equal(breaker.state, 'half-open');
+  t.equal(breaker.state, 'half_open');
   t.ok(breaker.tryAcquire());
   breaker.onSuccess();
   t.equal(breaker.state, 'closed');
-  t.same(changes, ['closed->open', 'open->half-open', 'half-open->closed']);
+  t.same(changes, ['closed->open', 'open->half_open', 'half_open->closed']);
   t.same(breaker.snapshot(), {
     state: 'closed',
     consecutiveFailures: 0,
@@ -118,8 +118,8 @@ t.test('a probe failure reopens the circuit with a fresh openMs', async (t) => {
   clock.ms += 1;
   t.ok(breaker.tryAcquire());
   breaker.onSuccess();
-  t.equal(breaker.state, 'half-open', 'the success before reopening no longer counts');
-  t.same(changes, ['closed->open', 'open->half-open', 'half-open->open', 'open->half-open']);
+  t.equal(breaker.state, 'half_open', 'the success before reopening no longer counts');
+  t.same(changes, ['closed->open', 'open->half_open', 'half_open->open', 'open->half_open']);
 });
 
 t.test('retryAfterSeconds rounds up, is at least 1 while open and 0 otherwise', async (t) => {
@@ -133,7 +133,7 @@ t.test('retryAfterSeconds rounds up, is at least 1 while open and 0 otherwise', 
   t.equal(breaker.retryAfterSeconds(), 1, '1 ms left is still a whole second');
   clock.ms += 1;
   t.equal(breaker.retryAfterSeconds(), 0, 'half-open now');
-  t.equal(breaker.state, 'half-open');
+  t.equal(breaker.state, 'half_open');
 });
 
 t.test('results of stale requests while open are ignored', async (t) => {
@@ -154,20 +154,20 @@ t.test('results of stale requests while open are ignored', async (t) => {
   clock.ms += 5000;
   // The last one finishes after openMs but before anyone read the state: still ignored.
   breaker.onFailure();
-  t.equal(breaker.state, 'half-open');
-  t.same(changes, ['closed->open', 'open->half-open']);
+  t.equal(breaker.state, 'half_open');
+  t.same(changes, ['closed->open', 'open->half_open']);
 });
 
 t.test('in half-open, results with no probe in flight are ignored', async (t) => {
   const { breaker, clock, changes } = setup();
   fail(breaker, 3);
   clock.ms += 5000;
-  t.equal(breaker.state, 'half-open');
+  t.equal(breaker.state, 'half_open');
   breaker.onFailure();
   breaker.onSuccess();
   breaker.onSuccess();
-  t.equal(breaker.state, 'half-open');
-  t.same(changes, ['closed->open', 'open->half-open']);
+  t.equal(breaker.state, 'half_open');
+  t.same(changes, ['closed->open', 'open->half_open']);
 });
 
 t.test('probes still in flight when the circuit reopens lose their slots', async (t) => {
@@ -279,7 +279,30 @@ t.test('release frees a half-open probe slot without counting a result', async (
   t.ok(breaker.tryAcquire(), 'the probe goes through');
   t.notOk(breaker.tryAcquire(), 'the only slot is taken');
   breaker.release();
-  t.equal(breaker.state, 'half-open', 'no verdict: still half-open');
+  t.equal(breaker.state, 'half_open', 'no verdict: still half-open');
   t.ok(breaker.tryAcquire(), 'the slot is free again');
-  t.same(changes, ['closed->open', 'open->half-open']);
+  t.same(changes, ['closed->open', 'open->half_open']);
 });
+
+t.test(
+  'open moves to half_open on its own when openMs is up, and each move is counted',
+  async (t) => {
+    const changes: string[] = [];
+    let halfOpen: () => void = () => undefined;
+    const moved = new Promise<void>((resolve) => (halfOpen = resolve));
+    const breaker = new CircuitBreaker({ ...base, failureThreshold: 1, openMs: 30 }, (from, to) => {
+      changes.push(`${from}->${to}`);
+      if (to === 'half_open') halfOpen();
+    });
+    t.teardown(() => breaker.stop());
+    const openedAt = performance.now();
+    fail(breaker, 1);
+    const timeout = setTimeout(() => halfOpen(), 2000);
+    await moved;
+    clearTimeout(timeout);
+    const ms = performance.now() - openedAt;
+    t.same(changes, ['closed->open', 'open->half_open'], 'moved without anyone reading the state');
+    t.ok(ms >= 30, `after ${ms.toFixed(1)} ms, not before openMs`);
+    t.same(Array.from(breaker.transitionCounts()), [1, 1, 0, 0], 'in BREAKER_TRANSITIONS order');
+  },
+);

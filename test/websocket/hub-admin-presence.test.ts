@@ -6,6 +6,7 @@ import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { HubClient, SECRET, jwt, sleep } from './hub-helpers.js';
+import { pick } from '../helpers/pick.js';
 
 const ADMIN_TOKEN = 'admin-token-for-hubnet-tests';
 
@@ -93,11 +94,13 @@ t.test('admin operations on the hub', async (t) => {
   t.equal(list.status, 200);
   t.equal(list.json.connections.length, 1, 'this instance only');
   const conn = list.json.connections[0];
-  t.match(conn, { subject: 'alice', channels: ['news'], since: Number, bytesIn: Number });
+  t.match(conn, { since: Number, bytesIn: Number });
+  t.same(pick(conn, { subject: 1, channels: 1 }), { subject: 'alice', channels: ['news'] });
   t.ok(typeof list.json.instance === 'string');
 
   const one = await admin(a, 'GET', `/admin/websocket/connections/${conn.id}`);
-  t.match(one, { status: 200, json: { id: conn.id, subject: 'alice' } });
+  t.equal(one.status, 200);
+  t.same(pick(one.json, { id: 1, subject: 1 }), { id: conn.id, subject: 'alice' });
   t.equal((await admin(a, 'GET', '/admin/websocket/connections/nope')).status, 404);
 
   const sent = await admin(a, 'POST', `/admin/websocket/connections/${conn.id}/send`, {

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import t from 'tap';
-import { checkWebSocket } from '../../engine/config/check-websocket.js';
+import { checkWebSocket } from '../../engine/websocket/check-websocket.js';
 import { GatewayWebSocketClient } from '../fixtures/microservices/seed-websocket-client.mjs';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { HubClient, type HubMessage } from '../helpers/hub-client.js';

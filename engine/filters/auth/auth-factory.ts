@@ -1,4 +1,4 @@
-import { authRequirement } from '../../config/access-control-settings.js';
+import { authRequirement } from '../access-control-settings.js';
 import type { RouteConfig } from '../../config/gateway-config.js';
 import type { FilterFactory } from '../filter-factory.js';
 import { createAuthenticate } from './authenticate.js';
@@ -12,6 +12,7 @@ export const auth: FilterFactory = {
     const jwt = accepted.includes('jwt') ? table.jwt : null;
     const apiKey = accepted.includes('api_key') ? table.apiKey : null;
     const recorder = table.recorderFor(routeName);
+    recorder?.expectAuthFailures();
     const logger = table.logger;
     const session = jwt !== null && jwt !== table.jwtWithoutSession ? ' session' : '';
     return {

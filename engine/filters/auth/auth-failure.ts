@@ -28,6 +28,27 @@ export type AuthFailureReason =
   | 'jwks_unavailable'
   | 'revoked';
 
+/** Every reason once; a Record, so a reason added to the type must be added here too. */
+const REASONS: Record<AuthFailureReason, true> = {
+  missing_credentials: true,
+  malformed: true,
+  too_large: true,
+  algorithm_not_allowed: true,
+  bad_signature: true,
+  expired: true,
+  not_yet_valid: true,
+  bad_issuer: true,
+  bad_audience: true,
+  missing_claim: true,
+  invalid_claim: true,
+  unknown_key: true,
+  jwks_unavailable: true,
+  revoked: true,
+};
+
+/** The reasons a route's auth failure counters start at 0 with. */
+export const AUTH_FAILURE_REASONS = Object.keys(REASONS) as readonly AuthFailureReason[];
+
 /**
  * A refused credential. The message is safe to send to the client: it never contains the token
  * or key, only what kind of check failed.

@@ -4,7 +4,7 @@ import type { Identity } from '../../data-plane/identity.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { ApiKeyProvider } from './api-key-provider.js';
 import { AuthFailure } from './auth-failure.js';
-import { readCredentials, type CredentialOptions } from './credentials.js';
+import { readCredentialsWith, type CredentialOptions } from './credentials.js';
 import type { JwtProvider } from './jwt-provider.js';
 
 export interface AuthenticateOptions {
@@ -61,8 +61,19 @@ export function createAuthenticate(o: AuthenticateOptions): RequestStep {
     return null;
   }
 
+  /** The exchange being read now: the header reader is made once per route, not per request. */
+  let reading: Exchange | null = null;
+  const headerOfRequest = (name: string) => (reading as Exchange).header(name);
+
   return function authenticate(ex) {
-    const credential = readCredentials((name) => ex.header(name), ex.query, o.credentials);
+    reading = ex;
+    const credential = readCredentialsWith(
+      ex.authorization,
+      headerOfRequest,
+      ex.query,
+      o.credentials,
+    );
+    reading = null;
     if (credential === null) {
       o.onRefused(MISSING.reason, ex);
       return missing;

@@ -36,11 +36,18 @@ export function readCredentials(
   query: string,
   opts: CredentialOptions,
 ): Credential | null {
-  const authorization = getHeader('authorization');
-  if (authorization !== undefined && BEARER.test(authorization)) {
-    const value = authorization.replace(BEARER, '').trim();
-    if (value !== '') return { kind: classify(value, opts), value, source: 'authorization' };
-  }
+  return readCredentialsWith(getHeader('authorization'), getHeader, query, opts);
+}
+
+/** readCredentials for a caller that has the Authorization header at hand already. */
+export function readCredentialsWith(
+  authorization: string | undefined,
+  getHeader: (lowerCaseName: string) => string | undefined,
+  query: string,
+  opts: CredentialOptions,
+): Credential | null {
+  const token = authorization === undefined ? '' : bearerToken(authorization);
+  if (token !== '') return { kind: classify(token, opts), value: token, source: 'authorization' };
   if (opts.apiKey) {
     const value = getHeader(opts.apiKeyHeader)?.trim();
     if (value) return { kind: 'api_key', value, source: 'api_key_header' };
@@ -65,6 +72,16 @@ export function readCredentials(
     if (value) return { kind: classify(value, opts), value, source: 'query' };
   }
   return null;
+}
+
+/** The token after "Bearer" and its blanks, any case; '' for another scheme or no token. */
+function bearerToken(authorization: string): string {
+  if (!BEARER.test(authorization)) return '';
+  let start = 6;
+  for (let c = authorization.charCodeAt(start); c === 32 || c === 9;) {
+    c = authorization.charCodeAt(++start);
+  }
+  return authorization.slice(start).trim();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { authRequirement } from '../../config/access-control-settings.js';
+import { authRequirement } from '../access-control-settings.js';
 import type { RequestStep } from '../../data-plane/filter-chain.js';
 import type { Identity } from '../../data-plane/identity.js';
 import { GatewayError } from '../../errors/gateway-error.js';

@@ -1,4 +1,4 @@
-import { corsSettings } from '../../config/access-control-settings.js';
+import { corsSettings } from '../access-control-settings.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import type { RequestStep, ResponseStep } from '../../data-plane/filter-chain.js';
 import { statusLine } from '../../data-plane/respond.js';
@@ -13,7 +13,7 @@ const NO_CONTENT = statusLine(204);
 function isPreflight(ex: Exchange): boolean {
   return (
     ex.method === 'OPTIONS' &&
-    !!ex.header('origin') &&
+    !!ex.origin &&
     ex.header('access-control-request-method') !== undefined
   );
 }
@@ -39,7 +39,7 @@ export const cors: FilterFactory = {
     const answerPreflight: RequestStep = (ex) => {
       if (ex.method !== 'OPTIONS') return null;
       const answer = policy.preflight(
-        ex.header('origin'),
+        ex.origin,
         ex.header('access-control-request-method'),
         ex.header('access-control-request-headers'),
       );
@@ -48,7 +48,7 @@ export const cors: FilterFactory = {
     };
     const addCorsHeaders: ResponseStep = (ex, head) => {
       if (isPreflight(ex)) return;
-      const headers = policy.actual(ex.header('origin'));
+      const headers = policy.actual(ex.origin);
       for (let i = 0; i < headers.length; i++) {
         const [name, value] = headers[i] as readonly [string, string];
         head.add(name, value);

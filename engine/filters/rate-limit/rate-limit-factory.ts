@@ -17,6 +17,7 @@ export const rateLimit: FilterFactory = {
     const limits = table.limitsFor(route, authenticated);
     if (limits.length === 0) return null;
     const recorder = table.recorderFor(routeName);
+    recorder?.expectRateLimitDecisions();
     const headersByPolicy = new Map<RatePolicy, RateLimitHeaders>();
     for (const { headers } of limits)
       for (const [policy, h] of headers) headersByPolicy.set(policy, h);

@@ -2,7 +2,7 @@ import type { ClientAddress } from '../../data-plane/client-address.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import type { RequestStep, ResponseStep, Verdict } from '../../data-plane/filter-chain.js';
 import { apiKeyIdOf } from '../../data-plane/identity.js';
-import type { RatePolicy } from '../../data-plane/rate-decision.js';
+import type { RateDecision, RatePolicy } from '../../data-plane/rate-decision.js';
 import type { RateLimitHeaders } from './rate-limit-headers.js';
 import type { KeyReader, RateLimitRequest } from './rate-limit-key.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -67,35 +67,52 @@ export function createRateLimitStep(
       const { limiter, headers } = only.limiterFor(ex);
       const key = only.key(request.readFrom(ex));
       request.ex = null;
-      return limiter.consume(key).then((decision): Verdict => {
-        ex.rateLimit = decision;
-        record?.(decision.allowed, decision.degraded !== undefined);
-        return decision.allowed ? null : headers.refusal(decision);
-      });
+      const decision = limiter.consume(key);
+      if (!(decision instanceof Promise)) return decided(ex, decision, headers);
+      return decision.then((settled) => decided(ex, settled, headers));
     };
+  }
+  function decided(ex: Exchange, decision: RateDecision, headers: RateLimitHeaders): Verdict {
+    ex.rateLimit = decision;
+    record?.(decision.allowed, decision.degraded !== undefined);
+    return decision.allowed ? null : headers.refusal(decision);
   }
   return function rateLimits(ex) {
     request.readFrom(ex);
-    const pending = limits.map((limit) => {
+    let waiting = false;
+    const counted = limits.map((limit) => {
       const { limiter, headers } = limit.limiterFor(ex);
-      return limiter.consume(limit.key(request)).then((decision) => ({ decision, headers }));
+      const decision = limiter.consume(limit.key(request));
+      if (decision instanceof Promise) {
+        waiting = true;
+        return decision.then((settled) => ({ decision: settled, headers }));
+      }
+      return { decision, headers };
     });
     request.ex = null;
-    return Promise.all(pending).then((counted): Verdict => {
-      const refused = counted.find((c) => !c.decision.allowed);
-      record?.(
-        refused === undefined,
-        counted.some((c) => c.decision.degraded !== undefined),
-      );
-      if (refused !== undefined) {
-        ex.rateLimit = refused.decision;
-        return refused.headers.refusal(refused.decision);
-      }
-      const tightest = counted.reduce((a, b) => (share(b.decision) < share(a.decision) ? b : a));
-      ex.rateLimit = tightest.decision;
-      return null;
-    });
+    if (!waiting) return decidedAll(ex, counted as Counted[]);
+    return Promise.all(counted).then((settled) => decidedAll(ex, settled));
   };
+  function decidedAll(ex: Exchange, counted: readonly Counted[]): Verdict {
+    const refused = counted.find((c) => !c.decision.allowed);
+    record?.(
+      refused === undefined,
+      counted.some((c) => c.decision.degraded !== undefined),
+    );
+    if (refused !== undefined) {
+      ex.rateLimit = refused.decision;
+      return refused.headers.refusal(refused.decision);
+    }
+    const tightest = counted.reduce((a, b) => (share(b.decision) < share(a.decision) ? b : a));
+    ex.rateLimit = tightest.decision;
+    return null;
+  }
+}
+
+/** One limit's decision on a request, with the headers that report it. */
+interface Counted {
+  decision: RateDecision;
+  headers: RateLimitHeaders;
 }
 
 function share(decision: { remaining: number; limit: number }): number {

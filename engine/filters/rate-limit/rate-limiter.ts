@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateDecision, RatePolicy, StoreErrorMode } from '../../data-plane/rate-decision.js';
+import { FixedWindowCounter, type CountedWindow } from './fixed-window-counter.js';
 
 export interface RateLimiterLogger {
   warn(obj: object, msg: string): void;
@@ -33,8 +34,11 @@ export interface RateLimiterSettings {
 
 export interface RateLimiter {
   readonly policy: RatePolicy;
-  /** Counts one request for `clientKey`; never rejects because of the store (see onStoreError). */
-  consume(clientKey: string): Promise<RateDecision>;
+  /**
+   * Counts one request for `clientKey`; never rejects because of the store (see onStoreError).
+   * A memory limiter decides at once; a Redis one answers a promise.
+   */
+  consume(clientKey: string): RateDecision | Promise<RateDecision>;
 }
 
 export const DEFAULT_KEY_PREFIX = 'gatewayd:rl';
@@ -71,14 +75,11 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
   const keyPrefix = `${settings.keyPrefix ?? DEFAULT_KEY_PREFIX}:${id}`;
 
   if (store === 'memory') {
-    const memory = new RateLimiterMemory({ points, duration: durationSeconds, keyPrefix });
+    const memory = new FixedWindowCounter(durationSeconds * 1000);
     return {
       policy,
-      consume: function consumeMemory(clientKey: string): Promise<RateDecision> {
-        return memory.consume(clientKey).then(
-          (res) => allowedDecision(policy, res, undefined),
-          (res: unknown) => refusedDecision(policy, res, undefined),
-        );
+      consume: function consumeMemory(clientKey: string): RateDecision {
+        return windowDecision(policy, points, memory.count(clientKey), undefined);
       },
     };
   }
@@ -96,7 +97,7 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
     inMemoryBlockOnConsumed: points + 1,
   });
   const mode = settings.onStoreError ?? 'local';
-  const fallback = createFallback(mode, settings, policy, keyPrefix, instanceCount);
+  const fallback = createFallback(mode, settings, policy, instanceCount);
   let storeDown = false;
 
   return {
@@ -117,10 +118,10 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
           return fallback(clientKey);
         }
         if (storeDown) recovered();
-        return refusedDecision(policy, err, undefined);
+        return refusedDecision(policy, err);
       }
       if (storeDown) recovered();
-      return allowedDecision(policy, res, undefined);
+      return allowedDecision(policy, res);
     },
   };
 
@@ -134,7 +135,6 @@ function createFallback(
   mode: StoreErrorMode,
   settings: RateLimiterSettings,
   policy: RatePolicy,
-  keyPrefix: string,
   instanceCount: number,
 ): (clientKey: string) => Promise<RateDecision> {
   const { points, durationSeconds } = settings;
@@ -164,44 +164,38 @@ function createFallback(
       });
     };
   }
-  const local = new RateLimiterMemory({
-    points: Math.ceil(points / instanceCount),
-    duration: durationSeconds,
-    keyPrefix,
-  });
+  const local = new FixedWindowCounter(durationSeconds * 1000);
+  const localPoints = Math.ceil(points / instanceCount);
   return function countLocallyWhileDown(clientKey) {
-    return local.consume(clientKey).then(
-      (res) => allowedDecision(policy, res, 'local'),
-      (res: unknown) => refusedDecision(policy, res, 'local'),
-    );
+    return Promise.resolve(windowDecision(policy, localPoints, local.count(clientKey), 'local'));
   };
 }
 
-function allowedDecision(
+/** The decision on a window counted in memory: `allowed` requests pass in each window. */
+function windowDecision(
   policy: RatePolicy,
-  res: RateLimiterRes,
+  allowed: number,
+  window: CountedWindow,
   degraded: StoreErrorMode | undefined,
 ): RateDecision {
-  const decision: RateDecision = {
-    allowed: true,
-    policy,
-    limit: policy.points,
-    remaining: res.remainingPoints,
-    resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
-  };
+  const msBeforeNext = window.endsAt - Date.now();
+  const decision: RateDecision =
+    window.count <= allowed
+      ? {
+          allowed: true,
+          policy,
+          limit: policy.points,
+          remaining: allowed - window.count,
+          resetSeconds: Math.max(0, Math.ceil(msBeforeNext / 1000)),
+        }
+      : refusal(policy, msBeforeNext);
   if (degraded) decision.degraded = degraded;
   return decision;
 }
 
-/** A refusal from a RateLimiterRes; anything else the library rejects with is a bug: rethrown. */
-function refusedDecision(
-  policy: RatePolicy,
-  res: unknown,
-  degraded: StoreErrorMode | undefined,
-): RateDecision {
-  if (!(res instanceof RateLimiterRes)) throw res;
-  const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  const decision: RateDecision = {
+function refusal(policy: RatePolicy, msBeforeNext: number): RateDecision {
+  const resetSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return {
     allowed: false,
     policy,
     limit: policy.points,
@@ -209,8 +203,22 @@ function refusedDecision(
     resetSeconds,
     retryAfterSeconds: resetSeconds,
   };
-  if (degraded) decision.degraded = degraded;
-  return decision;
+}
+
+function allowedDecision(policy: RatePolicy, res: RateLimiterRes): RateDecision {
+  return {
+    allowed: true,
+    policy,
+    limit: policy.points,
+    remaining: res.remainingPoints,
+    resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
+  };
+}
+
+/** A refusal from a RateLimiterRes; anything else the library rejects with is a bug: rethrown. */
+function refusedDecision(policy: RatePolicy, res: unknown): RateDecision {
+  if (!(res instanceof RateLimiterRes)) throw res;
+  return refusal(policy, res.msBeforeNext);
 }
 
 function checkWhole(name: string, value: number): void {

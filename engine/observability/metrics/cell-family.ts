@@ -48,7 +48,7 @@ export abstract class CellFamily<C> {
   readonly help: string;
   readonly aggregator: Aggregator;
   abstract readonly type: 'counter' | 'gauge' | 'histogram';
-  readonly labelNames: readonly string[];
+  private readonly labelNames: readonly string[];
   private readonly cells = new Map<string, Entry<C>>();
 
   constructor(options: FamilyOptions) {

@@ -1,6 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { BREAKER_TRANSITIONS, type BreakerState } from '../../upstream/circuit-breaker.js';
+import { ENDPOINT_STATES } from '../../upstream/endpoint.js';
 import type { UpstreamGroup } from '../../upstream/upstream-group.js';
+import { AdminMetrics } from './admin-metrics.js';
 import { CounterFamily, HistogramFamily, type CellFamily, type FamilyJson } from './cell-family.js';
+import { METRIC_PREFIX, METRICS, type MetricDefinition } from './metric-definitions.js';
 import { NO_ROUTE, NO_UPSTREAM, RouteMetrics, type RouteFamilies } from './route-metrics.js';
 import { UpstreamMetrics, type UpstreamFamilies } from './upstream-metrics.js';
 import { WebSocketFamilies, type WebSocketMetrics } from './websocket-metrics.js';
@@ -13,38 +17,35 @@ export interface MetricsSource {
 }
 
 export type ReloadResult = 'success' | 'failure' | 'unchanged';
-
-/** One metric family as the metrics reference (docs/reference/metrics.md) lists it. */
-export interface MetricDescription {
-  name: string;
-  type: string;
-  help: string;
-  labels: readonly string[];
-}
-
-type RegisteredMetric = ReturnType<Registry['getMetricsAsArray']>[number];
-
-const PREFIX = 'gatewayd_';
-/** Gateway latencies are mostly below a millisecond; slow upstreams reach seconds. */
-const LATENCY_BUCKETS = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-];
-const ENDPOINT_STATES = ['healthy', 'unhealthy', 'ejected'] as const;
-const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
+const RELOAD_RESULTS: readonly ReloadResult[] = ['success', 'failure', 'unchanged'];
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half_open'];
 
 /**
  * Every metric of one gateway process, in its own prom-client Registry. Created once at start
  * (metrics settings take a restart) and handed to the compiler, which gives each route and
  * upstream its series; labels come from the config only (route names, upstream names, endpoint
- * URLs) and from fixed sets (methods, status classes, reasons), never from the request.
+ * URLs) and from fixed sets (methods, status classes, reasons), never from the request. The
+ * families are defined in metric-definitions.ts.
  */
 export class GatewayMetrics {
   /** prom-client's own metrics: process, Node.js, the scrape-time gauges, config state. */
   private readonly registry = new Registry();
   readonly websocket: WebSocketMetrics;
-  private readonly routeFamilies: RouteFamilies;
-  private readonly upstreamFamilies: UpstreamFamilies;
-  private readonly websocketFamilies: WebSocketFamilies;
+  private readonly routeFamilies: RouteFamilies = {
+    requests: new CounterFamily(METRICS.httpRequests),
+    duration: new HistogramFamily(METRICS.httpRequestDuration),
+    authFailures: new CounterFamily(METRICS.authFailures),
+    rateLimitDecisions: new CounterFamily(METRICS.rateLimitDecisions),
+  };
+  private readonly upstreamFamilies: UpstreamFamilies = {
+    attempts: new CounterFamily(METRICS.upstreamAttempts),
+    attemptDuration: new HistogramFamily(METRICS.upstreamAttemptDuration),
+    attemptErrors: new CounterFamily(METRICS.upstreamAttemptErrors),
+    retries: new CounterFamily(METRICS.upstreamRetries),
+    budgetExhausted: new CounterFamily(METRICS.upstreamRetryBudgetExhausted),
+  };
+  private readonly adminFamily = new CounterFamily(METRICS.adminRequests);
+  private readonly websocketFamilies = new WebSocketFamilies();
   private readonly routes = new Map<string, RouteMetrics>();
   private readonly groups = new Map<UpstreamGroup, UpstreamMetrics>();
   private source: MetricsSource | null = null;
@@ -57,76 +58,19 @@ export class GatewayMetrics {
   readonly unmatched: RouteMetrics;
 
   constructor() {
-    const r = this.registry;
-    collectDefaultMetrics({ register: r, prefix: PREFIX });
-    const requestLabels = ['route', 'method', 'status_class', 'upstream'];
-    this.routeFamilies = {
-      requests: new CounterFamily({
-        name: `${PREFIX}http_requests_total`,
-        help: 'Requests answered, by route name (never the raw path), method, status class and upstream.',
-        labelNames: requestLabels,
-      }),
-      duration: new HistogramFamily({
-        name: `${PREFIX}http_request_duration_seconds`,
-        help: 'Time from the request arriving to its last response byte written, by route, method, status class and upstream.',
-        labelNames: requestLabels,
-        buckets: LATENCY_BUCKETS,
-      }),
-      authFailures: new CounterFamily({
-        name: `${PREFIX}auth_failures_total`,
-        help: 'Credentials refused (401), by route and reason.',
-        labelNames: ['route', 'reason'],
-      }),
-      rateLimitDecisions: new CounterFamily({
-        name: `${PREFIX}rate_limit_decisions_total`,
-        help: 'Rate-limit decisions, by route, decision (allowed, refused) and degraded (true when the store was down and its fallback decided).',
-        labelNames: ['route', 'decision', 'degraded'],
-      }),
-    };
-    const endpointLabels = ['upstream', 'endpoint'];
-    this.upstreamFamilies = {
-      attempts: new CounterFamily({
-        name: `${PREFIX}upstream_attempts_total`,
-        help: 'Requests sent to an upstream endpoint, retries included.',
-        labelNames: endpointLabels,
-      }),
-      attemptDuration: new HistogramFamily({
-        name: `${PREFIX}upstream_attempt_duration_seconds`,
-        help: 'Time from sending an attempt to its response headers (or its failure).',
-        labelNames: endpointLabels,
-        buckets: LATENCY_BUCKETS,
-      }),
-      attemptErrors: new CounterFamily({
-        name: `${PREFIX}upstream_attempt_errors_total`,
-        help: 'Failed attempts, by reason: connect_error, reset, timeout, http_5xx, other.',
-        labelNames: [...endpointLabels, 'reason'],
-      }),
-      retries: new CounterFamily({
-        name: `${PREFIX}upstream_retries_total`,
-        help: 'Attempts made again on another (or the same) endpoint after a failure.',
-        labelNames: ['upstream'],
-      }),
-      budgetExhausted: new CounterFamily({
-        name: `${PREFIX}upstream_retry_budget_exhausted_total`,
-        help: 'Retries not made because the retry budget was spent.',
-        labelNames: ['upstream'],
-      }),
-    };
-    this.websocketFamilies = new WebSocketFamilies();
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     this.websocket = this.websocketFamilies;
     this.unmatched = this.route(NO_ROUTE);
 
     const inFlight: Gauge = new Gauge({
-      name: `${PREFIX}http_requests_in_flight`,
-      help: 'Requests being handled now.',
-      registers: [r],
+      ...promOptions(METRICS.httpRequestsInFlight),
+      registers,
       collect: () => inFlight.set(this.source?.requestsInFlight() ?? 0),
     });
     const inFlightPerEndpoint: Gauge<'upstream' | 'endpoint'> = new Gauge({
-      name: `${PREFIX}upstream_requests_in_flight`,
-      help: 'Attempts waiting on or streaming from an endpoint now.',
-      labelNames: ['upstream', 'endpoint'],
-      registers: [r],
+      ...promOptions(METRICS.upstreamRequestsInFlight),
+      registers,
       collect: () => {
         inFlightPerEndpoint.reset();
         for (const g of this.source?.upstreams() ?? []) {
@@ -137,21 +81,14 @@ export class GatewayMetrics {
       },
     });
     const health: Gauge<'upstream' | 'endpoint' | 'state'> = new Gauge({
-      name: `${PREFIX}upstream_endpoint_health`,
-      help: 'Endpoint state, 1 for the current one: healthy, unhealthy (active checks) or ejected (outlier detection). With workers, the number of workers that see it so.',
-      labelNames: ['upstream', 'endpoint', 'state'],
-      registers: [r],
+      ...promOptions(METRICS.upstreamEndpointHealth),
+      registers,
       collect: () => {
         health.reset();
         const now = performance.now();
         for (const g of this.source?.upstreams() ?? []) {
           for (const e of g.endpoints) {
-            const h = e.health;
-            const state = h.activeUnhealthy
-              ? 'unhealthy'
-              : h.ejectedUntil > now
-                ? 'ejected'
-                : 'healthy';
+            const state = e.health.state(now);
             for (const s of ENDPOINT_STATES) {
               health.set({ upstream: g.name, endpoint: e.origin, state: s }, s === state ? 1 : 0);
             }
@@ -160,52 +97,49 @@ export class GatewayMetrics {
       },
     });
     const breaker: Gauge<'upstream' | 'state'> = new Gauge({
-      name: `${PREFIX}upstream_circuit_breaker_state`,
-      help: 'Circuit breaker state, 1 for the current one: closed, open, half_open. With workers, the number of workers in it.',
-      labelNames: ['upstream', 'state'],
-      registers: [r],
+      ...promOptions(METRICS.circuitBreakerState),
+      registers,
       collect: () => {
         breaker.reset();
         for (const g of this.source?.upstreams() ?? []) {
           if (g.breaker === null) continue;
-          const state = g.breaker.snapshot().state.replace('-', '_');
+          const state = g.breaker.state;
           for (const s of BREAKER_STATES) {
             breaker.set({ upstream: g.name, state: s }, s === state ? 1 : 0);
           }
         }
       },
     });
+    // The breaker counts its own moves; the counter shows them, each from 0.
+    const transitions: Counter<'upstream' | 'from' | 'to'> = new Counter({
+      ...promOptions(METRICS.circuitBreakerTransitions),
+      registers,
+      collect: () => {
+        transitions.reset();
+        for (const g of this.source?.upstreams() ?? []) {
+          if (g.breaker === null) continue;
+          const counts = g.breaker.transitionCounts();
+          BREAKER_TRANSITIONS.forEach(([from, to], i) => {
+            transitions.inc({ upstream: g.name, from, to }, counts[i] as number);
+          });
+        }
+      },
+    });
 
-    this.reloads = new Counter({
-      name: `${PREFIX}config_reloads_total`,
-      help: 'Config reloads, by result: success, failure (the previous config kept serving), unchanged.',
-      labelNames: ['result'],
-      registers: [r],
-    });
-    this.generation = new Gauge({
-      name: `${PREFIX}config_generation`,
-      help: 'Configs installed since start, the first included.',
-      registers: [r],
-      aggregator: 'max',
-    });
-    this.configInfo = new Gauge({
-      name: `${PREFIX}config_info`,
-      help: 'Always 1, labelled with the first 12 hex digits of the sha256 of the config in force (with workers: the number of workers on it).',
-      labelNames: ['hash'],
-      registers: [r],
-    });
-    this.lastReload = new Gauge({
-      name: `${PREFIX}config_last_reload_timestamp_seconds`,
-      help: 'When the config was last loaded or a reload last failed, Unix seconds.',
-      registers: [r],
-      aggregator: 'max',
-    });
+    this.reloads = new Counter({ ...promOptions(METRICS.configReloads), registers });
+    for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
+    this.generation = new Gauge({ ...promOptions(METRICS.configGeneration), registers });
+    this.configInfo = new Gauge({ ...promOptions(METRICS.configInfo), registers });
+    this.lastReload = new Gauge({ ...promOptions(METRICS.configLastReload), registers });
     this.lastReloadSuccess = new Gauge({
-      name: `${PREFIX}config_last_reload_success`,
-      help: '1 when the last load or reload succeeded, 0 when it failed.',
-      registers: [r],
-      aggregator: 'min',
+      ...promOptions(METRICS.configLastReloadSuccess),
+      registers,
     });
+  }
+
+  /** The admin API's request counter, its endpoints' series made at 0 (called once). */
+  admin(endpoints: ReadonlyArray<readonly [string, string]>): AdminMetrics {
+    return new AdminMetrics(this.adminFamily, endpoints);
   }
 
   /** The Prometheus text of every metric, for the metrics endpoint. */
@@ -229,24 +163,9 @@ export class GatewayMetrics {
     return [
       ...Object.values(this.routeFamilies),
       ...Object.values(this.upstreamFamilies),
+      this.adminFamily,
       ...this.websocketFamilies.all,
     ];
-  }
-
-  /** Every family this process exposes, prom-client's default process metrics included. */
-  describe(): MetricDescription[] {
-    const registered = this.registry.getMetricsAsArray().map((m) => {
-      // prom-client keeps each metric's labelNames but leaves the field out of its typings.
-      const { labelNames = [] } = m as RegisteredMetric & { labelNames?: readonly string[] };
-      return { name: m.name, type: String(m.type), help: m.help, labels: labelNames };
-    });
-    const families = this.cellFamilies().map((f) => ({
-      name: f.name,
-      type: f.type,
-      help: f.help,
-      labels: f.labelNames,
-    }));
-    return [...registered, ...families];
   }
 
   /** Tells the scrape-time gauges where to read. */
@@ -285,11 +204,7 @@ export class GatewayMetrics {
       this.routes.delete(name);
     }
     const active = new Set(groups);
-    for (const [group, metrics] of this.groups) {
-      if (active.has(group)) continue;
-      metrics.retired = true;
-      this.groups.delete(group);
-    }
+    for (const group of this.groups.keys()) if (!active.has(group)) this.groups.delete(group);
     const origins = new Map<string, Set<string>>();
     for (const g of groups) origins.set(g.name, new Set(g.endpoints.map((e) => e.origin)));
     const keepRoute = (l: Readonly<Record<string, string>>) =>
@@ -323,4 +238,16 @@ export class GatewayMetrics {
       this.lastReloadSuccess.set(0);
     }
   }
+}
+
+/** A definition as prom-client's constructors take it. */
+function promOptions(d: MetricDefinition): {
+  name: string;
+  help: string;
+  labelNames: string[];
+  aggregator?: MetricDefinition['aggregator'];
+} {
+  const options = { name: d.name, help: d.help, labelNames: [...d.labelNames] };
+  // prom-client takes an explicit undefined as "no aggregator", not as its default (sum).
+  return d.aggregator === undefined ? options : { ...options, aggregator: d.aggregator };
 }

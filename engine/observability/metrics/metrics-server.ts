@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../logger.js';
-import { closeListener, listenOn } from '../../runtime/side-listener.js';
+import { closeListener, listenOn } from '../../data-plane/side-listener.js';
 
 /** The exposition text and its content type, read fresh for each scrape. */
 export type ReadMetrics = () => Promise<{ contentType: string; body: string }>;

@@ -31,14 +31,15 @@ export class RequestMetrics {
     private readonly upstream: string,
   ) {}
 
-  record(ex: Exchange, status: number): void {
+  /** `durationMs`: the request's one measured duration, the one its log line and span report. */
+  record(ex: Exchange, status: number, durationMs: number): void {
     const method = methodIndex(ex.method);
     const statusClass = status >= 100 && status < 600 ? Math.floor(status / 100) - 1 : 4;
     const index = method * 5 + statusClass;
     const cells = this.cells[index] ?? this.create(index, method, statusClass);
     if (cells === null) return;
     cells.requests.value++;
-    cells.duration.observe((performance.now() - ex.startedAt) / 1000);
+    cells.duration.observe(durationMs / 1000);
   }
 
   private create(index: number, method: number, statusClass: number): Cells | null {

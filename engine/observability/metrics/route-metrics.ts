@@ -1,3 +1,4 @@
+import { NO_VALUE } from '../no-value.js';
 import type { CounterCell, CounterFamily } from './cell-family.js';
 import { RequestMetrics, type RequestFamilies } from './request-metrics.js';
 
@@ -7,9 +8,9 @@ export interface RouteFamilies extends RequestFamilies {
 }
 
 /** The label of requests no route matched (404, 405, refused before matching). */
-export const NO_ROUTE = '(none)';
+export const NO_ROUTE = NO_VALUE;
 /** The upstream label of requests that went to none (refused, direct responses, built-ins). */
-export const NO_UPSTREAM = '(none)';
+export const NO_UPSTREAM = NO_VALUE;
 
 /**
  * Every series of one route, by its name: its requests per upstream, auth refusals, rate-limit
@@ -37,23 +38,50 @@ export class RouteMetrics {
     return recorder;
   }
 
+  /**
+   * The route's auth failure series, made at 0 when it is compiled: Prometheus's increase()
+   * takes a series' first sample as its baseline, so a series born at its first increment would
+   * hide the first burst.
+   */
+  startAuthFailuresAtZero(reasons: readonly string[]): void {
+    for (const reason of reasons) this.authCell(reason);
+  }
+
+  /** The route's four rate-limit decision series, made at 0 when it is compiled. */
+  startRateLimitDecisionsAtZero(): void {
+    for (const allowed of [true, false]) {
+      for (const degraded of [false, true]) this.decisionCell(allowed, degraded);
+    }
+  }
+
   /** A refused credential; `reason` is one of the AuthFailure reasons, a fixed set. */
   authFailure(reason: string): void {
-    let cell = this.authCells.get(reason);
-    if (cell === undefined) {
-      if (this.retired) return;
-      cell = this.families.authFailures.cell(this.route, reason);
-      this.authCells.set(reason, cell);
-    }
-    cell.value++;
+    const cell = this.authCell(reason);
+    if (cell !== null) cell.value++;
   }
 
   /** `degraded`: the decision came from the fallback because the shared store was down. */
   rateLimitDecision(allowed: boolean, degraded: boolean): void {
+    const cell = this.decisionCell(allowed, degraded);
+    if (cell !== null) cell.value++;
+  }
+
+  /** Null once the route is retired and the series was not made before. */
+  private authCell(reason: string): CounterCell | null {
+    let cell = this.authCells.get(reason);
+    if (cell === undefined) {
+      if (this.retired) return null;
+      cell = this.families.authFailures.cell(this.route, reason);
+      this.authCells.set(reason, cell);
+    }
+    return cell;
+  }
+
+  private decisionCell(allowed: boolean, degraded: boolean): CounterCell | null {
     const index = (allowed ? 0 : 2) + (degraded ? 1 : 0);
     let cell = this.decisionCells[index];
     if (cell === undefined) {
-      if (this.retired) return;
+      if (this.retired) return null;
       cell = this.families.rateLimitDecisions.cell(
         this.route,
         allowed ? 'allowed' : 'refused',
@@ -61,6 +89,6 @@ export class RouteMetrics {
       );
       this.decisionCells[index] = cell;
     }
-    cell.value++;
+    return cell;
   }
 }

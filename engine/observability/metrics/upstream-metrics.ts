@@ -12,33 +12,28 @@ export interface UpstreamFamilies {
 /** Why an attempt counts as an upstream error (a client that left is not one). */
 export type AttemptErrorReason = 'connect_error' | 'reset' | 'timeout' | 'http_5xx' | 'other';
 
-/** The series of one endpoint; its error cells are made on the first error of each kind. */
+/** The series of one endpoint, each error reason's from 0 (made with the endpoint). */
 export class EndpointMetrics {
   readonly attempts: CounterCell;
   readonly duration: HistogramCell;
-  private readonly errors: Partial<Record<AttemptErrorReason, CounterCell>> = {};
+  private readonly errors: Record<AttemptErrorReason, CounterCell>;
 
-  constructor(
-    private readonly families: UpstreamFamilies,
-    private readonly owner: { readonly retired: boolean },
-    private readonly upstream: string,
-    private readonly endpoint: string,
-  ) {
+  constructor(families: UpstreamFamilies, upstream: string, endpoint: string) {
     this.attempts = families.attempts.cell(upstream, endpoint);
     this.duration = families.attemptDuration.cell(upstream, endpoint);
+    const cell = (reason: AttemptErrorReason) =>
+      families.attemptErrors.cell(upstream, endpoint, reason);
+    this.errors = {
+      connect_error: cell('connect_error'),
+      reset: cell('reset'),
+      timeout: cell('timeout'),
+      http_5xx: cell('http_5xx'),
+      other: cell('other'),
+    };
   }
 
   error(reason: AttemptErrorReason): void {
-    let cell = this.errors[reason];
-    if (cell === undefined) {
-      if (this.owner.retired) return;
-      cell = this.errors[reason] = this.families.attemptErrors.cell(
-        this.upstream,
-        this.endpoint,
-        reason,
-      );
-    }
-    cell.value++;
+    this.errors[reason].value++;
   }
 }
 
@@ -47,8 +42,6 @@ export class EndpointMetrics {
  * into a table: an attempt finds its endpoint's cells by the Endpoint object, never by name.
  */
 export class UpstreamMetrics {
-  /** Set once the group is no longer in force: its late attempts make no new series. */
-  retired = false;
   readonly retries: CounterCell;
   readonly budgetExhausted: CounterCell;
   private readonly endpoints = new Map<Endpoint, EndpointMetrics>();
@@ -57,7 +50,7 @@ export class UpstreamMetrics {
     this.retries = families.retries.cell(name);
     this.budgetExhausted = families.budgetExhausted.cell(name);
     for (const e of endpoints) {
-      this.endpoints.set(e, new EndpointMetrics(families, this, name, e.origin));
+      this.endpoints.set(e, new EndpointMetrics(families, name, e.origin));
     }
   }
 

@@ -1,7 +1,8 @@
 import { CounterFamily, GaugeFamily, HistogramFamily, type CellFamily } from './cell-family.js';
+import { METRICS } from './metric-definitions.js';
 
 /**
- * What the WebSocket code reports, with seed 001's metric names. It gets one from the compile
+ * What the WebSocket code reports, seed 001's metrics. It gets one from the compile
  * context (`telemetry.metrics?.websocket`, null when metrics are off) and takes a recorder per
  * route and per channel at compile time, so a message costs field updates only. Labels must come
  * from the config: a route's name, a channel as configured (a pattern such as `user.*`, never a
@@ -26,52 +27,14 @@ export interface WebSocketChannelMetrics {
   unsubscribed(): void;
 }
 
-const DURATION_BUCKETS = [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400];
-const SIZE_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
-
-/** The seed 001 families, without the gatewayd_ prefix, as the seed names them. */
+/** The WebSocket families: seed 001's metrics, named under the gatewayd_ prefix. */
 export class WebSocketFamilies implements WebSocketMetrics {
-  readonly connections: GaugeFamily;
-  readonly sent: CounterFamily;
-  readonly received: CounterFamily;
-  readonly subscribers: GaugeFamily;
-  readonly duration: HistogramFamily;
-  readonly size: HistogramFamily;
-
-  constructor() {
-    this.connections = new GaugeFamily({
-      name: 'websocket_connections_total',
-      help: 'WebSocket connections open now, by route (a gauge, whatever its name says).',
-      labelNames: ['route'],
-    });
-    this.sent = new CounterFamily({
-      name: 'websocket_messages_sent_total',
-      help: 'WebSocket messages sent to clients, by route.',
-      labelNames: ['route'],
-    });
-    this.received = new CounterFamily({
-      name: 'websocket_messages_received_total',
-      help: 'WebSocket messages received from clients, by route.',
-      labelNames: ['route'],
-    });
-    this.subscribers = new GaugeFamily({
-      name: 'websocket_channel_subscribers',
-      help: 'Subscribers per channel, by the channel as configured.',
-      labelNames: ['channel'],
-    });
-    this.duration = new HistogramFamily({
-      name: 'websocket_connection_duration_seconds',
-      help: 'How long WebSocket connections stayed open, by route.',
-      labelNames: ['route'],
-      buckets: DURATION_BUCKETS,
-    });
-    this.size = new HistogramFamily({
-      name: 'websocket_message_size_bytes',
-      help: 'WebSocket message sizes, by route and direction (sent, received).',
-      labelNames: ['route', 'direction'],
-      buckets: SIZE_BUCKETS,
-    });
-  }
+  readonly connections = new GaugeFamily(METRICS.websocketConnections);
+  readonly sent = new CounterFamily(METRICS.websocketMessagesSent);
+  readonly received = new CounterFamily(METRICS.websocketMessagesReceived);
+  readonly subscribers = new GaugeFamily(METRICS.websocketChannelSubscribers);
+  readonly duration = new HistogramFamily(METRICS.websocketConnectionDuration);
+  readonly size = new HistogramFamily(METRICS.websocketMessageSize);
 
   /** Every family, for the scrape. */
   get all(): Array<CellFamily<unknown>> {

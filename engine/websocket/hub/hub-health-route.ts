@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RouteHandler } from '../../data-plane/compiled-route.js';
 import { sendJson } from '../../data-plane/generated-json.js';
-import { GATEWAYD_VERSION } from '../../runtime/version.js';
+import { GATEWAYD_VERSION } from '../../observability/version.js';
 import type { ChannelHub } from './channel-hub.js';
 import { GATEWAY_ID } from './hub-connection.js';
 

@@ -1,3 +1,4 @@
+import { isPeerTrusted } from '../../data-plane/client-address.js';
 import type { TrustMatcher } from '../../data-plane/trust-proxy.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import {
@@ -45,7 +46,7 @@ export function upstreamHandshake(
 ): UpstreamHandshake {
   const list = upstreamRequestHeaders(ex, {
     preserveHost: o.preserveHost,
-    trustedPeer: o.isTrustedProxy(ex.peerAddress),
+    trustedPeer: isPeerTrusted(ex, o.isTrustedProxy),
     headerPolicy: o.headerPolicy,
   });
   const headers: Record<string, string | string[]> = {};

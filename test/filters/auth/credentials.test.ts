@@ -3,6 +3,7 @@ import {
   readCredentials,
   type CredentialOptions,
 } from '../../../engine/filters/auth/credentials.js';
+import { pick } from '../../helpers/pick.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
 const KEY = 'gwk_abcDEF123_-xyz';
@@ -22,11 +23,13 @@ t.test('Authorization: Bearer with a JWT goes to the JWT provider', async (t) =>
 });
 
 t.test('the Bearer scheme is case-insensitive', async (t) => {
-  t.match(read({ authorization: `bearer   ${JWT}` }), { kind: 'jwt', value: JWT });
+  const expected = { kind: 'jwt', value: JWT };
+  t.same(pick(read({ authorization: `bearer   ${JWT}` }), expected), expected);
 });
 
 t.test('a Bearer value that is not JWT-shaped goes to the API key provider', async (t) => {
-  t.match(read({ authorization: `Bearer ${KEY}` }), { kind: 'api_key', value: KEY });
+  const expected = { kind: 'api_key', value: KEY };
+  t.same(pick(read({ authorization: `Bearer ${KEY}` }), expected), expected);
 });
 
 t.test('with only JWT enabled, any Bearer value goes to the JWT provider', async (t) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import {
   createKeyReader,
@@ -76,4 +77,42 @@ t.test('key specs are checked', async (t) => {
   t.match(keySpecProblem([]), /empty/);
   t.match(keySpecProblem(['ip', 'ip']), /repeats/);
   t.throws(() => createKeyReader('email' as 'ip'), /invalid rate limit key/);
+});
+
+t.test(
+  'every client-chosen part is escaped; values up to 128 characters kept as they are',
+  async (t) => {
+    const req = request({ subject: 'a|b', apiKeyId: '50%', routeName: 'r|1' });
+    t.equal(createKeyReader('user')(req), 'user=a%7Cb');
+    t.equal(createKeyReader('api_key')(req), 'key=50%25');
+    t.equal(createKeyReader('route')(req), 'route=r%7C1');
+    t.equal(createKeyReader('user')(request({ subject: '%|' })), 'user=%25%7C');
+    const at = 'v'.repeat(128);
+    t.equal(createKeyReader('user')(request({ subject: at })), `user=${at}`, '128: kept');
+    const over = `${at}|`;
+    const digest = createHash('sha256').update(over).digest('base64url');
+    t.equal(createKeyReader('user')(request({ subject: over })), `user=#${digest}`, '129: hashed');
+  },
+);
+
+t.test('key spec problems, word for word', async (t) => {
+  t.equal(
+    keySpecProblem('email'),
+    '"email" is not a rate limit key; use ip, user, api_key, route or header:NAME',
+  );
+  for (const bad of ['header:', 'header:x tenant', 'header:(x)', 'header:x\n']) {
+    t.equal(keySpecProblem(bad), `"${bad}" does not name a valid header (header:NAME)`, bad);
+  }
+  t.equal(keySpecProblem('header:X-Tenant_1'), undefined, 'any case, any token character');
+  t.equal(
+    keySpecProblem('xheader:x'),
+    '"xheader:x" is not a rate limit key; use ip, user, api_key, route or header:NAME',
+  );
+  t.equal(keySpecProblem([]), 'the key list is empty');
+  t.equal(keySpecProblem(['ip', 'route', 'ip']), 'the key list repeats a part');
+  t.equal(keySpecProblem(['api_key', 'user', 'route', 'ip']), undefined);
+  t.throws(() => createKeyReader(['ip', 'ip']), {
+    name: 'TypeError',
+    message: 'invalid rate limit key: the key list repeats a part',
+  });
 });

@@ -1,19 +1,19 @@
 import { ConfigCode } from '../errors/config-codes.js';
-import { checkAccessControl } from './check-access-control.js';
-import { checkIdentity } from './check-identity.js';
-import { checkAdmin } from './check-admin.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import { suggestionHint } from './did-you-mean.js';
-import type { GatewayConfig, RouteConfig } from './gateway-config.js';
-import { checkWebSocket } from './check-websocket.js';
-import { checkPresence } from './check-presence.js';
-import { checkRegistration } from './check-registration.js';
-import { findNotImplemented } from './find-not-implemented.js';
-import { checkWebSocketRoute } from './check-websocket-route.js';
-import { checkObservability } from './check-observability.js';
-import { checkRequestHeaders } from './check-request-headers.js';
-import { checkGatewayEndpoints } from './check-gateway-endpoints.js';
-import { checkTimeouts } from './check-timeouts.js';
+import { checkAccessControl } from '../filters/check-access-control.js';
+import { checkIdentity } from '../identity/check-identity.js';
+import { checkAdmin } from '../config/check-admin.js';
+import type { ConfigPath, PathProblem } from '../config/config-problem.js';
+import { suggestionHint } from '../config/did-you-mean.js';
+import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
+import { checkWebSocket } from '../websocket/check-websocket.js';
+import { checkPresence } from '../config/check-presence.js';
+import { checkRegistration } from '../config/check-registration.js';
+import { findNotImplemented } from '../config/find-not-implemented.js';
+import { checkWebSocketRoute } from '../websocket/check-websocket-route.js';
+import { checkObservability } from '../observability/check-observability.js';
+import { checkRequestHeaders } from '../filters/request-headers/check-request-headers.js';
+import { checkGatewayEndpoints } from '../gateway-endpoints/check-gateway-endpoints.js';
+import { checkTimeouts } from '../config/check-timeouts.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {

@@ -1,15 +1,15 @@
 import { ConfigCode } from '../errors/config-codes.js';
 import { checkSemantics } from './check-semantics.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import type { GatewayConfig, RouteConfig } from './gateway-config.js';
+import type { ConfigPath, PathProblem } from '../config/config-problem.js';
+import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import {
   routeProblem,
   type InactiveRuntimeRoute,
   type RouteProblem,
   type RuntimeRoute,
   type StoredRuntimeRoute,
-} from './runtime-route.js';
-import { validateRoute } from './validate-schema.js';
+} from '../config/runtime-route.js';
+import { validateRoute } from '../config/validate-schema.js';
 
 /** Runtime route names go into admin URLs (`DELETE /admin/routes/{name}`) as they are. */
 const RUNTIME_ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

@@ -1,10 +1,9 @@
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
-import { isoTime } from './admin-http.js';
 
 export type UpstreamStatus = 'ok' | 'degraded' | 'down';
 
 /**
- * One upstream as the admin API shows it: each endpoint's active health, ejection and load, and
+ * One upstream as the admin API and the public detailed health show it: each endpoint's active health, ejection and load, and
  * the breaker. `down`: the breaker is open or no endpoint takes traffic; `degraded`: some
  * endpoints are out, the breaker is probing, or health is ignored (panic).
  */
@@ -16,10 +15,13 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
   const endpoints = group.endpoints.map((e) => {
     const h = e.health;
     const ejected = h.ejectedUntil > now;
+    const state = h.state(now);
     return {
       url: e.origin,
       weight: e.weight,
-      healthy: !h.activeUnhealthy,
+      // The state gatewayd_upstream_endpoint_health reports; healthy only when it is healthy.
+      state,
+      healthy: state === 'healthy',
       ejected,
       ejected_for_ms: ejected ? Math.ceil(h.ejectedUntil - now) : 0,
       ejections: h.ejections,
@@ -33,7 +35,7 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
   const status: UpstreamStatus =
     breaker?.state === 'open' || (usable === 0 && !group.isPanicking)
       ? 'down'
-      : usable < endpoints.length || breaker?.state === 'half-open' || group.isPanicking
+      : usable < endpoints.length || breaker?.state === 'half_open' || group.isPanicking
         ? 'degraded'
         : 'ok';
   return {
@@ -48,11 +50,26 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
             state: breaker.state,
             consecutive_failures: breaker.consecutiveFailures,
             // The breaker keeps performance.now() times; the admin API speaks wall-clock time.
-            opened_at: isoTime(
-              breaker.openedAt === null ? null : Date.now() - (now - breaker.openedAt),
-            ),
+            opened_at:
+              breaker.openedAt === null
+                ? null
+                : new Date(Date.now() - (now - breaker.openedAt)).toISOString(),
             probes_in_flight: breaker.probesInFlight,
           },
     endpoints,
   };
+}
+
+/**
+ * Down when every upstream is down; degraded when some upstream is not ok or Redis does not
+ * answer. Also the public `handler: health_detailed` routes' verdict.
+ */
+export function overallStatus(
+  upstreams: ReadonlyArray<{ status: UpstreamStatus }>,
+  redis: { status: string } | null,
+): UpstreamStatus {
+  if (upstreams.length > 0 && upstreams.every((u) => u.status === 'down')) return 'down';
+  const degraded =
+    upstreams.some((u) => u.status !== 'ok') || (redis !== null && redis.status !== 'ok');
+  return degraded ? 'degraded' : 'ok';
 }

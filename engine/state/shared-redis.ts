@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../observability/logger.js';
-import { createRedisClient } from '../state/redis-connection.js';
-import type { Share } from './access-control.js';
-import { duration } from './server-settings.js';
+import { createRedisClient } from './redis-connection.js';
+import type { Share } from './shared-objects.js';
+import { duration } from '../config/units.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** The table's Redis clients, one per URL, shared across reloads and recorded for the start. */

@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto';
 import { HOP_BY_HOP_HEADERS } from '../data-plane/hop-by-hop-headers.js';
 import { ConfigCode } from '../errors/config-codes.js';
-import { checkCorsSettings } from '../filters/cors/cors.js';
-import { checkIpFilterSettings } from '../filters/ip-filter/ip-filter.js';
-import { parseRate } from '../filters/rate-limit/rate.js';
-import { keySpecProblem } from '../filters/rate-limit/rate-limit-key.js';
-import { checkSecurityHeaders } from '../filters/security-headers/security-headers.js';
+import { checkCorsSettings } from './cors/cors.js';
+import { checkIpFilterSettings } from './ip-filter/ip-filter.js';
+import { parseRate } from './rate-limit/rate.js';
+import { keySpecProblem } from './rate-limit/rate-limit-key.js';
+import { checkSecurityHeaders } from './security-headers/security-headers.js';
 import {
   authRequirement,
   configuredProviders,
@@ -14,9 +14,9 @@ import {
   corsSettings,
   jwtAlgorithms,
 } from './access-control-settings.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import { suggestionHint } from './did-you-mean.js';
-import { formatConfigPath } from './format-config-path.js';
+import type { ConfigPath, PathProblem } from '../config/config-problem.js';
+import { suggestionHint } from '../config/did-you-mean.js';
+import { formatConfigPath } from '../config/format-config-path.js';
 import type {
   ContextHeadersConfig,
   CorsConfig,
@@ -26,8 +26,8 @@ import type {
   Rate,
   RateLimitKeyConfig,
   SecurityHeadersConfig,
-} from './gateway-config.js';
-import { CONFIG_DEFAULTS } from './config-defaults.js';
+} from '../config/gateway-config.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** Smallest HMAC key per algorithm: the hash's output size (RFC 7518 section 3.2). */
 const HMAC_MIN_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };

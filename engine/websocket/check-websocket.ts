@@ -1,12 +1,12 @@
 import { ConfigCode } from '../errors/config-codes.js';
-import { compileChannelPattern, isChannelPattern } from '../websocket/hub/channel-pattern.js';
-import { RESERVED_MESSAGE_TYPES } from '../websocket/hub/hub-protocol.js';
-import { TYPE_DATA_CLIENT_TYPES } from '../websocket/hub/type-data-message-format.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import { suggestionHint } from './did-you-mean.js';
-import type { GatewayConfig } from './gateway-config.js';
-import { parseSize } from './units.js';
-import { CONFIG_DEFAULTS } from './config-defaults.js';
+import { compileChannelPattern, isChannelPattern } from './hub/channel-pattern.js';
+import { RESERVED_MESSAGE_TYPES } from './hub/hub-protocol.js';
+import { TYPE_DATA_CLIENT_TYPES } from './hub/type-data-message-format.js';
+import type { ConfigPath, PathProblem } from '../config/config-problem.js';
+import { suggestionHint } from '../config/did-you-mean.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { parseSize } from '../config/units.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** uWS's cap on one message for every WebSocket route (see socket-behavior.ts). */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;

@@ -1,8 +1,8 @@
 import { ConfigCode } from '../errors/config-codes.js';
-import { otlpTracesUrl } from '../observability/telemetry-settings.js';
-import type { PathProblem } from './config-problem.js';
-import type { GatewayConfig } from './gateway-config.js';
-import { CONFIG_DEFAULTS } from './config-defaults.js';
+import { otlpTracesUrl } from './telemetry-settings.js';
+import type { PathProblem } from '../config/config-problem.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** Metrics and tracing blocks that would not do what they seem to, and clashing ports. */
 export function checkObservability(config: GatewayConfig): PathProblem[] {

@@ -1,8 +1,8 @@
 import { ConfigCode } from '../errors/config-codes.js';
-import { MAX_MESSAGE_BYTES } from '../websocket/message-limit.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import type { RouteConfig } from './gateway-config.js';
-import { parseSize } from './units.js';
+import { MAX_MESSAGE_BYTES } from './message-limit.js';
+import type { ConfigPath, PathProblem } from '../config/config-problem.js';
+import type { RouteConfig } from '../config/gateway-config.js';
+import { parseSize } from '../config/units.js';
 
 /**
  * A `websocket: proxy` route relays to one upstream over one GET upgrade; its keys that only

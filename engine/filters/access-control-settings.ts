@@ -2,12 +2,9 @@
  * Config blocks → the settings the filters take, shared by the config checks and the compiler so
  * that `gatewayd check` judges exactly what the gateway will build.
  */
-import type {
-  ContextField,
-  ContextHeaderMapping,
-} from '../filters/context-headers/context-headers.js';
-import { DEFAULT_CONTEXT_HEADERS } from '../filters/context-headers/context-headers.js';
-import type { CorsSettings } from '../filters/cors/cors.js';
+import type { ContextField, ContextHeaderMapping } from './context-headers/context-headers.js';
+import { DEFAULT_CONTEXT_HEADERS } from './context-headers/context-headers.js';
+import type { CorsSettings } from './cors/cors.js';
 import type {
   AuthConfig,
   AuthProviderName,
@@ -16,8 +13,8 @@ import type {
   JwtAlgorithm,
   JwtConfig,
   RouteConfig,
-} from './gateway-config.js';
-import { parseDuration } from './units.js';
+} from '../config/gateway-config.js';
+import { parseDuration } from '../config/units.js';
 
 /** context_headers keys (snake_case) → the filter's identity fields. */
 export const CONTEXT_FIELDS: Readonly<Record<keyof ContextHeadersConfig, ContextField>> = {

@@ -1,8 +1,8 @@
-import { ConfigCode } from '../errors/config-codes.js';
-import { isGatewayOwnedRequestHeader } from '../data-plane/forward-headers.js';
-import { contextHeaderMapping } from './access-control-settings.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import type { GatewayConfig, RouteConfig } from './gateway-config.js';
+import { ConfigCode } from '../../errors/config-codes.js';
+import { isGatewayOwnedRequestHeader } from '../../data-plane/forward-headers.js';
+import { contextHeaderMapping } from '../access-control-settings.js';
+import type { ConfigPath, PathProblem } from '../../config/config-problem.js';
+import type { GatewayConfig, RouteConfig } from '../../config/gateway-config.js';
 
 /**
  * A route's `request_headers` may only touch what the client sent: framing and forwarding

@@ -5,14 +5,14 @@ import {
   IDENTITY_ENDPOINTS,
   identityApiKeysEnabled,
   resolveIdentityEndpoints,
-} from '../identity/identity-endpoints.js';
-import { parsePasswordHash } from '../identity/password-hash.js';
+} from './identity-endpoints.js';
+import { parsePasswordHash } from './password-hash.js';
 import { parsePathPattern, PatternError } from '../router/path-pattern.js';
-import { jwtAlgorithms } from './access-control-settings.js';
-import type { ConfigPath, PathProblem } from './config-problem.js';
-import { suggestionHint } from './did-you-mean.js';
-import type { GatewayConfig, IdentityConfig, JwtConfig } from './gateway-config.js';
-import { CONFIG_DEFAULTS } from './config-defaults.js';
+import { jwtAlgorithms } from '../filters/access-control-settings.js';
+import type { ConfigPath, PathProblem } from '../config/config-problem.js';
+import { suggestionHint } from '../config/did-you-mean.js';
+import type { GatewayConfig, IdentityConfig, JwtConfig } from '../config/gateway-config.js';
+import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 /** Claims every identity token carries, whatever the user. */
 const ALWAYS_ISSUED = ['sub', 'iat', 'exp', 'jti', 'sid'];

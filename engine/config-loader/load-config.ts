@@ -7,17 +7,17 @@ import {
   type ConfigPath,
   type ConfigProblem,
   type PathProblem,
-} from './config-problem.js';
-import { describeSchemaErrors } from './describe-schema-error.js';
-import { DraftPaths, isWithin } from './draft-paths.js';
-import type { GatewayConfig } from './gateway-config.js';
-import { interpolateEnv } from './interpolate-env.js';
-import { createLocator, type Locator } from './locate.js';
-import { parseYaml } from './parse-yaml.js';
-import { repairConfig, type Draft } from './repair-config.js';
-import { schemaDocument, schemaErrors } from './validate-schema.js';
+} from '../config/config-problem.js';
+import { describeSchemaErrors } from '../config/describe-schema-error.js';
+import { DraftPaths, isWithin } from '../config/draft-paths.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { interpolateEnv } from '../config/interpolate-env.js';
+import { createLocator, type Locator } from '../config/locate.js';
+import { parseYaml } from '../config/parse-yaml.js';
+import { repairConfig, type Draft } from '../config/repair-config.js';
+import { schemaDocument, schemaErrors } from '../config/validate-schema.js';
 
-export type { Locator } from './locate.js';
+export type { Locator } from '../config/locate.js';
 
 /**
  * What the compiler gets of a config that failed to load, to report its problems too: the

@@ -1,8 +1,8 @@
 import { ConfigCode } from '../errors/config-codes.js';
-import { isGatewayEndpoint } from '../gateway-endpoints/gateway-endpoints.js';
-import { authRequirement } from './access-control-settings.js';
-import type { PathProblem } from './config-problem.js';
-import type { GatewayConfig } from './gateway-config.js';
+import { isGatewayEndpoint } from './gateway-endpoints.js';
+import { authRequirement } from '../filters/access-control-settings.js';
+import type { PathProblem } from '../config/config-problem.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
