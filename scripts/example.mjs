@@ -17,8 +17,12 @@ const names = readdirSync(examples, { withFileTypes: true })
 
 const name = process.argv[2];
 if (name === undefined || !names.includes(name)) {
+  // The CLI's own typo matcher, from the build that gatewayd itself needs anyway.
+  const { didYouMean } = await import(new URL('dist/config/did-you-mean.js', root).href);
+  const close = name === undefined ? undefined : didYouMean(name, names);
   console.error(
-    `${name === undefined ? 'which example?' : `no example "${name}"`}\n` +
+    `${name === undefined ? 'which example?' : `no example "${name}"`}` +
+      `${close === undefined ? '' : `: did you mean "${close}"?`}\n` +
       `usage: npm run example -- NAME\nexamples: ${names.join(', ')}`,
   );
   process.exit(2);

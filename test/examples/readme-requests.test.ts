@@ -148,6 +148,16 @@ t.test('every example has a README with requests to try', async (t) => {
   }
 });
 
+t.test('a misspelt example name gets a suggestion and the list', async (t) => {
+  const run = spawnSync(process.execPath, [join(ROOT, 'scripts/example.mjs'), 'quickstrat'], {
+    encoding: 'utf8',
+    env: childEnv({}),
+  });
+  t.equal(run.status, 2);
+  t.match(run.stderr, 'no example "quickstrat": did you mean "quickstart"?');
+  t.match(run.stderr, `examples: ${examples.join(', ')}`);
+});
+
 // The examples run side by side: most of their time is spent waiting (starts, socket flows).
 t.test(
   "each example started by the runner answers its README's requests",
