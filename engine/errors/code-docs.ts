@@ -31,7 +31,8 @@ export const REQUEST_CODE_DOCS: Readonly<Record<ErrorCodeName, CodeDoc>> = {
     fix: 'send a valid token or API key',
   },
   FORBIDDEN: {
-    meaning: 'missing role or permission, refused address or CORS origin, unsafe claim value',
+    meaning:
+      'missing role or permission, refused address, CORS origin or WebSocket origin, unsafe claim value',
     fix: 'use a caller with the rights the message names',
   },
   TIER_REQUIRED: {
@@ -240,6 +241,11 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
     meaning:
       'a hub route without a `websocket` block or GET; a channel ACL that contradicts itself; a reserved message type',
     fix: 'follow the message',
+  },
+  GW_ERR_CONFIG_WEBSOCKET_ORIGIN: {
+    meaning:
+      'an `allowed_origins` entry a browser never sends (a path, no scheme, `null`), or `allowed_origins` on a route that takes no upgrade',
+    fix: 'write origins as `https://app.example.com`; HTTP routes take `cors`',
   },
   GW_ERR_CONFIG_UNDEFINED_CHANNEL: {
     meaning:
