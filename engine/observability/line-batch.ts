@@ -25,7 +25,7 @@ export class LineBatch implements DestinationStream {
     setInterval(() => this.flush(), lingerMs).unref();
     if (!exitHooked) {
       exitHooked = true;
-      process.once('beforeExit', () => {
+      process.on('beforeExit', () => {
         for (const batch of waiting) batch.flush();
       });
       process.once('exit', () => {
