@@ -12,6 +12,10 @@ import { findNotImplemented } from '../config/find-not-implemented.js';
 import { checkWebSocketRoute } from '../websocket/check-websocket-route.js';
 import { checkObservability } from '../observability/check-observability.js';
 import { checkRequestHeaders } from '../filters/request-headers/check-request-headers.js';
+import {
+  checkHiddenUpstreamHeaders,
+  checkResponseHeaders,
+} from '../filters/response-headers/check-response-headers.js';
 import { checkGatewayEndpoints } from '../gateway-endpoints/check-gateway-endpoints.js';
 import { checkTimeouts } from '../config/check-timeouts.js';
 
@@ -69,6 +73,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       ...checkSplit(route, at, label),
       ...checkWebSocketRoute(route, at, label),
       ...checkRequestHeaders(config, route, at, label),
+      ...checkResponseHeaders(route, at, label),
       ...checkTimeouts(config, route, at, label),
     );
     const builtIn = BUILT_IN_PATHS[route.path];
@@ -99,6 +104,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   return [
     ...problems,
     ...checkAccessControl(config),
+    ...checkHiddenUpstreamHeaders(config),
     ...checkIdentity(config),
     ...checkWebSocket(config),
     ...checkPresence(config),

@@ -9,6 +9,7 @@
 export const CONFIG_DEFAULTS = {
   server: {
     http_port: 8080,
+    hide_upstream_headers: ['server', 'x-powered-by'],
     bind_address: '0.0.0.0',
     workers: 1,
     paths: { escaped_slashes: 'reject', path_parameters: 'reject', double_encoding: 'reject' },

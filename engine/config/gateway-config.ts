@@ -89,6 +89,7 @@ export interface ServerConfig {
   https_port?: number;
   metrics_port?: number;
   admin_port?: number;
+  hide_upstream_headers?: string[];
   bind_address?: string;
   workers?: number;
   trust_proxy?: string[];
@@ -147,6 +148,7 @@ export interface RouteConfig {
    */
   required_query?: string[];
   request_headers?: RequestHeadersConfig;
+  response_headers?: ResponseHeadersConfig;
   auth_required?: boolean;
   /**
    * @minItems 1
@@ -188,6 +190,15 @@ export interface DirectResponseConfig {
   };
 }
 export interface RequestHeadersConfig {
+  /**
+   * @minItems 1
+   */
+  remove?: string[];
+  set?: {
+    [k: string]: string;
+  };
+}
+export interface ResponseHeadersConfig {
   /**
    * @minItems 1
    */

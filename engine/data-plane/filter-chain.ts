@@ -21,13 +21,22 @@ export type Verdict = Stop | null;
  */
 export type RequestStep = (ex: Exchange) => Verdict | Promise<Verdict>;
 
-/** The response a response step adds to, before any of it is written. */
+/**
+ * The head of a response while the route's response steps shape it, before any of it is
+ * written. Header names are lower case.
+ */
 export interface ResponseHead {
   readonly status: number;
-  /** The response already carries this header (lower-case name), from the upstream or the gateway. */
+  /** The response carries this header now: from the upstream or the gateway, or added by a step. */
   has(name: string): boolean;
-  /** Writes one more header. */
+  /** Adds one more value of a header. */
   add(name: string, value: string): void;
+  /**
+   * Drops every value of a header the response carries now: the upstream's, the gateway's own
+   * and those earlier steps added (a later step may add it again). The framing headers and
+   * X-Request-ID are the gateway's and never reach a step.
+   */
+  remove(name: string): void;
 }
 
 /**

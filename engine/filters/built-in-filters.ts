@@ -7,6 +7,7 @@ import { ipFilter } from './ip-filter/ip-filter-factory.js';
 import { rateLimit } from './rate-limit/rate-limit-factory.js';
 import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
+import { responseHeaders } from './response-headers/response-headers-factory.js';
 import { securityHeaders } from './security-headers/security-headers-factory.js';
 
 /**
@@ -15,6 +16,8 @@ import { securityHeaders } from './security-headers/security-headers-factory.js'
  * direct response, a built-in handler) comes after the last one.
  */
 export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
+  // No request step; first so that its response step runs last (the route's word is final).
+  responseHeaders,
   ipFilter,
   cors,
   auth,
