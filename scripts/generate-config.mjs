@@ -52,6 +52,7 @@ const TYPE_NAMES = {
   '/$defs/route/properties/direct_response': 'DirectResponseConfig',
   '/$defs/route/properties/request_headers': 'RequestHeadersConfig',
   '/$defs/route/properties/response_headers': 'ResponseHeadersConfig',
+  '/$defs/route/properties/redirect': 'RedirectConfig',
   '/$defs/route/properties/auth/items': 'AuthProviderName',
   '/$defs/route/properties/retries': 'RetriesConfig',
   '/$defs/route/properties/retries/properties/on/items': 'RetryOn',

@@ -33,21 +33,21 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   config.routes.forEach((route, i) => {
     const at = ['routes', i];
     const label = `route "${route.path}"`;
-    const targets = (['upstream', 'upstreams', 'direct_response', 'handler'] as const).filter(
-      (key) => route[key] !== undefined,
-    );
+    const targets = (
+      ['upstream', 'upstreams', 'direct_response', 'redirect', 'handler'] as const
+    ).filter((key) => route[key] !== undefined);
     if (targets.length > 1) {
       problems.push({
         ...error(ConfigCode.ROUTE_TARGET, [...at, targets[1] as string]),
         message: `${label} has both ${targets.slice(0, 2).join(' and ')}`,
-        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway, handler: websocket serves the WebSocket hub',
+        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway, redirect sends the client elsewhere, handler: websocket serves the WebSocket hub',
         atKey: true,
       });
     } else if (targets.length === 0) {
       problems.push({
         ...error(ConfigCode.ROUTE_TARGET, at),
         message: `${label} has neither upstream nor direct_response`,
-        hint: 'add upstream: <name> to proxy the request, or direct_response: {status: 204} to answer at the gateway',
+        hint: 'add upstream: <name> to proxy the request, direct_response: {status: 204} to answer at the gateway, or redirect: {to: /elsewhere}',
       });
     }
     const named: Array<{ name: string; path: ConfigPath }> = [];

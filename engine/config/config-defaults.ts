@@ -25,6 +25,7 @@ export const CONFIG_DEFAULTS = {
     limits: { max_body_size: '10mb', max_header_size: '16kb', max_url_length: 8192 },
   },
   routes: {
+    redirect: { status: 302, keep_query: true },
     message_format: 'native',
     preserve_host: false,
     cors: {

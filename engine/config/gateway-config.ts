@@ -133,6 +133,7 @@ export interface RouteConfig {
   upstreams?: WeightedUpstreamConfig[];
   split_on?: string;
   direct_response?: DirectResponseConfig;
+  redirect?: RedirectConfig;
   handler?:
     'websocket' | 'websocket_health' | 'catalog' | 'health_detailed' | 'health_redis' | 'usage';
   catalog?: {
@@ -188,6 +189,11 @@ export interface DirectResponseConfig {
   headers?: {
     [k: string]: string;
   };
+}
+export interface RedirectConfig {
+  to: string;
+  status?: 301 | 302 | 307 | 308;
+  keep_query?: boolean;
 }
 export interface RequestHeadersConfig {
   /**
