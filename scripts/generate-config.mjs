@@ -68,6 +68,7 @@ const TYPE_NAMES = {
   '/$defs/storeErrorMode': 'StoreErrorModeConfig',
   '/$defs/rateLimitPolicy': 'RateLimitPolicyConfig',
   '/$defs/cors': 'CorsConfig',
+  '/$defs/compression': 'CompressionConfig',
   '/$defs/securityHeaders': 'SecurityHeadersConfig',
   '/$defs/ipFilter': 'IpFilterConfig',
   '/$defs/websocketChannel': 'ChannelConfig',
@@ -81,6 +82,7 @@ const TYPE_NAMES = {
 const TS_TYPES = {
   '/$defs/route/properties/rate_limit': 'false | Rate | RateLimitPolicyConfig',
   '/$defs/route/properties/cors': 'false | CorsConfig',
+  '/$defs/route/properties/compression': 'false | CompressionConfig',
   '/$defs/securityHeaders': 'false | Record<string, string | false>',
   '/$defs/upstream/properties/retries': 'RetriesConfig',
 };

@@ -160,6 +160,7 @@ export interface RouteConfig {
   required_tier?: string;
   rate_limit?: false | Rate | RateLimitPolicyConfig;
   cors?: false | CorsConfig;
+  compression?: false | CompressionConfig;
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
   websocket?: 'proxy';
@@ -456,6 +457,7 @@ export interface IdentityPathsConfig {
 export interface MiddlewareConfig {
   rate_limiting?: RateLimitingConfig;
   cors?: CorsConfig;
+  compression?: CompressionConfig;
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
 }
@@ -487,6 +489,18 @@ export interface CorsConfig {
   exposed_headers?: string[];
   allow_credentials?: boolean;
   max_age?: number | string;
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "compression".
+ */
+export interface CompressionConfig {
+  /**
+   * @minItems 1
+   */
+  types?: string[];
+  min_size?: number | string;
+  level?: number;
 }
 export interface RedisConfig {
   url: string;

@@ -37,6 +37,25 @@ export interface ResponseHead {
    * X-Request-ID are the gateway's and never reach a step.
    */
   remove(name: string): void;
+  /** The first value of a header the response carries now, as `has` sees it. */
+  get(name: string): string | undefined;
+  /** The body's size in bytes when known before it is sent (Content-Length), else -1. */
+  readonly bodyLength: number;
+  /**
+   * Sends the body encoded (compressed): the response loses its Content-Length and gets
+   * Content-Encoding; the last step to ask wins.
+   */
+  encodeBody(encoding: BodyEncoding): void;
+}
+
+/** A content coding a response step can ask for (gzip, br), made once per route. */
+export interface BodyEncoding {
+  /** The Content-Encoding token. */
+  readonly name: string;
+  /** A fresh stream for one streamed body. */
+  createStream(): import('node:stream').Transform;
+  /** Encodes a whole body at once: the gateway's own answers, already in memory. */
+  encodeAll(body: Buffer | string): Buffer;
 }
 
 /**

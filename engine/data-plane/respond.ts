@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { errorBody, type GatewayError } from '../errors/gateway-error.js';
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange } from './exchange.js';
+import type { BodyEncoding } from './filter-chain.js';
 import { responseDraft, type HeaderList } from './response-draft.js';
 
 const NO_HEADERS: HeaderList = Object.freeze([]);
@@ -39,13 +40,19 @@ export function sendError(
     err.code === 'REQUEST_TIMEOUT' ||
     err.code === 'AMBIGUOUS_REQUEST';
   ex.responseEndedAt = performance.now();
+  let sent = body.length;
   ex.res.cork(() => {
     ex.res.writeStatus(statusLine(err.status));
     ex.res.writeHeader('x-request-id', ex.requestId);
-    writeAnswerHeaders(ex, err.status, JSON_CONTENT, err.headers);
-    ex.res.end(body, closeConnection);
+    const encoding = writeAnswerHeaders(ex, err.status, JSON_CONTENT, err.headers, body.length);
+    if (encoding === null) ex.res.end(body, closeConnection);
+    else {
+      const encoded = encoding.encodeAll(body);
+      sent = encoded.length;
+      ex.res.end(encoded, closeConnection);
+    }
   });
-  finish(ex, err.status, body.length);
+  finish(ex, err.status, sent);
 }
 
 export interface PreparedResponse {
@@ -58,38 +65,48 @@ export interface PreparedResponse {
 export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
   if (ex.aborted || ex.finished) return;
   ex.responseEndedAt = performance.now();
+  let body = response.body;
   ex.res.cork(() => {
     ex.res.writeStatus(response.status);
     ex.res.writeHeader('x-request-id', ex.requestId);
-    writeAnswerHeaders(ex, response.statusCode, NO_HEADERS, response.headers);
-    if (ex.method === 'HEAD') ex.res.endWithoutBody(response.body.length);
-    else ex.res.end(response.body);
+    const encoding = writeAnswerHeaders(
+      ex,
+      response.statusCode,
+      NO_HEADERS,
+      response.headers,
+      body.length,
+    );
+    if (encoding !== null) body = encoding.encodeAll(body);
+    if (ex.method === 'HEAD') ex.res.endWithoutBody(body.length);
+    else ex.res.end(body);
   });
-  finish(ex, response.statusCode, ex.method === 'HEAD' ? 0 : response.body.length);
+  finish(ex, response.statusCode, ex.method === 'HEAD' ? 0 : body.length);
 }
 
 /**
  * Writes a gateway answer's headers (lower-case names): through the route's response steps when
- * the request went through a chain, else as they are.
+ * the request went through a chain, else as they are. Returns the coding a step chose for the
+ * body, if any.
  */
 function writeAnswerHeaders(
   ex: Exchange,
   status: number,
   contentType: HeaderList,
   headers: HeaderList,
-): void {
+  bodyLength: number,
+): BodyEncoding | null {
   const res = ex.res;
   const chain = ex.chain;
   if (chain === null) {
     writeHeaders(res, contentType, null);
     writeHeaders(res, headers, null);
-    return;
+    return null;
   }
-  const draft = responseDraft.openAnswer(status, contentType, headers);
+  const draft = responseDraft.openAnswer(status, contentType, headers, bodyLength);
   chain.respond(ex, draft);
   writeHeaders(res, contentType, draft);
   writeHeaders(res, headers, draft);
-  draft.writeAdded(res);
+  return draft.writeAdded(res);
 }
 
 function writeHeaders(

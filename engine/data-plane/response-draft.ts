@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpResponse } from 'uWebSockets.js';
-import type { ResponseHead } from './filter-chain.js';
+import type { BodyEncoding, ResponseHead } from './filter-chain.js';
 
 export type HeaderList = ReadonlyArray<readonly [string, string]>;
 
@@ -14,6 +14,9 @@ const NO_HEADERS: HeaderList = Object.freeze([]);
  */
 class ResponseDraft implements ResponseHead {
   status = 0;
+  bodyLength = -1;
+  /** The coding a step asked for; null sends the body as it is. */
+  encoding: BodyEncoding | null = null;
   /** A proxied response's headers, as undici parsed them; removal clears their values. */
   private upstream: IncomingHttpHeaders | null = null;
   /** A gateway answer's headers, in two lists (its content type, the rest). */
@@ -25,19 +28,21 @@ class ResponseDraft implements ResponseHead {
   private readonly removed: string[] = [];
 
   /** Starts a proxied response's head. */
-  openUpstream(status: number, upstream: IncomingHttpHeaders): this {
+  openUpstream(status: number, upstream: IncomingHttpHeaders, bodyLength: number): this {
     this.upstream = upstream;
-    return this.open(status, NO_HEADERS, NO_HEADERS);
+    return this.open(status, NO_HEADERS, NO_HEADERS, bodyLength);
   }
 
   /** Starts a gateway answer's head. */
-  openAnswer(status: number, answer: HeaderList, more: HeaderList): this {
+  openAnswer(status: number, answer: HeaderList, more: HeaderList, bodyLength: number): this {
     this.upstream = null;
-    return this.open(status, answer, more);
+    return this.open(status, answer, more, bodyLength);
   }
 
-  private open(status: number, answer: HeaderList, more: HeaderList): this {
+  private open(status: number, answer: HeaderList, more: HeaderList, bodyLength: number): this {
     this.status = status;
+    this.bodyLength = bodyLength;
+    this.encoding = null;
     this.answer = answer;
     this.answerMore = more;
     this.added.length = 0;
@@ -51,6 +56,21 @@ class ResponseDraft implements ResponseHead {
     if (this.upstream !== null) return this.upstream[name] !== undefined;
     if (this.removed.length > 0 && this.removed.includes(name)) return false;
     return listed(this.answer, name) || listed(this.answerMore, name);
+  }
+
+  get(name: string): string | undefined {
+    const added = this.added;
+    for (let i = 0; i < added.length; i += 2) if (added[i] === name) return added[i + 1];
+    if (this.upstream !== null) {
+      const value = this.upstream[name];
+      return Array.isArray(value) ? value[0] : value;
+    }
+    if (this.removed.length > 0 && this.removed.includes(name)) return undefined;
+    return valueIn(this.answer, name) ?? valueIn(this.answerMore, name);
+  }
+
+  encodeBody(encoding: BodyEncoding): void {
+    this.encoding = encoding;
   }
 
   add(name: string, value: string): void {
@@ -75,16 +95,31 @@ class ResponseDraft implements ResponseHead {
     return this.removed.length > 0 && this.removed.includes(name);
   }
 
-  /** Writes what the steps added and lets go of the response's headers. */
-  writeAdded(res: HttpResponse): void {
+  /**
+   * Writes what the steps added, and Content-Encoding when a step asked for one, and lets go of
+   * the response's headers. Returns the coding the body must be sent in, if any.
+   */
+  writeAdded(res: HttpResponse): BodyEncoding | null {
     const added = this.added;
     for (let i = 0; i < added.length; i += 2) {
       res.writeHeader(added[i] as string, added[i + 1] as string);
     }
+    const encoding = this.encoding;
+    if (encoding !== null) res.writeHeader('content-encoding', encoding.name);
+    this.encoding = null;
     this.upstream = null;
     this.answer = NO_HEADERS;
     this.answerMore = NO_HEADERS;
+    return encoding;
   }
+}
+
+function valueIn(headers: HeaderList, name: string): string | undefined {
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i] as readonly [string, string];
+    if (header[0] === name) return header[1];
+  }
+  return undefined;
 }
 
 function listed(headers: HeaderList, name: string): boolean {

@@ -1,4 +1,5 @@
 import { auth } from './auth/auth-factory.js';
+import { compression } from './compression/compression-factory.js';
 import { authorization } from './authorization/authorization-factory.js';
 import { contextHeaders } from './context-headers/context-headers-factory.js';
 import { cors } from './cors/cors-factory.js';
@@ -16,7 +17,9 @@ import { securityHeaders } from './security-headers/security-headers-factory.js'
  * direct response, a built-in handler) comes after the last one.
  */
 export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
-  // No request step; first so that its response step runs last (the route's word is final).
+  // No request steps: first so that their response steps run last. Compression reads the
+  // headers every other filter has left, the route's own response_headers included.
+  compression,
   responseHeaders,
   ipFilter,
   cors,
