@@ -92,6 +92,11 @@ export const TARGETS = [
     server: { metrics_port: 0 },
     observability: { metrics: { prometheus_enabled: true } },
   }),
+  // Compression's cost per KiB: the same 16 KiB JSON answer sent as it is, gzip'd and brotli'd
+  // (a direct response, so the origin's 2-byte body does not matter).
+  gatewayd('gatewayd+body16k', body16k(false)),
+  gatewayd('gatewayd+gzip16k', body16k(true), undefined, undefined, acceptEncoding('gzip')),
+  gatewayd('gatewayd+br16k', body16k(true), undefined, undefined, acceptEncoding('br')),
   tracing('gatewayd+tracing10', 0.1),
   // Every request unsampled: what tracing costs the requests it does not record.
   tracing('gatewayd+tracing0', 0),
@@ -100,6 +105,31 @@ export const TARGETS = [
   { name: 'bare-uws-undici', start: (ctx) => startNodePeer(ctx, 'bare-uws-undici') },
   { name: 'direct', start: (ctx) => startOrigin(ctx, 'direct', CPU.target) },
 ];
+
+/** 16 KiB of JSON answered by the gateway itself, compressed at the default level or not. */
+function body16k(compressed) {
+  const items = [];
+  for (let i = 0; JSON.stringify(items).length < 16 * 1024; i++) {
+    items.push({ id: i, name: `item ${i}`, price: (i * 37) % 1000, tags: ['bench', `t${i % 7}`] });
+  }
+  return {
+    ...(compressed ? { middleware: { compression: {} } } : {}),
+    routes: [
+      {
+        path: '/*',
+        direct_response: {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(items),
+        },
+      },
+    ],
+  };
+}
+
+function acceptEncoding(coding) {
+  return async () => ({ 'accept-encoding': coding });
+}
 
 /** gatewayd tracing a share of its requests to a collector that discards them. */
 function tracing(name, samplingRate) {

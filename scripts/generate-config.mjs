@@ -51,6 +51,8 @@ const TYPE_NAMES = {
   '/$defs/route/properties/upstreams/items': 'WeightedUpstreamConfig',
   '/$defs/route/properties/direct_response': 'DirectResponseConfig',
   '/$defs/route/properties/request_headers': 'RequestHeadersConfig',
+  '/$defs/route/properties/response_headers': 'ResponseHeadersConfig',
+  '/$defs/route/properties/redirect': 'RedirectConfig',
   '/$defs/route/properties/auth/items': 'AuthProviderName',
   '/$defs/route/properties/retries': 'RetriesConfig',
   '/$defs/route/properties/retries/properties/on/items': 'RetryOn',
@@ -66,6 +68,7 @@ const TYPE_NAMES = {
   '/$defs/storeErrorMode': 'StoreErrorModeConfig',
   '/$defs/rateLimitPolicy': 'RateLimitPolicyConfig',
   '/$defs/cors': 'CorsConfig',
+  '/$defs/compression': 'CompressionConfig',
   '/$defs/securityHeaders': 'SecurityHeadersConfig',
   '/$defs/ipFilter': 'IpFilterConfig',
   '/$defs/websocketChannel': 'ChannelConfig',
@@ -79,6 +82,7 @@ const TYPE_NAMES = {
 const TS_TYPES = {
   '/$defs/route/properties/rate_limit': 'false | Rate | RateLimitPolicyConfig',
   '/$defs/route/properties/cors': 'false | CorsConfig',
+  '/$defs/route/properties/compression': 'false | CompressionConfig',
   '/$defs/securityHeaders': 'false | Record<string, string | false>',
   '/$defs/upstream/properties/retries': 'RetriesConfig',
 };

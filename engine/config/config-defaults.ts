@@ -9,6 +9,7 @@
 export const CONFIG_DEFAULTS = {
   server: {
     http_port: 8080,
+    hide_upstream_headers: ['server', 'x-powered-by'],
     bind_address: '0.0.0.0',
     workers: 1,
     paths: { escaped_slashes: 'reject', path_parameters: 'reject', double_encoding: 'reject' },
@@ -24,11 +25,30 @@ export const CONFIG_DEFAULTS = {
     limits: { max_body_size: '10mb', max_header_size: '16kb', max_url_length: 8192 },
   },
   routes: {
+    redirect: { status: 302, keep_query: true },
     message_format: 'native',
     preserve_host: false,
     cors: {
       allowed_methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
       allow_credentials: false,
+    },
+    compression: {
+      types: [
+        'text/html',
+        'text/plain',
+        'text/css',
+        'text/csv',
+        'text/xml',
+        'text/javascript',
+        'application/javascript',
+        'application/json',
+        'application/xml',
+        'application/problem+json',
+        'application/ld+json',
+        'image/svg+xml',
+      ],
+      min_size: '1kb',
+      level: 5,
     },
     max_message_size: '1mb',
     retries: {
@@ -123,6 +143,24 @@ export const CONFIG_DEFAULTS = {
     cors: {
       allowed_methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
       allow_credentials: false,
+    },
+    compression: {
+      types: [
+        'text/html',
+        'text/plain',
+        'text/css',
+        'text/csv',
+        'text/xml',
+        'text/javascript',
+        'application/javascript',
+        'application/json',
+        'application/xml',
+        'application/problem+json',
+        'application/ld+json',
+        'image/svg+xml',
+      ],
+      min_size: '1kb',
+      level: 5,
     },
   },
   response_envelope: false,

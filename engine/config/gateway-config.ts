@@ -89,6 +89,7 @@ export interface ServerConfig {
   https_port?: number;
   metrics_port?: number;
   admin_port?: number;
+  hide_upstream_headers?: string[];
   bind_address?: string;
   workers?: number;
   trust_proxy?: string[];
@@ -132,6 +133,7 @@ export interface RouteConfig {
   upstreams?: WeightedUpstreamConfig[];
   split_on?: string;
   direct_response?: DirectResponseConfig;
+  redirect?: RedirectConfig;
   handler?:
     'websocket' | 'websocket_health' | 'catalog' | 'health_detailed' | 'health_redis' | 'usage';
   catalog?: {
@@ -147,6 +149,7 @@ export interface RouteConfig {
    */
   required_query?: string[];
   request_headers?: RequestHeadersConfig;
+  response_headers?: ResponseHeadersConfig;
   auth_required?: boolean;
   /**
    * @minItems 1
@@ -157,6 +160,7 @@ export interface RouteConfig {
   required_tier?: string;
   rate_limit?: false | Rate | RateLimitPolicyConfig;
   cors?: false | CorsConfig;
+  compression?: false | CompressionConfig;
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
   websocket?: 'proxy';
@@ -191,7 +195,21 @@ export interface DirectResponseConfig {
     [k: string]: string;
   };
 }
+export interface RedirectConfig {
+  to: string;
+  status?: 301 | 302 | 307 | 308;
+  keep_query?: boolean;
+}
 export interface RequestHeadersConfig {
+  /**
+   * @minItems 1
+   */
+  remove?: string[];
+  set?: {
+    [k: string]: string;
+  };
+}
+export interface ResponseHeadersConfig {
   /**
    * @minItems 1
    */
@@ -452,6 +470,7 @@ export interface IdentityPathsConfig {
 export interface MiddlewareConfig {
   rate_limiting?: RateLimitingConfig;
   cors?: CorsConfig;
+  compression?: CompressionConfig;
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
 }
@@ -483,6 +502,18 @@ export interface CorsConfig {
   exposed_headers?: string[];
   allow_credentials?: boolean;
   max_age?: number | string;
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "compression".
+ */
+export interface CompressionConfig {
+  /**
+   * @minItems 1
+   */
+  types?: string[];
+  min_size?: number | string;
+  level?: number;
 }
 export interface RedisConfig {
   url?: string;

@@ -21,13 +21,41 @@ export type Verdict = Stop | null;
  */
 export type RequestStep = (ex: Exchange) => Verdict | Promise<Verdict>;
 
-/** The response a response step adds to, before any of it is written. */
+/**
+ * The head of a response while the route's response steps shape it, before any of it is
+ * written. Header names are lower case.
+ */
 export interface ResponseHead {
   readonly status: number;
-  /** The response already carries this header (lower-case name), from the upstream or the gateway. */
+  /** The response carries this header now: from the upstream or the gateway, or added by a step. */
   has(name: string): boolean;
-  /** Writes one more header. */
+  /** Adds one more value of a header. */
   add(name: string, value: string): void;
+  /**
+   * Drops every value of a header the response carries now: the upstream's, the gateway's own
+   * and those earlier steps added (a later step may add it again). The framing headers and
+   * X-Request-ID are the gateway's and never reach a step.
+   */
+  remove(name: string): void;
+  /** The first value of a header the response carries now, as `has` sees it. */
+  get(name: string): string | undefined;
+  /** The body's size in bytes when known before it is sent (Content-Length), else -1. */
+  readonly bodyLength: number;
+  /**
+   * Sends the body encoded (compressed): the response loses its Content-Length and gets
+   * Content-Encoding; the last step to ask wins.
+   */
+  encodeBody(encoding: BodyEncoding): void;
+}
+
+/** A content coding a response step can ask for (gzip, br), made once per route. */
+export interface BodyEncoding {
+  /** The Content-Encoding token. */
+  readonly name: string;
+  /** A fresh stream for one streamed body. */
+  createStream(): import('node:stream').Transform;
+  /** Encodes a whole body at once: the gateway's own answers, already in memory. */
+  encodeAll(body: Buffer | string): Buffer;
 }
 
 /**

@@ -2,8 +2,9 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AttemptEnd } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
-import type { ResponseHead } from './filter-chain.js';
 import { writeClientResponseHeaders } from './forward-headers.js';
+import { responseDraft } from './response-draft.js';
+import { EncodedBody } from './encoded-body.js';
 import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -65,7 +66,7 @@ function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
  * undici response is paused until uWS reports the socket writable again. A known Content-Length
  * goes out with tryEnd (uWS writes the length itself); otherwise the body is sent chunked.
  */
-export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
+export class ProxyResponse implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   /** -1 when the upstream sent no Content-Length. */
   private totalLength = -1;
@@ -74,6 +75,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   private endAfterDrain = false;
   private pending: Buffer | null = null;
   private pendingOffset = 0;
+  /** The body goes through a compressor a response step chose; null sends it as it is. */
+  private encoded: EncodedBody | null = null;
   /** The upstream's response headers, once they have arrived. */
   private upstreamHeaders: IncomingHttpHeaders | null = null;
 
@@ -108,6 +111,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   /** Called when the client goes away or the request body breaks a limit. */
   abort(reason: Error): void {
     this.abortedByGateway = true;
+    this.encoded?.destroy();
     if (this.controller) this.controller.abort(reason);
     else this.abortReason = reason;
   }
@@ -116,19 +120,6 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   headTimedOut(): void {
     if (this.controller) this.controller.abort(HEAD_TIMEOUT);
     else this.abortReason = HEAD_TIMEOUT;
-  }
-
-  /** The response's status, for the route's response steps. */
-  get status(): number {
-    return this.ex.status;
-  }
-
-  has(name: string): boolean {
-    return (this.upstreamHeaders as IncomingHttpHeaders)[name] !== undefined;
-  }
-
-  add(name: string, value: string): void {
-    this.ex.res.writeHeader(name, value);
   }
 
   onResponseStart(
@@ -178,27 +169,44 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   private writeHead(): void {
     const ex = this.ex;
     const chain = ex.chain;
+    const headers = this.upstreamHeaders as IncomingHttpHeaders;
     ex.res.writeStatus(statusLine(ex.status));
     ex.res.writeHeader('x-request-id', ex.requestId);
-    writeClientResponseHeaders(
-      ex.res,
-      this.upstreamHeaders as IncomingHttpHeaders,
-      chain === null ? null : chain.ownsResponseHeader,
-    );
-    chain?.respond(ex, this);
+    if (chain === null) {
+      writeClientResponseHeaders(ex.res, headers, null);
+    } else {
+      // The steps run first: a header one of them removes never reaches uWS.
+      const draft = responseDraft.openUpstream(ex.status, headers, this.totalLength);
+      chain.respond(ex, draft);
+      writeClientResponseHeaders(ex.res, headers, chain.ownsResponseHeader);
+      const encoding = draft.writeAdded(ex.res);
+      if (encoding !== null) {
+        this.encoded = new EncodedBody(ex, encoding, (endedAt) => this.encodedEnded(endedAt));
+        this.totalLength = -1;
+      }
+    }
     ex.headersSent = true;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const ex = this.ex;
     if (ex.aborted || this.ended || this.retried) return;
-    ex.bytesOut += chunk.length;
+    if (this.encoded !== null) {
+      this.encoded.write(chunk, controller);
+      return;
+    }
     if (this.pending) {
+      ex.bytesOut += chunk.length;
       this.pending = Buffer.concat([this.pending, chunk]);
       return;
     }
     ex.res.cork(() => {
       if (!ex.headersSent) this.writeHead();
+      if (this.encoded !== null) {
+        this.encoded.write(chunk, controller);
+        return;
+      }
+      ex.bytesOut += chunk.length;
       if (this.totalLength >= 0) {
         const offset = ex.res.getWriteOffset();
         const endedAt = offset + chunk.length >= this.totalLength ? performance.now() : 0;
@@ -261,11 +269,21 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
       const endedAt = performance.now();
       ex.res.cork(() => {
         if (!ex.headersSent) this.writeHead();
-        ex.res.end();
+        if (this.encoded === null) ex.res.end();
       });
+      if (this.encoded !== null) {
+        // Finished when the compressor has sent its last byte.
+        this.encoded.end();
+        return;
+      }
       this.responseEnded(endedAt);
     }
     finish(ex, ex.status, 0);
+  }
+
+  private encodedEnded(endedAt: number): void {
+    this.responseEnded(endedAt);
+    finish(this.ex, this.ex.status, 0);
   }
 
   onResponseError(
@@ -273,6 +291,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     err: Error & { code?: string },
   ): void {
     if (this.retried) return;
+    this.encoded?.destroy();
     if (this.abortedByGateway) {
       // The client went away (nothing to answer) or its body broke a limit (err says which).
       this.settle(null, 'aborted');

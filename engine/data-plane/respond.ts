@@ -2,11 +2,11 @@ import { STATUS_CODES } from 'node:http';
 import { errorBody, type GatewayError } from '../errors/gateway-error.js';
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange } from './exchange.js';
-import type { ResponseHead } from './filter-chain.js';
-
-type HeaderList = ReadonlyArray<readonly [string, string]>;
+import type { BodyEncoding } from './filter-chain.js';
+import { responseDraft, type HeaderList } from './response-draft.js';
 
 const NO_HEADERS: HeaderList = Object.freeze([]);
+const JSON_CONTENT: HeaderList = Object.freeze([['content-type', 'application/json'] as const]);
 
 const statusLines = new Map<number, string>();
 
@@ -40,15 +40,19 @@ export function sendError(
     err.code === 'REQUEST_TIMEOUT' ||
     err.code === 'AMBIGUOUS_REQUEST';
   ex.responseEndedAt = performance.now();
+  let sent = body.length;
   ex.res.cork(() => {
     ex.res.writeStatus(statusLine(err.status));
-    ex.res.writeHeader('content-type', 'application/json');
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of err.headers) ex.res.writeHeader(name, value);
-    writeRouteHeaders(ex, err.status, err.headers);
-    ex.res.end(body, closeConnection);
+    const encoding = writeAnswerHeaders(ex, err.status, JSON_CONTENT, err.headers, body.length);
+    if (encoding === null) ex.res.end(body, closeConnection);
+    else {
+      const encoded = encoding.encodeAll(body);
+      sent = encoded.length;
+      ex.res.end(encoded, closeConnection);
+    }
   });
-  finish(ex, err.status, body.length);
+  finish(ex, err.status, sent);
 }
 
 export interface PreparedResponse {
@@ -61,52 +65,59 @@ export interface PreparedResponse {
 export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
   if (ex.aborted || ex.finished) return;
   ex.responseEndedAt = performance.now();
+  let body = response.body;
   ex.res.cork(() => {
     ex.res.writeStatus(response.status);
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of response.headers) ex.res.writeHeader(name, value);
-    writeRouteHeaders(ex, response.statusCode, response.headers);
-    if (ex.method === 'HEAD') ex.res.endWithoutBody(response.body.length);
-    else ex.res.end(response.body);
+    const encoding = writeAnswerHeaders(
+      ex,
+      response.statusCode,
+      NO_HEADERS,
+      response.headers,
+      body.length,
+    );
+    if (encoding !== null) body = encoding.encodeAll(body);
+    if (ex.method === 'HEAD') ex.res.endWithoutBody(body.length);
+    else ex.res.end(body);
   });
-  finish(ex, response.statusCode, ex.method === 'HEAD' ? 0 : response.body.length);
+  finish(ex, response.statusCode, ex.method === 'HEAD' ? 0 : body.length);
 }
 
 /**
- * A gateway answer's head for the route's response steps: what it carries is `headers` (with
- * content-type and x-request-id, which no step sets). One object, reused: answers are written
- * synchronously, inside one cork.
+ * Writes a gateway answer's headers (lower-case names): through the route's response steps when
+ * the request went through a chain, else as they are. Returns the coding a step chose for the
+ * body, if any.
  */
-class AnswerHead implements ResponseHead {
-  status = 0;
-  res: HttpResponse | null = null;
-  headers: HeaderList = [];
-
-  has(name: string): boolean {
-    const headers = this.headers;
-    for (let i = 0; i < headers.length; i++) {
-      if ((headers[i] as readonly [string, string])[0].toLowerCase() === name) return true;
-    }
-    return false;
+function writeAnswerHeaders(
+  ex: Exchange,
+  status: number,
+  contentType: HeaderList,
+  headers: HeaderList,
+  bodyLength: number,
+): BodyEncoding | null {
+  const res = ex.res;
+  const chain = ex.chain;
+  if (chain === null) {
+    writeHeaders(res, contentType, null);
+    writeHeaders(res, headers, null);
+    return null;
   }
-
-  add(name: string, value: string): void {
-    (this.res as HttpResponse).writeHeader(name, value);
-  }
+  const draft = responseDraft.openAnswer(status, contentType, headers, bodyLength);
+  chain.respond(ex, draft);
+  writeHeaders(res, contentType, draft);
+  writeHeaders(res, headers, draft);
+  return draft.writeAdded(res);
 }
 
-const answerHead = new AnswerHead();
-
-/** Runs the route's response steps on an answer the gateway makes itself. */
-function writeRouteHeaders(ex: Exchange, status: number, headers: HeaderList): void {
-  const chain = ex.chain;
-  if (chain === null) return;
-  answerHead.status = status;
-  answerHead.res = ex.res;
-  answerHead.headers = headers;
-  chain.respond(ex, answerHead);
-  answerHead.res = null;
-  answerHead.headers = NO_HEADERS;
+function writeHeaders(
+  res: HttpResponse,
+  headers: HeaderList,
+  draft: typeof responseDraft | null,
+): void {
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i] as readonly [string, string];
+    if (draft === null || !draft.removes(name)) res.writeHeader(name, value);
+  }
 }
 
 export function abortResponse(ex: Exchange): void {

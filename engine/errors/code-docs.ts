@@ -251,6 +251,15 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
       "an upstream's `discovery` without what its type needs (Static: `endpoints`; DNS: `name` and `port`; SRV: `name` and no `port`), with keys of another type, or `refresh.min` above `refresh.max`",
     fix: 'follow the hint: give the keys the discovery type needs and drop the others',
   },
+  GW_ERR_CONFIG_RESPONSE_HEADERS: {
+    meaning:
+      '`response_headers` naming a header the gateway writes itself (framing, Date, Content-Encoding, X-Request-ID) or one both set and removed; `hide_upstream_headers` naming Content-Type, Content-Encoding or Vary',
+    fix: 'leave those headers to the gateway, and either set or remove a name',
+  },
+  GW_ERR_CONFIG_REDIRECT: {
+    meaning: "a `redirect.to` with a `{name}` or `*` that the route's path does not capture",
+    fix: 'use one of the captures the hint lists, or add it to the path',
+  },
   GW_ERR_CONFIG_WEBSOCKET_ORIGIN: {
     meaning:
       'an `allowed_origins` entry a browser never sends (a path, no scheme, `null`), or `allowed_origins` on a route that takes no upgrade',

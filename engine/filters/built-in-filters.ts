@@ -1,4 +1,5 @@
 import { auth } from './auth/auth-factory.js';
+import { compression } from './compression/compression-factory.js';
 import { authorization } from './authorization/authorization-factory.js';
 import { contextHeaders } from './context-headers/context-headers-factory.js';
 import { cors } from './cors/cors-factory.js';
@@ -7,6 +8,7 @@ import { ipFilter } from './ip-filter/ip-filter-factory.js';
 import { rateLimit } from './rate-limit/rate-limit-factory.js';
 import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
+import { responseHeaders } from './response-headers/response-headers-factory.js';
 import { securityHeaders } from './security-headers/security-headers-factory.js';
 import { socketOrigin } from './socket-origin/socket-origin-factory.js';
 
@@ -16,6 +18,10 @@ import { socketOrigin } from './socket-origin/socket-origin-factory.js';
  * direct response, a built-in handler) comes after the last one.
  */
 export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
+  // No request steps: first so that their response steps run last. Compression reads the
+  // headers every other filter has left, the route's own response_headers included.
+  compression,
+  responseHeaders,
   ipFilter,
   socketOrigin,
   cors,
