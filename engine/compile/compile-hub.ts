@@ -74,8 +74,7 @@ export function compileHub(
     bus,
     historyEnabled: persistence?.enabled !== false,
     historyTtlMs: duration(persistence?.ttl, CONFIG_DEFAULTS.websocket.routing.persistence.ttl),
-    authenticate: auth.authenticate,
-    verifyToken: auth.verifyToken,
+    auth,
     contextHeaders: access.hub.contextHeaders,
     config: ws,
     metrics,
@@ -129,6 +128,7 @@ function compileServer(ws: WebSocketConfig): HubServerSettings {
           },
     requireAuth: s.require_auth ?? W.require_auth,
     allowAnonymous: s.allow_anonymous ?? W.allow_anonymous,
+    verifyEachMessage: s.validate_token_per_message ?? W.validate_token_per_message,
   };
 }
 
@@ -144,6 +144,13 @@ function compilePolicy(key: string, c: ChannelConfig, serverRequiresAuth: boolea
     userSpecific,
     allowedOrigins: origins === undefined || origins.includes('*') ? null : [...origins].sort(),
     allowPublish: c.allow_publish ?? C.allow_publish,
+    publishRate:
+      c.rate_limit === undefined
+        ? null
+        : {
+            perMinute: c.rate_limit.messages_per_minute,
+            burst: c.rate_limit.burst_limit ?? Math.min(c.rate_limit.messages_per_minute, 10),
+          },
   };
   return {
     ...effective,

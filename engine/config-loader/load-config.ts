@@ -15,6 +15,7 @@ import { interpolateEnv } from '../config/interpolate-env.js';
 import { createLocator, type Locator } from '../config/locate.js';
 import { parseYaml } from '../config/parse-yaml.js';
 import { repairConfig, type Draft } from '../config/repair-config.js';
+import { resolveAliases } from '../config/resolve-aliases.js';
 import { schemaDocument, schemaErrors } from '../config/validate-schema.js';
 
 export type { Locator } from '../config/locate.js';
@@ -113,11 +114,13 @@ export function loadConfigText(
     interpolation.problems.length + errors.length === 0
       ? { data, paths: new DraftPaths() }
       : repairConfig(data, unresolved, schemaErrors, schemaDocument());
+  const aliases = draft === undefined ? [] : resolveAliases(draft.data as GatewayConfig);
   const semantic = draft === undefined ? [] : checkSemantics(draft.data as GatewayConfig);
   const problems = sortProblems(
     [
       ...interpolation.problems,
       ...schemaProblems,
+      ...aliases,
       ...(draft === undefined ? [] : reportable(semantic, draft.paths)),
     ].map(locate),
   );

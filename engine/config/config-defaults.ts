@@ -128,7 +128,7 @@ export const CONFIG_DEFAULTS = {
   redis: { command_timeout: '500ms', key_prefix: 'gatewayd:' },
   admin: { bind_address: '127.0.0.1' },
   observability: {
-    logging: { level: 'info', format: 'json', access_log: true },
+    logging: { level: 'info', format: 'json', access_log: true, output: { type: 'Stdout' } },
     metrics: { prometheus_enabled: true, endpoint_path: '/metrics' },
     tracing: {
       enabled: false,
@@ -151,7 +151,9 @@ export const CONFIG_DEFAULTS = {
       allow_anonymous: false,
       auth_grace_period: '0s',
       rate_limit: { burst_limit: 10 },
+      validate_token_per_message: false,
     },
+    security: { token_refresh: { grace_period: '300s' }, rate_limiting: { burst_limit: 10 } },
     channels: {
       max_subscribers: 1000,
       message_history: 0,

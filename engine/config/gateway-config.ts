@@ -487,6 +487,9 @@ export interface ObservabilityConfig {
     level?: LogLevel;
     format?: LogFormat;
     access_log?: boolean;
+    output?: {
+      type: 'Stdout' | 'Stderr';
+    };
   };
   metrics?: MetricsConfig;
   tracing?: TracingConfig;
@@ -507,6 +510,18 @@ export interface TracingConfig {
 export interface WebSocketConfig {
   enabled?: boolean;
   server?: WebSocketServerConfig;
+  security?: {
+    require_auth?: boolean;
+    validate_token_per_message?: boolean;
+    token_refresh?: {
+      enabled: boolean;
+      grace_period?: string;
+    };
+    rate_limiting?: {
+      messages_per_minute: number;
+      burst_limit?: number;
+    };
+  };
   channels?: {
     [k: string]: ChannelConfig;
   };
@@ -561,6 +576,7 @@ export interface WebSocketServerConfig {
     messages_per_minute: number;
     burst_limit?: number;
   };
+  validate_token_per_message?: boolean;
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
@@ -572,11 +588,20 @@ export interface ChannelConfig {
   require_auth?: boolean;
   required_roles?: string[];
   user_specific?: boolean;
+  access_control?: 'user_specific' | 'shared';
   /**
    * @minItems 1
    */
   allowed_origins?: string[];
   allow_publish?: boolean;
+  rate_limit?: {
+    messages_per_minute: number;
+    burst_limit?: number;
+  };
+  rate_limiting?: {
+    messages_per_minute: number;
+    burst_limit?: number;
+  };
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema

@@ -74,6 +74,7 @@ function setup(yaml: Record<string, unknown>) {
     const conn = hub.createConnection({
       configKey: 'k',
       identity,
+      credential: null,
       origin: null,
       remoteAddress: '127.0.0.1',
       tenant,

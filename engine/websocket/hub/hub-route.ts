@@ -38,10 +38,15 @@ export function createHubRoute(
   /** The route's `message_format`: what its connections speak. */
   format: HubMessageFormat,
 ): RouteHandler {
-  const { server, authenticate } = settings;
+  const { server, auth } = settings;
   const anonymousOk = !server.requireAuth || server.allowAnonymous;
 
   function accept(ex: Exchange, identity: Identity | null): void {
+    // Read before the handshake, while the request's headers are still there.
+    const credential =
+      server.verifyEachMessage && identity !== null
+        ? auth.readCredential((name) => ex.header(name), ex.query)
+        : null;
     if (hub.connectionCount >= server.maxConnections) {
       sendError(ex, FULL);
       return;
@@ -51,6 +56,7 @@ export function createHubRoute(
     const conn = hub.createConnection({
       configKey,
       identity,
+      credential,
       origin: ex.header('origin') ?? null,
       remoteAddress: clientAddress(ex),
       tenant: typeof tenant === 'string' ? tenant : null,
@@ -69,7 +75,7 @@ export function createHubRoute(
       accept(ex, ex.identity);
       return;
     }
-    authenticate((name) => ex.header(name), ex.query).then(
+    auth.authenticate((name) => ex.header(name), ex.query).then(
       (identity) => {
         if (identity === null && !anonymousOk) sendError(ex, MISSING.toGatewayError());
         else accept(ex, identity);
