@@ -39,6 +39,8 @@ export function compileHub(
   /** Redis versions (compile-hub-network.ts); null: memory and a local bus. */
   shared: { history: HistoryStore | null; bus: ChannelBus } | null,
   metrics: HubMetrics | null,
+  /** Identity sessions: a message on a connection whose token names one renews it. */
+  sessionActivity: ((sessionId: string) => void) | null,
 ): HubSettings | null {
   const ws = config.websocket;
   if (ws === undefined || ws.enabled === false) return null;
@@ -78,6 +80,7 @@ export function compileHub(
     contextHeaders: access.hub.contextHeaders,
     config: ws,
     metrics,
+    sessionActivity,
   };
 }
 

@@ -372,6 +372,7 @@ export interface IdentityConfig {
   };
   sessions?: {
     ttl?: string;
+    inactivity_timeout?: string;
     refresh?: boolean;
     check_cache?: string;
   };
@@ -415,6 +416,7 @@ export interface IdentityPathsConfig {
   prefix?: string;
   admin_prefix?: string;
   api_keys_prefix?: string;
+  system_prefix?: string;
   register?: string | false;
   login?: string | false;
   refresh?: string | false;
@@ -425,6 +427,7 @@ export interface IdentityPathsConfig {
   session_get?: string | false;
   session_update?: string | false;
   session_delete?: string | false;
+  user_connection?: string | false;
   admin_sessions?: string | false;
   admin_session_delete?: string | false;
   admin_user_delete?: string | false;
@@ -432,6 +435,8 @@ export interface IdentityPathsConfig {
   admin_promote?: string | false;
   admin_demote?: string | false;
   admin_stats?: string | false;
+  system_stats?: string | false;
+  system_redis_info?: string | false;
   api_key_create?: string | false;
   api_key_list?: string | false;
   api_key_revoke?: string | false;

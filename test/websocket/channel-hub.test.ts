@@ -68,6 +68,7 @@ function setup(yaml: Record<string, unknown>) {
       (k, c, d) => shared.acquire(k, c, d),
       null,
       null,
+      null,
     ) as HubSettings;
   hub.configure(build(yaml), 0);
   const open = (identity: Identity | null, tenant: string | null = null) => {

@@ -86,15 +86,13 @@ t.test('the seed websocket.security and channel blocks in force', async (t) => {
         type: 'ack',
       });
     }
-    t.match(
-      await alice.request({ type: 'publish', channel: 'user_notifications', data: 'mine' }),
-      { type: 'ack' },
-    );
+    t.match(await alice.request({ type: 'publish', channel: 'user_notifications', data: 'mine' }), {
+      type: 'ack',
+    });
     await alice.next((m) => m.type === 'event' && m.data === 'mine');
-    t.match(
-      await bob.request({ type: 'publish', channel: 'user_notifications', data: 'bob' }),
-      { type: 'ack' },
-    );
+    t.match(await bob.request({ type: 'publish', channel: 'user_notifications', data: 'bob' }), {
+      type: 'ack',
+    });
     await bob.next((m) => m.type === 'event' && m.data === 'bob');
     t.same(
       bob.events('user_notifications').map((m) => m.data),

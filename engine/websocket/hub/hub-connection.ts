@@ -225,6 +225,8 @@ export class HubConnection implements SocketSession {
         return;
       }
     }
+    const sid = this.identity?.claims?.sid;
+    if (typeof sid === 'string') s.sessionActivity?.(sid);
     if (isBinary) {
       this.send(
         this.format.error(undefined, 'BAD_MESSAGE', 'binary messages are not part of the protocol'),

@@ -75,20 +75,22 @@ export function createHubRoute(
       accept(ex, ex.identity);
       return;
     }
-    auth.authenticate((name) => ex.header(name), ex.query).then(
-      (identity) => {
-        if (identity === null && !anonymousOk) sendError(ex, MISSING.toGatewayError());
-        else accept(ex, identity);
-      },
-      (err: unknown) => {
-        if (err instanceof AuthFailure) {
-          logger.debug({ reason: err.reason, request_id: ex.requestId }, 'hub upgrade refused');
-          sendError(ex, err.toGatewayError());
-        } else {
-          logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable');
-          sendError(ex, UNCHECKABLE);
-        }
-      },
-    );
+    auth
+      .authenticate((name) => ex.header(name), ex.query)
+      .then(
+        (identity) => {
+          if (identity === null && !anonymousOk) sendError(ex, MISSING.toGatewayError());
+          else accept(ex, identity);
+        },
+        (err: unknown) => {
+          if (err instanceof AuthFailure) {
+            logger.debug({ reason: err.reason, request_id: ex.requestId }, 'hub upgrade refused');
+            sendError(ex, err.toGatewayError());
+          } else {
+            logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable');
+            sendError(ex, UNCHECKABLE);
+          }
+        },
+      );
   };
 }

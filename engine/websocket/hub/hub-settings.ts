@@ -108,4 +108,6 @@ export interface HubSettings {
   config: WebSocketConfig;
   /** Null when metrics are off. */
   metrics: HubMetrics | null;
+  /** Renews the identity session a connection's token names (`sid`); null without identity. */
+  sessionActivity: ((sessionId: string) => void) | null;
 }
