@@ -10,7 +10,14 @@ import type { SocketData, SocketSession } from './socket-session.js';
 export function acceptUpgrade(ex: Exchange, session: SocketSession, protocol: string): void {
   const context = ex.upgradeContext;
   if (ex.aborted || ex.finished || context === null) return;
-  const userData: SocketData = { session, closed: false };
+  const userData: SocketData = {
+    session,
+    closed: false,
+    route: ex.routeName,
+    requestId: ex.requestId,
+    user: ex.identity?.subject ?? null,
+    since: performance.now(),
+  };
   ex.res.cork(() => {
     // A header written before any status makes uWS send "200 OK"; upgrade() keeps this one.
     ex.res.writeStatus('101 Switching Protocols');

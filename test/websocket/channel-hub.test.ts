@@ -19,7 +19,14 @@ class FakeSocket {
   readonly data: SocketData;
 
   constructor(readonly conn: HubConnection) {
-    this.data = { session: conn, closed: false };
+    this.data = {
+      session: conn,
+      closed: false,
+      route: '/ws',
+      requestId: 'r1',
+      user: null,
+      since: 0,
+    };
   }
 
   getUserData = () => this.data;

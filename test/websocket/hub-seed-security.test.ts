@@ -74,6 +74,18 @@ t.test('the seed websocket.security and channel blocks in force', async (t) => {
     );
   });
 
+  t.test('opens and closes are logged with user, route and duration', async (t) => {
+    // A managed key's subject is its id.
+    const { key, id } = await newKey(gw, 'logged');
+    const c = await HubClient.connect(t, url, { headers: { 'x-api-key': key } });
+    const opened = await gw.waitForLog((l) => l.msg === 'websocket opened' && l.user === id, 5000);
+    t.match(opened, { route: 'GET /ws', request_id: String });
+    c.ws.close(1000);
+    const closed = await gw.waitForLog((l) => l.msg === 'websocket closed' && l.user === id, 5000);
+    t.match(closed, { route: opened.route, code: 1000, duration_ms: Number });
+    t.notOk(JSON.stringify([opened, closed]).includes(key), 'never the key');
+  });
+
   t.test('access_control: user_specific delivers only to the publishing user', async (t) => {
     const alice = await HubClient.connect(t, url, {
       headers: { 'x-api-key': (await newKey(gw, 'alice')).key },

@@ -63,6 +63,8 @@ export function createHubRoute(
       metrics,
       format,
     });
+    // The hub's own check is the route's: the open and close log lines name this caller.
+    ex.identity = identity;
     acceptUpgrade(ex, conn, '');
   }
 
