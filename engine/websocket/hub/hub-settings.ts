@@ -46,6 +46,8 @@ export interface HubServerSettings {
   allowAnonymous: boolean;
   /** validate_token_per_message: the connection's credential is verified before each message. */
   verifyEachMessage: boolean;
+  /** refused_upgrade: close: a refused credential is told in band (error message, close 4401). */
+  refuseInBand: boolean;
 }
 
 /** A client message type forwarded to an HTTP upstream. */
