@@ -1,8 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 import type { SystemView } from '../identity/system-view.js';
 import { GATEWAYD_VERSION } from '../observability/version.js';
+import type { RedisClient } from '../state/redis-connection.js';
+import { scanKeys } from '../state/redis-keys.js';
+import { redisTargetOf, type RedisTarget } from '../state/redis-target.js';
 import type { ChannelHub } from '../websocket/hub/channel-hub.js';
 
 /** INFO fields shown: versions, memory, clients; nothing that names a host, a file or a secret. */
@@ -23,17 +25,14 @@ const INFO_FIELDS = [
   'keyspace_misses',
 ] as const;
 
-/** Enough to say "many" without walking a huge keyspace on an admin's click. */
-const MAX_KEYS_COUNTED = 100_000;
-
 /** The identity endpoints' view of this gateway: its hub and its top-level Redis. */
 export function createSystemView(
   config: GatewayConfig,
   routeCount: () => number,
   hub: ChannelHub | undefined,
-  redis: (url: string) => Redis,
+  redis: (target: RedisTarget) => RedisClient,
 ): SystemView {
-  const url = config.redis?.url;
+  const target = redisTargetOf(config);
   const prefix = config.redis?.key_prefix ?? CONFIG_DEFAULTS.redis.key_prefix;
   return {
     connectionsOf(username) {
@@ -62,22 +61,16 @@ export function createSystemView(
       };
     },
     async redisInfo() {
-      if (url === undefined) return null;
-      const client = redis(url);
+      if (target === undefined) return null;
+      const client = redis(target);
+      // On a Cluster, INFO answers for one node and the keys are counted on every master.
       const fields = parseInfo(await client.info());
-      let keys = 0;
-      let cursor = '0';
-      do {
-        const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        keys += batch.length;
-      } while (cursor !== '0' && keys < MAX_KEYS_COUNTED);
+      const keys = (await scanKeys(client, `${prefix}*`)).length;
       return {
         connected: client.status === 'ready',
         ...Object.fromEntries(INFO_FIELDS.flatMap((f) => (f in fields ? [[f, fields[f]]] : []))),
         key_prefix: prefix,
         keys_under_prefix: keys,
-        keys_counted_fully: cursor === '0',
       };
     },
   };
