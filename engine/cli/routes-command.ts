@@ -1,5 +1,6 @@
 import { print } from './print.js';
 import { formatProblem } from '../config/config-problem.js';
+import { describeOverride, readEnvOverrides } from '../config/env-overrides.js';
 import { compileFileOffline } from '../runtime/offline-build.js';
 import { explainRequest, parseExplainRequest } from './explain-request.js';
 
@@ -46,6 +47,9 @@ export async function routesCommand(file: string, opts: RoutesOptions): Promise<
         .join('  '),
     );
   }
+  const { overrides } = readEnvOverrides(process.env);
+  if (overrides.length > 0) print('');
+  for (const o of overrides) print(describeOverride(o));
 }
 
 async function explainCommand(file: string, line: string, headers: string[]): Promise<void> {

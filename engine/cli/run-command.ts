@@ -21,6 +21,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
   const logger = createLogger(
     opts.logLevel ?? 'info',
     config.observability?.logging?.format ?? 'json',
+    config.observability?.logging?.output?.type,
   );
   const telemetry = compileTelemetrySettings(config);
   const isWorker = process.env[WORKER_ENV] !== undefined;

@@ -39,6 +39,8 @@ export function compileHub(
   /** Redis versions (compile-hub-network.ts); null: memory and a local bus. */
   shared: { history: HistoryStore | null; bus: ChannelBus } | null,
   metrics: HubMetrics | null,
+  /** Identity sessions: a message on a connection whose token names one renews it. */
+  sessionActivity: ((sessionId: string) => void) | null,
 ): HubSettings | null {
   const ws = config.websocket;
   if (ws === undefined || ws.enabled === false) return null;
@@ -74,11 +76,11 @@ export function compileHub(
     bus,
     historyEnabled: persistence?.enabled !== false,
     historyTtlMs: duration(persistence?.ttl, CONFIG_DEFAULTS.websocket.routing.persistence.ttl),
-    authenticate: auth.authenticate,
-    verifyToken: auth.verifyToken,
+    auth,
     contextHeaders: access.hub.contextHeaders,
     config: ws,
     metrics,
+    sessionActivity,
   };
 }
 
@@ -129,6 +131,7 @@ function compileServer(ws: WebSocketConfig): HubServerSettings {
           },
     requireAuth: s.require_auth ?? W.require_auth,
     allowAnonymous: s.allow_anonymous ?? W.allow_anonymous,
+    verifyEachMessage: s.validate_token_per_message ?? W.validate_token_per_message,
     refuseInBand: (s.refused_upgrade ?? W.refused_upgrade) === 'close',
   };
 }
@@ -145,6 +148,13 @@ function compilePolicy(key: string, c: ChannelConfig, serverRequiresAuth: boolea
     userSpecific,
     allowedOrigins: origins === undefined || origins.includes('*') ? null : [...origins].sort(),
     allowPublish: c.allow_publish ?? C.allow_publish,
+    publishRate:
+      c.rate_limit === undefined
+        ? null
+        : {
+            perMinute: c.rate_limit.messages_per_minute,
+            burst: c.rate_limit.burst_limit ?? Math.min(c.rate_limit.messages_per_minute, 10),
+          },
   };
   return {
     ...effective,

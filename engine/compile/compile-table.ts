@@ -25,6 +25,7 @@ import { matchOrder } from './match-order.js';
 import { createSharedRedis } from '../state/shared-redis.js';
 import { createClientAddress } from '../data-plane/client-address.js';
 import { compileIdentity } from '../identity/identity-module.js';
+import { createSystemView } from './system-view.js';
 import { createIdentityHandlers } from '../identity/identity-handlers.js';
 import { createIdentityRoutes, type IdentityRoute } from '../identity/identity-routes.js';
 import type { AddConflict } from '../router/segment-trie.js';
@@ -166,6 +167,7 @@ export function compileTable(
     share,
     redisBackends,
     hubMetrics(configRoutes, telemetry),
+    identity === null ? null : (sid) => identity.activity.seenId(sid),
   );
   const socketKeys = new Set<string>();
   const hubRoute = (rc: RouteConfig, observed: RouteTelemetry): BuiltHandler => {
@@ -285,6 +287,12 @@ export function compileTable(
       clientAddress: createClientAddress(settings.trustProxy),
       requestTimeoutMs: settings.requestTimeoutMs,
       logger: ctx.logger,
+      system: createSystemView(
+        config,
+        () => routes.length,
+        ctx.hub,
+        (target) => access.redisClient(target),
+      ),
     });
     const identityRoutes = createIdentityRoutes(
       config.identity ?? {},

@@ -11,10 +11,12 @@ import {
 import { describeSchemaErrors } from '../config/describe-schema-error.js';
 import { DraftPaths, isWithin } from '../config/draft-paths.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import { applyEnvOverrides, readEnvOverrides } from '../config/env-overrides.js';
 import { interpolateEnv } from '../config/interpolate-env.js';
 import { createLocator, type Locator } from '../config/locate.js';
 import { parseYaml } from '../config/parse-yaml.js';
 import { repairConfig, type Draft } from '../config/repair-config.js';
+import { resolveAliases } from '../config/resolve-aliases.js';
 import { schemaDocument, schemaErrors } from '../config/validate-schema.js';
 
 export type { Locator } from '../config/locate.js';
@@ -103,21 +105,29 @@ export function loadConfigText(
     const problem = { severity: 'error', code: ConfigCode.YAML, message, path: [] } as const;
     return { ok: false, problems: [locate(problem)], file, locate };
   }
+  const fromEnv = readEnvOverrides(env);
+  applyEnvOverrides(data, fromEnv.overrides);
   // A value whose variable is unset still holds "${VAR}": the variable is the problem, not the value.
   const unresolved = interpolation.problems.map((p) => p.path);
   const errors = schemaErrors(data);
-  const schemaProblems = describeSchemaErrors(errors, data).filter(
-    (p) => !unresolved.some((path) => isWithin(p.path, path)),
-  );
+  const schemaProblems = describeSchemaErrors(errors, data)
+    .filter((p) => !unresolved.some((path) => isWithin(p.path, path)))
+    .map((p) => {
+      const from = fromEnv.overrides.find((o) => isWithin(p.path, o.path));
+      return from === undefined ? p : { ...p, message: `${p.message} (set by ${from.variable})` };
+    });
   const draft: Draft | undefined =
     interpolation.problems.length + errors.length === 0
       ? { data, paths: new DraftPaths() }
       : repairConfig(data, unresolved, schemaErrors, schemaDocument());
+  const aliases = draft === undefined ? [] : resolveAliases(draft.data as GatewayConfig);
   const semantic = draft === undefined ? [] : checkSemantics(draft.data as GatewayConfig);
   const problems = sortProblems(
     [
       ...interpolation.problems,
+      ...fromEnv.problems,
       ...schemaProblems,
+      ...aliases,
       ...(draft === undefined ? [] : reportable(semantic, draft.paths)),
     ].map(locate),
   );
@@ -130,8 +140,17 @@ export function loadConfigText(
       draft: draft && compilerDraft(draft, semantic, locate),
     };
   }
-  const hash = createHash('sha256').update(interpolation.text).digest('hex');
-  return { ok: true, config: data as GatewayConfig, warnings: problems, hash, file, locate };
+  const hash = createHash('sha256').update(interpolation.text);
+  // Values from the environment are part of the config: another value is another config.
+  if (fromEnv.overrides.length > 0) hash.update(JSON.stringify(fromEnv.overrides));
+  return {
+    ok: true,
+    config: data as GatewayConfig,
+    warnings: problems,
+    hash: hash.digest('hex'),
+    file,
+    locate,
+  };
 }
 
 /** Problems of a draft in the file's coordinates, less those about its placeholders. */

@@ -130,13 +130,18 @@ export const CONFIG_DEFAULTS = {
     enabled: true,
     store: 'memory',
     token: { ttl: '30m' },
-    sessions: { ttl: '24h', refresh: true, check_cache: '5s' },
+    sessions: { ttl: '24h', inactivity_timeout: '30m', refresh: true, check_cache: '5s' },
     registration: { enabled: true, default_roles: ['user'] },
     password: { min_length: 8, scrypt_cost: 15 },
     admin_roles: ['admin'],
     login_rate_limit: { attempts: 5, ip_attempts: 20, window: '15m' },
     api_keys: { enabled: true, max_per_user: 20, max_expiry_days: 365, key_prefix: 'gwk_' },
-    paths: { prefix: '/sessions', admin_prefix: '/admin/users', api_keys_prefix: '/api-keys' },
+    paths: {
+      prefix: '/sessions',
+      admin_prefix: '/admin/users',
+      api_keys_prefix: '/api-keys',
+      system_prefix: '/admin/system',
+    },
   },
   middleware: {
     rate_limiting: { enabled: true, key: 'ip', on_store_error: 'local' },
@@ -172,7 +177,7 @@ export const CONFIG_DEFAULTS = {
   },
   admin: { bind_address: '127.0.0.1' },
   observability: {
-    logging: { level: 'info', format: 'json', access_log: true },
+    logging: { level: 'info', format: 'json', access_log: true, output: { type: 'Stdout' } },
     metrics: { prometheus_enabled: true, endpoint_path: '/metrics' },
     tracing: {
       enabled: false,
@@ -196,7 +201,9 @@ export const CONFIG_DEFAULTS = {
       refused_upgrade: 'http',
       auth_grace_period: '0s',
       rate_limit: { burst_limit: 10 },
+      validate_token_per_message: false,
     },
+    security: { token_refresh: { grace_period: '300s' }, rate_limiting: { burst_limit: 10 } },
     channels: {
       max_subscribers: 1000,
       message_history: 0,

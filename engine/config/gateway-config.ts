@@ -403,6 +403,7 @@ export interface IdentityConfig {
   };
   sessions?: {
     ttl?: string;
+    inactivity_timeout?: string;
     refresh?: boolean;
     check_cache?: string;
   };
@@ -446,6 +447,7 @@ export interface IdentityPathsConfig {
   prefix?: string;
   admin_prefix?: string;
   api_keys_prefix?: string;
+  system_prefix?: string;
   register?: string | false;
   login?: string | false;
   refresh?: string | false;
@@ -456,6 +458,7 @@ export interface IdentityPathsConfig {
   session_get?: string | false;
   session_update?: string | false;
   session_delete?: string | false;
+  user_connection?: string | false;
   admin_sessions?: string | false;
   admin_session_delete?: string | false;
   admin_user_delete?: string | false;
@@ -463,6 +466,8 @@ export interface IdentityPathsConfig {
   admin_promote?: string | false;
   admin_demote?: string | false;
   admin_stats?: string | false;
+  system_stats?: string | false;
+  system_redis_info?: string | false;
   api_key_create?: string | false;
   api_key_list?: string | false;
   api_key_revoke?: string | false;
@@ -549,6 +554,9 @@ export interface ObservabilityConfig {
     level?: LogLevel;
     format?: LogFormat;
     access_log?: boolean;
+    output?: {
+      type: 'Stdout' | 'Stderr';
+    };
   };
   metrics?: MetricsConfig;
   tracing?: TracingConfig;
@@ -569,6 +577,18 @@ export interface TracingConfig {
 export interface WebSocketConfig {
   enabled?: boolean;
   server?: WebSocketServerConfig;
+  security?: {
+    require_auth?: boolean;
+    validate_token_per_message?: boolean;
+    token_refresh?: {
+      enabled: boolean;
+      grace_period?: string;
+    };
+    rate_limiting?: {
+      messages_per_minute: number;
+      burst_limit?: number;
+    };
+  };
   channels?: {
     [k: string]: ChannelConfig;
   };
@@ -628,6 +648,7 @@ export interface WebSocketServerConfig {
     messages_per_minute: number;
     burst_limit?: number;
   };
+  validate_token_per_message?: boolean;
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
@@ -639,11 +660,20 @@ export interface ChannelConfig {
   require_auth?: boolean;
   required_roles?: string[];
   user_specific?: boolean;
+  access_control?: 'user_specific' | 'shared';
   /**
    * @minItems 1
    */
   allowed_origins?: string[];
   allow_publish?: boolean;
+  rate_limit?: {
+    messages_per_minute: number;
+    burst_limit?: number;
+  };
+  rate_limiting?: {
+    messages_per_minute: number;
+    burst_limit?: number;
+  };
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema

@@ -260,6 +260,16 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
     meaning: "a `redirect.to` with a `{name}` or `*` that the route's path does not capture",
     fix: 'use one of the captures the hint lists, or add it to the path',
   },
+  GW_ERR_CONFIG_ALIAS_CONFLICT: {
+    meaning:
+      'a key written under two names: another name the engine accepts for it (such as `websocket.security.require_auth` for `websocket.server.require_auth`) and its own',
+    fix: 'keep one of the two',
+  },
+  GW_ERR_CONFIG_ENV_OVERRIDE: {
+    meaning:
+      'a `GATEWAY_*` environment variable that names no config key, or names two keys equally well',
+    fix: 'spell the key as the hint suggests (the whole path always works, such as `GATEWAY_SERVER_HTTP_PORT`), or unset the variable',
+  },
   GW_ERR_CONFIG_WEBSOCKET_ORIGIN: {
     meaning:
       'an `allowed_origins` entry a browser never sends (a path, no scheme, `null`), or `allowed_origins` on a route that takes no upgrade',

@@ -1,7 +1,7 @@
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 import type { HttpMethod, IdentityConfig, IdentityPathsConfig } from '../config/gateway-config.js';
 
-type PrefixKey = 'prefix' | 'admin_prefix' | 'api_keys_prefix';
+type PrefixKey = 'prefix' | 'admin_prefix' | 'api_keys_prefix' | 'system_prefix';
 
 export type IdentityEndpointName = Exclude<keyof IdentityPathsConfig, PrefixKey>;
 
@@ -52,6 +52,13 @@ export const IDENTITY_ENDPOINTS: Readonly<Record<IdentityEndpointName, EndpointS
     params: ['session_id'],
     admin: false,
   },
+  user_connection: {
+    method: 'GET',
+    base: 'prefix',
+    suffix: '/users/{user_id}/connection',
+    params: ['user_id'],
+    admin: false,
+  },
   admin_sessions: {
     method: 'GET',
     base: 'prefix',
@@ -89,6 +96,14 @@ export const IDENTITY_ENDPOINTS: Readonly<Record<IdentityEndpointName, EndpointS
     admin: true,
   },
   admin_stats: { method: 'GET', base: 'admin_prefix', suffix: '/stats', params: [], admin: true },
+  system_stats: { method: 'GET', base: 'system_prefix', suffix: '/stats', params: [], admin: true },
+  system_redis_info: {
+    method: 'GET',
+    base: 'system_prefix',
+    suffix: '/redis-info',
+    params: [],
+    admin: true,
+  },
   api_key_create: {
     method: 'POST',
     base: 'api_keys_prefix',
@@ -135,6 +150,7 @@ export function resolveIdentityEndpoints(identity: IdentityConfig): ResolvedEndp
     prefix: trimSlash(paths.prefix ?? DEFAULT_PREFIXES.prefix),
     admin_prefix: trimSlash(paths.admin_prefix ?? DEFAULT_PREFIXES.admin_prefix),
     api_keys_prefix: trimSlash(paths.api_keys_prefix ?? DEFAULT_PREFIXES.api_keys_prefix),
+    system_prefix: trimSlash(paths.system_prefix ?? DEFAULT_PREFIXES.system_prefix),
   };
   const apiKeys = identityApiKeysEnabled(identity);
   const out: ResolvedEndpoint[] = [];

@@ -26,6 +26,7 @@ import {
   username,
 } from './request-fields.js';
 import { publicSession, type SessionRecord } from './session-store.js';
+import type { SystemView } from './system-view.js';
 import { createUserApiKeys } from './user-api-keys.js';
 import { publicUser, type UserRecord } from './user-store.js';
 
@@ -38,6 +39,8 @@ export interface IdentityHandlerSettings {
   clientAddress: ClientAddress;
   requestTimeoutMs: number;
   logger: Logger;
+  /** The gateway around the endpoints, for the connection and system endpoints. */
+  system: SystemView;
   now?: () => number;
 }
 
@@ -129,6 +132,7 @@ export function createIdentityHandlers(
     if (session === null || session.username !== subject) throw ENDED.toGatewayError();
     const user = await m.users.get(subject);
     if (user === null) throw ENDED.toGatewayError();
+    m.activity.seen(session);
     return { user, session, admin: isAdmin(user) };
   }
 
@@ -153,6 +157,7 @@ export function createIdentityHandlers(
       username: user,
       createdAt: at,
       expiresAt: at + m.sessionTtlMs,
+      idleUntil: m.activity.idleUntil(at),
       data: {},
       ...extra,
     };
@@ -271,7 +276,12 @@ export function createIdentityHandlers(
       const caller = await authenticate(ex);
       let session = caller.session;
       if (m.slidingRefresh) {
-        session = { ...session, expiresAt: now() + m.sessionTtlMs };
+        const at = now();
+        session = {
+          ...session,
+          expiresAt: at + m.sessionTtlMs,
+          idleUntil: m.activity.idleUntil(at),
+        };
         if (!(await m.sessions.update(session))) throw ENDED.toGatewayError();
       }
       // The user is read again: a promotion or demotion shows in the new token.
@@ -382,6 +392,49 @@ export function createIdentityHandlers(
     admin_demote: endpoint('admin_demote', async (ex, _params, raw) => {
       await admin(ex);
       return changeRole(raw, false);
+    }),
+
+    user_connection: endpoint('user_connection', async (ex, params) => {
+      const caller = await authenticate(ex);
+      const target = params[0] as string;
+      if (target !== caller.user.username && !caller.admin) {
+        throw new GatewayError('FORBIDDEN', "another user's connections need an admin role");
+      }
+      const user = target === caller.user.username ? caller.user : await existingUser(target);
+      const connections = s.system.connectionsOf(user.username);
+      const shown = view(user);
+      return {
+        status: 200,
+        body: {
+          user_id: user.username,
+          role: shown.role,
+          roles: user.roles,
+          connected: connections.length > 0,
+          connections,
+        },
+      };
+    }),
+
+    system_stats: endpoint('system_stats', async (ex) => {
+      await admin(ex);
+      const [users, sessions] = await Promise.all([m.users.list(), m.sessions.list()]);
+      return {
+        status: 200,
+        body: {
+          ...s.system.stats(),
+          identity: { total_users: users.length, active_sessions: sessions.length },
+          timestamp: new Date(now()).toISOString(),
+        },
+      };
+    }),
+
+    system_redis_info: endpoint('system_redis_info', async (ex) => {
+      await admin(ex);
+      const info = await s.system.redisInfo();
+      if (info === null) {
+        throw new GatewayError('NOT_FOUND', 'no redis is configured (the top-level redis block)');
+      }
+      return { status: 200, body: info };
     }),
 
     admin_stats: endpoint('admin_stats', async (ex) => {

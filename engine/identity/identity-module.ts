@@ -15,6 +15,7 @@ import { MemoryUserStore } from './memory-user-store.js';
 import { DEFAULT_SCRYPT, type ScryptParams } from './password-hash.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { RedisUserStore } from './redis-user-store.js';
+import { createSessionActivity, type SessionActivity } from './session-activity.js';
 import { createSessionCheck, type SessionCheck } from './session-check.js';
 import type { SessionStore } from './session-store.js';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer.js';
@@ -29,6 +30,8 @@ export interface IdentityModule {
   users: UserStore;
   sessions: SessionStore;
   sessionCheck: SessionCheck;
+  /** identity.sessions.inactivity_timeout: what activity renews. */
+  activity: SessionActivity;
   limiter: LoginLimiter;
   issue: TokenIssuer;
   adminRoles: readonly string[];
@@ -74,9 +77,16 @@ export function compileIdentity(
   const sessions = share(`identity sessions ${where}`, () =>
     client === null ? new MemorySessionStore() : new RedisSessionStore(client),
   );
+  const inactivityMs = duration(
+    identity.sessions?.inactivity_timeout,
+    I.sessions.inactivity_timeout,
+  );
+  const activity = share(`identity session-activity ${where} ${inactivityMs}`, () =>
+    createSessionActivity(sessions, inactivityMs, logger),
+  );
   const checkMs = duration(identity.sessions?.check_cache, I.sessions.check_cache);
-  const sessionCheck = share(`identity session-check ${where} ${checkMs}`, () =>
-    createSessionCheck(sessions, checkMs),
+  const sessionCheck = share(`identity session-check ${where} ${checkMs} ${inactivityMs}`, () =>
+    createSessionCheck(sessions, checkMs, Date.now, activity),
   );
   const rl = identity.login_rate_limit ?? {};
   const limits = {
@@ -105,6 +115,7 @@ export function compileIdentity(
     users,
     sessions,
     sessionCheck,
+    activity,
     limiter,
     issue: createTokenIssuer(issuerSettings(identity, jwt)),
     adminRoles: identity.admin_roles ?? I.admin_roles,

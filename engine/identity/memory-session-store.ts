@@ -1,4 +1,4 @@
-import type { SessionRecord, SessionStore } from './session-store.js';
+import { sessionEnd, type SessionRecord, type SessionStore } from './session-store.js';
 
 /** Sessions in this process only; an expired one is dropped when it is next looked at. */
 export class MemorySessionStore implements SessionStore {
@@ -20,6 +20,12 @@ export class MemorySessionStore implements SessionStore {
     if (this.live(session.id) === null) return Promise.resolve(false);
     this.sessions.set(session.id, session);
     return Promise.resolve(true);
+  }
+
+  touch(id: string, idleUntil: number): Promise<void> {
+    const s = this.live(id);
+    if (s !== null) this.sessions.set(id, { ...s, idleUntil });
+    return Promise.resolve();
   }
 
   delete(id: string): Promise<boolean> {
@@ -46,7 +52,7 @@ export class MemorySessionStore implements SessionStore {
   private live(id: string): SessionRecord | null {
     const s = this.sessions.get(id);
     if (s === undefined) return null;
-    if (s.expiresAt > this.now()) return s;
+    if (sessionEnd(s) > this.now()) return s;
     this.sessions.delete(id);
     return null;
   }
@@ -54,6 +60,6 @@ export class MemorySessionStore implements SessionStore {
   /** Drops expired sessions, so that logins that never log out do not grow the map forever. */
   private sweep(): void {
     const now = this.now();
-    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
+    for (const [id, s] of this.sessions) if (sessionEnd(s) <= now) this.sessions.delete(id);
   }
 }

@@ -1,6 +1,17 @@
 import type { Cluster, Redis } from 'ioredis';
 import { deleteEach, getEach, scanKeys } from '../state/redis-keys.js';
-import type { SessionRecord, SessionStore } from './session-store.js';
+import { sessionEnd, type SessionRecord, type SessionStore } from './session-store.js';
+
+/** Sets idleUntil in the stored JSON and the key's expiry to match, in one step. */
+const TOUCH = `
+local json = redis.call('GET', KEYS[1])
+if not json then return 0 end
+local s = cjson.decode(json)
+s.idleUntil = tonumber(ARGV[1])
+local ttl = math.max(1, math.min(s.expiresAt, s.idleUntil) - tonumber(ARGV[2]))
+redis.call('SET', KEYS[1], cjson.encode(s), 'PX', ttl)
+return 1
+`;
 
 /**
  * Sessions shared by every instance. Each is one Redis string, `<prefix>session:<id>`, that
@@ -45,6 +56,10 @@ export class RedisSessionStore implements SessionStore {
     return true;
   }
 
+  async touch(id: string, idleUntil: number): Promise<void> {
+    await this.redis.eval(TOUCH, 1, this.sessionKey(id), idleUntil, this.now());
+  }
+
   async delete(id: string): Promise<boolean> {
     const json = await this.redis.getdel(this.sessionKey(id));
     if (json === null) return false;
@@ -70,7 +85,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private ttl(s: SessionRecord): number {
-    return Math.max(1, s.expiresAt - this.now());
+    return Math.max(1, sessionEnd(s) - this.now());
   }
 
   private sessionKey(id: string): string {

@@ -1,5 +1,6 @@
 import { LruCache } from '../filters/auth/lru-cache.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionActivity } from './session-activity.js';
+import { sessionEnd, type SessionStore } from './session-store.js';
 
 /**
  * Whether a token's session is still live, for `auth.jwt.require_session`. Answers are cached
@@ -16,6 +17,8 @@ export function createSessionCheck(
   store: SessionStore,
   cacheMs: number,
   now: () => number = Date.now,
+  /** Told of each live session it reads: a checked request is activity. */
+  activity: SessionActivity | null = null,
 ): SessionCheck {
   const cache = cacheMs > 0 ? new LruCache<string, { live: boolean; until: number }>(10_000) : null;
   return {
@@ -24,9 +27,10 @@ export function createSessionCheck(
       const cached = cache?.get(sessionId);
       if (cached !== undefined && cached.until > at) return cached.live;
       const session = await store.get(sessionId);
-      const live = session !== null && session.expiresAt > at;
+      const live = session !== null && sessionEnd(session) > at;
+      if (live) activity?.seen(session);
       // A live answer is never kept past the session's own end.
-      const until = Math.min(at + cacheMs, session?.expiresAt ?? Infinity);
+      const until = Math.min(at + cacheMs, session === null ? Infinity : sessionEnd(session));
       cache?.set(sessionId, { live, until });
       return live;
     },

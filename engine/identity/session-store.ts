@@ -5,6 +5,8 @@ export interface SessionRecord {
   /** Epoch ms. */
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** Epoch ms: the session ends here too unless activity renews it (sessions.inactivity_timeout). */
+  readonly idleUntil?: number;
   /** Seed 000's chat sessions: a chat id and a small JSON object the client keeps there. */
   readonly chatId?: string;
   readonly data: Readonly<Record<string, unknown>>;
@@ -20,11 +22,18 @@ export interface SessionStore {
   get(id: string): Promise<SessionRecord | null>;
   /** Replaces a live session (new data, or a later expiry); false when it has ended. */
   update(session: SessionRecord): Promise<boolean>;
+  /** Moves a live session's idleUntil, and nothing else of it (no lost concurrent update). */
+  touch(id: string, idleUntil: number): Promise<void>;
   delete(id: string): Promise<boolean>;
   /** Ends every session of a user; returns their ids. */
   deleteForUser(username: string): Promise<string[]>;
   /** Every live session. */
   list(): Promise<SessionRecord[]>;
+}
+
+/** When a session ends: its ttl, or earlier without activity. */
+export function sessionEnd(s: SessionRecord): number {
+  return s.idleUntil === undefined ? s.expiresAt : Math.min(s.expiresAt, s.idleUntil);
 }
 
 /** The view of a session that responses carry. */
@@ -36,5 +45,6 @@ export function publicSession(s: SessionRecord): Record<string, unknown> {
     data: s.data,
     created_at: new Date(s.createdAt).toISOString(),
     expires_at: new Date(s.expiresAt).toISOString(),
+    inactive_expires_at: s.idleUntil === undefined ? null : new Date(s.idleUntil).toISOString(),
   };
 }

@@ -1,7 +1,10 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogFormat } from '../config/gateway-config.js';
+import type { LogFormat, ObservabilityConfig } from '../config/gateway-config.js';
 import { LineBatch } from './line-batch.js';
+
+/** logging.output.type. */
+export type LogOutput = NonNullable<NonNullable<ObservabilityConfig['logging']>['output']>['type'];
 
 export type { Logger };
 
@@ -50,10 +53,16 @@ const BATCH_BYTES = 4096;
 const LINGER_MS = 100;
 
 /**
- * Logs on stdout: one JSON object per line, or (format pretty, for development) coloured lines
- * through pino-pretty in the same process, written synchronously so nothing is lost at exit.
+ * Logs on stdout (or stderr: logging.output): one JSON object per line, or (format pretty, for
+ * development) coloured lines through pino-pretty in the same process, written synchronously so
+ * nothing is lost at exit.
  */
-export function createLogger(level: string, format: LogFormat = 'json'): Logger {
+export function createLogger(
+  level: string,
+  format: LogFormat = 'json',
+  output: LogOutput = 'Stdout',
+): Logger {
+  const dest = output === 'Stderr' ? 2 : 1;
   const options = {
     level,
     base: { pid: process.pid },
@@ -61,10 +70,15 @@ export function createLogger(level: string, format: LogFormat = 'json'): Logger 
     redact: { paths: REDACTED, censor: '[redacted]' },
   };
   if (format === 'json') {
-    return pino(options, new LineBatch(pino.destination({ dest: 1 }), BATCH_BYTES, LINGER_MS));
+    return pino(options, new LineBatch(pino.destination({ dest }), BATCH_BYTES, LINGER_MS));
   }
   return pino(
     options,
-    pretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'SYS:standard' }),
+    pretty({
+      colorize: (dest === 2 ? process.stderr : process.stdout).isTTY,
+      destination: dest,
+      sync: true,
+      translateTime: 'SYS:standard',
+    }),
   );
 }

@@ -98,7 +98,7 @@ export class Gateway {
       logger: options.logger,
       currentTable: () => this.table as RouteTable,
       onFinish: (ex: Exchange) => this.observeFinished(ex),
-      webSocket: (onUpgrade) => createSocketBehavior(this.sockets, onUpgrade),
+      webSocket: (onUpgrade) => createSocketBehavior(this.sockets, onUpgrade, options.logger),
     });
     this.hub = new ChannelHub({
       publish: (topic, message) => this.server.publish(topic, message, false),

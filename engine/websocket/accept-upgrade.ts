@@ -11,7 +11,14 @@ import type { SocketData, SocketSession } from './socket-session.js';
 export function acceptUpgrade(ex: Exchange, session: SocketSession, protocol: string): void {
   const context = ex.upgradeContext;
   if (ex.aborted || ex.finished || context === null) return;
-  const userData: SocketData = { session, closed: false };
+  const userData: SocketData = {
+    session,
+    closed: false,
+    route: ex.routeName,
+    requestId: ex.requestId,
+    user: ex.identity?.subject ?? null,
+    since: performance.now(),
+  };
   const res = ex.res;
   const head = () => {
     // A header written before any status makes uWS send "200 OK"; upgrade() keeps this one.

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, WebSocketBehavior } from 'uWebSockets.j
 import type { us_socket_context_t } from 'uWebSockets.js';
 import { nativeUws } from '../native/uws-binding.js';
 import { MAX_MESSAGE_BYTES } from './message-limit.js';
+import type { Logger } from '../observability/logger.js';
 import type { OpenSockets } from './open-sockets.js';
 import type { SocketData } from './socket-session.js';
 
@@ -16,6 +17,7 @@ export { MAX_MESSAGE_BYTES } from './message-limit.js';
 export function createSocketBehavior(
   sockets: OpenSockets,
   onUpgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => void,
+  logger: Logger,
 ): WebSocketBehavior<SocketData> {
   return {
     compression: nativeUws().DISABLED,
@@ -28,7 +30,12 @@ export function createSocketBehavior(
     upgrade: onUpgrade,
     open(ws) {
       sockets.add(ws);
-      ws.getUserData().session.open(ws);
+      const data = ws.getUserData();
+      logger.info(
+        { route: data.route, user: data.user, request_id: data.requestId },
+        'websocket opened',
+      );
+      data.session.open(ws);
     },
     message(ws, data, isBinary) {
       ws.getUserData().session.message(ws, data, isBinary);
@@ -44,6 +51,16 @@ export function createSocketBehavior(
       userData.closed = true;
       sockets.delete(ws);
       userData.session.close(ws, code, reason);
+      logger.info(
+        {
+          route: userData.route,
+          user: userData.user,
+          request_id: userData.requestId,
+          code,
+          duration_ms: Math.round(performance.now() - userData.since),
+        },
+        'websocket closed',
+      );
     },
   };
 }

@@ -5,6 +5,13 @@ export interface SocketData {
   readonly session: SocketSession;
   /** uWS throws on any call to a closed socket; set before the session's close runs. */
   closed: boolean;
+  /** For the open and close log lines: the upgrade's route, request and caller. */
+  readonly route: string;
+  readonly requestId: string;
+  /** The subject authenticated at the upgrade; null for an anonymous connection. */
+  readonly user: string | null;
+  /** performance.now() at the handshake. */
+  readonly since: number;
 }
 
 export type GatewaySocket = WebSocket<SocketData>;

@@ -258,16 +258,20 @@ middleware:
 });
 
 t.test("the gateway's rate limit headers replace the upstream's, never both", async (t) => {
+  const ownHeaders = (_req: unknown, res: import('node:http').ServerResponse) => {
+    res
+      .writeHead(200, {
+        'x-ratelimit-limit': '1000',
+        'x-ratelimit-remaining': '998',
+        'x-ratelimit-reset': '1699368000',
+        'x-upstream': 'kept',
+        vary: 'Accept-Encoding',
+      })
+      .end('ok');
+  };
   const upstream = await UpstreamServer.start(t, {
-    '/own-headers': (_req, res) => {
-      res
-        .writeHead(200, {
-          'x-ratelimit-limit': '1000',
-          'x-upstream': 'kept',
-          vary: 'Accept-Encoding',
-        })
-        .end('ok');
-    },
+    '/own-headers': ownHeaders,
+    '/unlimited': ownHeaders,
   });
   const gw = await startGatewayd(
     t,
@@ -278,9 +282,21 @@ t.test("the gateway's rate limit headers replace the upstream's, never both", as
     path: /own-headers
     upstream: svc
     rate_limit: 5/minute
+  - { name: unlimited-${RUN}, path: /unlimited, upstream: svc }
 middleware:
   cors: { allowed_origins: ["https://app.example.com"] }`,
     ),
+  );
+  const unlimited = await request(gw.url('/unlimited'));
+  await unlimited.body.dump();
+  t.same(
+    [
+      unlimited.headers['x-ratelimit-limit'],
+      unlimited.headers['x-ratelimit-remaining'],
+      unlimited.headers['x-ratelimit-reset'],
+    ],
+    ['1000', '998', '1699368000'],
+    "a route without a gateway limit keeps the upstream's own (seed 003)",
   );
   const res = await request(gw.url('/own-headers'), {
     headers: { origin: 'https://app.example.com' },

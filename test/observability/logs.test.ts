@@ -172,3 +172,42 @@ observability:
     'no JSON line',
   );
 });
+
+t.test('output: {type: Stderr} writes the JSON lines on standard error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatewayd-stderr-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(
+    file,
+    `
+server: { http_port: 0, bind_address: 127.0.0.1 }
+routes:
+  - path: /hello
+    direct_response: { status: 200, body: hi }
+observability:
+  logging: { output: { type: Stderr } }
+`,
+  );
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const proc = spawn(process.execPath, [BIN, '--config', file], { env });
+  t.teardown(() => proc.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const listening = await new Promise<{ port: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not listening: ${err}`)), 10_000);
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+      const line = err
+        .split('\n')
+        .find((l) => l.startsWith('{') && l.includes('"gatewayd listening"'));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as { port: number });
+    });
+  });
+  const res = await request(`http://127.0.0.1:${listening.port}/hello`);
+  t.equal(await res.body.text(), 'hi');
+  t.equal(out, '', 'nothing on standard output');
+});

@@ -19,7 +19,14 @@ class FakeSocket {
   readonly data: SocketData;
 
   constructor(readonly conn: HubConnection) {
-    this.data = { session: conn, closed: false };
+    this.data = {
+      session: conn,
+      closed: false,
+      route: '/ws',
+      requestId: 'r1',
+      user: null,
+      since: 0,
+    };
   }
 
   getUserData = () => this.data;
@@ -68,12 +75,14 @@ function setup(yaml: Record<string, unknown>) {
       (k, c, d) => shared.acquire(k, c, d),
       null,
       null,
+      null,
     ) as HubSettings;
   hub.configure(build(yaml), 0);
   const open = (identity: Identity | null, tenant: string | null = null) => {
     const conn = hub.createConnection({
       configKey: 'k',
       identity,
+      credential: null,
       origin: null,
       remoteAddress: '127.0.0.1',
       tenant,

@@ -48,6 +48,7 @@ function policy(key: string): ChannelPolicy {
     userSpecific: false,
     allowedOrigins: null,
     allowPublish: false,
+    publishRate: null,
   };
 }
 

@@ -450,6 +450,17 @@ export class ChannelHub {
       );
       return;
     }
+    const rate = policy.publishRate;
+    if (rate !== null && !conn.takePublish(channel, rate)) {
+      conn.send(
+        conn.format.error(
+          id,
+          'RATE_LIMITED',
+          `more than ${rate.perMinute} messages a minute to channel "${channel}"; message dropped`,
+        ),
+      );
+      return;
+    }
     this.publish({
       channel,
       data: fields.data,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { AuthFailure } from '../../filters/auth/auth-failure.js';
+import type { Credential } from '../../filters/auth/credentials.js';
 import type { Identity } from '../../data-plane/identity.js';
 import { closeSocket } from '../open-sockets.js';
 import type { GatewaySocket, SocketSession } from '../socket-session.js';
@@ -24,6 +25,8 @@ export interface ConnectionOrigin {
   /** The route fingerprint (see SocketSession.configKey). */
   configKey: string;
   identity: Identity | null;
+  /** The credential, kept only when every message is verified (validate_token_per_message). */
+  credential: Credential | null;
   /** The upgrade's Origin header. */
   origin: string | null;
   remoteAddress: string;
@@ -80,6 +83,11 @@ export class HubConnection implements SocketSession {
   private pingSentAt = 0;
   private expiryNotified = false;
   private rate: MessageRate | null = null;
+  private credential: Credential | null;
+  /** validate_token_per_message: messages wait here for their verification, in order. */
+  private verified: Promise<void> = Promise.resolve();
+  /** Budgets of channels with their own rate_limit, by concrete channel name. */
+  private readonly publishRates = new Map<string, MessageRate>();
   private readonly metrics: WebSocketRouteMetrics | null;
   private readonly held = new Map<string, Array<{ seq: number; frame: string }>>();
 
@@ -90,6 +98,7 @@ export class HubConnection implements SocketSession {
   ) {
     this.configKey = from.configKey;
     this.identity = from.identity;
+    this.credential = from.credential;
     this.origin = from.origin;
     this.remoteAddress = from.remoteAddress;
     this.tenant = from.tenant;
@@ -123,12 +132,67 @@ export class HubConnection implements SocketSession {
   }
 
   message(ws: GatewaySocket, data: ArrayBuffer, isBinary: boolean): void {
+    const s = this.hub.current;
+    const credential = this.credential;
+    if (s !== null && s.server.verifyEachMessage && credential !== null) {
+      if (data.byteLength > s.server.maxMessageBytes) {
+        this.end(CLOSE_TOO_BIG, 'message too big');
+        return;
+      }
+      // uWS reuses the buffer once this callback returns.
+      const copy = data.slice(0);
+      this.verified = this.verified.then(() =>
+        s.auth.verifyCredential(credential).then(
+          () => this.handleSafely(copy, isBinary),
+          (err: unknown) => {
+            if (this.stillValid(err, s.server)) this.handleSafely(copy, isBinary);
+          },
+        ),
+      );
+      return;
+    }
+    this.handleSafely(data, isBinary);
+  }
+
+  private handleSafely(data: ArrayBuffer, isBinary: boolean): void {
+    if (this.closed) return;
     try {
       this.receive(data, isBinary);
     } catch (err) {
       this.hub.failed(err, this);
       this.end(CLOSE_INTERNAL, 'internal error');
     }
+  }
+
+  /**
+   * A failed per-message verification: an expiry inside the grace period still lets the
+   * message through (it may be the `auth` message that refreshes the token); any other refusal
+   * closes the connection; a provider that cannot answer drops only the message.
+   */
+  private stillValid(err: unknown, server: HubServerSettings): boolean {
+    if (this.closed) return false;
+    if (!(err instanceof AuthFailure)) {
+      this.hub.failed(err, this);
+      this.send(
+        this.format.error(
+          undefined,
+          'SERVICE_UNAVAILABLE',
+          'the credential cannot be checked now; message dropped',
+        ),
+      );
+      return false;
+    }
+    const expiresAt = this.identity?.expiresAt;
+    if (
+      err.reason === 'expired' &&
+      expiresAt !== undefined &&
+      Date.now() < expiresAt + server.authGraceMs
+    ) {
+      return true;
+    }
+    this.send(this.format.error(undefined, 'UNAUTHORIZED', err.message));
+    this.end(CLOSE_POLICY, 'credential no longer valid');
+    return false;
   }
 
   private receive(data: ArrayBuffer, isBinary: boolean): void {
@@ -161,6 +225,8 @@ export class HubConnection implements SocketSession {
         return;
       }
     }
+    const sid = this.identity?.claims?.sid;
+    if (typeof sid === 'string') s.sessionActivity?.(sid);
     if (isBinary) {
       this.send(
         this.format.error(undefined, 'BAD_MESSAGE', 'binary messages are not part of the protocol'),
@@ -229,9 +295,21 @@ export class HubConnection implements SocketSession {
     }
   }
 
+  /** Whether a publish to `channel` fits its own rate_limit (the server's was taken already). */
+  takePublish(channel: string, rate: { perMinute: number; burst: number }): boolean {
+    const now = Date.now();
+    let budget = this.publishRates.get(channel);
+    if (budget === undefined) {
+      budget = new MessageRate(now, rate.burst);
+      this.publishRates.set(channel, budget);
+    }
+    return budget.take(now, rate.perMinute, rate.burst);
+  }
+
   /** In-band re-authentication: a fresh token for the same user extends the connection. */
   private reauthenticate(token: unknown, id: string | number | undefined): void {
-    const verify = this.hub.current?.verifyToken ?? null;
+    const auth = this.hub.current?.auth;
+    const verify = auth?.verifyToken ?? null;
     if (verify === null) {
       this.send(this.format.error(id, 'UNAUTHORIZED', 'no authentication is configured'));
       return;
@@ -248,6 +326,9 @@ export class HubConnection implements SocketSession {
           return;
         }
         this.identity = identity;
+        if (this.hub.current?.server.verifyEachMessage === true) {
+          this.credential = auth?.tokenCredential(token) ?? null;
+        }
         this.expiryNotified = false;
         this.send(this.format.authenticated(id, identity.subject, identity.expiresAt ?? null));
       },

@@ -40,7 +40,7 @@ export function createHubRoute(
   /** The route's `message_format`: what its connections speak. */
   format: HubMessageFormat,
 ): RouteHandler {
-  const { server, authenticate } = settings;
+  const { server, auth } = settings;
   const anonymousOk = !server.requireAuth || server.allowAnonymous;
 
   /** A refused credential: 401, or with refused_upgrade: close an error message and 4401. */
@@ -55,6 +55,11 @@ export function createHubRoute(
   }
 
   function accept(ex: Exchange, identity: Identity | null): void {
+    // Read before the handshake, while the request's headers are still there.
+    const credential =
+      server.verifyEachMessage && identity !== null
+        ? auth.readCredential((name) => ex.header(name), ex.query)
+        : null;
     if (hub.connectionCount >= server.maxConnections) {
       sendError(ex, FULL);
       return;
@@ -64,12 +69,15 @@ export function createHubRoute(
     const conn = hub.createConnection({
       configKey,
       identity,
+      credential,
       origin: ex.header('origin') ?? null,
       remoteAddress: clientAddress(ex),
       tenant: typeof tenant === 'string' ? tenant : null,
       metrics,
       format,
     });
+    // The hub's own check is the route's: the open and close log lines name this caller.
+    ex.identity = identity;
     acceptUpgrade(ex, conn, '');
   }
 
@@ -82,20 +90,22 @@ export function createHubRoute(
       accept(ex, ex.identity);
       return;
     }
-    authenticate((name) => ex.header(name), ex.query).then(
-      (identity) => {
-        if (identity === null && !anonymousOk) refuse(ex, MISSING);
-        else accept(ex, identity);
-      },
-      (err: unknown) => {
-        if (err instanceof AuthFailure) {
-          logger.debug({ reason: err.reason, request_id: ex.requestId }, 'hub upgrade refused');
-          refuse(ex, err);
-        } else {
-          logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable');
-          sendError(ex, UNCHECKABLE);
-        }
-      },
-    );
+    auth
+      .authenticate((name) => ex.header(name), ex.query)
+      .then(
+        (identity) => {
+          if (identity === null && !anonymousOk) refuse(ex, MISSING);
+          else accept(ex, identity);
+        },
+        (err: unknown) => {
+          if (err instanceof AuthFailure) {
+            logger.debug({ reason: err.reason, request_id: ex.requestId }, 'hub upgrade refused');
+            refuse(ex, err);
+          } else {
+            logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable');
+            sendError(ex, UNCHECKABLE);
+          }
+        },
+      );
   };
 }

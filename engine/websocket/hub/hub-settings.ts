@@ -9,6 +9,7 @@ import type { UpstreamGroup } from '../../upstream/upstream-group.js';
 import type { ChannelBus } from './channel-bus.js';
 import type { ChannelPolicies } from './channel-policies.js';
 import type { HistoryStore } from './history-store.js';
+import type { Credential } from '../../filters/auth/credentials.js';
 
 /** One channel entry of the config (or `default`) with defaults applied. */
 export interface ChannelPolicy {
@@ -25,6 +26,8 @@ export interface ChannelPolicy {
   /** Null: any origin. */
   readonly allowedOrigins: ReadonlySet<string> | null;
   readonly allowPublish: boolean;
+  /** Each connection's publishes to one concrete channel; null: only the server's rate applies. */
+  readonly publishRate: { perMinute: number; burst: number } | null;
 }
 
 export interface HubServerSettings {
@@ -41,6 +44,8 @@ export interface HubServerSettings {
   rate: { perMinute: number; burst: number } | null;
   requireAuth: boolean;
   allowAnonymous: boolean;
+  /** validate_token_per_message: the connection's credential is verified before each message. */
+  verifyEachMessage: boolean;
   /** refused_upgrade: close: a refused credential is told in band (error message, close 4401). */
   refuseInBand: boolean;
 }
@@ -64,6 +69,22 @@ export type HubAuthenticate = (
   query: string,
 ) => Promise<Identity | null>;
 
+/** The hub's credential checks, built once per table (compile-hub.ts). */
+export interface HubAuth {
+  authenticate: HubAuthenticate;
+  /** Verifies the token of an in-band `auth` message; null without any auth provider. */
+  verifyToken: ((token: string) => Promise<Identity>) | null;
+  /** The upgrade's credential, kept by connections whose every message is verified. */
+  readCredential: (
+    header: (lowerCaseName: string) => string | undefined,
+    query: string,
+  ) => Credential | null;
+  /** The credential an in-band `auth` message's token stands for. */
+  tokenCredential: (token: string) => Credential | null;
+  /** Verifies a kept credential again (validate_token_per_message). */
+  verifyCredential: (credential: Credential) => Promise<Identity>;
+}
+
 /** The compiled `websocket` block: what the hub runs with until the next reload. */
 /** What the hub reports; its connections report to their route's series (ConnectionOrigin). */
 export interface HubMetrics {
@@ -82,13 +103,13 @@ export interface HubSettings {
   /** persistence.enabled: false keeps no messages (sequence numbers still count). */
   historyEnabled: boolean;
   historyTtlMs: number;
-  /** Verifies the credential of an upgrade (rejects with an AuthFailure). */
-  authenticate: HubAuthenticate;
-  /** Verifies the token of an in-band `auth` message; null without any auth provider. */
-  verifyToken: ((token: string) => Promise<Identity>) | null;
+  /** Credential checks of the upgrade and of in-band `auth` messages (reject with an AuthFailure). */
+  auth: HubAuth;
   contextHeaders: ContextHeaders;
   /** The block as written, for the parts other files compile (ingress, presence). */
   config: WebSocketConfig;
   /** Null when metrics are off. */
   metrics: HubMetrics | null;
+  /** Renews the identity session a connection's token names (`sid`); null without identity. */
+  sessionActivity: ((sessionId: string) => void) | null;
 }
