@@ -12,6 +12,7 @@ import { apiKeysResource } from './api-keys-resource.js';
 import { configResource } from './config-resource.js';
 import { healthResource } from './health-resource.js';
 import { routesResource } from './routes-resource.js';
+import { tlsResource } from './tls-resource.js';
 import { upstreamsResource } from './upstreams-resource.js';
 import { usageResource } from './usage-resource.js';
 import { websocketResource } from './websocket-admin.js';
@@ -24,6 +25,7 @@ const router = new AdminRouter([
   healthResource,
   apiKeysResource,
   websocketResource,
+  tlsResource,
 ]);
 
 /** What one admin request turned out to be, for its log line and its count. */

@@ -14,6 +14,7 @@ import { checkObservability } from '../observability/check-observability.js';
 import { checkRequestHeaders } from '../filters/request-headers/check-request-headers.js';
 import { checkGatewayEndpoints } from '../gateway-endpoints/check-gateway-endpoints.js';
 import { checkTimeouts } from '../config/check-timeouts.js';
+import { checkTls } from '../tls/check-tls.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -107,6 +108,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkObservability(config),
     ...checkGatewayEndpoints(config),
     ...findNotImplemented(config),
+    ...checkTls(config.server),
   ];
 }
 

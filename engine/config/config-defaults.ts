@@ -9,6 +9,8 @@
 export const CONFIG_DEFAULTS = {
   server: {
     http_port: 8080,
+    redirect_to_https: false,
+    tls: { min_version: 'TLSv1.2' },
     bind_address: '0.0.0.0',
     workers: 1,
     paths: { escaped_slashes: 'reject', path_parameters: 'reject', double_encoding: 'reject' },

@@ -87,6 +87,22 @@ export interface GatewayConfig {
 export interface ServerConfig {
   http_port?: number;
   https_port?: number;
+  redirect_to_https?: boolean;
+  tls?: {
+    cert_file: string;
+    key_file: string;
+    passphrase?: string;
+    min_version?: 'TLSv1.2' | 'TLSv1.3';
+    ciphers?: string;
+    certificates?: {
+      /**
+       * @minItems 1
+       */
+      server_names: string[];
+      cert_file: string;
+      key_file: string;
+    }[];
+  };
   metrics_port?: number;
   admin_port?: number;
   bind_address?: string;
