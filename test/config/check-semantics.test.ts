@@ -133,7 +133,10 @@ t.test('an HTTPS port without a certificate is a warning at its key', async (t) 
     result.warnings.map((p) => `${p.code} ${p.line}:${p.column} ${p.path.join('.')}`),
     ['GW_WARN_CONFIG_NO_CERTIFICATE 2:3 server.https_port'],
   );
-  t.match(result.warnings[0]?.message, /https_port 8443 is not opened: server.tls gives no certificate/);
+  t.match(
+    result.warnings[0]?.message,
+    /https_port 8443 is not opened: server.tls gives no certificate/,
+  );
 });
 
 t.test('explicitly disabled metrics and tracing are not reported', async (t) => {
