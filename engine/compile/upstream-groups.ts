@@ -11,10 +11,12 @@ import { EndpointHealth, type Endpoint } from '../upstream/endpoint.js';
 import { HealthChecker, type HealthCheckSettings } from '../upstream/health-checker.js';
 import type { PoolRegistry, PoolSettings } from '../upstream/pool-registry.js';
 import { RetryBudget } from '../upstream/retry-budget.js';
+import type { UpstreamTls } from '../upstream/upstream-tls.js';
 import { UpstreamGroup, type OutlierSettings } from '../upstream/upstream-group.js';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { duration } from '../config/units.js';
 import type { ServerSettings } from './server-settings.js';
+import { compileUpstreamTls } from './upstream-tls-settings.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 const U = CONFIG_DEFAULTS.upstreams;
@@ -52,8 +54,10 @@ export function compileUpstreams(
       connectTimeoutMs: uc.connect_timeout
         ? duration(uc.connect_timeout, T.connect_timeout)
         : settings.connectTimeoutMs,
+      tls: compileUpstreamTls(uc.tls),
     };
-    const key = JSON.stringify([name, uc, poolSettings]);
+    // The fingerprint stands for the TLS files: the key must never hold a private key.
+    const key = JSON.stringify([name, uc, { ...poolSettings, tls: poolSettings.tls?.fingerprint }]);
     const group = ctx.upstreams.acquire(key, () =>
       createGroup(name, uc, poolSettings, ctx.pools, ctx.logger),
     );
@@ -89,11 +93,16 @@ function createGroup(
     : null;
   let group: UpstreamGroup | null = null;
   const checker = uc.health_check
-    ? new HealthChecker(name, endpoints, healthSettings(uc.health_check), (endpoint, healthy) => {
-        if (healthy) log.info({ endpoint: endpoint.origin }, 'endpoint healthy again');
-        else log.warn({ endpoint: endpoint.origin }, 'endpoint failed its health checks');
-        group?.healthChanged();
-      })
+    ? new HealthChecker(
+        name,
+        endpoints,
+        healthSettings(uc.health_check, poolSettings.tls),
+        (endpoint, healthy) => {
+          if (healthy) log.info({ endpoint: endpoint.origin }, 'endpoint healthy again');
+          else log.warn({ endpoint: endpoint.origin }, 'endpoint failed its health checks');
+          group?.healthChanged();
+        },
+      )
     : null;
   group = new UpstreamGroup(name, endpoints, poolKeys, {
     balancer: createBalancer(uc.load_balancer?.type ?? U.load_balancer.type, endpoints),
@@ -137,7 +146,7 @@ function outlierSettings(c: OutlierDetectionConfig): OutlierSettings | null {
   };
 }
 
-function healthSettings(c: HealthCheckConfig): HealthCheckSettings {
+function healthSettings(c: HealthCheckConfig, tls: UpstreamTls | null): HealthCheckSettings {
   return {
     path: c.path,
     intervalMs: duration(c.interval, U.health_check.interval),
@@ -145,6 +154,7 @@ function healthSettings(c: HealthCheckConfig): HealthCheckSettings {
     healthyThreshold: c.healthy_threshold ?? U.health_check.healthy_threshold,
     unhealthyThreshold: c.unhealthy_threshold ?? U.health_check.unhealthy_threshold,
     expectedStatuses: statusMatcher(c.expected_statuses ?? U.health_check.expected_statuses),
+    tls,
   };
 }
 

@@ -45,6 +45,7 @@ export const CONFIG_DEFAULTS = {
     discovery: { endpoints: { weight: 1 } },
     load_balancer: { type: 'RoundRobin', hash_on: 'ip' },
     pool: { connections: 128 },
+    tls: { verify: true },
     health_check: {
       interval: '10s',
       timeout: '2s',

@@ -255,6 +255,13 @@ export interface UpstreamConfig {
     keepalive_timeout?: string;
   };
   connect_timeout?: string;
+  tls?: {
+    ca_file?: string;
+    cert_file?: string;
+    key_file?: string;
+    server_name?: string;
+    verify?: boolean;
+  };
   health_check?: HealthCheckConfig;
   circuit_breaker?: CircuitBreakerConfig;
   retries?: RetriesConfig;

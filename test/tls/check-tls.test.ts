@@ -101,3 +101,33 @@ t.test('keys that need each other', async (t) => {
   ]);
   t.same(codes('  redirect_to_https: true'), ['GW_ERR_CONFIG_TLS server.redirect_to_https']);
 });
+
+t.test('upstream tls: files, pairing, an https endpoint, and verify: false', async (t) => {
+  const codes = (tls: string, endpoint = 'https://10.0.0.1:443') => {
+    const text = [
+      'routes:',
+      '  - { path: /, upstream: api }',
+      'upstreams:',
+      `  api: { discovery: { type: Static, endpoints: ["${endpoint}"] }, tls: ${tls} }`,
+    ].join('\n');
+    const r = loadConfigText(text, 'gateway.yaml', {});
+    return (r.ok ? r.warnings : r.problems).map((p) => `${p.code} ${p.path.join('.')}`);
+  };
+  t.same(
+    codes(`{ ca_file: ${ca.certFile}, cert_file: ${good.certFile}, key_file: ${good.keyFile} }`),
+    [],
+  );
+  t.same(codes(`{ ca_file: ${join(ca.dir, 'none.pem')} }`), [
+    'GW_ERR_CONFIG_TLS upstreams.api.tls.ca_file',
+  ]);
+  t.same(codes(`{ cert_file: ${good.certFile} }`), [
+    'GW_ERR_CONFIG_TLS upstreams.api.tls.cert_file',
+  ]);
+  t.same(codes(`{ cert_file: ${good.certFile}, key_file: ${other.keyFile} }`), [
+    'GW_ERR_CONFIG_TLS upstreams.api.tls.key_file',
+  ]);
+  t.same(codes('{ verify: false }'), ['GW_WARN_CONFIG_TLS_UNVERIFIED upstreams.api.tls.verify']);
+  t.same(codes(`{ ca_file: ${ca.certFile} }`, 'http://10.0.0.1:80'), [
+    'GW_ERR_CONFIG_TLS upstreams.api.tls',
+  ]);
+});
