@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import t from 'tap';
 import { request } from 'undici';
+import WebSocket, { WebSocketServer } from 'ws';
 import { TestCa } from '../helpers/certificates.js';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
 
@@ -31,6 +32,10 @@ const upstream = createServer(
     res.end(`client ${peer.subject.CN}`);
   },
 );
+// WebSocket upgrades on the same mTLS server: a wss:// upstream, greeting with the client's name.
+new WebSocketServer({ server: upstream }).on('connection', (ws, req) => {
+  ws.send(`client ${(req.socket as TLSSocket).getPeerCertificate().subject.CN}`);
+});
 upstream.listen(0, '127.0.0.1');
 await once(upstream, 'listening');
 t.teardown(() => upstream.close());
@@ -42,6 +47,7 @@ const gw = await startGatewayd(
 server: { http_port: 0, bind_address: 127.0.0.1 }
 routes:
   - { path: /mtls, upstream: mtls }
+  - { path: /ws-mtls, upstream: mtls, websocket: proxy }
   - { path: /no-client-cert, upstream: anonymous }
   - { path: /wrong-client-cert, upstream: stranger }
 upstreams:
@@ -81,3 +87,13 @@ t.test('health checks connect with the same TLS settings', async (t) => {
   });
   t.equal(await Promise.race([healthChecked, timeout]), 'gateway-client');
 });
+
+t.test(
+  'a WebSocket proxy route reaches the wss:// upstream with the client certificate',
+  async (t) => {
+    const ws = new WebSocket(gw.url('/ws-mtls').replace('http:', 'ws:'));
+    t.teardown(() => ws.terminate());
+    const [greeting] = (await once(ws, 'message')) as [Buffer];
+    t.equal(greeting.toString(), 'client gateway-client');
+  },
+);
