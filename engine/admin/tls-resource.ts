@@ -3,9 +3,9 @@ import type { AdminRequest, AdminResource } from './admin-http.js';
 /**
  * The HTTPS listener's certificates as served now (after any renewal):
  *
- *   GET /tls/certificates   each certificate's file, SNI names, serial, subject and expiry
+ *   GET /admin/tls/certificates   each certificate's file, SNI names, serial, subject and expiry
  */
-export const tlsResource: AdminResource = [['GET', '/tls/certificates', listCertificates]];
+export const tlsResource: AdminResource = [['GET', '/admin/tls/certificates', listCertificates]];
 
 async function listCertificates({ ctx }: AdminRequest) {
   const now = Date.now();

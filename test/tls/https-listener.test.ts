@@ -134,7 +134,7 @@ t.test('wss through TLS to a plain ws upstream', async (t) => {
 });
 
 t.test('the admin API and the metrics show each certificate and its expiry', async (t) => {
-  const answer = await admin(gw, 'GET', '/tls/certificates');
+  const answer = await admin(gw, 'GET', '/admin/tls/certificates');
   t.equal(answer.status, 200);
   const body = answer.json as {
     https_port: number;
