@@ -17,13 +17,15 @@ export function checkUpstreamTls(name: string, upstream: UpstreamConfig): PathPr
   const error = (key: string, message: string, hint?: string): void => {
     problems.push({ severity: 'error', code: ConfigCode.TLS, message, hint, path: [...at, key] });
   };
-  const urls = upstream.discovery.endpoints.map((ep) => (typeof ep === 'string' ? ep : ep.url));
-  if (!urls.some((url) => /^(https|wss):/i.test(url))) {
+  const discovery = upstream.discovery;
+  const urls = (discovery.endpoints ?? []).map((ep) => (typeof ep === 'string' ? ep : ep.url));
+  const secure = discovery.scheme === 'https' || urls.some((url) => /^(https|wss):/i.test(url));
+  if (!secure) {
     problems.push({
       severity: 'error',
       code: ConfigCode.TLS,
       message: `upstream "${name}" has tls settings but no https:// endpoint to use them`,
-      hint: 'write its endpoints as https://host:port',
+      hint: 'write its endpoints as https://host:port (with DNS discovery: scheme: https)',
       path: at,
       atKey: true,
     });
