@@ -151,6 +151,7 @@ async function load(run, seconds, opts, origin) {
   await sleep(SETTLE_MS);
   const result = await runWrk({
     port: run.port,
+    scheme: run.scheme,
     seconds,
     connections: opts.connections,
     cpu: CPU.loadgen,

@@ -1,4 +1,5 @@
 // The servers the harness can measure. To add one, append an entry to TARGETS (see README.md).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -52,7 +53,13 @@ export function fullPipeline() {
 }
 
 /** Targets every "subject" (gatewayd variant) is compared against, in report order. */
-export const BASELINES = ['nginx-proxy', 'fastify-proxy', 'bare-uws-undici', 'direct'];
+export const BASELINES = [
+  'nginx-proxy',
+  'nginx-https-proxy',
+  'fastify-proxy',
+  'bare-uws-undici',
+  'direct',
+];
 
 /**
  * name: unique, used by --targets. start(ctx) resolves to { proc, port, log } once the target
@@ -100,7 +107,13 @@ export const TARGETS = [
   tracing('gatewayd+tracing10', 0.1),
   // Every request unsampled: what tracing costs the requests it does not record.
   tracing('gatewayd+tracing0', 0),
+  // HTTPS on the client side (keep-alive, so mostly record encryption, few handshakes), with
+  // nginx-https-proxy on the same certificate as its peer; the origin stays plain HTTP.
+  gatewayd('gatewayd+https', (ctx) => httpsFragment(ctx), undefined, undefined, undefined, {
+    scheme: 'https',
+  }),
   { name: 'nginx-proxy', start: startNginxProxy },
+  { name: 'nginx-https-proxy', start: startNginxHttpsProxy },
   { name: 'fastify-proxy', start: (ctx) => startNodePeer(ctx, 'fastify-proxy') },
   { name: 'bare-uws-undici', start: (ctx) => startNodePeer(ctx, 'bare-uws-undici') },
   { name: 'direct', start: (ctx) => startOrigin(ctx, 'direct', CPU.target) },
@@ -188,7 +201,8 @@ function gatewayd(name, fragment = {}, stdout, root, headers, extra = {}) {
     ...extra,
     // What it is launched with, for the allocation harness's own launch (bench/alloc.mjs).
     launch: { name, fragment, stdout, headers },
-    start: (ctx) => startGatewayd(ctx, { name, fragment, stdout, root, headers }),
+    start: (ctx) =>
+      startGatewayd(ctx, { name, fragment, stdout, root, headers, scheme: extra.scheme }),
   };
 }
 
@@ -199,14 +213,17 @@ function gatewayd(name, fragment = {}, stdout, root, headers, extra = {}) {
  */
 export async function startGatewayd(
   ctx,
-  { name, fragment = {}, stdout, root, headers, nodeArgs = [], env },
+  { name, fragment = {}, stdout, root, headers, nodeArgs = [], env, scheme = 'http' },
 ) {
   const bin = join(root ?? ctx.root, 'bin', 'gatewayd');
   if (!existsSync(bin)) throw new Error(`${bin} does not exist yet`);
   const port = await freePort();
   const own = typeof fragment === 'function' ? fragment(ctx) : fragment;
+  // An HTTPS target is measured on its https_port; the plain listener gets a port of its own.
+  const listeners =
+    scheme === 'https' ? { server: { http_port: await freePort(), https_port: port } } : {};
   const config = deepMerge(
-    deepMerge(gatewaydBaseConfig(port, ctx.originPort), own),
+    deepMerge(deepMerge(gatewaydBaseConfig(port, ctx.originPort), listeners), own),
     ctx.fragmentFor?.(name) ?? {},
   );
   const file = join(ctx.tmp, `${name}.yaml`);
@@ -217,6 +234,7 @@ export async function startGatewayd(
     stdout,
     headers: requestHeaders,
     env,
+    scheme,
   });
   return { ...run, headers: requestHeaders };
 }
@@ -258,6 +276,50 @@ function gatewaydBaseConfig(port, originPort) {
   };
 }
 
+/** One self-signed P-256 certificate per run, shared by the HTTPS targets. */
+function benchCertificate(ctx) {
+  const cert = join(ctx.tmp, 'bench-cert.pem');
+  const key = join(ctx.tmp, 'bench-key.pem');
+  if (!existsSync(cert)) {
+    // prettier-ignore
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+      '-days', '2', '-subj', '/CN=localhost', '-keyout', key, '-out', cert,
+    ], { stdio: 'ignore' });
+  }
+  return { cert, key };
+}
+
+/** gatewayd+https's certificate; startGatewayd puts the measured port on https_port. */
+function httpsFragment(ctx) {
+  const { cert, key } = benchCertificate(ctx);
+  return { server: { tls: { cert_file: cert, key_file: key } } };
+}
+
+async function startNginxHttpsProxy(ctx) {
+  if (!onPath('openssl')) throw new Error('openssl is not on PATH');
+  const { cert, key } = benchCertificate(ctx);
+  const port = await freePort();
+  const server = `
+    upstream origin {
+      server 127.0.0.1:${ctx.originPort};
+      keepalive 64;
+      keepalive_requests 1000000;
+    }
+    server {
+      listen 127.0.0.1:${port} ssl;
+      ssl_certificate ${cert};
+      ssl_certificate_key ${key};
+      ssl_protocols TLSv1.2 TLSv1.3;
+      location / {
+        proxy_pass http://origin;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+      }
+    }`;
+  return startNginx(ctx, 'nginx-https-proxy', CPU.target, port, server, 'https');
+}
+
 async function startNginxProxy(ctx) {
   const port = await freePort();
   const server = `
@@ -293,7 +355,7 @@ export async function startNodePeer(ctx, name, { nodeArgs = [], env } = {}) {
 }
 
 /** One foreground nginx master with one worker, everything it writes kept under tmp. */
-async function startNginx(ctx, name, cpu, port, serverBlocks) {
+async function startNginx(ctx, name, cpu, port, serverBlocks, scheme = 'http') {
   if (!onPath('nginx')) throw new Error('nginx is not on PATH');
   const prefix = join(ctx.tmp, name);
   mkdirSync(prefix, { recursive: true });
@@ -318,11 +380,19 @@ async function startNginx(ctx, name, cpu, port, serverBlocks) {
   const confFile = join(prefix, 'nginx.conf');
   writeFileSync(confFile, conf);
   const args = ['-p', `${prefix}/`, '-c', confFile, '-e', log, '-g', 'daemon off;'];
-  return launch(ctx, name, cpu, port, 'nginx', args);
+  return launch(ctx, name, cpu, port, 'nginx', args, { scheme });
 }
 
 /** Starts a server process and waits until it answers; on failure stops it and says why. */
-async function launch(ctx, name, cpu, port, cmd, args, { stdout, headers = {}, env } = {}) {
+async function launch(
+  ctx,
+  name,
+  cpu,
+  port,
+  cmd,
+  args,
+  { stdout, headers = {}, env, scheme = 'http' } = {},
+) {
   const log = logFile(ctx, name);
   const proc = startProcess(cmd, args, {
     cpu,
@@ -332,12 +402,12 @@ async function launch(ctx, name, cpu, port, cmd, args, { stdout, headers = {}, e
     stderr: log,
   });
   try {
-    await waitReady(port, proc, '/', headers);
+    await waitReady(port, proc, '/', headers, scheme);
   } catch (err) {
     await stopProcess(proc);
     throw new Error(`${err.message}${tail(log)}`, { cause: err });
   }
-  return { proc, port, log };
+  return { proc, port, log, scheme };
 }
 
 function logFile(ctx, name) {

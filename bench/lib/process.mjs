@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -149,16 +150,17 @@ export function freePort() {
 }
 
 /**
- * Polls GET http://127.0.0.1:port/ until it answers 200, for at most 10 s; fails early if the
- * process ends. A 200 (not just an open port) proves a proxy actually reaches its upstream.
+ * Polls GET http://127.0.0.1:port/ (https:// for TLS targets, whose bench certificate is not
+ * verified) until it answers 200, for at most 10 s; fails early if the process ends. A 200 (not
+ * just an open port) proves a proxy actually reaches its upstream.
  */
-export async function waitReady(port, proc, path = '/', headers = {}) {
+export async function waitReady(port, proc, path = '/', headers = {}, scheme = 'http') {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (proc.reason !== null) throw new Error(`process ended (${proc.reason})`);
     try {
-      const status = await probe(port, path, headers);
+      const status = await probe(port, path, headers, scheme);
       if (status === 200) return;
       last = `HTTP ${status}`;
     } catch (err) {
@@ -169,9 +171,18 @@ export async function waitReady(port, proc, path = '/', headers = {}) {
   throw new Error(`not ready on 127.0.0.1:${port} after ${READY_TIMEOUT_MS / 1000} s (${last})`);
 }
 
-function probe(port, path, headers) {
+function probe(port, path, headers, scheme) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+    const client = scheme === 'https' ? https : http;
+    const options = {
+      host: '127.0.0.1',
+      port,
+      path,
+      headers,
+      agent: false,
+      rejectUnauthorized: false,
+    };
+    const req = client.get(options, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode));
     });

@@ -5,9 +5,9 @@ import { raceTimeout, startProcess, stopProcess } from './process.mjs';
 const WRK_SLACK_S = 10;
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** One bounded wrk run on cpu: resolves to { rps, p99Ms, errors }. */
-export async function runWrk({ port, seconds, connections, cpu, headers = {} }) {
-  const url = `http://127.0.0.1:${port}/`;
+/** One bounded wrk run on cpu: resolves to { rps, p99Ms, errors }. scheme: http or https. */
+export async function runWrk({ port, scheme = 'http', seconds, connections, cpu, headers = {} }) {
+  const url = `${scheme}://127.0.0.1:${port}/`;
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => [
     '-H',
     `${name}: ${value}`,

@@ -13,6 +13,7 @@ import { configResource } from './config-resource.js';
 import { createDashboardAssets } from './dashboard-assets.js';
 import { healthResource } from './health-resource.js';
 import { routesResource } from './routes-resource.js';
+import { tlsResource } from './tls-resource.js';
 import { upstreamsResource } from './upstreams-resource.js';
 import { usageResource } from './usage-resource.js';
 import { websocketResource } from './websocket-admin.js';
@@ -25,6 +26,7 @@ const router = new AdminRouter([
   healthResource,
   apiKeysResource,
   websocketResource,
+  tlsResource,
 ]);
 
 /** What one admin request turned out to be, for its log line and its count. */

@@ -7,6 +7,7 @@ import type { ConfigStatus, ReloadRecord } from './config-status.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { RedisProbe } from '../gateway-endpoints/redis-probe.js';
 import type { WebSocketAdminState } from './websocket-admin.js';
+import type { ServedCertificate } from '../tls/https-listener.js';
 
 /** What the admin API reads and drives: the running gateway, seen through this interface. */
 export interface AdminContext {
@@ -25,6 +26,10 @@ export interface AdminContext {
   redis(): RedisProbe | null;
   /** The WebSocket hub's operations; null without a hub. */
   websocket(): WebSocketAdminState | null;
+  /** The HTTPS listener's certificates as served now; empty without one. */
+  certificates(): readonly ServedCertificate[];
+  /** The bound HTTPS port; null without an HTTPS listener. */
+  httpsPort(): number | null;
   /** Builds a config given as text without serving it, as `gatewayd check` builds a file. */
   checkConfigText(text: string, name: string): Promise<CheckedConfig>;
 }

@@ -7,6 +7,7 @@ import {
 import type { PathPolicy } from '../router/normalize-path.js';
 import { createTrustMatcher, type TrustMatcher } from '../data-plane/trust-proxy.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+import { compileTlsSettings, type TlsSettings } from '../tls/tls-settings.js';
 
 /**
  * The `server` and `observability.logging` blocks (and the top-level `response_envelope`) with
@@ -14,6 +15,9 @@ import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
  */
 export interface ServerSettings {
   httpPort: number;
+  /** The HTTPS listener; null when `server.https_port` or `server.tls` is absent. */
+  tls: TlsSettings | null;
+  redirectToHttps: boolean;
   bindAddress: string;
   workers: number;
   trustProxy: TrustMatcher;
@@ -51,6 +55,8 @@ export function compileServerSettings(config: GatewayConfig): ServerSettings {
   const logging = config.observability?.logging ?? {};
   return {
     httpPort: server.http_port ?? S.http_port,
+    tls: compileTlsSettings(server),
+    redirectToHttps: server.redirect_to_https ?? S.redirect_to_https,
     bindAddress: server.bind_address ?? S.bind_address,
     workers: server.workers ?? S.workers,
     trustProxy: createTrustMatcher(server.trust_proxy ?? []),

@@ -10,6 +10,7 @@ import type { PathRewriter } from '../data-plane/path-rewriter.js';
 import { duration, size } from '../config/units.js';
 import type { ServerSettings } from './server-settings.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
+import { compileUpstreamTls } from './upstream-tls-settings.js';
 
 /** Where an upgrade's credential travels besides the headers; null when the route does not read it. */
 export interface SocketCredentialPlaces {
@@ -51,6 +52,7 @@ export function createSocketProxyRoute(
     upstreamBufferLimit: Math.max(BUFFERED_MESSAGES * maxMessageBytes, MIN_UPSTREAM_BUFFER),
     handshakeTimeoutMs,
     connectTimeoutMs,
+    tls: compileUpstreamTls(uc.tls),
     preserveHost: rc.preserve_host ?? CONFIG_DEFAULTS.routes.preserve_host,
     isTrustedProxy: settings.trustProxy,
     headerPolicy,

@@ -14,11 +14,13 @@ import type { HealthChannel } from '../upstream/health-channel.js';
 import { HealthChecker, type HealthCheckSettings } from '../upstream/health-checker.js';
 import type { PoolRegistry, PoolSettings } from '../upstream/pool-registry.js';
 import { RetryBudget } from '../upstream/retry-budget.js';
+import type { UpstreamTls } from '../upstream/upstream-tls.js';
 import { SharedHealth } from '../upstream/shared-health.js';
 import { UpstreamGroup, type OutlierSettings } from '../upstream/upstream-group.js';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { duration } from '../config/units.js';
 import type { ServerSettings } from './server-settings.js';
+import { compileUpstreamTls } from './upstream-tls-settings.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 const U = CONFIG_DEFAULTS.upstreams;
@@ -60,9 +62,16 @@ export function compileUpstreams(
       connectTimeoutMs: uc.connect_timeout
         ? duration(uc.connect_timeout, T.connect_timeout)
         : settings.connectTimeoutMs,
+      tls: compileUpstreamTls(uc.tls),
     };
+    // The fingerprint stands for the TLS files: the key must never hold a private key.
     const sharing = uc.health_check?.shared !== false ? healthChannel : null;
-    const key = JSON.stringify([name, uc, poolSettings, sharing === null ? '' : healthChannelKey]);
+    const key = JSON.stringify([
+      name,
+      uc,
+      { ...poolSettings, tls: poolSettings.tls?.fingerprint },
+      sharing === null ? '' : healthChannelKey,
+    ]);
     const group = ctx.upstreams.acquire(key, () =>
       createGroup(name, uc, poolSettings, ctx.pools, ctx.logger, sharing),
     );
@@ -99,7 +108,7 @@ function createGroup(
     : null;
   let group: UpstreamGroup | null = null;
   let sharing: SharedHealth | null = null;
-  const checks = uc.health_check ? healthSettings(uc.health_check) : null;
+  const checks = uc.health_check ? healthSettings(uc.health_check, poolSettings.tls) : null;
   const checker =
     checks === null
       ? null
@@ -165,7 +174,7 @@ function outlierSettings(c: OutlierDetectionConfig): OutlierSettings | null {
   };
 }
 
-function healthSettings(c: HealthCheckConfig): HealthCheckSettings {
+function healthSettings(c: HealthCheckConfig, tls: UpstreamTls | null): HealthCheckSettings {
   return {
     path: c.path,
     intervalMs: duration(c.interval, U.health_check.interval),
@@ -173,6 +182,7 @@ function healthSettings(c: HealthCheckConfig): HealthCheckSettings {
     healthyThreshold: c.healthy_threshold ?? U.health_check.healthy_threshold,
     unhealthyThreshold: c.unhealthy_threshold ?? U.health_check.unhealthy_threshold,
     expectedStatuses: statusMatcher(c.expected_statuses ?? U.health_check.expected_statuses),
+    tls,
   };
 }
 

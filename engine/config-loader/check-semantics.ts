@@ -21,6 +21,8 @@ import {
 } from '../filters/response-headers/check-response-headers.js';
 import { checkGatewayEndpoints } from '../gateway-endpoints/check-gateway-endpoints.js';
 import { checkTimeouts } from '../config/check-timeouts.js';
+import { checkTls } from '../tls/check-tls.js';
+import { checkUpstreamTls } from '../tls/check-upstream-tls.js';
 
 /** Paths the gateway answers itself; a route on one of them hides the built-in endpoint. */
 const BUILT_IN_PATHS: Readonly<Record<string, string>> = {
@@ -119,6 +121,8 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkObservability(config),
     ...checkGatewayEndpoints(config),
     ...findNotImplemented(config),
+    ...checkTls(config.server),
+    ...Object.entries(config.upstreams ?? {}).flatMap(([name, u]) => checkUpstreamTls(name, u)),
   ];
 }
 

@@ -9,6 +9,8 @@
 export const CONFIG_DEFAULTS = {
   server: {
     http_port: 8080,
+    redirect_to_https: false,
+    tls: { min_version: 'TLSv1.2' },
     hide_upstream_headers: ['server', 'x-powered-by'],
     bind_address: '0.0.0.0',
     workers: 1,
@@ -63,6 +65,7 @@ export const CONFIG_DEFAULTS = {
     discovery: { endpoints: { weight: 1 }, scheme: 'http', refresh: { min: '5s', max: '30s' } },
     load_balancer: { type: 'RoundRobin', hash_on: 'ip' },
     pool: { connections: 128 },
+    tls: { verify: true },
     health_check: {
       interval: '10s',
       timeout: '2s',

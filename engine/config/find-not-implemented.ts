@@ -4,8 +4,8 @@ import type { GatewayConfig } from './gateway-config.js';
 import { formatConfigPath } from './format-config-path.js';
 
 /**
- * Warnings at each configured block the engine does not act on yet, so nobody believes a TLS
- * port is open when it is not. Blocks explicitly disabled are not reported.
+ * Warnings at each configured block the engine does not act on yet, so nobody believes a feature
+ * acts when it does not. Blocks explicitly disabled are not reported.
  */
 export function findNotImplemented(config: GatewayConfig): PathProblem[] {
   const warnings: PathProblem[] = [];
@@ -20,13 +20,7 @@ export function findNotImplemented(config: GatewayConfig): PathProblem[] {
       atKey: true,
     });
   };
-  const { server, websocket } = config;
-  if (server?.https_port !== undefined) {
-    warn(
-      ['server', 'https_port'],
-      `TLS is not served yet; port ${server.https_port} is not opened`,
-    );
-  }
+  const { websocket } = config;
   if (websocket?.integration?.message_queue?.enabled === true) {
     warn(
       ['websocket', 'integration', 'message_queue'],

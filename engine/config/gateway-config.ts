@@ -87,6 +87,22 @@ export interface GatewayConfig {
 export interface ServerConfig {
   http_port?: number;
   https_port?: number;
+  redirect_to_https?: boolean;
+  tls?: {
+    cert_file: string;
+    key_file: string;
+    passphrase?: string;
+    min_version?: 'TLSv1.2' | 'TLSv1.3';
+    ciphers?: string;
+    certificates?: {
+      /**
+       * @minItems 1
+       */
+      server_names: string[];
+      cert_file: string;
+      key_file: string;
+    }[];
+  };
   metrics_port?: number;
   admin_port?: number;
   hide_upstream_headers?: string[];
@@ -269,6 +285,13 @@ export interface UpstreamConfig {
     keepalive_timeout?: string;
   };
   connect_timeout?: string;
+  tls?: {
+    ca_file?: string;
+    cert_file?: string;
+    key_file?: string;
+    server_name?: string;
+    verify?: boolean;
+  };
   health_check?: HealthCheckConfig;
   circuit_breaker?: CircuitBreakerConfig;
   retries?: RetriesConfig;

@@ -70,6 +70,8 @@ export interface ListenerLimits {
   responseEnvelope: boolean;
   /** How request paths an upstream could read differently are treated (`server.paths`). */
   paths: PathPolicy;
+  /** `server.redirect_to_https`: plain HTTP requests are answered with 308 to the HTTPS port. */
+  redirectToHttps: boolean;
 }
 
 /** What the listener reads of the table in force, once per request. */

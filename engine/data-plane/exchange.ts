@@ -72,6 +72,8 @@ export class Exchange {
   heldBody: HeldBody | null = null;
   /** Set on WebSocket upgrade requests: what uWS needs to complete the handshake. */
   upgradeContext: us_socket_context_t | null = null;
+  /** Came in on the HTTPS listener. */
+  secure = false;
   /** Set by captureHeaders: the headers below were found in the listener's header walk. */
   private captured = false;
   private capturedAuthorization: string | undefined = undefined;

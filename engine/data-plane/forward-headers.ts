@@ -91,7 +91,7 @@ export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): stri
     'x-forwarded-for',
     forwardedFor ? `${forwardedFor}, ${ex.peerAddress}` : ex.peerAddress,
     'x-forwarded-proto',
-    forwardedProto || 'http',
+    forwardedProto || (ex.secure ? 'https' : 'http'),
     'x-request-id',
     ex.requestId,
   );

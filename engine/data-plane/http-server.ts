@@ -1,4 +1,5 @@
 import type {
+  AppOptions,
   HttpRequest,
   HttpResponse,
   TemplatedApp,
@@ -52,36 +53,73 @@ export type UpgradeHandler = (
 
 /** The uWebSockets.js listener: reads each request, matches it and hands it to its route. */
 export class HttpServer<SocketData> {
-  private readonly app: TemplatedApp;
-  private listenSocket: us_listen_socket | null = null;
+  /** The plain HTTP app first, then each HTTPS app made (older ones keep their open connections). */
+  private readonly apps: TemplatedApp[] = [];
+  private readonly listenSockets = new Set<us_listen_socket>();
+  /** The HTTPS port plain requests are redirected to under `server.redirect_to_https`. */
+  httpsPort: number | null = null;
   private inFlight = 0;
   private draining = false;
   private drained: (() => void) | null = null;
   private readonly walk = new HeaderWalk();
 
   constructor(private readonly options: HttpServerOptions<SocketData>) {
-    this.app = nativeUws()
-      .App()
-      .any('/*', (res, req) => this.onRequest(res, req, null))
-      .ws(
-        '/*',
-        options.webSocket((res, req, context) => this.onRequest(res, req, context)),
-      );
+    this.apps.push(this.serve(nativeUws().App(), false));
   }
 
   /** Resolves with the bound port. `exclusive` makes a second process on the port fail loudly. */
-  listen(host: string, port: number, exclusive: boolean): Promise<number> {
+  async listen(host: string, port: number, exclusive: boolean): Promise<number> {
+    const socket = await this.listenApp(this.apps[0] as TemplatedApp, host, port, exclusive);
+    return nativeUws().us_socket_local_port(socket);
+  }
+
+  /**
+   * An HTTPS app serving the same routes and WebSocket upgrades, with its default certificate
+   * and those chosen by SNI. uWS reads the files named in the options before this returns.
+   */
+  secureApp(defaults: AppOptions, byServerName: ReadonlyArray<[string, AppOptions]>): TemplatedApp {
+    const app = nativeUws().SSLApp(defaults);
+    for (const [name, options] of byServerName) app.addServerName(name, options);
+    this.apps.push(this.serve(app, true));
+    return app;
+  }
+
+  /**
+   * Listens `app` on the port. Without `exclusive` it may share the port with another listener
+   * (SO_REUSEPORT): how an HTTPS app with renewed certificates takes over from the previous one.
+   */
+  listenApp(
+    app: TemplatedApp,
+    host: string,
+    port: number,
+    exclusive: boolean,
+  ): Promise<us_listen_socket> {
     const flags = exclusive ? LISTEN_EXCLUSIVE_PORT : 0;
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, flags, (socket) => {
-        if (!socket) {
+      app.listen(host, port, flags, (socket) => {
+        if (!socket || this.draining) {
+          if (socket) nativeUws().us_listen_socket_close(socket);
           reject(new Error(`cannot listen on ${host}:${port} (address in use or not available)`));
           return;
         }
-        this.listenSocket = socket;
-        resolve(nativeUws().us_socket_local_port(socket));
+        this.listenSockets.add(socket);
+        resolve(socket);
       });
     });
+  }
+
+  /** Stops accepting on one listener; its open connections continue. */
+  stopListening(socket: us_listen_socket): void {
+    if (this.listenSockets.delete(socket)) nativeUws().us_listen_socket_close(socket);
+  }
+
+  private serve(app: TemplatedApp, secure: boolean): TemplatedApp {
+    return app
+      .any('/*', (res, req) => this.onRequest(res, req, null, secure))
+      .ws(
+        '/*',
+        this.options.webSocket((res, req, context) => this.onRequest(res, req, context, secure)),
+      );
   }
 
   /** Requests being handled now (read by the in-flight gauge at scrape time). */
@@ -99,10 +137,8 @@ export class HttpServer<SocketData> {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
-    if (this.listenSocket) {
-      nativeUws().us_listen_socket_close(this.listenSocket);
-      this.listenSocket = null;
-    }
+    for (const socket of this.listenSockets) nativeUws().us_listen_socket_close(socket);
+    this.listenSockets.clear();
     if (this.inFlight === 0) return true;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -114,12 +150,17 @@ export class HttpServer<SocketData> {
   }
 
   close(): void {
-    this.app.close();
+    for (const app of this.apps) app.close();
   }
 
-  /** Sends a message to every WebSocket subscribed to `topic` (the hub's channel delivery). */
+  /**
+   * Sends a message to every WebSocket subscribed to `topic` (the hub's channel delivery), on
+   * every listener: uWS keeps subscriptions per app.
+   */
   publish(topic: string, message: string, isBinary: boolean): boolean {
-    return this.app.publish(topic, message, isBinary, false);
+    let sent = false;
+    for (const app of this.apps) sent = app.publish(topic, message, isBinary, false) || sent;
+    return sent;
   }
 
   /**
@@ -131,6 +172,7 @@ export class HttpServer<SocketData> {
     res: HttpResponse,
     req: HttpRequest,
     upgrade: us_socket_context_t | null,
+    secure: boolean,
   ): void {
     const table = this.options.currentTable();
     const rawPath = req.getUrl();
@@ -158,6 +200,7 @@ export class HttpServer<SocketData> {
       this.finishExchange,
     );
     ex.upgradeContext = upgrade;
+    ex.secure = secure;
     ex.captureHeaders(walk.authorization, walk.origin, walk.connection);
     this.inFlight++;
 
@@ -169,6 +212,11 @@ export class HttpServer<SocketData> {
     if (refusal) {
       table.unmatched.adopt(ex);
       sendError(ex, refusal, table.settings.responseEnvelope);
+      return;
+    }
+    if (!secure && table.settings.redirectToHttps && this.httpsPort !== null) {
+      table.unmatched.adopt(ex);
+      redirectToHttps(ex, rawPath, this.httpsPort, table.settings.responseEnvelope);
       return;
     }
     if (typeof normal !== 'string' && 'redirectTo' in normal) {
@@ -360,6 +408,33 @@ function redirectToNormalPath(ex: Exchange, path: string): void {
     status: statusLine(307),
     statusCode: 307,
     headers: [['location', location]],
+    body: NO_BODY,
+  });
+}
+
+/** A Host header's name and optional port: the only shape a redirect may echo into Location. */
+const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/** `server.redirect_to_https`: 308, so the method and body are kept, to the HTTPS port. */
+function redirectToHttps(ex: Exchange, rawPath: string, port: number, envelope: boolean): void {
+  if (!HOST.test(ex.host)) {
+    sendError(
+      ex,
+      new GatewayError(
+        'BAD_REQUEST',
+        'plain HTTP is redirected to HTTPS, which needs a valid Host header',
+      ),
+      envelope,
+    );
+    return;
+  }
+  const name = ex.host.replace(/:[0-9]+$/, '');
+  const authority = port === 443 ? name : `${name}:${port}`;
+  const target = ex.query === '' ? rawPath : `${rawPath}?${ex.query}`;
+  sendPrepared(ex, {
+    status: statusLine(308),
+    statusCode: 308,
+    headers: [['location', `https://${authority}${target}`]],
     body: NO_BODY,
   });
 }

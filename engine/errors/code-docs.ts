@@ -355,4 +355,21 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
       "a `per_try_timeout` not below its route's `timeout` (the deadline of all tries together): it never applies",
     fix: 'make it shorter than `timeout`, or remove it',
   },
+  GW_ERR_CONFIG_TLS: {
+    meaning:
+      "a certificate or key file of `server.tls` that is missing, does not parse, does not open with `passphrase`, or is not the certificate's key; `server.tls` without `https_port`; `redirect_to_https` without an HTTPS listener; `min_version: TLSv1.3` (not enforceable on the uWS builds); a `ciphers` list OpenSSL refuses; an upstream's `tls` files that do not load, a client certificate without its key, or `tls` on an upstream with no https:// endpoint",
+    fix: 'fix the file or key the message names; see the TLS guide',
+  },
+  GW_WARN_CONFIG_CERTIFICATE_EXPIRY: {
+    meaning: 'a certificate of `server.tls` expires within 14 days, or has expired',
+    fix: 'renew it and replace the file: the gateway loads it without a restart',
+  },
+  GW_WARN_CONFIG_NO_CERTIFICATE: {
+    meaning: '`server.https_port` without `server.tls`: the HTTPS port is not opened',
+    fix: 'add `server.tls` with `cert_file` and `key_file`',
+  },
+  GW_WARN_CONFIG_TLS_UNVERIFIED: {
+    meaning: 'an upstream with `tls.verify: false`: its certificate is not checked',
+    fix: 'give the CA that signed it as `tls.ca_file` (and `server_name`) instead',
+  },
 };

@@ -23,6 +23,7 @@ import { GOING_AWAY, OpenSockets } from '../websocket/open-sockets.js';
 import { createSocketBehavior } from '../websocket/socket-behavior.js';
 import type { SocketData } from '../websocket/socket-session.js';
 import { ChannelHub } from '../websocket/hub/channel-hub.js';
+import { HttpsListener } from '../tls/https-listener.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { HubNetworkLink } from './hub-network-link.js';
@@ -87,7 +88,9 @@ export class Gateway {
   /** Records a finished exchange (metrics, span, access log, usage); set once telemetry is up. */
   private observeFinished: (ex: Exchange) => void;
   private metricsServer: MetricsServer | null = null;
+  private https: HttpsListener | null = null;
   port = 0;
+  httpsPort = 0;
   adminPort = 0;
   metricsPort = 0;
 
@@ -125,6 +128,7 @@ export class Gateway {
     const s = built.table.settings;
     await this.waitForRedis(built.table, redisDeadline - performance.now());
     this.port = await this.server.listen(s.bindAddress, s.httpPort, this.options.exclusivePort);
+    await this.startHttps(built.table);
     await this.startAdmin(built.table);
     await this.startMetrics();
     this.options.logger.info(
@@ -156,6 +160,30 @@ export class Gateway {
     }
   }
 
+  /**
+   * The HTTPS listener. It always shares its port (SO_REUSEPORT), which is how renewed
+   * certificates take over; the plain port, opened first and exclusively, still stops an
+   * accidental second start.
+   */
+  private async startHttps(table: RouteTable): Promise<void> {
+    const tls = table.settings.tls;
+    if (tls === null) return;
+    this.https = new HttpsListener(this.server, this.options.logger);
+    this.httpsPort = await this.https.start(tls, table.settings.bindAddress);
+    this.options.logger.info(
+      {
+        address: table.settings.bindAddress,
+        port: this.httpsPort,
+        certificates: this.https.certificates().map((c) => ({
+          cert_file: c.certFile,
+          server_names: c.serverNames,
+          not_after: c.notAfter.toISOString(),
+        })),
+      },
+      'gatewayd listening (HTTPS)',
+    );
+  }
+
   /** With several workers only the first serves the admin API: one port, one listener. */
   private async startAdmin(table: RouteTable): Promise<void> {
     const worker = process.env[WORKER_ENV];
@@ -180,6 +208,7 @@ export class Gateway {
     telemetry.metrics?.watch({
       requestsInFlight: () => this.server.requestsInFlight,
       upstreams: () => this.upstreams.active,
+      certificates: () => this.https?.certificates() ?? [],
     });
   }
 
@@ -351,6 +380,8 @@ export class Gateway {
       redis: () => (runtime.store instanceof RedisRuntimeRouteStore ? runtime.store : null),
       websocket: () => this.hubNetwork.adminState(),
       checkConfigText: (text, name) => compileTextOffline(text, name),
+      certificates: () => this.https?.certificates() ?? [],
+      httpsPort: () => (this.https === null ? null : this.httpsPort),
     };
   }
 
@@ -407,6 +438,7 @@ export class Gateway {
     }
     this.hub.configure(table.hub, table.settings.websocketCloseWindowMs);
     this.hubNetwork.install(table);
+    this.https?.configure(table.settings.tls);
     const warnings = built.warnings.map(formatProblem);
     this.status.installed(fileChanged ? { hash: built.hash, warnings } : null);
     this.observeInstall(table);
@@ -440,6 +472,7 @@ export class Gateway {
     this.sockets.closeAll(GOING_AWAY, 'gateway shutting down');
     this.hub.configure(null, 0);
     this.server.close();
+    this.https?.close();
     await this.admin?.close();
     await this.runtime?.close();
     await this.metricsServer?.close();

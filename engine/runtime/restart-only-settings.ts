@@ -26,6 +26,10 @@ const RESTART_ONLY: readonly RestartOnlySetting[] = [
     differs: (a, b) => a.table.settings.httpPort !== b.table.settings.httpPort,
   },
   {
+    keys: ['server.https_port'],
+    differs: (a, b) => a.table.settings.tls?.httpsPort !== b.table.settings.tls?.httpsPort,
+  },
+  {
     keys: ['server.bind_address'],
     differs: (a, b) => a.table.settings.bindAddress !== b.table.settings.bindAddress,
   },

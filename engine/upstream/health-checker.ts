@@ -1,5 +1,6 @@
 import { Client } from 'undici';
 import type { Endpoint } from './endpoint.js';
+import { tlsConnectOptions, type UpstreamTls } from './upstream-tls.js';
 
 export interface HealthCheckSettings {
   /** "/health" */
@@ -12,6 +13,8 @@ export interface HealthCheckSettings {
   /** Consecutive failures that take an endpoint out. */
   unhealthyThreshold: number;
   expectedStatuses: (status: number) => boolean;
+  /** The upstream's TLS settings: a check connects as requests do. */
+  tls: UpstreamTls | null;
 }
 
 /** One endpoint's checking state while the checker runs. */
@@ -84,7 +87,9 @@ export class HealthChecker {
     const probe: Probe = {
       endpoint,
       // A black-holed connect must not outlive the check that started it.
-      client: new Client(endpoint.origin, { connect: { timeout: this.settings.timeoutMs } }),
+      client: new Client(endpoint.origin, {
+        connect: { timeout: this.settings.timeoutMs, ...tlsConnectOptions(this.settings.tls) },
+      }),
       timer: null,
       inFlight: null,
       successes: 0,

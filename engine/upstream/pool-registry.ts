@@ -1,9 +1,12 @@
 import { Pool } from 'undici';
+import { tlsConnectOptions, type UpstreamTls } from './upstream-tls.js';
 
 export interface PoolSettings {
   connections: number;
   keepAliveMs: number;
   connectTimeoutMs: number;
+  /** For https:// endpoints; null for the system's CAs and no client certificate. */
+  tls: UpstreamTls | null;
 }
 
 /**
@@ -14,7 +17,7 @@ export class PoolRegistry {
   private readonly pools = new Map<string, Pool>();
 
   acquire(origin: string, settings: PoolSettings): { key: string; pool: Pool } {
-    const key = `${origin}|${settings.connections}|${settings.keepAliveMs}|${settings.connectTimeoutMs}`;
+    const key = `${origin}|${settings.connections}|${settings.keepAliveMs}|${settings.connectTimeoutMs}|${settings.tls?.fingerprint ?? ''}`;
     let pool = this.pools.get(key);
     if (!pool) {
       pool = createPool(origin, settings);
@@ -52,7 +55,7 @@ export function createPool(origin: string, settings: PoolSettings): Pool {
     connections: settings.connections,
     keepAliveTimeout: settings.keepAliveMs,
     keepAliveMaxTimeout: Math.max(settings.keepAliveMs, 600_000),
-    connect: { timeout: settings.connectTimeoutMs },
+    connect: { timeout: settings.connectTimeoutMs, ...tlsConnectOptions(settings.tls) },
     // Timeouts are set per request, from the route.
     headersTimeout: 0,
     bodyTimeout: 0,

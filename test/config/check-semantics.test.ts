@@ -91,7 +91,7 @@ t.test('routes on /health and /ready hide the built-in endpoints', async (t) => 
   t.ok(found.every((p) => p.severity === 'warning'));
 });
 
-t.test('each block the engine does not act on yet is a warning at its key', async (t) => {
+t.test('an HTTPS port without a certificate is a warning at its key', async (t) => {
   const result = loadConfigText(
     [
       'server:',
@@ -127,12 +127,16 @@ t.test('each block the engine does not act on yet is a warning at its key', asyn
   );
   t.ok(result.ok, 'warnings do not stop a config loading');
   if (!result.ok) return;
-  // Auth, rate limits, CORS, metrics and tracing are in force: only TLS warns.
+  // Auth, rate limits, CORS, metrics and tracing are in force; an HTTPS port without a
+  // certificate is the one warning.
   t.same(
     result.warnings.map((p) => `${p.code} ${p.line}:${p.column} ${p.path.join('.')}`),
-    ['GW_WARN_CONFIG_NOT_IMPLEMENTED 2:3 server.https_port'],
+    ['GW_WARN_CONFIG_NO_CERTIFICATE 2:3 server.https_port'],
   );
-  t.match(result.warnings[0]?.message, /TLS is not served yet; port 8443 is not opened/);
+  t.match(
+    result.warnings[0]?.message,
+    /https_port 8443 is not opened: server.tls gives no certificate/,
+  );
 });
 
 t.test('explicitly disabled metrics and tracing are not reported', async (t) => {

@@ -80,7 +80,7 @@ t.test('seed 001 as written: its /health route names an upstream it never define
   t.equal(readFileSync(file, 'utf8').split('\n')[81], '    upstream: "health-service"');
   const warnings = result.problems.filter((p) => p.severity === 'warning');
   t.ok(warnings.some((p) => p.code === 'GW_WARN_CONFIG_RESERVED_PATH'));
-  t.ok(warnings.some((p) => p.code === 'GW_WARN_CONFIG_NOT_IMPLEMENTED'));
+  t.ok(warnings.some((p) => p.code === 'GW_WARN_CONFIG_NO_CERTIFICATE'));
 });
 
 t.test('seed 001 with health-service defined loads with warnings only', async (t) => {
@@ -105,14 +105,14 @@ t.test('seed 001 with health-service defined loads with warnings only', async (t
   t.same([...codes].sort(), [
     'GW_WARN_CONFIG_JAEGER_ENDPOINT',
     'GW_WARN_CONFIG_LOCAL_HISTORY',
-    'GW_WARN_CONFIG_NOT_IMPLEMENTED',
+    'GW_WARN_CONFIG_NO_CERTIFICATE',
     'GW_WARN_CONFIG_RESERVED_PATH',
     'GW_WARN_CONFIG_WEAK_SECRET',
   ]);
-  // Auth, rate limits, CORS, metrics and tracing are in force now: only TLS is not.
+  // Seed 001 gives https_port without certificate files: the port is not opened, and says so.
   t.same(
     result.warnings
-      .filter((p) => p.code === 'GW_WARN_CONFIG_NOT_IMPLEMENTED')
+      .filter((p) => p.code === 'GW_WARN_CONFIG_NO_CERTIFICATE')
       .map((p) => p.path.join('.')),
     ['server.https_port'],
   );

@@ -27,6 +27,7 @@ function settings(overrides: Partial<HealthCheckSettings> = {}): HealthCheckSett
     healthyThreshold: 2,
     unhealthyThreshold: 3,
     expectedStatuses: (status) => status >= 200 && status < 400,
+    tls: null,
     ...overrides,
   };
 }

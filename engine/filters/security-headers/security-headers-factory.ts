@@ -16,12 +16,20 @@ export function securityHeadersOf(
   return createSecurityHeaders({ ...(global ?? {}), ...(route ?? {}) }).headers;
 }
 
-/** The response step adding `headers` to every answer that does not carry its own value. */
+/** Browsers ignore HSTS on plain HTTP (RFC 6797 section 7.2), so it goes on HTTPS answers only. */
+const HSTS = 'strict-transport-security';
+
+/**
+ * The response step adding `headers` to every answer that does not carry its own value; the
+ * lists for each listener are split at build time.
+ */
 export function securityHeadersFilter(headers: HeaderList): RouteFilter | null {
   if (headers.length === 0) return null;
-  const addSecurityHeaders: ResponseStep = (_ex, head) => {
-    for (let i = 0; i < headers.length; i++) {
-      const [name, value] = headers[i] as readonly [string, string];
+  const plain = headers.filter(([name]) => name !== HSTS);
+  const addSecurityHeaders: ResponseStep = (ex, head) => {
+    const list = ex.secure ? headers : plain;
+    for (let i = 0; i < list.length; i++) {
+      const [name, value] = list[i] as readonly [string, string];
       if (!head.has(name)) head.add(name, value);
     }
   };

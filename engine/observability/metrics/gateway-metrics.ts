@@ -14,6 +14,12 @@ export interface MetricsSource {
   requestsInFlight(): number;
   /** The upstream groups of the table in force. */
   upstreams(): readonly UpstreamGroup[];
+  /** The HTTPS listener's certificates as served now. */
+  certificates?(): ReadonlyArray<{
+    certFile: string;
+    serverNames: readonly string[];
+    notAfter: Date;
+  }>;
 }
 
 export type ReloadResult = 'success' | 'failure' | 'unchanged';
@@ -122,6 +128,20 @@ export class GatewayMetrics {
           BREAKER_TRANSITIONS.forEach(([from, to], i) => {
             transitions.inc({ upstream: g.name, from, to }, counts[i] as number);
           });
+        }
+      },
+    });
+
+    const expiry: Gauge<'cert_file' | 'server_names'> = new Gauge({
+      ...promOptions(METRICS.tlsCertificateExpiry),
+      registers,
+      collect: () => {
+        expiry.reset();
+        for (const c of this.source?.certificates?.() ?? []) {
+          expiry.set(
+            { cert_file: c.certFile, server_names: c.serverNames.join(',') },
+            c.notAfter.getTime() / 1000,
+          );
         }
       },
     });

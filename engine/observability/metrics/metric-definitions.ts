@@ -141,6 +141,13 @@ export const METRICS = {
     labelNames: [],
     aggregator: 'max',
   },
+  tlsCertificateExpiry: {
+    name: 'gatewayd_tls_certificate_expiry_timestamp_seconds',
+    type: 'gauge',
+    help: 'When each certificate the HTTPS listener serves expires (Unix seconds), by file and SNI names ("" for the default certificate); follows renewals.',
+    labelNames: ['cert_file', 'server_names'],
+    aggregator: 'min',
+  },
   configLastReloadSuccess: {
     name: 'gatewayd_config_last_reload_success',
     type: 'gauge',

@@ -236,7 +236,7 @@ function setServerAttributes(span: Span, ex: Exchange): void {
   const method = spanMethod(ex.method);
   span.setAttributes({
     [ATTR_HTTP_REQUEST_METHOD]: method === 'HTTP' ? '_OTHER' : method,
-    [ATTR_URL_SCHEME]: 'http',
+    [ATTR_URL_SCHEME]: ex.secure ? 'https' : 'http',
     [ATTR_URL_PATH]: ex.path,
     // uWebSockets.js speaks HTTP/1.1 only (its parser drops HTTP/1.0 requests).
     [ATTR_NETWORK_PROTOCOL_VERSION]: '1.1',

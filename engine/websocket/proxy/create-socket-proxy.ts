@@ -10,6 +10,7 @@ import { sendError } from '../../data-plane/respond.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Endpoint } from '../../upstream/endpoint.js';
 import type { UpstreamGroup } from '../../upstream/upstream-group.js';
+import type { UpstreamTls } from '../../upstream/upstream-tls.js';
 import { acceptUpgrade } from '../accept-upgrade.js';
 import { connectWithin, CONNECT_TIMEOUT } from './connect-within.js';
 import { ProxySession } from './proxy-session.js';
@@ -26,6 +27,8 @@ export interface SocketProxyOptions {
   /** Bounds the whole opening handshake with the upstream (connect and 101). */
   handshakeTimeoutMs: number;
   connectTimeoutMs: number;
+  /** The upstream's TLS settings for wss:// (https://) endpoints. */
+  tls: UpstreamTls | null;
   preserveHost: boolean;
   isTrustedProxy: TrustMatcher;
   headerPolicy: RequestHeaderPolicy;
@@ -51,8 +54,8 @@ export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
     credentialQueryParam: o.credentialQueryParam,
     credentialProtocolPrefix: o.credentialProtocolPrefix,
   };
-  const plain = connectWithin(o.connectTimeoutMs, false);
-  const secure = connectWithin(o.connectTimeoutMs, true);
+  const plain = connectWithin(o.connectTimeoutMs, false, null);
+  const secure = connectWithin(o.connectTimeoutMs, true, o.tls);
 
   return function socketProxy(ex, params, wildcard) {
     ex.upstreamName = group.name;
