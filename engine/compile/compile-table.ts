@@ -57,6 +57,7 @@ import type { Redis } from 'ioredis';
 import { GatewayEndpoints, isGatewayEndpoint } from '../gateway-endpoints/gateway-endpoints.js';
 import { createRedisProbe } from '../gateway-endpoints/redis-probe.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
+import type { PluginSet } from '../filters/plugins/plugin-set.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -85,6 +86,8 @@ export interface CompileContext extends UpstreamContext {
   registration?: RegistrationStore;
   /** What `handler: usage` routes read; absent when building to check. */
   usage?: UsageRecorder;
+  /** The plugin instances of the config's load; absent when the config has no plugins. */
+  plugins?: PluginSet;
 }
 
 /**
@@ -121,7 +124,7 @@ export function compileTable(
     ctx.logger,
     offline,
     telemetry.metrics,
-    { redis, sessionCheck: identity?.sessionCheck ?? null },
+    { redis, sessionCheck: identity?.sessionCheck ?? null, plugins: ctx.plugins },
   );
   const redisUrl = config.redis?.url;
   const endpoints = new GatewayEndpoints({

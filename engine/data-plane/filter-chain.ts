@@ -26,6 +26,13 @@ export interface ResponseHead {
   readonly status: number;
   /** The response already carries this header (lower-case name), from the upstream or the gateway. */
   has(name: string): boolean;
+  /** The value of a header the response carries (lower-case name); several are joined by ", ". */
+  get(name: string): string | undefined;
+  /**
+   * The response comes from the upstream: its copies of the headers a filter owns
+   * (`ownsResponseHeader`) were held back, for the owner to write. False on the gateway's answers.
+   */
+  readonly fromUpstream: boolean;
   /** Writes one more header. */
   add(name: string, value: string): void;
 }

@@ -127,6 +127,13 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     return (this.upstreamHeaders as IncomingHttpHeaders)[name] !== undefined;
   }
 
+  get(name: string): string | undefined {
+    const value = (this.upstreamHeaders as IncomingHttpHeaders)[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  readonly fromUpstream = true;
+
   add(name: string, value: string): void {
     this.ex.res.writeHeader(name, value);
   }

@@ -83,12 +83,19 @@ class AnswerHead implements ResponseHead {
   headers: HeaderList = [];
 
   has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  get(name: string): string | undefined {
     const headers = this.headers;
     for (let i = 0; i < headers.length; i++) {
-      if ((headers[i] as readonly [string, string])[0].toLowerCase() === name) return true;
+      const header = headers[i] as readonly [string, string];
+      if (header[0].toLowerCase() === name) return header[1];
     }
-    return false;
+    return undefined;
   }
+
+  readonly fromUpstream = false;
 
   add(name: string, value: string): void {
     (this.res as HttpResponse).writeHeader(name, value);
