@@ -32,18 +32,22 @@ export type PluginLoad =
  */
 export async function loadPlugins(loaded: Loaded, options: PluginLoadOptions): Promise<PluginLoad> {
   const { problems, resolved } = await resolvePlugins(loaded.config, loaded.file, options.modules);
-  if (problems.length > 0) return { ok: false, problems: placed(loaded, problems) };
-  if (resolved.plugins.size === 0) return { ok: true, loaded, set: undefined };
+  if (resolved.plugins.size === 0 && problems.length === 0)
+    return { ok: true, loaded, set: undefined };
   const hash = createHash('sha256').update(`${loaded.hash} ${resolved.versionKey}`).digest('hex');
   const withModules = { ...loaded, hash };
-  if (hash === options.unchangedHash) return { ok: true, unchanged: true, loaded: withModules };
+  if (problems.length === 0 && hash === options.unchangedHash)
+    return { ok: true, unchanged: true, loaded: withModules };
+  // The plugins that resolved are created even when others did not: one run reports all.
   const created = await PluginSet.create(resolved, {
     logger: options.logger,
     metrics: options.metrics === null ? null : pluginMetrics(options.metrics),
     offline: options.offline,
     redis: loaded.config.redis?.url !== undefined,
   });
-  if (!created.ok) return { ok: false, problems: placed(loaded, created.problems) };
+  if (!created.ok) problems.push(...created.problems);
+  else if (problems.length > 0) await created.set.retire();
+  if (problems.length > 0 || !created.ok) return { ok: false, problems: placed(loaded, problems) };
   return { ok: true, loaded: withModules, set: created.set };
 }
 

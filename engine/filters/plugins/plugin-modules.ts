@@ -53,7 +53,13 @@ export class PluginModules {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      return { ok: false, message: `cannot read ${file}: ${(err as Error).message}` };
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      return {
+        ok: false,
+        message: missing
+          ? `the plugin module ${file} does not exist`
+          : `cannot read ${file}: ${(err as Error).message}`,
+      };
     }
     const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
     const known = this.byFile.get(file);
