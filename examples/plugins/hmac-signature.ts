@@ -11,6 +11,7 @@ interface HmacConfig {
   secret: string;
   max_skew_seconds: number;
   key_prefix: string;
+  reject_replays: boolean;
 }
 
 const refused = (message: string) => ({
@@ -29,6 +30,12 @@ const plugin: Plugin<HmacConfig> = {
       secret: { type: 'string', minLength: 16, description: 'The shared secret (use ${VAR}).' },
       max_skew_seconds: { type: 'integer', minimum: 1, maximum: 3600, default: 300 },
       key_prefix: { type: 'string', default: 'gatewayd:hmac-nonce:' },
+      reject_replays: {
+        type: 'boolean',
+        default: true,
+        description:
+          'Refuse a nonce seen before (false only for load tests that repeat one request).',
+      },
     },
   },
   create(config, context) {
@@ -74,7 +81,8 @@ const plugin: Plugin<HmacConfig> = {
         const given = Buffer.from(signature, 'hex');
         if (given.length !== expected.length || !timingSafeEqual(given, expected))
           return refuse('bad_signature', 'the signature does not match');
-        if (!(await firstUse(nonce))) return refuse('replayed', 'the signature was already used');
+        if (config.reject_replays && !(await firstUse(nonce)))
+          return refuse('replayed', 'the signature was already used');
         return undefined;
       },
     };
