@@ -93,22 +93,27 @@ export function pluginFilter(instance: PluginInstance, options: PluginFilterOpti
     });
 
   const requestStep = steps.request;
+  const responseStep = steps.response;
   const request: RequestStep | null =
     requestStep === undefined
       ? null
       : function pluginRequest(ex) {
-          instance.set.track(ex);
+          // The instance must outlive the request only if it has more to do for it: a response
+          // step, or a promise; a synchronous step is done when it returns.
+          if (responseStep !== undefined) instance.set.track(ex);
           let result: RequestResult | Promise<RequestResult>;
           try {
             result = requestStep(PluginRequestView.of(ex, view));
           } catch (err) {
             return fail(ex, err, 'request');
           }
-          if (result instanceof Promise) return settle(ex, result);
+          if (result instanceof Promise) {
+            instance.set.track(ex);
+            return settle(ex, result);
+          }
           return verdictOf(ex, result);
         };
 
-  const responseStep = steps.response;
   const owned = instance.responseHeaders;
   const head = new ResponseView(owned);
   const response: ResponseStep | null =

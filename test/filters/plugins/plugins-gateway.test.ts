@@ -199,6 +199,22 @@ t.test('plugins on a real gatewayd: edits, answers, failures fenced, reloads', a
     t.equal(closed.plugin, 'editor');
   });
 
+  t.test('editing the YAML gives the plugin its new config, through a new instance', async (t) => {
+    const from = gw.logs.length;
+    writeFileSync(
+      file,
+      pluginConfig(upstream.url, dir).replace('config: { tag: top }', 'config: { tag: yaml }'),
+    );
+    await gw.waitForLog(
+      (l) => l.msg === 'config loaded' && l.reason === 'file changed',
+      10_000,
+      from,
+    );
+    const res = await jsonCall(gw, 'GET', '/edit/7');
+    t.equal(res.headers['x-plugin'], 'v2 yaml 200');
+    await gw.waitForLog((l) => l.msg === 'editor closed' && l.tag === 'top', 10_000, from);
+  });
+
   t.test(
     'a plugin file that fails to load keeps the last good table, with its file:line',
     async (t) => {
@@ -214,7 +230,7 @@ t.test('plugins on a real gatewayd: edits, answers, failures fenced, reloads', a
         /GW_ERR_CONFIG_PLUGIN_LOAD .*broken at load \(at .*editor\.mjs:\d+:\d+\)/,
       );
       const res = await jsonCall(gw, 'GET', '/edit/7');
-      t.equal(res.headers['x-plugin'], 'v2 top 200', 'still serving the previous instances');
+      t.equal(res.headers['x-plugin'], 'v2 yaml 200', 'still serving the previous instances');
     },
   );
 });
