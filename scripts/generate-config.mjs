@@ -53,6 +53,8 @@ const TYPE_NAMES = {
   '/$defs/route/properties/upstreams/items': 'WeightedUpstreamConfig',
   '/$defs/route/properties/direct_response': 'DirectResponseConfig',
   '/$defs/route/properties/request_headers': 'RequestHeadersConfig',
+  '/$defs/route/properties/response_headers': 'ResponseHeadersConfig',
+  '/$defs/route/properties/redirect': 'RedirectConfig',
   '/$defs/route/properties/auth/items': 'AuthProviderName',
   '/$defs/route/properties/retries': 'RetriesConfig',
   '/$defs/route/properties/retries/properties/on/items': 'RetryOn',

@@ -143,7 +143,7 @@ function explainIn(
   row('methods', route.methods === null ? 'any' : route.methods.join(', '));
   row('condition', route.condition === null ? 'none' : `${route.condition.description} (holds)`);
   row('filters', route.filters.length === 0 ? 'none' : route.filters.join(' → '));
-  if (rc === undefined || rc.direct_response !== undefined) {
+  if (rc === undefined || rc.direct_response !== undefined || rc.redirect !== undefined) {
     row('target', `${route.target}: answered by the gateway, no upstream`);
   } else {
     describeTarget(rc, row, settings, ctx, config, ex);

@@ -232,7 +232,7 @@ export function compileTable(
         rc.upstream ??
         rc.upstreams?.map((u) => u.name).join(',') ??
         rc.handler ??
-        'direct_response',
+        (rc.redirect === undefined ? 'direct_response' : 'redirect'),
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
       handle: built.socketKey === undefined ? checked : requireUpgrade(checked),

@@ -1,7 +1,13 @@
-import type { RetriesConfig, RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
+import type {
+  RedirectConfig,
+  RetriesConfig,
+  RouteConfig,
+  UpstreamConfig,
+} from '../config/gateway-config.js';
 import type { PathProblem } from '../config/config-problem.js';
 import { ConfigCode } from '../errors/config-codes.js';
 import { createDirectResponse } from '../data-plane/direct-response.js';
+import { createRedirect } from '../data-plane/redirect.js';
 import { createProxyHandler, type RetryPolicy } from '../data-plane/proxy-handler.js';
 import { createTrafficSplit } from '../data-plane/traffic-split.js';
 import type { RouteTelemetry } from '../observability/telemetry.js';
@@ -50,6 +56,7 @@ export function createRouteHandler(
   if (rc.direct_response) {
     return { handle: createDirectResponse(rc.direct_response), filters: ['direct_response'] };
   }
+  if (rc.redirect) return redirectHandler(rc.redirect, index, pattern, rc.path);
   const rewrite = createRewriter(rc, pattern);
   if ('unknown' in rewrite) {
     return {
@@ -57,7 +64,7 @@ export function createRouteHandler(
         severity: 'error',
         code: ConfigCode.REWRITE,
         message: `rewrite "${rc.rewrite}" uses ${rewrite.unknown.join(', ')}, which path "${rc.path}" does not capture`,
-        hint: `the path captures ${[...pattern.paramNames.map((n) => `{${n}}`), ...(pattern.hasWildcard ? ['*'] : [])].join(', ') || 'nothing'}`,
+        hint: `the path captures ${capturesOf(pattern)}`,
         path: ['routes', index, 'rewrite'],
       },
     };
@@ -99,6 +106,39 @@ export function createRouteHandler(
     ...split.flatMap((u) => u.proxy.filters.map((f) => `${u.name}: ${f}`)),
   );
   return { handle, filters };
+}
+
+/** A redirect route's answer; `to` may only use what the path captures. */
+function redirectHandler(
+  config: RedirectConfig,
+  index: number,
+  pattern: PathPattern,
+  path: string,
+): BuiltHandler {
+  const status = config.status ?? R.redirect.status;
+  const redirect = createRedirect(
+    config,
+    pattern,
+    status,
+    config.keep_query ?? R.redirect.keep_query,
+  );
+  if ('unknown' in redirect) {
+    return {
+      problem: {
+        severity: 'error',
+        code: ConfigCode.REDIRECT,
+        message: `redirect to "${config.to}" uses ${redirect.unknown.join(', ')}, which path "${path}" does not capture`,
+        hint: `the path captures ${capturesOf(pattern)}`,
+        path: ['routes', index, 'redirect', 'to'],
+      },
+    };
+  }
+  return { handle: redirect, filters: [`redirect ${status} ${config.to}`] };
+}
+
+function capturesOf(pattern: PathPattern): string {
+  const names = [...pattern.paramNames.map((n) => `{${n}}`), ...(pattern.hasWildcard ? ['*'] : [])];
+  return names.join(', ') || 'nothing';
 }
 
 /** The proxy step to one upstream, with that upstream's balancer, breaker and retries. */

@@ -12,6 +12,10 @@ import { findNotImplemented } from '../config/find-not-implemented.js';
 import { checkWebSocketRoute } from '../websocket/check-websocket-route.js';
 import { checkObservability } from '../observability/check-observability.js';
 import { checkRequestHeaders } from '../filters/request-headers/check-request-headers.js';
+import {
+  checkHiddenUpstreamHeaders,
+  checkResponseHeaders,
+} from '../filters/response-headers/check-response-headers.js';
 import { checkGatewayEndpoints } from '../gateway-endpoints/check-gateway-endpoints.js';
 import { checkTimeouts } from '../config/check-timeouts.js';
 
@@ -29,21 +33,21 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   config.routes.forEach((route, i) => {
     const at = ['routes', i];
     const label = `route "${route.path}"`;
-    const targets = (['upstream', 'upstreams', 'direct_response', 'handler'] as const).filter(
-      (key) => route[key] !== undefined,
-    );
+    const targets = (
+      ['upstream', 'upstreams', 'direct_response', 'redirect', 'handler'] as const
+    ).filter((key) => route[key] !== undefined);
     if (targets.length > 1) {
       problems.push({
         ...error(ConfigCode.ROUTE_TARGET, [...at, targets[1] as string]),
         message: `${label} has both ${targets.slice(0, 2).join(' and ')}`,
-        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway, handler: websocket serves the WebSocket hub',
+        hint: 'keep one: upstream proxies the request, upstreams splits it by weight, direct_response answers at the gateway, redirect sends the client elsewhere, handler: websocket serves the WebSocket hub',
         atKey: true,
       });
     } else if (targets.length === 0) {
       problems.push({
         ...error(ConfigCode.ROUTE_TARGET, at),
         message: `${label} has neither upstream nor direct_response`,
-        hint: 'add upstream: <name> to proxy the request, or direct_response: {status: 204} to answer at the gateway',
+        hint: 'add upstream: <name> to proxy the request, direct_response: {status: 204} to answer at the gateway, or redirect: {to: /elsewhere}',
       });
     }
     const named: Array<{ name: string; path: ConfigPath }> = [];
@@ -69,6 +73,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       ...checkSplit(route, at, label),
       ...checkWebSocketRoute(route, at, label),
       ...checkRequestHeaders(config, route, at, label),
+      ...checkResponseHeaders(route, at, label),
       ...checkTimeouts(config, route, at, label),
     );
     const builtIn = BUILT_IN_PATHS[route.path];
@@ -99,6 +104,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
   return [
     ...problems,
     ...checkAccessControl(config),
+    ...checkHiddenUpstreamHeaders(config),
     ...checkIdentity(config),
     ...checkWebSocket(config),
     ...checkPresence(config),

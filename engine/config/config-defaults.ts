@@ -9,6 +9,7 @@
 export const CONFIG_DEFAULTS = {
   server: {
     http_port: 8080,
+    hide_upstream_headers: ['server', 'x-powered-by'],
     bind_address: '0.0.0.0',
     workers: 1,
     paths: { escaped_slashes: 'reject', path_parameters: 'reject', double_encoding: 'reject' },
@@ -24,6 +25,7 @@ export const CONFIG_DEFAULTS = {
     limits: { max_body_size: '10mb', max_header_size: '16kb', max_url_length: 8192 },
   },
   routes: {
+    redirect: { status: 302, keep_query: true },
     message_format: 'native',
     preserve_host: false,
     cors: {

@@ -90,6 +90,7 @@ export interface ServerConfig {
   https_port?: number;
   metrics_port?: number;
   admin_port?: number;
+  hide_upstream_headers?: string[];
   bind_address?: string;
   workers?: number;
   trust_proxy?: string[];
@@ -133,6 +134,7 @@ export interface RouteConfig {
   upstreams?: WeightedUpstreamConfig[];
   split_on?: string;
   direct_response?: DirectResponseConfig;
+  redirect?: RedirectConfig;
   handler?:
     'websocket' | 'websocket_health' | 'catalog' | 'health_detailed' | 'health_redis' | 'usage';
   catalog?: {
@@ -148,6 +150,7 @@ export interface RouteConfig {
    */
   required_query?: string[];
   request_headers?: RequestHeadersConfig;
+  response_headers?: ResponseHeadersConfig;
   auth_required?: boolean;
   /**
    * @minItems 1
@@ -192,7 +195,21 @@ export interface DirectResponseConfig {
     [k: string]: string;
   };
 }
+export interface RedirectConfig {
+  to: string;
+  status?: 301 | 302 | 307 | 308;
+  keep_query?: boolean;
+}
 export interface RequestHeadersConfig {
+  /**
+   * @minItems 1
+   */
+  remove?: string[];
+  set?: {
+    [k: string]: string;
+  };
+}
+export interface ResponseHeadersConfig {
   /**
    * @minItems 1
    */

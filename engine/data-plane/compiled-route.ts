@@ -12,7 +12,7 @@ export interface CompiledRoute {
   path: string;
   host: string | null;
   methods: readonly string[] | null;
-  /** The upstream's name, the split's names, or "direct_response" / "built-in". */
+  /** The upstream's name, the split's names, or "direct_response" / "redirect" / "built-in". */
   target: string;
   /** The route's `match` block; null when it applies to every request on its path. */
   condition: RouteCondition | null;

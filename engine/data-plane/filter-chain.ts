@@ -21,20 +21,24 @@ export type Verdict = Stop | null;
  */
 export type RequestStep = (ex: Exchange) => Verdict | Promise<Verdict>;
 
-/** The response a response step adds to, before any of it is written. */
+/**
+ * The head of a response while the route's response steps shape it, before any of it is
+ * written. Header names are lower case.
+ */
 export interface ResponseHead {
   readonly status: number;
-  /** The response already carries this header (lower-case name), from the upstream or the gateway. */
+  /** The response carries this header now: from the upstream or the gateway, or added by a step. */
   has(name: string): boolean;
-  /** The value of a header the response carries (lower-case name); several are joined by ", ". */
+  /** The header's value now (several joined by ", "); undefined when the response has none. */
   get(name: string): string | undefined;
-  /**
-   * The response comes from the upstream: its copies of the headers a filter owns
-   * (`ownsResponseHeader`) were held back, for the owner to write. False on the gateway's answers.
-   */
-  readonly fromUpstream: boolean;
-  /** Writes one more header. */
+  /** Adds one more value of a header. */
   add(name: string, value: string): void;
+  /**
+   * Drops every value of a header the response carries now: the upstream's, the gateway's own
+   * and those earlier steps added (a later step may add it again). The framing headers and
+   * X-Request-ID are the gateway's and never reach a step.
+   */
+  remove(name: string): void;
 }
 
 /**

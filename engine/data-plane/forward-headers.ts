@@ -53,6 +53,14 @@ export function isGatewayOwnedRequestHeader(name: string): boolean {
   return REQUEST_DROPPED.has(name) || name.startsWith('proxy-') || name === 'content-length';
 }
 
+/**
+ * Headers no config may remove from or set on a response: uWS writes the framing and Date, the
+ * gateway X-Request-ID, and Content-Encoding must describe the body as it is sent.
+ */
+export function isGatewayOwnedResponseHeader(name: string): boolean {
+  return RESPONSE_DROPPED.has(name) || name.startsWith('proxy-') || name === 'content-encoding';
+}
+
 /** The header list sent upstream, as [name, value, ...] for undici. */
 export function upstreamRequestHeaders(ex: Exchange, opts: ForwardOptions): string[] {
   const src = ex.headers;

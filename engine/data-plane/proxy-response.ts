@@ -2,8 +2,8 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AttemptEnd } from './attempt-observer.js';
 import type { Exchange } from './exchange.js';
-import type { ResponseHead } from './filter-chain.js';
 import { writeClientResponseHeaders } from './forward-headers.js';
+import { responseDraft } from './response-draft.js';
 import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -65,7 +65,7 @@ function attemptFailure(err: Error & { code?: string }): AttemptFailure | null {
  * undici response is paused until uWS reports the socket writable again. A known Content-Length
  * goes out with tryEnd (uWS writes the length itself); otherwise the body is sent chunked.
  */
-export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
+export class ProxyResponse implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   /** -1 when the upstream sent no Content-Length. */
   private totalLength = -1;
@@ -118,26 +118,6 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
     else this.abortReason = HEAD_TIMEOUT;
   }
 
-  /** The response's status, for the route's response steps. */
-  get status(): number {
-    return this.ex.status;
-  }
-
-  has(name: string): boolean {
-    return (this.upstreamHeaders as IncomingHttpHeaders)[name] !== undefined;
-  }
-
-  get(name: string): string | undefined {
-    const value = (this.upstreamHeaders as IncomingHttpHeaders)[name];
-    return Array.isArray(value) ? value.join(', ') : value;
-  }
-
-  readonly fromUpstream = true;
-
-  add(name: string, value: string): void {
-    this.ex.res.writeHeader(name, value);
-  }
-
   onResponseStart(
     _controller: Dispatcher.DispatchController,
     statusCode: number,
@@ -185,14 +165,18 @@ export class ProxyResponse implements Dispatcher.DispatchHandler, ResponseHead {
   private writeHead(): void {
     const ex = this.ex;
     const chain = ex.chain;
+    const headers = this.upstreamHeaders as IncomingHttpHeaders;
     ex.res.writeStatus(statusLine(ex.status));
     ex.res.writeHeader('x-request-id', ex.requestId);
-    writeClientResponseHeaders(
-      ex.res,
-      this.upstreamHeaders as IncomingHttpHeaders,
-      chain === null ? null : chain.ownsResponseHeader,
-    );
-    chain?.respond(ex, this);
+    if (chain === null) {
+      writeClientResponseHeaders(ex.res, headers, null);
+    } else {
+      // The steps run first: a header one of them removes never reaches uWS.
+      const draft = responseDraft.openUpstream(ex.status, headers);
+      chain.respond(ex, draft);
+      writeClientResponseHeaders(ex.res, headers, chain.ownsResponseHeader);
+      draft.writeAdded(ex.res);
+    }
     ex.headersSent = true;
   }
 

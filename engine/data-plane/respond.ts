@@ -2,11 +2,10 @@ import { STATUS_CODES } from 'node:http';
 import { errorBody, type GatewayError } from '../errors/gateway-error.js';
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange } from './exchange.js';
-import type { ResponseHead } from './filter-chain.js';
-
-type HeaderList = ReadonlyArray<readonly [string, string]>;
+import { responseDraft, type HeaderList } from './response-draft.js';
 
 const NO_HEADERS: HeaderList = Object.freeze([]);
+const JSON_CONTENT: HeaderList = Object.freeze([['content-type', 'application/json'] as const]);
 
 const statusLines = new Map<number, string>();
 
@@ -42,10 +41,8 @@ export function sendError(
   ex.responseEndedAt = performance.now();
   ex.res.cork(() => {
     ex.res.writeStatus(statusLine(err.status));
-    ex.res.writeHeader('content-type', 'application/json');
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of err.headers) ex.res.writeHeader(name, value);
-    writeRouteHeaders(ex, err.status, err.headers);
+    writeAnswerHeaders(ex, err.status, JSON_CONTENT, err.headers);
     ex.res.end(body, closeConnection);
   });
   finish(ex, err.status, body.length);
@@ -64,8 +61,7 @@ export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
   ex.res.cork(() => {
     ex.res.writeStatus(response.status);
     ex.res.writeHeader('x-request-id', ex.requestId);
-    for (const [name, value] of response.headers) ex.res.writeHeader(name, value);
-    writeRouteHeaders(ex, response.statusCode, response.headers);
+    writeAnswerHeaders(ex, response.statusCode, NO_HEADERS, response.headers);
     if (ex.method === 'HEAD') ex.res.endWithoutBody(response.body.length);
     else ex.res.end(response.body);
   });
@@ -73,47 +69,38 @@ export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
 }
 
 /**
- * A gateway answer's head for the route's response steps: what it carries is `headers` (with
- * content-type and x-request-id, which no step sets). One object, reused: answers are written
- * synchronously, inside one cork.
+ * Writes a gateway answer's headers (lower-case names): through the route's response steps when
+ * the request went through a chain, else as they are.
  */
-class AnswerHead implements ResponseHead {
-  status = 0;
-  res: HttpResponse | null = null;
-  headers: HeaderList = [];
-
-  has(name: string): boolean {
-    return this.get(name) !== undefined;
+function writeAnswerHeaders(
+  ex: Exchange,
+  status: number,
+  contentType: HeaderList,
+  headers: HeaderList,
+): void {
+  const res = ex.res;
+  const chain = ex.chain;
+  if (chain === null) {
+    writeHeaders(res, contentType, null);
+    writeHeaders(res, headers, null);
+    return;
   }
-
-  get(name: string): string | undefined {
-    const headers = this.headers;
-    for (let i = 0; i < headers.length; i++) {
-      const header = headers[i] as readonly [string, string];
-      if (header[0].toLowerCase() === name) return header[1];
-    }
-    return undefined;
-  }
-
-  readonly fromUpstream = false;
-
-  add(name: string, value: string): void {
-    (this.res as HttpResponse).writeHeader(name, value);
-  }
+  const draft = responseDraft.openAnswer(status, contentType, headers);
+  chain.respond(ex, draft);
+  writeHeaders(res, contentType, draft);
+  writeHeaders(res, headers, draft);
+  draft.writeAdded(res);
 }
 
-const answerHead = new AnswerHead();
-
-/** Runs the route's response steps on an answer the gateway makes itself. */
-function writeRouteHeaders(ex: Exchange, status: number, headers: HeaderList): void {
-  const chain = ex.chain;
-  if (chain === null) return;
-  answerHead.status = status;
-  answerHead.res = ex.res;
-  answerHead.headers = headers;
-  chain.respond(ex, answerHead);
-  answerHead.res = null;
-  answerHead.headers = NO_HEADERS;
+function writeHeaders(
+  res: HttpResponse,
+  headers: HeaderList,
+  draft: typeof responseDraft | null,
+): void {
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i] as readonly [string, string];
+    if (draft === null || !draft.removes(name)) res.writeHeader(name, value);
+  }
 }
 
 export function abortResponse(ex: Exchange): void {

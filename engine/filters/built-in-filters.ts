@@ -12,14 +12,18 @@ import {
 import { rateLimit } from './rate-limit/rate-limit-factory.js';
 import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
+import { responseHeaders } from './response-headers/response-headers-factory.js';
 import { securityHeaders } from './security-headers/security-headers-factory.js';
 
 /**
- * Every filter a route can have (users' plugins in three places: see plugin-api.ts's phases), in the order its request steps run (response steps run in
- * reverse). A new filter is a folder under filters/ and one line here. The terminal step (proxy,
- * direct response, a built-in handler) comes after the last one.
+ * Every filter a route can have, in the order its request steps run (response steps run in
+ * reverse); users' plugins come in at three places, their phases (plugins/plugin-api.ts). A new
+ * filter is a folder under filters/ and one line here. The terminal step (proxy, direct
+ * response, a built-in handler) comes after the last one.
  */
 export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
+  // No request step; first so that its response step runs last (the route's word is final).
+  responseHeaders,
   ipFilter,
   cors,
   pluginsBeforeAuth,

@@ -1,5 +1,7 @@
 // Removes headers that tell the world what runs behind the gateway (Server, X-Powered-By, ...)
-// from every response of the routes that use it.
+// from every response of the routes that use it. For a fixed list, the config's own
+// server.hide_upstream_headers does this too; a plugin can decide per response (by status, by
+// route, by caller).
 import type { Plugin } from 'gatewayd';
 
 interface ScrubberConfig {
@@ -24,8 +26,6 @@ const plugin: Plugin<ScrubberConfig> = {
   create(config) {
     const names = config.remove.map((name) => name.toLowerCase());
     return {
-      // The upstream's copies of these are held back; the step decides what goes out.
-      responseHeaders: names,
       response(res) {
         for (const name of names) res.removeHeader(name);
       },

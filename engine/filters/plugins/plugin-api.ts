@@ -67,11 +67,11 @@ export type PluginRequestStep = (request: PluginRequest) => RequestResult | Prom
 /** A response on its way to the client, before any of its headers is written. */
 export interface PluginResponse {
   readonly status: number;
-  /** A response header: the upstream's, or the gateway's on its own answers. */
+  /** A response header as it stands: the upstream's (or the gateway's answer's), as earlier steps left it. */
   header(name: string): string | undefined;
-  /** Sets a header listed in the plugin's `responseHeaders`, replacing the upstream's. */
+  /** Sets a header, replacing every value the response has. Framing headers, Date and X-Request-ID throw. */
   setHeader(name: string, value: string): void;
-  /** Removes a header listed in the plugin's `responseHeaders`. */
+  /** Removes every value of a header. Framing headers, Date and X-Request-ID throw. */
   removeHeader(name: string): void;
 }
 
@@ -82,11 +82,6 @@ export type PluginResponseStep = (response: PluginResponse, request: PluginReque
 export interface PluginSteps {
   request?: PluginRequestStep;
   response?: PluginResponseStep;
-  /**
-   * The response headers the response step sets or removes (lower case). The upstream's copies
-   * of these are held back and written after the step, as it left them; others can be read.
-   */
-  responseHeaders?: readonly string[];
   /** Called once, when the table that uses this instance is replaced and its requests are done. */
   close?: () => void | Promise<void>;
 }

@@ -17,6 +17,9 @@ import { PluginRequestView, type RouteView } from './plugin-request-view.js';
 import { isGatewayWrittenResponseHeader } from './plugin-steps-check.js';
 import type { PluginInstance } from './plugin-set.js';
 
+/** A header value: visible ASCII, tab and space, and obs-text; never CR, LF or NUL. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 export interface PluginFilterOptions {
   routeName: string;
   view: RouteView;
@@ -114,8 +117,7 @@ export function pluginFilter(instance: PluginInstance, options: PluginFilterOpti
           return verdictOf(ex, result);
         };
 
-  const owned = instance.responseHeaders;
-  const head = new ResponseView(owned);
+  const head = new ResponseView();
   const response: ResponseStep | null =
     responseStep === undefined
       ? null
@@ -126,7 +128,6 @@ export function pluginFilter(instance: PluginInstance, options: PluginFilterOpti
             responseStep(head, PluginRequestView.of(ex, view));
           } catch (err) {
             fail(ex, err, 'response');
-            head.discardEdits();
           }
           head.end();
         };
@@ -137,25 +138,25 @@ export function pluginFilter(instance: PluginInstance, options: PluginFilterOpti
     ],
     request,
     response,
-    ownsResponseHeader: owned.size === 0 ? null : (header) => owned.has(header),
+    ownsResponseHeader: null,
     upstreamHeaders: null,
   };
 }
 
 /**
- * The response as one plugin's response step sees it. One object per filter, reused: response
- * steps are synchronous and run one at a time. The upstream's copies of the plugin's own headers
- * were held back; `end` writes each as the step left it.
+ * The response as one plugin's response step sees it: its edits go straight to the route's
+ * response head, before any header is written. One object per filter, reused: response steps are
+ * synchronous and run one at a time.
  */
 class ResponseView implements PluginResponse {
   private target: ResponseHead | null = null;
-  private readonly edits = new Map<string, string | null>();
-
-  constructor(private readonly owned: ReadonlySet<string>) {}
 
   begin(target: ResponseHead): void {
     this.target = target;
-    this.edits.clear();
+  }
+
+  end(): void {
+    this.target = null;
   }
 
   get status(): number {
@@ -163,47 +164,30 @@ class ResponseView implements PluginResponse {
   }
 
   header(name: string): string | undefined {
-    const lower = name.toLowerCase();
-    const edit = this.edits.get(lower);
-    if (edit !== undefined) return edit ?? undefined;
-    return (this.target as ResponseHead).get(lower);
+    return (this.target as ResponseHead).get(String(name).toLowerCase());
   }
 
   setHeader(name: string, value: string): void {
-    if (typeof value !== 'string' || !/^[\t\x20-\x7e\x80-\xff]*$/.test(value))
+    const lower = editableResponseHeader(name);
+    if (typeof value !== 'string' || !FIELD_VALUE.test(value))
       throw new TypeError(`setHeader("${name}"): the value must be a string without CR, LF or NUL`);
-    this.edits.set(this.ownedName(name), value);
+    const target = this.target as ResponseHead;
+    target.remove(lower);
+    target.add(lower, value);
   }
 
   removeHeader(name: string): void {
-    this.edits.set(this.ownedName(name), null);
+    (this.target as ResponseHead).remove(editableResponseHeader(name));
   }
+}
 
-  discardEdits(): void {
-    this.edits.clear();
-  }
-
-  /** Writes the plugin's headers: as edited, else the upstream's value held back for it. */
-  end(): void {
-    const target = this.target as ResponseHead;
-    for (const name of this.owned) {
-      const edit = this.edits.get(name);
-      if (edit === undefined) {
-        const original = target.fromUpstream ? target.get(name) : undefined;
-        if (original !== undefined) target.add(name, original);
-      } else if (edit !== null) {
-        target.add(name, edit);
-      }
-    }
-    this.target = null;
-  }
-
-  private ownedName(name: string): string {
-    const lower = typeof name === 'string' ? name.toLowerCase() : '';
-    if (!this.owned.has(lower))
-      throw new TypeError(`${JSON.stringify(name)} is not in the plugin's responseHeaders`);
-    return lower;
-  }
+function editableResponseHeader(name: string): string {
+  if (typeof name !== 'string' || !isHttpToken(name))
+    throw new TypeError(`${JSON.stringify(name)} is not a header name`);
+  const lower = name.toLowerCase();
+  if (isGatewayWrittenResponseHeader(lower))
+    throw new TypeError(`the gateway writes the ${lower} header itself; a plugin cannot change it`);
+  return lower;
 }
 
 /** A request step's answer as the response the gateway writes; throws on an invalid one. */
@@ -217,10 +201,10 @@ function prepareAnswer(answer: PluginAnswer): PreparedResponse {
     throw new TypeError(`the answer's status ${String(status)} is not an integer from 200 to 599`);
   const headers: Array<readonly [string, string]> = [];
   for (const [name, value] of Object.entries(answer.headers ?? {})) {
-    if (!isHttpToken(name) || typeof value !== 'string' || !/^[\t\x20-\x7e\x80-\xff]*$/.test(value))
+    if (!isHttpToken(name) || typeof value !== 'string' || !FIELD_VALUE.test(value))
       throw new TypeError(`the answer's header ${JSON.stringify(name)} is not a valid header`);
     const lower = name.toLowerCase();
-    if (isGatewayWrittenResponseHeader(lower) && lower !== 'set-cookie')
+    if (isGatewayWrittenResponseHeader(lower))
       throw new TypeError(`the answer sets ${lower}, which the gateway writes itself`);
     headers.push([lower, value]);
   }

@@ -21,8 +21,6 @@ export interface PluginInstance {
   readonly phase: PluginPhase;
   readonly timeoutMs: number;
   readonly steps: PluginSteps;
-  /** The response headers the instance writes itself, lower case. */
-  readonly responseHeaders: ReadonlySet<string>;
   /** The set the instance belongs to: it closes once the requests that used it are done. */
   readonly set: PluginSet;
 }
@@ -110,7 +108,6 @@ export class PluginSet {
       phase: plugin.phase,
       timeoutMs: plugin.timeoutMs,
       steps: valid,
-      responseHeaders: new Set((valid.responseHeaders ?? []).map((h) => h.toLowerCase())),
       set: this,
     };
   }

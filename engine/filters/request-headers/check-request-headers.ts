@@ -19,7 +19,11 @@ export function checkRequestHeaders(
   if (edits === undefined) return [];
   const problems: PathProblem[] = [];
   const here = [...at, 'request_headers'];
-  if (route.direct_response !== undefined || route.handler !== undefined) {
+  if (
+    route.direct_response !== undefined ||
+    route.redirect !== undefined ||
+    route.handler !== undefined
+  ) {
     problems.push({
       severity: 'error',
       code: ConfigCode.REQUEST_HEADERS,
