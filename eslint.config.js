@@ -48,4 +48,17 @@ export default tseslint.config(
     files: ['bench/**', 'test/**', 'bin/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The admin dashboard's script runs in the browser.
+    files: ['engine/admin/dashboard/**'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        performance: 'readonly',
+      },
+    },
+  },
 );

@@ -6,6 +6,7 @@ import type { ConfigPath, PathProblem } from '../config/config-problem.js';
 import { suggestionHint } from '../config/did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import { checkWebSocket } from '../websocket/check-websocket.js';
+import { checkSocketOrigins } from '../filters/socket-origin/check-socket-origins.js';
 import { checkPresence } from '../config/check-presence.js';
 import { checkRegistration } from '../config/check-registration.js';
 import { findNotImplemented } from '../config/find-not-implemented.js';
@@ -107,6 +108,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkHiddenUpstreamHeaders(config),
     ...checkIdentity(config),
     ...checkWebSocket(config),
+    ...checkSocketOrigins(config),
     ...checkPresence(config),
     ...checkRegistration(config),
     ...checkAdmin(config),

@@ -151,6 +151,7 @@ export const CONFIG_DEFAULTS = {
       ping_format: 'frame',
       require_auth: true,
       allow_anonymous: false,
+      refused_upgrade: 'http',
       auth_grace_period: '0s',
       rate_limit: { burst_limit: 10 },
     },

@@ -164,6 +164,10 @@ export interface RouteConfig {
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
   websocket?: 'proxy';
+  /**
+   * @minItems 1
+   */
+  allowed_origins?: string[];
   max_message_size?: string;
   retries?: RetriesConfig;
   /**
@@ -584,6 +588,11 @@ export interface WebSocketServerConfig {
   ping_format?: 'frame' | 'json';
   require_auth?: boolean;
   allow_anonymous?: boolean;
+  /**
+   * @minItems 1
+   */
+  allowed_origins?: string[];
+  refused_upgrade?: 'http' | 'close';
   auth_grace_period?: string;
   rate_limit?: {
     messages_per_minute: number;

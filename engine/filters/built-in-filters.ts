@@ -14,6 +14,7 @@ import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
 import { responseHeaders } from './response-headers/response-headers-factory.js';
 import { securityHeaders } from './security-headers/security-headers-factory.js';
+import { socketOrigin } from './socket-origin/socket-origin-factory.js';
 
 /**
  * Every filter a route can have, in the order its request steps run (response steps run in
@@ -25,6 +26,7 @@ export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
   // No request step; first so that its response step runs last (the route's word is final).
   responseHeaders,
   ipFilter,
+  socketOrigin,
   cors,
   pluginsBeforeAuth,
   auth,

@@ -47,10 +47,15 @@ observability:
     'Content-Length with Transfer-Encoding':
       'POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
   };
+  // uWS v20.57's parser answers two Host headers with its own 400 page before the gateway sees
+  // the request (bench/uws-parser-behaviour.md); v20.30 passes them to the gateway.
+  const listening = await gw.waitForLog((l) => l.msg === 'gatewayd listening');
+  const parserAnswers = new Set(listening.uws === 'uWS v20.57' ? ['two Host headers'] : []);
   for (const [name, text] of Object.entries(answered)) {
     // rawRequest resolves when the gateway closes the connection: the answer is the whole text.
     const raw = await rawRequest(gw.port, text, 2000);
     t.equal(statusOf(raw), 400, name);
+    if (parserAnswers.has(name)) continue;
     t.equal(JSON.parse(bodyOf(raw)).error, 'AMBIGUOUS_REQUEST', name);
     t.match(raw, /\r\nConnection: close\r\n/i, `${name}: the connection is closed`);
   }
