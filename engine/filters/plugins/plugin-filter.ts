@@ -71,6 +71,11 @@ export function pluginFilter(instance: PluginInstance, options: PluginFilterOpti
   const settle = (ex: Exchange, pending: Promise<RequestResult>): Promise<Verdict> =>
     new Promise((resolve) => {
       const timer = setTimeout(() => {
+        // A client that left is not the plugin's timeout: nothing is answered, nothing counted.
+        if (ex.aborted) {
+          resolve(timedOut);
+          return;
+        }
         recorder?.pluginFailure(name, 'timeout');
         logger.error(
           {
