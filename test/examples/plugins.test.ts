@@ -1,8 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import t from 'tap';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
 import { jsonCall } from '../helpers/json-call.js';
+import { startRedis } from '../helpers/redis.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/plugins/gateway.yaml', import.meta.url));
@@ -99,3 +101,39 @@ t.test('examples/plugins: HMAC signatures, tenant routing, header scrubbing', as
     t.equal(api.headers.server, undefined);
   });
 });
+
+t.test(
+  'hmac-signature with redis: a nonce used on one gatewayd is refused by another',
+  async (t) => {
+    const redis = await startRedis(t);
+    if (redis === null) return;
+    const upstream = await UpstreamServer.start(t);
+    const module = fileURLToPath(
+      new URL('../../examples/plugins/hmac-signature.ts', import.meta.url),
+    );
+    const prefix = `gatewayd-test-${randomUUID()}:`;
+    const yaml = `
+server: { http_port: 0, bind_address: 127.0.0.1 }
+redis: { url: "${redis.url}" }
+upstreams:
+  svc: { discovery: { type: Static, endpoints: ["${upstream.url}"] } }
+plugins:
+  - name: hmac
+    module: ${module}
+    config: { secret: "${SECRET}", key_prefix: "${prefix}" }
+routes:
+  - { path: /signed, upstream: svc, plugins: [hmac] }
+`;
+    const a = await startGatewayd(t, yaml);
+    const b = await startGatewayd(t, yaml);
+    const headers = signed('GET', '/signed', { nonce: 'shared-nonce' });
+    t.equal((await jsonCall(a, 'GET', '/signed', { headers })).status, 200);
+    const replayed = await jsonCall(b, 'GET', '/signed', { headers });
+    t.equal(replayed.status, 401, 'the other instance knows the nonce');
+    t.match(replayed.body, { message: /already used/ });
+    const probe = new Redis(redis.url);
+    t.teardown(() => probe.disconnect());
+    const ttl = await probe.pttl(`${prefix}shared-nonce`);
+    t.ok(ttl > 0 && ttl <= 600_000, `the nonce expires (${ttl} ms left)`);
+  },
+);
