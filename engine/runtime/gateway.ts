@@ -47,8 +47,6 @@ export interface GatewayOptions {
   logLevelOverride?: string;
   /** Metrics and tracing as the config said when the process started (they take a restart). */
   telemetry?: TelemetrySettings;
-  /** Reload when a plugin's file changes (default true). */
-  watchPlugins?: boolean;
 }
 
 const TELEMETRY_OFF: TelemetrySettings = { metrics: null, tracing: null };
@@ -403,7 +401,6 @@ export class Gateway {
 
   /** Every worker watches the plugin files itself: the supervisor only knows the config file. */
   private watchPluginFiles(): void {
-    if (this.options.watchPlugins === false) return;
     this.pluginWatch.watch(this.pluginModules.files, () => void this.reload('plugin file changed'));
   }
 
