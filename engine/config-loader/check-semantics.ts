@@ -8,6 +8,8 @@ import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import { checkWebSocket } from '../websocket/check-websocket.js';
 import { checkSocketOrigins } from '../filters/socket-origin/check-socket-origins.js';
 import { checkPresence } from '../config/check-presence.js';
+import { checkRedis } from '../state/check-redis.js';
+import { checkDiscovery } from '../upstream/check-discovery.js';
 import { checkRegistration } from '../config/check-registration.js';
 import { findNotImplemented } from '../config/find-not-implemented.js';
 import { checkWebSocketRoute } from '../websocket/check-websocket-route.js';
@@ -110,6 +112,8 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkWebSocket(config),
     ...checkSocketOrigins(config),
     ...checkPresence(config),
+    ...checkRedis(config),
+    ...checkDiscovery(config),
     ...checkRegistration(config),
     ...checkAdmin(config),
     ...checkObservability(config),

@@ -256,11 +256,19 @@ export interface RoutePluginConfig {
  */
 export interface UpstreamConfig {
   discovery: {
-    type: 'Static';
+    type: 'Static' | 'DNS' | 'SRV';
     /**
      * @minItems 1
      */
-    endpoints: EndpointConfig[];
+    endpoints?: EndpointConfig[];
+    name?: string;
+    port?: number;
+    scheme?: 'http' | 'https';
+    refresh?: {
+      min?: string;
+      max?: string;
+    };
+    resolver?: string;
   };
   load_balancer?: {
     type?: BalancerType;
@@ -291,6 +299,7 @@ export interface HealthCheckConfig {
    */
   expected_statuses?: (number | string)[];
   panic_threshold?: number;
+  shared?: boolean;
 }
 export interface CircuitBreakerConfig {
   failure_threshold?: number;
@@ -504,7 +513,25 @@ export interface CorsConfig {
   max_age?: number | string;
 }
 export interface RedisConfig {
-  url: string;
+  url?: string;
+  sentinel?: {
+    master_name: string;
+    /**
+     * @minItems 1
+     */
+    nodes: string[];
+    password?: string;
+    sentinel_password?: string;
+    db?: number;
+  };
+  cluster?: {
+    /**
+     * @minItems 1
+     */
+    nodes: string[];
+    password?: string;
+    sharded_pubsub?: boolean;
+  };
   command_timeout?: string;
   key_prefix?: string;
 }

@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 import { createRuntimeRouteStore } from '../state/create-runtime-route-store.js';
 import { RedisRuntimeRouteStore } from '../state/redis-runtime-route-store.js';
+import { redisTargetKey, redisTargetOf } from '../state/redis-target.js';
 import { createTelemetry } from '../observability/create-telemetry.js';
 import { MetricsServer } from '../observability/metrics/metrics-server.js';
 import { answerMetricsRequests } from '../observability/metrics/worker-metrics.js';
@@ -474,7 +475,10 @@ export class Gateway {
     const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
     if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
     // The runtime route store is opened once, at start; rate limits follow a new redis block.
-    const store = (c: Built['config']) => `${c.redis?.url ?? ''} ${c.redis?.key_prefix ?? ''}`;
+    const store = (c: Built['config']) => {
+      const target = redisTargetOf(c);
+      return `${target ? redisTargetKey(target) : ''} ${c.redis?.key_prefix ?? ''}`;
+    };
     if (store((this.built as Built).config) !== store(config))
       changed.push('redis (runtime routes)');
     if (changed.length > 0) {
