@@ -243,8 +243,8 @@ export function compileAccessControl(
     plugins: options.plugins ?? null,
     onInternalError,
   };
-  if (options.plugins !== undefined && redisUrl !== undefined)
-    options.plugins.useRedis(redis(redisUrl));
+  if (options.plugins !== undefined && redisTarget !== undefined)
+    options.plugins.useRedis(redis(redisTarget));
 
   return {
     identityHeaderNames: contextHeaders.names,

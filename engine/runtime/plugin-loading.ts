@@ -43,7 +43,7 @@ export async function loadPlugins(loaded: Loaded, options: PluginLoadOptions): P
     logger: options.logger,
     metrics: options.metrics === null ? null : pluginMetrics(options.metrics),
     offline: options.offline,
-    redis: loaded.config.redis?.url !== undefined,
+    redis: loaded.config.redis !== undefined,
   });
   if (!created.ok) problems.push(...created.problems);
   else if (problems.length > 0) await created.set.retire();

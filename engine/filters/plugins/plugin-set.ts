@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PathProblem } from '../../config/config-problem.js';
 import { ConfigCode } from '../../errors/config-codes.js';
@@ -46,7 +46,7 @@ export class PluginSet {
   private active = 0;
   private retired = false;
   private closing: Promise<void> | null = null;
-  private redisClient: Redis | null = null;
+  private redisClient: Redis | Cluster | null = null;
 
   private constructor(private readonly logger: Logger) {}
 
@@ -117,8 +117,8 @@ export class PluginSet {
     return this.instances.get(instanceKey(name, configKey));
   }
 
-  /** The table's shared Redis client, once the compiler has made it (null without `redis`). */
-  useRedis(client: Redis | null): void {
+  /** The table's shared Redis client (a Cluster's too), once the compiler has made it. */
+  useRedis(client: Redis | Cluster | null): void {
     this.redisClient = client;
   }
 
@@ -171,7 +171,7 @@ export class PluginSet {
 
   /** Redis commands forwarded to the client the compiler hands over; usable from the steps on. */
   private redisFacade(): PluginRedis {
-    const client = (): Redis => {
+    const client = (): Redis | Cluster => {
       if (this.redisClient === null)
         throw new Error(
           'the redis client is given to plugins once the table is built, after create()',
