@@ -17,6 +17,8 @@ export default tseslint.config(
         clearInterval: 'readonly',
         setImmediate: 'readonly',
         URL: 'readonly',
+        URLSearchParams: 'readonly',
+        TextEncoder: 'readonly',
         fetch: 'readonly',
         AbortController: 'readonly',
       },
@@ -45,7 +47,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'test/**', 'bin/**'],
+    files: ['bench/**', 'test/**', 'bin/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -1,6 +1,6 @@
 /**
- * Every code `gatewayd check` and a reload can report. Codes are never reused; docs/reference/errors.md
- * gives each one's meaning and fix.
+ * Every code `gatewayd check` and a reload can report. Codes are never reused; code-docs.ts
+ * gives each one's meaning and fix (docs/reference/errors.md).
  */
 export const ConfigCode = {
   READ: 'GW_ERR_CONFIG_READ',

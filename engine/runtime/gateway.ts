@@ -16,7 +16,6 @@ import type { Logger } from '../observability/logger.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 import { createRuntimeRouteStore } from '../state/create-runtime-route-store.js';
 import { RedisRuntimeRouteStore } from '../state/redis-runtime-route-store.js';
-import { redisTargetKey, redisTargetOf } from '../state/redis-target.js';
 import { createTelemetry } from '../observability/create-telemetry.js';
 import { MetricsServer } from '../observability/metrics/metrics-server.js';
 import { answerMetricsRequests } from '../observability/metrics/worker-metrics.js';
@@ -32,7 +31,13 @@ import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { HubNetworkLink } from './hub-network-link.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
+import {
+  describeChanges,
+  describeRuntimeRouteChanges,
+  type ConfigChanges,
+} from './config-changes.js';
 import { allProblems, compileTextOffline, withOfflineContext } from './offline-build.js';
+import { restartOnlyChanges } from './restart-only-settings.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
@@ -250,9 +255,16 @@ export class Gateway {
   private async reloadOnce(reason: string): Promise<boolean> {
     const log = this.options.logger;
     const read = await loadConfigFile(this.options.file);
+    const recovered = this.status.lastReload?.ok === false;
     const plugins = read.ok ? await this.loadPlugins(read, this.status.hash) : null;
     this.watchPluginFiles();
     if (plugins !== null && plugins.ok && 'unchanged' in plugins) {
+      log.info(
+        { reason, generation: this.status.generation, recovered },
+        recovered
+          ? 'config reload recovered; the file matches the config in force'
+          : 'config unchanged',
+      );
       this.status.reloaded(reason, true, false, plugins.loaded.warnings.map(formatProblem));
       this.telemetry.metrics?.reloaded('unchanged');
       return true;
@@ -290,14 +302,29 @@ export class Gateway {
     }
     if (built.hash === this.status.hash) {
       void set?.retire();
+      const fields = { reason, generation: this.status.generation, hash: built.hash.slice(0, 12) };
+      // After a failed reload the last line was the error: say that the file is good again.
+      if (recovered) {
+        log.info(
+          { ...fields, recovered },
+          'config reload recovered; the file matches the config in force',
+        );
+      } else {
+        log.info(fields, 'config unchanged');
+      }
       this.status.reloaded(reason, true, false, built.warnings.map(formatProblem));
       this.telemetry.metrics?.reloaded('unchanged');
       return true;
     }
-    this.warnAboutRestartOnlySettings(built);
+    const inForce = this.built as Built;
+    const changes = describeChanges(inForce.config, built.config);
+    const restartOnly = restartOnlyChanges(inForce, built, changes);
+    if (restartOnly.length > 0) {
+      log.warn({ settings: restartOnly }, 'these settings take effect only after a restart');
+    }
     const replaced = this.plugins;
     this.plugins = set ?? null;
-    this.install(built, reason);
+    this.install(built, reason, changes, recovered);
     if (replaced !== null && replaced !== this.plugins) void replaced.retire();
     this.telemetry.metrics?.reloaded('success');
     this.closeUnusedPools(built.table.poolKeys);
@@ -318,7 +345,13 @@ export class Gateway {
       routes,
     );
     if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
-    this.install(built, 'runtime routes');
+    const runtimeNames = (t: RouteTable) =>
+      t.routes.filter((r) => r.origin === 'runtime').map((r) => r.name);
+    const changes = describeRuntimeRouteChanges(
+      runtimeNames(this.table as RouteTable),
+      runtimeNames(built.table),
+    );
+    this.install(built, 'runtime routes', changes);
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
     return built.table;
@@ -421,7 +454,11 @@ export class Gateway {
     };
   }
 
-  private install(built: Built, reason: string): void {
+  /**
+   * Swaps `built` in. `changes` is what it changes against the table in force (none at start);
+   * `recovered` says that the reload before it had failed.
+   */
+  private install(built: Built, reason: string, changes?: ConfigChanges, recovered = false): void {
     const table = built.table;
     const fileChanged = built.hash !== this.status.hash;
     this.table = table;
@@ -449,6 +486,8 @@ export class Gateway {
         generation: this.status.generation,
         hash: built.hash.slice(0, 12),
         routes: table.routes.length,
+        ...(changes === undefined ? {} : { changes }),
+        ...(recovered ? { recovered } : {}),
         warnings,
       },
       'config loaded',
@@ -461,32 +500,6 @@ export class Gateway {
     if (metrics === null) return;
     metrics.retain(new Set(table.routes.map((r) => r.name)), this.upstreams.active);
     metrics.configInstalled(this.status.generation, this.status.hash);
-  }
-
-  private warnAboutRestartOnlySettings({ table: next, config }: Built): void {
-    const now = (this.table as RouteTable).settings;
-    const changed: string[] = (['httpPort', 'bindAddress', 'workers', 'logFormat'] as const).filter(
-      (k) => now[k] !== next.settings[k],
-    );
-    const telemetry = (['metrics', 'tracing'] as const).filter(
-      (k) => JSON.stringify(now.telemetry[k]) !== JSON.stringify(next.settings.telemetry[k]),
-    );
-    changed.push(...telemetry.map((k) => `observability.${k}`));
-    const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
-    if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
-    // The runtime route store is opened once, at start; rate limits follow a new redis block.
-    const store = (c: Built['config']) => {
-      const target = redisTargetOf(c);
-      return `${target ? redisTargetKey(target) : ''} ${c.redis?.key_prefix ?? ''}`;
-    };
-    if (store((this.built as Built).config) !== store(config))
-      changed.push('redis (runtime routes)');
-    if (changed.length > 0) {
-      this.options.logger.warn(
-        { settings: changed },
-        'these settings take effect only after a restart',
-      );
-    }
   }
 
   /** SIGTERM: stop accepting, let requests under way finish (bounded), close upstream pools. */
