@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=npmca \
     if [ -s /run/secrets/npmca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npmca; fi \
     && npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.plugin-api.json ./
 COPY bin ./bin
 COPY engine ./engine
 COPY schemas ./schemas

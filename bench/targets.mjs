@@ -1,5 +1,6 @@
 // The servers the harness can measure. To add one, append an entry to TARGETS (see README.md).
 import { execFileSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -28,6 +29,22 @@ export const AUTHORIZED = async () => {
     .sign(Buffer.from(BENCH_SECRET));
   return { authorization: `Bearer ${token}` };
 };
+
+const HMAC_SECRET = 'bench-only-hmac-secret-0123456789';
+
+/** The headers of examples/plugins/hmac-signature.ts for `GET /`, signed now. */
+async function signedRequest() {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomUUID();
+  const signature = createHmac('sha256', HMAC_SECRET)
+    .update(`GET\n/\n${timestamp}\n${nonce}`)
+    .digest('hex');
+  return {
+    'x-signature': signature,
+    'x-signature-timestamp': timestamp,
+    'x-signature-nonce': nonce,
+  };
+}
 
 /** The base route behind JWT auth and a rate limit that never refuses at bench rates. */
 function accessControl() {
@@ -104,6 +121,29 @@ export const TARGETS = [
   gatewayd('gatewayd+body16k', body16k(false)),
   gatewayd('gatewayd+gzip16k', body16k(true), undefined, undefined, acceptEncoding('gzip')),
   gatewayd('gatewayd+br16k', body16k(true), undefined, undefined, acceptEncoding('br')),
+  // A plugin whose request step does nothing, on the base route: what the plugin fence costs.
+  gatewayd('gatewayd+plugin-noop', (ctx) => ({
+    plugins: [{ name: 'noop', module: join(ctx.root, 'bench/plugins/noop.mjs') }],
+    routes: [{ path: '/*', upstream: 'origin', plugins: ['noop'] }],
+  })),
+  // examples/plugins' HMAC check on every request (one signed request repeated, so replays are
+  // allowed: the signature's cost without the nonce store).
+  gatewayd(
+    'gatewayd+plugin-hmac',
+    (ctx) => ({
+      plugins: [
+        {
+          name: 'hmac',
+          module: join(ctx.root, 'examples/plugins/hmac-signature.ts'),
+          config: { secret: HMAC_SECRET, max_skew_seconds: 3600, reject_replays: false },
+        },
+      ],
+      routes: [{ path: '/*', upstream: 'origin', plugins: ['hmac'] }],
+    }),
+    undefined,
+    undefined,
+    signedRequest,
+  ),
   tracing('gatewayd+tracing10', 0.1),
   // Every request unsampled: what tracing costs the requests it does not record.
   tracing('gatewayd+tracing0', 0),

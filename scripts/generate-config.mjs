@@ -47,6 +47,8 @@ const TYPE_NAMES = {
   '/properties/websocket/properties/presence': 'PresenceConfig',
   '/$defs/httpMethod': 'HttpMethod',
   '/$defs/route': 'RouteConfig',
+  '/properties/plugins/items': 'PluginEntryConfig',
+  '/$defs/route/properties/plugins/items/oneOf/1': 'RoutePluginConfig',
   '/$defs/route/properties/match': 'RouteMatchConfig',
   '/$defs/route/properties/upstreams/items': 'WeightedUpstreamConfig',
   '/$defs/route/properties/direct_response': 'DirectResponseConfig',

@@ -15,7 +15,7 @@ import { hostAccepts, matchPattern } from '../router/match-pattern.js';
 import { describePathRefusal, normalizePath } from '../router/normalize-path.js';
 import { parsePathPattern } from '../router/path-pattern.js';
 import { compileLoaded } from '../runtime/build-table.js';
-import { allProblems, withOfflineContext } from '../runtime/offline-build.js';
+import { allProblems, withOfflinePlugins } from '../runtime/offline-build.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 
 /** A request as `routes --explain` takes it: "GET https://host/path?query" and headers. */
@@ -73,11 +73,12 @@ export async function explainRequest(
 ): Promise<Explanation> {
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) return { kind: 'invalid', problems: await allProblems(loaded) };
-  return withOfflineContext((ctx) => {
-    const built = compileLoaded(loaded, ctx, []);
+  const explained = await withOfflinePlugins(loaded, (ctx, withPlugins): Explanation => {
+    const built = compileLoaded(withPlugins, ctx, []);
     if (!built.ok) return { kind: 'invalid', problems: built.problems };
     return explainIn(built.table, loaded.config, loaded.locate, ctx, request);
   });
+  return 'kind' in explained ? explained : { kind: 'invalid', problems: explained.problems };
 }
 
 function explainIn(

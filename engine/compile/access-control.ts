@@ -26,6 +26,7 @@ import { RouteChain, type ChainBuilder, type RouteFilter } from '../data-plane/f
 import type { RatePolicy } from '../data-plane/rate-decision.js';
 import type { CredentialOptions } from '../filters/auth/credentials.js';
 import { BUILT_IN_FILTERS } from '../filters/built-in-filters.js';
+import type { PluginSet } from '../filters/plugins/plugin-set.js';
 import type { DescribedLimit, TableResources } from '../filters/filter-factory.js';
 import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
 import { AUTH_FAILURE_REASONS } from '../filters/auth/auth-failure.js';
@@ -116,6 +117,8 @@ export interface AccessControlOptions {
   redis?: SharedRedis;
   /** The identity module's session check, for auth.jwt.require_session. */
   sessionCheck?: SessionCheck | null;
+  /** The plugin instances of the config's load. */
+  plugins?: PluginSet;
 }
 const NO_SOCKET_CREDENTIALS: SocketCredentialPlaces = { queryParam: null, protocolPrefix: null };
 
@@ -233,10 +236,15 @@ export function compileAccessControl(
         rateLimitDecision: (allowed, degraded) => routeMetrics.rateLimitDecision(allowed, degraded),
         expectAuthFailures: () => routeMetrics.startAuthFailuresAtZero(AUTH_FAILURE_REASONS),
         expectRateLimitDecisions: () => routeMetrics.startRateLimitDecisionsAtZero(),
+        pluginFailure: (plugin, kind) => routeMetrics.pluginFailure(plugin, kind),
+        expectPluginFailures: (plugin) => routeMetrics.startPluginFailuresAtZero(plugin),
       };
     },
+    plugins: options.plugins ?? null,
     onInternalError,
   };
+  if (options.plugins !== undefined && redisTarget !== undefined)
+    options.plugins.useRedis(redis(redisTarget));
 
   return {
     identityHeaderNames: contextHeaders.names,
@@ -257,7 +265,7 @@ export function compileAccessControl(
       const authenticated = authRequirement(rc) !== undefined;
       return BUILT_IN_FILTERS.flatMap((factory) => {
         const built = factory.build({ route: rc, routeName, table: resources, authenticated });
-        return built === null ? [] : [built];
+        return built === null ? [] : built;
       });
     },
     chain: (filters, terminal) => new RouteChain(filters, terminal, chainOptions),

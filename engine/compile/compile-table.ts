@@ -60,6 +60,7 @@ import type { RedisClient } from '../state/redis-connection.js';
 import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
 import { sharedHealthChannel } from './shared-health-channel.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
+import type { PluginSet } from '../filters/plugins/plugin-set.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -88,6 +89,8 @@ export interface CompileContext extends UpstreamContext {
   registration?: RegistrationStore;
   /** What `handler: usage` routes read; absent when building to check. */
   usage?: UsageRecorder;
+  /** The plugin instances of the config's load; absent when the config has no plugins. */
+  plugins?: PluginSet;
 }
 
 /**
@@ -131,7 +134,7 @@ export function compileTable(
     ctx.logger,
     offline,
     telemetry.metrics,
-    { redis, sessionCheck: identity?.sessionCheck ?? null },
+    { redis, sessionCheck: identity?.sessionCheck ?? null, plugins: ctx.plugins },
   );
   const redisTarget = redisTargetOf(config);
   const endpoints = new GatewayEndpoints({

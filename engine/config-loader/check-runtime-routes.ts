@@ -45,6 +45,15 @@ export function checkRuntimeRoutes(
       const nameProblem = checkName(name, fileNames, names);
       if (nameProblem !== null) problems.push(routeProblem(nameProblem, nameProblem.path));
       else names.add(name as string);
+      if ((stored.route as RouteConfig).plugins !== undefined) {
+        const refusal: PathProblem = {
+          severity: 'error',
+          code: ConfigCode.PLUGIN,
+          message: 'runtime routes cannot run plugins: plugins load with the config file',
+          path: ['plugins'],
+        };
+        problems.push(routeProblem(refusal, refusal.path));
+      }
     }
     if (problems.length > 0) rejected.push({ ...stored, problems });
     else candidates.push(stored as RuntimeRoute);

@@ -228,4 +228,5 @@ export const CONFIG_DEFAULTS = {
       required_roles: ['admin'],
     },
   },
+  plugins: { timeout: '1s' },
 } as const;

@@ -83,6 +83,7 @@ export interface GatewayConfig {
   admin?: AdminConfig;
   observability?: ObservabilityConfig;
   websocket?: WebSocketConfig;
+  plugins?: PluginEntryConfig[];
 }
 export interface ServerConfig {
   http_port?: number;
@@ -186,6 +187,10 @@ export interface RouteConfig {
   allowed_origins?: string[];
   max_message_size?: string;
   retries?: RetriesConfig;
+  /**
+   * @minItems 1
+   */
+  plugins?: (string | RoutePluginConfig)[];
 }
 export interface RouteMatchConfig {
   headers?: {
@@ -255,6 +260,12 @@ export interface RetriesConfig {
   };
   retry_non_idempotent?: boolean;
   max_buffered_body?: string;
+}
+export interface RoutePluginConfig {
+  name: string;
+  config?: {
+    [k: string]: unknown;
+  };
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
@@ -716,6 +727,14 @@ export interface PresenceConfig {
   ttl?: string;
   path?: string;
   required_roles?: string[];
+}
+export interface PluginEntryConfig {
+  name: string;
+  module: string;
+  config?: {
+    [k: string]: unknown;
+  };
+  timeout?: string;
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema

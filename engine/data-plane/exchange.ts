@@ -70,6 +70,13 @@ export class Exchange {
   /** Headers for the upstream request that carry the verified identity, as [name, value, ...]. */
   identityHeaders: readonly string[] | null = null;
   heldBody: HeldBody | null = null;
+  /** A plugin's view of this request, made by the first plugin step that runs (filters/plugins). */
+  pluginView: object | null = null;
+  /**
+   * Told when the exchange ends, besides the server: a set of plugin instances waits for the
+   * requests that went through it before it closes.
+   */
+  onFinished: ((ex: Exchange) => void) | null = null;
   /** Set on WebSocket upgrade requests: what uWS needs to complete the handshake. */
   upgradeContext: us_socket_context_t | null = null;
   /** Came in on the HTTPS listener. */
@@ -141,6 +148,27 @@ export class Exchange {
 
   get connection(): string | undefined {
     return this.captured ? this.capturedConnection : this.header('connection');
+  }
+
+  /**
+   * Replaces every `name` header of the request (lower case) with `value`, or removes them when
+   * it is null, keeping the headers captured in the listener's walk in step.
+   */
+  replaceHeader(name: string, value: string | null): void {
+    const h = this.headers;
+    let kept = 0;
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i] === name) continue;
+      h[kept++] = h[i] as string;
+      h[kept++] = h[i + 1] as string;
+    }
+    h.length = kept;
+    if (value !== null) h.push(name, value);
+    if (!this.captured) return;
+    const captured = value ?? undefined;
+    if (name === 'authorization') this.capturedAuthorization = captured;
+    else if (name === 'origin') this.capturedOrigin = captured;
+    else if (name === 'connection') this.capturedConnection = captured;
   }
 
   header(name: string): string | undefined {

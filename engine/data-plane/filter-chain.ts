@@ -29,6 +29,8 @@ export interface ResponseHead {
   readonly status: number;
   /** The response carries this header now: from the upstream or the gateway, or added by a step. */
   has(name: string): boolean;
+  /** The header's value now (several joined by ", "); undefined when the response has none. */
+  get(name: string): string | undefined;
   /** Adds one more value of a header. */
   add(name: string, value: string): void;
   /**
@@ -37,8 +39,6 @@ export interface ResponseHead {
    * X-Request-ID are the gateway's and never reach a step.
    */
   remove(name: string): void;
-  /** The first value of a header the response carries now, as `has` sees it. */
-  get(name: string): string | undefined;
   /** The body's size in bytes when known before it is sent (Content-Length), else -1. */
   readonly bodyLength: number;
   /**

@@ -288,6 +288,7 @@ export class HttpServer<SocketData> {
   private readonly finishExchange = (ex: Exchange): void => {
     this.inFlight--;
     this.options.onFinish(ex);
+    if (ex.onFinished !== null) ex.onFinished(ex);
     if (this.inFlight === 0 && this.drained) this.drained();
   };
 }

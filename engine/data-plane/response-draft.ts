@@ -59,14 +59,20 @@ class ResponseDraft implements ResponseHead {
   }
 
   get(name: string): string | undefined {
-    const added = this.added;
-    for (let i = 0; i < added.length; i += 2) if (added[i] === name) return added[i + 1];
+    let value: string | undefined;
     if (this.upstream !== null) {
-      const value = this.upstream[name];
-      return Array.isArray(value) ? value[0] : value;
+      const upstream = this.upstream[name];
+      if (Array.isArray(upstream)) for (const v of upstream) value = joined(value, v);
+      else value = upstream;
+    } else if (!this.removes(name)) {
+      for (const [n, v] of this.answer) if (n === name) value = joined(value, v);
+      for (const [n, v] of this.answerMore) if (n === name) value = joined(value, v);
     }
-    if (this.removed.length > 0 && this.removed.includes(name)) return undefined;
-    return valueIn(this.answer, name) ?? valueIn(this.answerMore, name);
+    const added = this.added;
+    for (let i = 0; i < added.length; i += 2) {
+      if (added[i] === name) value = joined(value, added[i + 1] as string);
+    }
+    return value;
   }
 
   encodeBody(encoding: BodyEncoding): void {
@@ -114,14 +120,6 @@ class ResponseDraft implements ResponseHead {
   }
 }
 
-function valueIn(headers: HeaderList, name: string): string | undefined {
-  for (let i = 0; i < headers.length; i++) {
-    const header = headers[i] as readonly [string, string];
-    if (header[0] === name) return header[1];
-  }
-  return undefined;
-}
-
 function listed(headers: HeaderList, name: string): boolean {
   for (let i = 0; i < headers.length; i++) {
     if ((headers[i] as readonly [string, string])[0] === name) return true;
@@ -130,3 +128,8 @@ function listed(headers: HeaderList, name: string): boolean {
 }
 
 export const responseDraft = new ResponseDraft();
+
+/** Several values of one header, as one: joined by ", " (RFC 9110, section 5.3). */
+function joined(value: string | undefined, next: string): string {
+  return value === undefined ? next : `${value}, ${next}`;
+}

@@ -89,6 +89,11 @@ export const REQUEST_CODE_DOCS: Readonly<Record<ErrorCodeName, CodeDoc>> = {
     meaning: 'the gateway failed (a bug: the log has the stack)',
     fix: 'report it with the request id',
   },
+  PLUGIN_ERROR: {
+    meaning:
+      "a plugin's request step threw, rejected, answered something invalid or changed a header the gateway owns; the message names the plugin, the log has the error and its file:line",
+    fix: 'fix the plugin ([plugins](../guides/plugins.md)); `gatewayd_plugin_failures_total` counts them',
+  },
   BAD_GATEWAY: {
     meaning: 'the upstream refused, reset or broke the connection',
     fix: 'check the upstream named in the message',
@@ -100,6 +105,10 @@ export const REQUEST_CODE_DOCS: Readonly<Record<ErrorCodeName, CodeDoc>> = {
   UPSTREAM_TIMEOUT: {
     meaning: "no response headers within the route's `timeout`, or no connection",
     fix: 'raise the route `timeout`/`connect_timeout`, or find out why the upstream lags',
+  },
+  PLUGIN_TIMEOUT: {
+    meaning: "a plugin's request step did not settle within the plugin's `timeout` (default 1s)",
+    fix: 'make the step faster, or raise `plugins[].timeout`',
   },
 };
 
@@ -251,15 +260,6 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
       "an upstream's `discovery` without what its type needs (Static: `endpoints`; DNS: `name` and `port`; SRV: `name` and no `port`), with keys of another type, or `refresh.min` above `refresh.max`",
     fix: 'follow the hint: give the keys the discovery type needs and drop the others',
   },
-  GW_ERR_CONFIG_RESPONSE_HEADERS: {
-    meaning:
-      '`response_headers` naming a header the gateway writes itself (framing, Date, Content-Encoding, X-Request-ID) or one both set and removed; `hide_upstream_headers` naming Content-Type, Content-Encoding or Vary',
-    fix: 'leave those headers to the gateway, and either set or remove a name',
-  },
-  GW_ERR_CONFIG_REDIRECT: {
-    meaning: "a `redirect.to` with a `{name}` or `*` that the route's path does not capture",
-    fix: 'use one of the captures the hint lists, or add it to the path',
-  },
   GW_ERR_CONFIG_ALIAS_CONFLICT: {
     meaning:
       'a key written under two names: another name the engine accepts for it (such as `websocket.security.require_auth` for `websocket.server.require_auth`) and its own',
@@ -304,6 +304,32 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
     meaning:
       'a `handler: usage` route without auth; a gateway endpoint route (`catalog`, `health_*`, `usage`) with methods besides GET/HEAD',
     fix: 'require auth on the usage route; use `methods: [GET]`',
+  },
+  GW_ERR_CONFIG_RESPONSE_HEADERS: {
+    meaning:
+      '`response_headers` on a header the gateway writes (framing, Date, Content-Encoding, X-Request-ID), or one both set and removed; `server.hide_upstream_headers` hiding Content-Type, Content-Encoding or Vary',
+    fix: 'follow the message',
+  },
+  GW_ERR_CONFIG_REDIRECT: {
+    meaning: "a `redirect.to` using a `{name}` or `*` that the route's path does not capture",
+    fix: 'use one of the captures the message lists, or capture it in `path`',
+  },
+  GW_ERR_CONFIG_PLUGIN: {
+    meaning: 'a plugin name listed twice in `plugins`, or `plugins` on a runtime route',
+    fix: 'give each entry its own name; runtime routes run no plugins',
+  },
+  GW_ERR_CONFIG_PLUGIN_LOAD: {
+    meaning:
+      'a plugin module that is missing, fails to import (the message has its file:line), has no valid default export or schema, or whose `create` threw',
+    fix: 'fix the module, or its path (relative to the config file)',
+  },
+  GW_ERR_CONFIG_PLUGIN_CONFIG: {
+    meaning: "a plugin's `config` (top level or a route's override) that its schema refuses",
+    fix: 'give the value the message asks for',
+  },
+  GW_ERR_CONFIG_UNDEFINED_PLUGIN: {
+    meaning: 'a route names a plugin the top-level `plugins` list does not declare',
+    fix: 'declare it, or fix the name',
   },
   GW_WARN_CONFIG_WEAK_SECRET: {
     meaning: 'an HS* secret shorter than 32 bytes',

@@ -21,9 +21,11 @@ export const ErrorCode = {
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
+  PLUGIN_ERROR: 500,
   BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
+  PLUGIN_TIMEOUT: 504,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -81,6 +83,8 @@ const SUMMARY: Readonly<Record<Exclude<ErrorCodeName, 'TIER_REQUIRED'>, string>>
   RATE_LIMITED: 'Rate limit exceeded',
   HEADERS_TOO_LARGE: 'Request headers too large',
   INTERNAL_ERROR: 'Internal server error',
+  PLUGIN_ERROR: 'Plugin failed',
+  PLUGIN_TIMEOUT: 'Plugin timeout',
   BAD_GATEWAY: 'Bad gateway',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   UPSTREAM_TIMEOUT: 'Upstream timeout',

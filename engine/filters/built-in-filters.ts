@@ -5,6 +5,11 @@ import { contextHeaders } from './context-headers/context-headers-factory.js';
 import { cors } from './cors/cors-factory.js';
 import type { FilterFactory } from './filter-factory.js';
 import { ipFilter } from './ip-filter/ip-filter-factory.js';
+import {
+  pluginsAfterAuth,
+  pluginsBeforeAuth,
+  pluginsBeforeUpstream,
+} from './plugins/plugin-factory.js';
 import { rateLimit } from './rate-limit/rate-limit-factory.js';
 import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
@@ -14,8 +19,9 @@ import { socketOrigin } from './socket-origin/socket-origin-factory.js';
 
 /**
  * Every filter a route can have, in the order its request steps run (response steps run in
- * reverse). A new filter is a folder under filters/ and one line here. The terminal step (proxy,
- * direct response, a built-in handler) comes after the last one.
+ * reverse); users' plugins come in at three places, their phases (plugins/plugin-api.ts). A new
+ * filter is a folder under filters/ and one line here. The terminal step (proxy, direct
+ * response, a built-in handler) comes after the last one.
  */
 export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
   // No request steps: first so that their response steps run last. Compression reads the
@@ -25,11 +31,14 @@ export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
   ipFilter,
   socketOrigin,
   cors,
+  pluginsBeforeAuth,
   auth,
   authorization,
   contextHeaders,
+  pluginsAfterAuth,
   rateLimit,
   securityHeaders,
   requiredQuery,
   requestHeaders,
+  pluginsBeforeUpstream,
 ];

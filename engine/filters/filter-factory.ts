@@ -11,6 +11,7 @@ import type { IpFilter } from './ip-filter/ip-filter.js';
 import type { RatePolicy } from '../data-plane/rate-decision.js';
 import type { RateLimitHeaders } from './rate-limit/rate-limit-headers.js';
 import type { RouteLimit } from './rate-limit/rate-limit-step.js';
+import type { PluginSet } from './plugins/plugin-set.js';
 
 /** One of a route's rate limits, with what `gatewayd routes` says of it. */
 export interface DescribedLimit {
@@ -28,6 +29,10 @@ export interface FilterRecorder {
   expectAuthFailures(): void;
   /** The route is rate limited: each decision's count exists from now on, at 0 (compile time). */
   expectRateLimitDecisions(): void;
+  /** A plugin failed a request: it threw or rejected (error), or held it too long (timeout). */
+  pluginFailure(plugin: string, kind: 'error' | 'timeout'): void;
+  /** The route runs `plugin`: its failure counts exist from now on, at 0 (compile time). */
+  expectPluginFailures(plugin: string): void;
 }
 
 /**
@@ -59,6 +64,8 @@ export interface TableResources {
   /** The route's limits: its own or the default, and its caller's tier limit when it has auth. */
   limitsFor(route: RouteConfig, authenticated: boolean): DescribedLimit[];
   recorderFor(routeName: string): FilterRecorder | null;
+  /** The plugin instances of the config's load; null without plugins. */
+  readonly plugins: PluginSet | null;
   /** A check that failed unexpectedly: logged as a bug. */
   onInternalError(err: unknown, ex: { requestId: string }): void;
 }
@@ -73,10 +80,10 @@ export interface FilterContext {
 }
 
 /**
- * A filter kind: builds its step(s) for one route at compile time, or null when the route does
- * not use it. Registered in built-in-filters.ts.
+ * A filter kind: builds its step(s) for one route at compile time (several filters for plugins,
+ * one per plugin), or null when the route does not use it. Registered in built-in-filters.ts.
  */
 export interface FilterFactory {
   readonly name: string;
-  build(ctx: FilterContext): RouteFilter | null;
+  build(ctx: FilterContext): RouteFilter | readonly RouteFilter[] | null;
 }

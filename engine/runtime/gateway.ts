@@ -3,7 +3,11 @@ import { AdminServer } from '../admin/admin-server.js';
 import { ConfigStatus } from '../admin/config-status.js';
 import type { RouteTable } from '../compile/route-table.js';
 import { formatProblem } from '../config/config-problem.js';
-import { loadConfigFile } from '../config-loader/load-config.js';
+import { loadConfigFile, type LoadResult } from '../config-loader/load-config.js';
+import { PluginModules } from '../filters/plugins/plugin-modules.js';
+import type { PluginSet } from '../filters/plugins/plugin-set.js';
+import { FileWatches } from './file-watches.js';
+import { loadPlugins, type PluginLoad } from './plugin-loading.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import { HttpServer } from '../data-plane/http-server.js';
@@ -89,6 +93,11 @@ export class Gateway {
   private observeFinished: (ex: Exchange) => void;
   private metricsServer: MetricsServer | null = null;
   private https: HttpsListener | null = null;
+  /** Plugin modules, kept across reloads; imported again only when their file changes. */
+  private readonly pluginModules = new PluginModules();
+  /** The plugin instances of the build in force. */
+  private plugins: PluginSet | null = null;
+  private readonly pluginWatch = new FileWatches();
   port = 0;
   httpsPort = 0;
   adminPort = 0;
@@ -116,13 +125,22 @@ export class Gateway {
    */
   async start(): Promise<void> {
     await this.startTelemetry();
-    const loaded = await loadConfigFile(this.options.file);
-    if (!loaded.ok) throw new InvalidConfigError((await allProblems(loaded)).map(formatProblem));
+    const read = await loadConfigFile(this.options.file);
+    if (!read.ok) throw new InvalidConfigError((await allProblems(read)).map(formatProblem));
+    const plugins = await this.loadPlugins(read);
+    this.watchPluginFiles();
+    if (!plugins.ok) throw new InvalidConfigError(plugins.problems.map(formatProblem));
+    const loaded = plugins.loaded;
+    const set = 'set' in plugins ? plugins.set : undefined;
     const redisDeadline = performance.now() + REDIS_WAIT_MS;
     this.runtime = this.createRuntimeRoutes(loaded.config);
     const runtime = await this.runtime.load(REDIS_WAIT_MS);
-    const built = compileLoaded(loaded, this.compileContext(), runtime);
-    if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
+    const built = compileLoaded(loaded, { ...this.compileContext(), plugins: set }, runtime);
+    if (!built.ok) {
+      await set?.retire();
+      throw new InvalidConfigError(built.problems.map(formatProblem));
+    }
+    this.plugins = set ?? null;
     this.install(built, 'start');
     this.runtime.watch();
     const s = built.table.settings;
@@ -265,17 +283,44 @@ export class Gateway {
 
   private async reloadOnce(reason: string): Promise<boolean> {
     const log = this.options.logger;
-    const loaded = await loadConfigFile(this.options.file);
-    // From here on synchronous: the runtime routes read now are the ones in force.
-    const built = compileLoaded(loaded, this.compileContext(), this.runtime?.routes ?? []);
+    const read = await loadConfigFile(this.options.file);
     const recovered = this.status.lastReload?.ok === false;
+    const plugins = read.ok ? await this.loadPlugins(read, this.status.hash) : null;
+    this.watchPluginFiles();
+    if (plugins !== null && plugins.ok && 'unchanged' in plugins) {
+      log.info(
+        { reason, generation: this.status.generation, recovered },
+        recovered
+          ? 'config reload recovered; the file matches the config in force'
+          : 'config unchanged',
+      );
+      this.status.reloaded(reason, true, false, plugins.loaded.warnings.map(formatProblem));
+      this.telemetry.metrics?.reloaded('unchanged');
+      return true;
+    }
+    const set = plugins !== null && plugins.ok && 'set' in plugins ? plugins.set : undefined;
+    const loaded: LoadResult =
+      plugins === null
+        ? read
+        : plugins.ok
+          ? plugins.loaded
+          : { ok: false, problems: plugins.problems, file: this.options.file };
+    // From here on synchronous: the runtime routes read now are the ones in force.
+    const built = compileLoaded(
+      loaded,
+      { ...this.compileContext(), plugins: set },
+      this.runtime?.routes ?? [],
+    );
     if (!built.ok) {
+      void set?.retire();
       // Groups and pools the failed build created are not in the table in force: drop them.
       const inForce = this.table as RouteTable;
       this.upstreams.activate(inForce.upstreamKeys);
       this.closeUnusedPools(inForce.poolKeys);
       this.closeUnusedShared(inForce.sharedKeys);
-      const problems = (loaded.ok ? built.problems : await allProblems(loaded)).map(formatProblem);
+      const problems = (
+        loaded.ok || !('locate' in loaded) ? built.problems : await allProblems(loaded)
+      ).map(formatProblem);
       log.error(
         { reason, file: this.options.file, problems },
         'config reload failed; still serving the previous config',
@@ -285,6 +330,7 @@ export class Gateway {
       return false;
     }
     if (built.hash === this.status.hash) {
+      void set?.retire();
       const fields = { reason, generation: this.status.generation, hash: built.hash.slice(0, 12) };
       // After a failed reload the last line was the error: say that the file is good again.
       if (recovered) {
@@ -305,7 +351,10 @@ export class Gateway {
     if (restartOnly.length > 0) {
       log.warn({ settings: restartOnly }, 'these settings take effect only after a restart');
     }
+    const replaced = this.plugins;
+    this.plugins = set ?? null;
     this.install(built, reason, changes, recovered);
+    if (replaced !== null && replaced !== this.plugins) void replaced.retire();
     this.telemetry.metrics?.reloaded('success');
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
@@ -401,8 +450,28 @@ export class Gateway {
     });
   }
 
+  /** Loads the config's plugins with the modules kept across reloads (see PluginModules). */
+  private loadPlugins(
+    loaded: Extract<LoadResult, { ok: true }>,
+    unchangedHash?: string,
+  ): Promise<PluginLoad> {
+    return loadPlugins(loaded, {
+      modules: this.pluginModules,
+      logger: this.options.logger,
+      metrics: this.telemetry.metrics,
+      offline: false,
+      ...(unchangedHash === undefined ? {} : { unchangedHash }),
+    });
+  }
+
+  /** Every worker watches the plugin files itself: the supervisor only knows the config file. */
+  private watchPluginFiles(): void {
+    this.pluginWatch.watch(this.pluginModules.files, () => void this.reload('plugin file changed'));
+  }
+
   private compileContext() {
     return {
+      plugins: this.plugins ?? undefined,
       pools: this.pools,
       upstreams: this.upstreams,
       shared: this.shared,
@@ -476,6 +545,8 @@ export class Gateway {
     await this.admin?.close();
     await this.runtime?.close();
     await this.metricsServer?.close();
+    this.pluginWatch.watch([], () => {});
+    await within(this.plugins?.retire(), 1000);
     this.upstreams.stopAll();
     const flushTraces = this.telemetry.tracer?.shutdown().catch((err: unknown) => {
       this.options.logger.warn({ err }, 'flushing traces failed');

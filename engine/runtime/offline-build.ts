@@ -11,6 +11,8 @@ import { SharedObjects } from '../state/shared-objects.js';
 import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
+import { PluginModules } from '../filters/plugins/plugin-modules.js';
+import { loadPlugins } from './plugin-loading.js';
 
 /**
  * Runs `build` with a compile context of its own, for a table that is checked or explained but
@@ -57,7 +59,37 @@ export function compileTextOffline(
 
 async function compileOffline(loaded: LoadResult): Promise<BuildResult> {
   if (!loaded.ok) return { ok: false, problems: await allProblems(loaded) };
-  return withOfflineContext((ctx) => compileLoaded(loaded, ctx, []));
+  const built = await withOfflinePlugins(loaded, (ctx, withPlugins) =>
+    compileLoaded(withPlugins, ctx, []),
+  );
+  return 'ok' in built ? built : { ok: false, problems: built.problems };
+}
+
+/**
+ * Runs `build` in an offline context with the config's plugins loaded and their instances
+ * created (a create that throws is a problem like any other), closed again afterwards. Each
+ * call imports the modules afresh: an offline build is a one-off.
+ */
+export async function withOfflinePlugins<T>(
+  loaded: Extract<LoadResult, { ok: true }>,
+  build: (
+    ctx: CompileContext & { upstreams: UpstreamRegistry },
+    loaded: Extract<LoadResult, { ok: true }>,
+  ) => T,
+): Promise<T | { problems: ConfigProblem[] }> {
+  const plugins = await loadPlugins(loaded, {
+    modules: new PluginModules(),
+    logger: createLogger('silent'),
+    metrics: null,
+    offline: true,
+  });
+  if (!plugins.ok) return { problems: plugins.problems };
+  const set = 'set' in plugins ? plugins.set : undefined;
+  try {
+    return await withOfflineContext((ctx) => build({ ...ctx, plugins: set }, plugins.loaded));
+  } finally {
+    await set?.retire();
+  }
 }
 
 /**

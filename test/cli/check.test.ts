@@ -24,6 +24,8 @@ const EXAMPLE_ENV = {
   // examples/microservices: the webhook's and the admin API's secrets (no defaults).
   WEBHOOK_AUTH_TOKEN: 'test-only-webhook-token',
   ADMIN_TOKEN: 'test-only-admin-token-0123456789abcdef',
+  // examples/plugins: the HMAC plugin's shared secret.
+  HMAC_SECRET: 'test-only-hmac-secret',
 };
 
 function yamlFilesUnder(dir: string): string[] {

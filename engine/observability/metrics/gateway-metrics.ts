@@ -42,6 +42,7 @@ export class GatewayMetrics {
     duration: new HistogramFamily(METRICS.httpRequestDuration),
     authFailures: new CounterFamily(METRICS.authFailures),
     rateLimitDecisions: new CounterFamily(METRICS.rateLimitDecisions),
+    pluginFailures: new CounterFamily(METRICS.pluginFailures),
   };
   private readonly upstreamFamilies: UpstreamFamilies = {
     attempts: new CounterFamily(METRICS.upstreamAttempts),
@@ -155,6 +156,16 @@ export class GatewayMetrics {
       ...promOptions(METRICS.configLastReloadSuccess),
       registers,
     });
+  }
+
+  /**
+   * Plugins' own series, in the registry of prom-client's metrics (so workers' values are summed
+   * like the gateway's). A name asked for again gets the series made the first time: each reload
+   * creates the plugin's instance anew, its counts go on.
+   */
+  pluginSeries<T>(name: string, create: (registers: Registry[]) => T): T {
+    const existing = this.registry.getSingleMetric(name);
+    return existing === undefined ? create([this.registry]) : (existing as T);
   }
 
   /** The admin API's request counter, its endpoints' series made at 0 (called once). */

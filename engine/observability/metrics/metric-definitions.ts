@@ -60,6 +60,12 @@ export const METRICS = {
     help: 'Rate-limit decisions, by route, decision (allowed, refused) and degraded (true when the store was down and its fallback decided); each starts at 0 on a route with a limit.',
     labelNames: ['route', 'decision', 'degraded'],
   },
+  pluginFailures: {
+    name: 'gatewayd_plugin_failures_total',
+    type: 'counter',
+    help: 'Requests a plugin failed (500 PLUGIN_ERROR: a step threw, rejected or answered something invalid) or held past its timeout (504 PLUGIN_TIMEOUT), by route, plugin and kind (error, timeout); each starts at 0 on a route with the plugin.',
+    labelNames: ['route', 'plugin', 'kind'],
+  },
   upstreamAttempts: {
     name: 'gatewayd_upstream_attempts_total',
     type: 'counter',

@@ -5,7 +5,12 @@ import { RequestMetrics, type RequestFamilies } from './request-metrics.js';
 export interface RouteFamilies extends RequestFamilies {
   authFailures: CounterFamily;
   rateLimitDecisions: CounterFamily;
+  pluginFailures: CounterFamily;
 }
+
+/** How a plugin failed a request. */
+export type PluginFailure = 'error' | 'timeout';
+const PLUGIN_FAILURES: readonly PluginFailure[] = ['error', 'timeout'];
 
 /** The label of requests no route matched (404, 405, refused before matching). */
 export const NO_ROUTE = NO_VALUE;
@@ -22,6 +27,7 @@ export class RouteMetrics {
   private readonly byUpstream = new Map<string, RequestMetrics>();
   private readonly authCells = new Map<string, CounterCell>();
   private readonly decisionCells: Array<CounterCell | undefined> = [];
+  private readonly pluginCells = new Map<string, CounterCell>();
 
   constructor(
     private readonly families: RouteFamilies,
@@ -64,6 +70,27 @@ export class RouteMetrics {
   rateLimitDecision(allowed: boolean, degraded: boolean): void {
     const cell = this.decisionCell(allowed, degraded);
     if (cell !== null) cell.value++;
+  }
+
+  /** The route runs `plugin`: its failure series are made at 0 (compile time). */
+  startPluginFailuresAtZero(plugin: string): void {
+    for (const kind of PLUGIN_FAILURES) this.pluginCell(plugin, kind);
+  }
+
+  pluginFailure(plugin: string, kind: PluginFailure): void {
+    const cell = this.pluginCell(plugin, kind);
+    if (cell !== null) cell.value++;
+  }
+
+  private pluginCell(plugin: string, kind: PluginFailure): CounterCell | null {
+    const key = `${kind} ${plugin}`;
+    let cell = this.pluginCells.get(key);
+    if (cell === undefined) {
+      if (this.retired) return null;
+      cell = this.families.pluginFailures.cell(this.route, plugin, kind);
+      this.pluginCells.set(key, cell);
+    }
+    return cell;
   }
 
   /** Null once the route is retired and the series was not made before. */
