@@ -16,7 +16,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY engine ./engine
 COPY schemas ./schemas
-COPY scripts/precompile-schema.mjs ./scripts/
+# The build also compiles the hub client package and copies the admin dashboard's files.
+COPY packages/hub-client ./packages/hub-client
+COPY scripts/precompile-schema.mjs scripts/copy-dashboard.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # Only the uWS binaries this image's Node.js can load, for linux x64 and arm64: the v20.30
 # build ships none for Node 24, the v20.57 build ships every platform and Node.js version.

@@ -17,6 +17,8 @@ export default tseslint.config(
         clearInterval: 'readonly',
         setImmediate: 'readonly',
         URL: 'readonly',
+        URLSearchParams: 'readonly',
+        TextEncoder: 'readonly',
         fetch: 'readonly',
         AbortController: 'readonly',
       },
@@ -45,7 +47,20 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'test/**', 'bin/**'],
+    files: ['bench/**', 'test/**', 'bin/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The admin dashboard's script runs in the browser.
+    files: ['engine/admin/dashboard/**'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
 );

@@ -10,6 +10,7 @@ import type { AdminContext } from './admin-context.js';
 import { AdminRouter } from './admin-router.js';
 import { apiKeysResource } from './api-keys-resource.js';
 import { configResource } from './config-resource.js';
+import { createDashboardAssets } from './dashboard-assets.js';
 import { healthResource } from './health-resource.js';
 import { routesResource } from './routes-resource.js';
 import { upstreamsResource } from './upstreams-resource.js';
@@ -37,6 +38,9 @@ interface AdminOutcomeNotes {
 /** Admin paths are short; a longer one is logged cut to this length. */
 const LOGGED_PATH_CHARS = 256;
 
+/** The dashboard's page and files, logged and counted as one endpoint. */
+const DASHBOARD_ENDPOINT = '/admin/dashboard';
+
 /**
  * The admin API's request handler (its own port, never the data plane's). Every request needs
  * `Authorization: Bearer <admin token>`, compared as a SHA-256 digest in constant time; answers
@@ -48,6 +52,7 @@ export function createAdminApi(
   logger: Logger,
   metrics: GatewayMetrics | null,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const serveDashboard = createDashboardAssets();
   const counter = metrics?.admin(router.endpoints) ?? null;
   return async function handleAdminRequest(req, res) {
     const startedAt = performance.now();
@@ -83,6 +88,11 @@ export function createAdminApi(
       const admin = ctx.table().admin;
       if (admin === null) {
         throw new GatewayError('ROUTE_NOT_FOUND', 'the admin API is off in the config in force');
+      }
+      // The dashboard's page asks for the token itself (docs/guides/admin-dashboard.md).
+      if (serveDashboard(req, res)) {
+        notes.endpoint = DASHBOARD_ENDPOINT;
+        return 200;
       }
       const token = bearerToken(req.headers.authorization);
       if (!authorized(token, admin.tokenDigest)) {

@@ -1,4 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../state/redis-connection.js';
+import {
+  redisTargetKey,
+  redisTargetOf,
+  serverTarget,
+  type RedisTarget,
+} from '../state/redis-target.js';
 import {
   configuredProviders,
   contextHeaderMapping,
@@ -72,11 +78,11 @@ export interface AccessControl {
   /** Managed API keys, for the admin API; null when auth.api_keys.store is not set. */
   apiKeyStore: ApiKeyStore | null;
   /** The Redis clients the table uses, so a start can wait for them to connect. */
-  redisClients: ReadonlySet<Redis>;
+  redisClients: ReadonlySet<RedisClient>;
   /** The auth.jwt verifier, without the session check (the identity endpoints do their own). */
   jwt: JwtProvider | null;
-  /** The shared command client for `url` (the hub's history, bus and presence use it too). */
-  redisClient(url: string): Redis;
+  /** The shared command client of `target` (the hub's history, bus and presence use it too). */
+  redisClient(target: RedisTarget): RedisClient;
   /** The configured providers and identity headers, for the WebSocket hub's own checks. */
   hub: {
     jwt: JwtProvider | null;
@@ -89,7 +95,7 @@ export interface AccessControl {
    * Redis (keys cannot be checked: 503), a limit that denies while its store is down
    * (`on_store_error: deny`). /ready answers 503 while one of them is not connected.
    */
-  requiredRedis: ReadonlySet<Redis>;
+  requiredRedis: ReadonlySet<RedisClient>;
   /** Every built-in filter the route's config asks for, in the order of BUILT_IN_FILTERS. */
   filtersFor(rc: RouteConfig, routeName: string): RouteFilter[];
   /** A chain of `filters` in front of `terminal`. */
@@ -135,10 +141,10 @@ export function compileAccessControl(
   const middleware = config.middleware ?? {};
   const clientAddress = createClientAddress(settings.trustProxy);
   const contextHeaders = createContextHeaders(contextHeaderMapping(auth?.context_headers));
-  const redisUrl = config.redis?.url;
+  const redisTarget = redisTargetOf(config);
   const sharedRedis = options.redis ?? createSharedRedis(config, share, logger, offline);
-  const redis = (url: string): Redis => sharedRedis.client(url);
-  const requiredRedis = new Set<Redis>();
+  const redis = (target: RedisTarget): RedisClient => sharedRedis.client(target);
+  const requiredRedis = new Set<RedisClient>();
 
   const verifier = auth?.jwt === undefined ? null : compileJwt(auth.jwt, share, logger);
   const jwt =
@@ -151,7 +157,7 @@ export function compileAccessControl(
       ? null
       : apiKeyStore(
           apiKeys.store,
-          redisUrl,
+          redisTarget,
           config.redis?.key_prefix,
           offline ? null : requiredRedis,
           redis,
@@ -294,20 +300,20 @@ function compileJwt(
 
 function apiKeyStore(
   store: 'memory' | 'redis' | undefined,
-  redisUrl: string | undefined,
+  redisTarget: RedisTarget | undefined,
   /** redis.key_prefix; the keys are `<prefix>apikeys:records` and `<prefix>apikeys:ids`. */
   keyPrefix: string | undefined,
   /** Where a client the store cannot work without is added; null when building offline. */
-  required: Set<Redis> | null,
-  redis: (url: string) => Redis,
+  required: Set<RedisClient> | null,
+  redis: (target: RedisTarget) => RedisClient,
   share: Share,
 ): ApiKeyStore | null {
-  if (store === 'redis' && redisUrl !== undefined) {
-    const client = redis(redisUrl);
+  if (store === 'redis' && redisTarget !== undefined) {
+    const client = redis(redisTarget);
     required?.add(client);
     const prefix = `${keyPrefix ?? CONFIG_DEFAULTS.redis.key_prefix}apikeys:`;
     return share(
-      `api-keys redis ${redisUrl} ${prefix}`,
+      `api-keys redis ${redisTargetKey(redisTarget)} ${prefix}`,
       () => new RedisApiKeyStore(client, prefix),
     );
   }
@@ -329,9 +335,9 @@ function compileRateLimits(
   config: GatewayConfig,
   settings: ServerSettings,
   /** Null when building offline: limiters then count in memory and nothing connects. */
-  redis: ((url: string) => Redis) | null,
+  redis: ((target: RedisTarget) => RedisClient) | null,
   /** Where the client of a limit that denies while Redis is down is added. */
-  required: Set<Redis>,
+  required: Set<RedisClient>,
   share: Share,
   logger: Logger,
 ): RateLimits | null {
@@ -341,13 +347,15 @@ function compileRateLimits(
   );
   const rl = config.middleware?.rate_limiting ?? (routeLimits ? {} : undefined);
   if (rl === undefined || rl.enabled === false) return null;
-  const storeUrl =
+  const storeTarget =
     rl.storage?.type === 'Memory'
       ? undefined
-      : (rl.storage?.url ??
-        (rl.storage?.type === 'Redis' || config.redis ? config.redis?.url : undefined));
+      : rl.storage?.url !== undefined
+        ? serverTarget(rl.storage.url)
+        : redisTargetOf(config);
   const instanceCount = rl.instance_count ?? settings.workers;
-  const store = storeUrl === undefined || redis === null ? 'memory' : { redis: redis(storeUrl) };
+  const store =
+    storeTarget === undefined || redis === null ? 'memory' : { redis: redis(storeTarget) };
 
   /** Limiters live in SharedObjects, so a reload that keeps a limit keeps its counters. */
   function sharedLimiter(s: RateLimiterSettings): RateLimiter {
@@ -357,7 +365,7 @@ function compileRateLimits(
       s.id,
       s.points,
       s.durationSeconds,
-      storeUrl ?? 'memory',
+      storeTarget === undefined ? 'memory' : redisTargetKey(storeTarget),
       s.onStoreError,
       instanceCount,
     ]);
@@ -385,7 +393,7 @@ function compileRateLimits(
     return {
       limit: { limiterFor: () => entry, key: createKeyReader(policy.key as KeySpec) },
       headers: new Map([[l.policy, entry.headers]]),
-      description: `rate_limit ${l.policy.points}/${l.policy.durationSeconds}s by ${[policy.key].flat().join('+')}${storeUrl ? ' (redis)' : ''}`,
+      description: `rate_limit ${l.policy.points}/${l.policy.durationSeconds}s by ${[policy.key].flat().join('+')}${storeTarget ? ' (redis)' : ''}`,
     };
   }
 

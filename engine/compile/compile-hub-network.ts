@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import type { ConfigPath } from '../config/config-problem.js';
 import type { Exchange } from '../data-plane/exchange.js';
@@ -10,10 +9,16 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { apiKeyDigest } from '../filters/auth/hash-api-key.js';
 import type { Logger } from '../observability/logger.js';
 import { parsePathPattern, type PathPattern } from '../router/path-pattern.js';
-import { createRedisClient } from '../state/redis-connection.js';
+import { createRedisClient, type RedisClient } from '../state/redis-connection.js';
+import {
+  redisTargetKey,
+  redisTargetOf,
+  serverTarget,
+  type RedisTarget,
+} from '../state/redis-target.js';
 import type { ChannelBus } from '../websocket/hub/channel-bus.js';
 import type { HistoryStore } from '../websocket/hub/history-store.js';
-import { RedisChannelBus } from '../websocket/hub/redis-channel-bus.js';
+import { HUB_BUS_CHANNEL, RedisChannelBus } from '../websocket/hub/redis-channel-bus.js';
 import { RedisHistoryStore } from '../websocket/hub/redis-history-store.js';
 import type { IngressEvent } from '../websocket/ingress/ingress-event.js';
 import { compileIngressRules, type IngressRules } from '../websocket/ingress/ingress-rules.js';
@@ -52,21 +57,28 @@ export interface HubBuiltInRoute {
  */
 export function redisHubBackends(
   config: GatewayConfig,
-  redis: (url: string) => Redis,
+  redis: (target: RedisTarget) => RedisClient,
   share: Share,
   logger: Logger,
   offline: boolean,
 ): { history: HistoryStore | null; bus: ChannelBus } | null {
-  const url = config.redis?.url;
-  if (url === undefined || offline) return null;
-  const client = redis(url);
+  const target = redisTargetOf(config);
+  if (target === undefined || offline) return null;
+  const client = redis(target);
+  // On a cluster, sharded pub/sub carries the bus within one shard instead of to every node.
+  const sharded = target.kind === 'cluster' && target.shardedPubsub;
   const bus = share(
-    `hub bus redis ${url}`,
+    `hub bus redis ${redisTargetKey(target)}`,
     () =>
       new RedisChannelBus(
         client,
-        createRedisClient(url, logger, { connectionName: 'gatewayd-hub-bus' }),
+        createRedisClient(target, logger, {
+          connectionName: 'gatewayd-hub-bus',
+          shardedSubscribers: sharded,
+        }),
         logger,
+        HUB_BUS_CHANNEL,
+        sharded,
       ),
     (b) => b.close(),
   );
@@ -74,7 +86,7 @@ export function redisHubBackends(
   const history =
     storage === 'memory'
       ? null
-      : share(`hub history redis ${url}`, () => new RedisHistoryStore(client));
+      : share(`hub history redis ${redisTargetKey(target)}`, () => new RedisHistoryStore(client));
   return { history, bus };
 }
 
@@ -87,15 +99,15 @@ export function startRedisPubsubIngress(
   target: IngressTarget,
 ): void {
   const pubsub = config.websocket?.integration?.redis_pubsub;
-  const url = pubsub?.url ?? config.redis?.url;
-  if (offline || pubsub?.enabled !== true || url === undefined) return;
+  const source = pubsub?.url === undefined ? redisTargetOf(config) : serverTarget(pubsub.url);
+  if (offline || pubsub?.enabled !== true || source === undefined) return;
   const channels = [...new Set(pubsub.channels ?? [])].sort();
   if (channels.length === 0) return;
   share(
-    `hub redis_pubsub ${url} ${channels.join(',')}`,
+    `hub redis_pubsub ${redisTargetKey(source)} ${channels.join(',')}`,
     () =>
       new RedisPubsubIngress(
-        createRedisClient(url, logger, { connectionName: 'gatewayd-hub-ingress' }),
+        createRedisClient(source, logger, { connectionName: 'gatewayd-hub-ingress' }),
         channels,
         target,
         logger,
@@ -143,7 +155,7 @@ export function compileWebhookRoute(
 }
 
 export interface CompiledPresence {
-  /** Shared across reloads while redis.url stays the same. */
+  /** Shared across reloads while the redis block stays the same. */
   tracker: PresenceTracker;
   ttlMs: number;
   /** Contains {tenant}. */
@@ -162,21 +174,21 @@ export function compilePresence(
   config: GatewayConfig,
   settings: ServerSettings,
   access: AccessControl,
-  redis: (url: string) => Redis,
+  redis: (target: RedisTarget) => RedisClient,
   share: Share,
   logger: Logger,
   events: PresenceEvents,
 ): CompiledPresence | null {
   const presence = config.websocket?.presence;
-  const url = config.redis?.url;
-  if (presence === undefined || presence.enabled === false || url === undefined) return null;
+  const target = redisTargetOf(config);
+  if (presence === undefined || presence.enabled === false || target === undefined) return null;
   if (config.websocket?.enabled === false) return null;
   const ttlMs = duration(presence.ttl, P.ttl);
-  const client = redis(url);
+  const client = redis(target);
   // One tracker per Redis, whatever the other settings: a second one would share this
   // process's heartbeat key, and closing the first would delete it under the second.
   const tracker = share(
-    `hub presence ${url}`,
+    `hub presence ${redisTargetKey(target)}`,
     () => new PresenceTracker(client, INSTANCE_ID, ttlMs, events, logger),
     (p) => p.stop(),
   );

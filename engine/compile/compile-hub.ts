@@ -129,6 +129,7 @@ function compileServer(ws: WebSocketConfig): HubServerSettings {
           },
     requireAuth: s.require_auth ?? W.require_auth,
     allowAnonymous: s.allow_anonymous ?? W.allow_anonymous,
+    refuseInBand: (s.refused_upgrade ?? W.refused_upgrade) === 'close',
   };
 }
 
@@ -155,7 +156,7 @@ function compilePolicy(key: string, c: ChannelConfig, serverRequiresAuth: boolea
 
 /**
  * The fingerprint of a hub route: a reload that changes it (path, guards, the hub's upgrade
- * checks or the auth providers) closes the route's connections with 1012.
+ * checks, allowed origins or the auth providers) closes the route's connections with 1012.
  */
 export function hubRouteKey(rc: RouteConfig, config: GatewayConfig): string {
   const server = config.websocket?.server ?? {};
@@ -166,6 +167,7 @@ export function hubRouteKey(rc: RouteConfig, config: GatewayConfig): string {
         auth: config.auth ?? null,
         require_auth: server.require_auth,
         allow_anonymous: server.allow_anonymous,
+        allowed_origins: server.allowed_origins,
       }),
     )
     .digest('hex');

@@ -53,9 +53,11 @@ import {
   type Telemetry,
 } from '../observability/telemetry.js';
 import type { HubMetrics } from '../websocket/hub/hub-settings.js';
-import type { Redis } from 'ioredis';
 import { GatewayEndpoints, isGatewayEndpoint } from '../gateway-endpoints/gateway-endpoints.js';
 import { createRedisProbe } from '../gateway-endpoints/redis-probe.js';
+import type { RedisClient } from '../state/redis-connection.js';
+import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
+import { sharedHealthChannel } from './shared-health-channel.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 
 export type CompileResult =
@@ -103,7 +105,6 @@ export function compileTable(
 ): CompileResult {
   const settings = compileServerSettings(config);
   const problems: PathProblem[] = [];
-  const { groups, groupKeys, poolKeys } = compileUpstreams(config.upstreams ?? {}, settings, ctx);
   const router = new HostRouter<CompiledRoute, Exchange>(ROUTE_CONDITIONS);
   const sharedKeys = new Set<string>();
   const share: Share = (key, create, close) => {
@@ -113,6 +114,14 @@ export function compileTable(
   const offline = ctx.offline ?? false;
   const telemetry = ctx.telemetry ?? NO_TELEMETRY;
   const redis = createSharedRedis(config, share, ctx.logger, offline);
+  const health = offline ? null : sharedHealthChannel(config, redis, share, ctx.logger);
+  const { groups, groupKeys, poolKeys } = compileUpstreams(
+    config.upstreams ?? {},
+    settings,
+    ctx,
+    health?.channel ?? null,
+    health?.key ?? '',
+  );
   const identity = compileIdentity(config, share, redis, ctx.logger, offline);
   const access = compileAccessControl(
     config,
@@ -123,11 +132,13 @@ export function compileTable(
     telemetry.metrics,
     { redis, sessionCheck: identity?.sessionCheck ?? null },
   );
-  const redisUrl = config.redis?.url;
+  const redisTarget = redisTargetOf(config);
   const endpoints = new GatewayEndpoints({
     groups,
     redis: () =>
-      redisUrl === undefined ? null : createRedisProbe(redis.client(redisUrl), redisUrl),
+      redisTarget === undefined
+        ? null
+        : createRedisProbe(redis.client(redisTarget), describeRedisTarget(redisTarget)),
     // A build to check is never served: its usage routes read an empty recorder.
     usage: ctx.usage ?? new UsageRecorder(),
   });
@@ -175,11 +186,10 @@ export function compileTable(
   };
 
   const hubHealthRoute = (): BuiltHandler => {
-    const url = config.redis?.url;
     return {
       handle: createHubHealthRoute(
         hub === null ? null : (ctx.hub ?? null),
-        hub === null || url === undefined ? null : redis.client(url),
+        hub === null || redisTarget === undefined ? null : redis.client(redisTarget),
       ),
       filters: ['websocket health'],
     };
@@ -438,7 +448,10 @@ function whereIs(route: CompiledRoute): string {
 }
 
 /** Why the gateway is not ready, or null: draining, or a Redis the config needs is away. */
-function readiness(isReady: () => boolean, required: ReadonlySet<Redis>): () => string | null {
+function readiness(
+  isReady: () => boolean,
+  required: ReadonlySet<RedisClient>,
+): () => string | null {
   const clients = [...required];
   return function notReadyBecause() {
     if (!isReady()) return 'the gateway is shutting down';

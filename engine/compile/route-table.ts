@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../state/redis-connection.js';
 import type { InactiveRuntimeRoute } from '../config/runtime-route.js';
 import type { CompiledRoute, ServingTable } from '../data-plane/compiled-route.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
@@ -37,7 +37,7 @@ export interface RouteTable extends ServingTable {
   /** Ingress rules and presence of the hub (compile-hub-network.ts); null: no hub. */
   hubNetwork: HubNetwork | null;
   /** The Redis clients its limiters and key stores use. */
-  redisClients: ReadonlySet<Redis>;
+  redisClients: ReadonlySet<RedisClient>;
   /** Null without an `admin` block. */
   admin: AdminSettings | null;
   /** Usage is recorded for the admin API or a `handler: usage` route; else not at all. */

@@ -8,9 +8,13 @@ import type { Logger } from '../observability/logger.js';
 import { createBalancer } from '../upstream/balancers/create-balancer.js';
 import { CircuitBreaker, type CircuitBreakerSettings } from '../upstream/circuit-breaker.js';
 import { EndpointHealth, type Endpoint } from '../upstream/endpoint.js';
+import { createHash } from 'node:crypto';
+import { DnsDiscovery } from '../upstream/dns-discovery.js';
+import type { HealthChannel } from '../upstream/health-channel.js';
 import { HealthChecker, type HealthCheckSettings } from '../upstream/health-checker.js';
 import type { PoolRegistry, PoolSettings } from '../upstream/pool-registry.js';
 import { RetryBudget } from '../upstream/retry-budget.js';
+import { SharedHealth } from '../upstream/shared-health.js';
 import { UpstreamGroup, type OutlierSettings } from '../upstream/upstream-group.js';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { duration } from '../config/units.js';
@@ -41,6 +45,10 @@ export function compileUpstreams(
   upstreams: Record<string, UpstreamConfig>,
   settings: ServerSettings,
   ctx: UpstreamContext,
+  /** Shares health checks through Redis; null without a redis block (or offline). */
+  healthChannel: HealthChannel | null = null,
+  /** Identifies the channel's Redis: a group made for another Redis is not reused. */
+  healthChannelKey = '',
 ): CompiledUpstreams {
   const out: CompiledUpstreams = { groups: new Map(), groupKeys: new Set(), poolKeys: new Set() };
   for (const [name, uc] of Object.entries(upstreams)) {
@@ -53,9 +61,10 @@ export function compileUpstreams(
         ? duration(uc.connect_timeout, T.connect_timeout)
         : settings.connectTimeoutMs,
     };
-    const key = JSON.stringify([name, uc, poolSettings]);
+    const sharing = uc.health_check?.shared !== false ? healthChannel : null;
+    const key = JSON.stringify([name, uc, poolSettings, sharing === null ? '' : healthChannelKey]);
     const group = ctx.upstreams.acquire(key, () =>
-      createGroup(name, uc, poolSettings, ctx.pools, ctx.logger),
+      createGroup(name, uc, poolSettings, ctx.pools, ctx.logger, sharing),
     );
     out.groups.set(name, group);
     out.groupKeys.add(key);
@@ -70,9 +79,10 @@ function createGroup(
   poolSettings: PoolSettings,
   pools: PoolRegistry,
   logger: Logger,
+  healthChannel: HealthChannel | null,
 ): UpstreamGroup {
   const poolKeys: string[] = [];
-  const endpoints: Endpoint[] = uc.discovery.endpoints.map((ep) => {
+  const endpoints: Endpoint[] = (uc.discovery.endpoints ?? []).map((ep) => {
     const url = typeof ep === 'string' ? ep : ep.url;
     const origin = new URL(url).origin;
     const { key, pool } = pools.acquire(origin, poolSettings);
@@ -88,17 +98,35 @@ function createGroup(
       })
     : null;
   let group: UpstreamGroup | null = null;
-  const checker = uc.health_check
-    ? new HealthChecker(name, endpoints, healthSettings(uc.health_check), (endpoint, healthy) => {
-        if (healthy) log.info({ endpoint: endpoint.origin }, 'endpoint healthy again');
-        else log.warn({ endpoint: endpoint.origin }, 'endpoint failed its health checks');
-        group?.healthChanged();
-      })
-    : null;
+  let sharing: SharedHealth | null = null;
+  const checks = uc.health_check ? healthSettings(uc.health_check) : null;
+  const checker =
+    checks === null
+      ? null
+      : new HealthChecker(name, endpoints, checks, (endpoint, healthy) => {
+          if (healthy) log.info({ endpoint: endpoint.origin }, 'endpoint healthy again');
+          else log.warn({ endpoint: endpoint.origin }, 'endpoint failed its health checks');
+          sharing?.verdict(endpoint, healthy);
+          group?.healthChanged();
+        });
+  if (checker !== null && checks !== null && healthChannel !== null) {
+    sharing = new SharedHealth({
+      key: `${name}:${fingerprint([uc.health_check, uc.discovery])}`,
+      channel: healthChannel,
+      checker,
+      intervalMs: checks.intervalMs,
+      endpoints: () => group?.endpoints ?? [],
+      changed: () => group?.healthChanged(),
+      log,
+    });
+  }
+  const type = uc.load_balancer?.type ?? U.load_balancer.type;
   group = new UpstreamGroup(name, endpoints, poolKeys, {
-    balancer: createBalancer(uc.load_balancer?.type ?? U.load_balancer.type, endpoints),
+    balancer: (list) => createBalancer(type, list),
     breaker,
     checker,
+    sharing,
+    discovery: uc.discovery.type === 'Static' ? null : dnsDiscovery(uc, poolSettings, log),
     panicThreshold: uc.health_check?.panic_threshold ?? U.health_check.panic_threshold,
     budget: new RetryBudget(
       (uc.retry_budget?.percent ?? U.retry_budget.percent) / 100,
@@ -161,4 +189,28 @@ function statusMatcher(expected: ReadonlyArray<number | string>): (status: numbe
   return function isExpectedStatus(status) {
     return accepted[status] === 1;
   };
+}
+
+/** DNS or SRV discovery of an upstream (the config check made sure name and port are there). */
+function dnsDiscovery(uc: UpstreamConfig, pool: PoolSettings, log: Logger): DnsDiscovery {
+  const d = uc.discovery;
+  const D = U.discovery;
+  return new DnsDiscovery(
+    {
+      type: d.type === 'SRV' ? 'SRV' : 'DNS',
+      name: d.name ?? '',
+      port: d.port ?? null,
+      scheme: d.scheme ?? D.scheme,
+      minRefreshMs: duration(d.refresh?.min, D.refresh.min),
+      maxRefreshMs: duration(d.refresh?.max, D.refresh.max),
+      resolver: d.resolver ?? null,
+      pool,
+    },
+    log,
+  );
+}
+
+/** A short stable digest of a config part, so instances with the same config agree on a key. */
+function fingerprint(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
 }

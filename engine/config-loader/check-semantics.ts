@@ -6,7 +6,10 @@ import type { ConfigPath, PathProblem } from '../config/config-problem.js';
 import { suggestionHint } from '../config/did-you-mean.js';
 import type { GatewayConfig, RouteConfig } from '../config/gateway-config.js';
 import { checkWebSocket } from '../websocket/check-websocket.js';
+import { checkSocketOrigins } from '../filters/socket-origin/check-socket-origins.js';
 import { checkPresence } from '../config/check-presence.js';
+import { checkRedis } from '../state/check-redis.js';
+import { checkDiscovery } from '../upstream/check-discovery.js';
 import { checkRegistration } from '../config/check-registration.js';
 import { findNotImplemented } from '../config/find-not-implemented.js';
 import { checkWebSocketRoute } from '../websocket/check-websocket-route.js';
@@ -101,7 +104,10 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
     ...checkAccessControl(config),
     ...checkIdentity(config),
     ...checkWebSocket(config),
+    ...checkSocketOrigins(config),
     ...checkPresence(config),
+    ...checkRedis(config),
+    ...checkDiscovery(config),
     ...checkRegistration(config),
     ...checkAdmin(config),
     ...checkObservability(config),

@@ -37,7 +37,7 @@ export function checkAdmin(config: GatewayConfig): PathProblem[] {
       error(
         ['admin'],
         'the admin API has no port',
-        'set server.admin_port (seed 001) or admin.port; 0 picks a free port',
+        'set server.admin_port or admin.port; 0 picks a free port',
       ),
     );
   }

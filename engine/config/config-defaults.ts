@@ -40,7 +40,7 @@ export const CONFIG_DEFAULTS = {
     },
   },
   upstreams: {
-    discovery: { endpoints: { weight: 1 } },
+    discovery: { endpoints: { weight: 1 }, scheme: 'http', refresh: { min: '5s', max: '30s' } },
     load_balancer: { type: 'RoundRobin', hash_on: 'ip' },
     pool: { connections: 128 },
     health_check: {
@@ -50,6 +50,7 @@ export const CONFIG_DEFAULTS = {
       unhealthy_threshold: 3,
       expected_statuses: ['2xx', '3xx'],
       panic_threshold: 0,
+      shared: true,
     },
     circuit_breaker: {
       failure_threshold: 5,
@@ -125,7 +126,12 @@ export const CONFIG_DEFAULTS = {
     },
   },
   response_envelope: false,
-  redis: { command_timeout: '500ms', key_prefix: 'gatewayd:' },
+  redis: {
+    sentinel: { db: 0 },
+    cluster: { sharded_pubsub: true },
+    command_timeout: '500ms',
+    key_prefix: 'gatewayd:',
+  },
   admin: { bind_address: '127.0.0.1' },
   observability: {
     logging: { level: 'info', format: 'json', access_log: true },
@@ -149,6 +155,7 @@ export const CONFIG_DEFAULTS = {
       ping_format: 'frame',
       require_auth: true,
       allow_anonymous: false,
+      refused_upgrade: 'http',
       auth_grace_period: '0s',
       rate_limit: { burst_limit: 10 },
     },

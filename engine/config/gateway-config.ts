@@ -160,6 +160,10 @@ export interface RouteConfig {
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
   websocket?: 'proxy';
+  /**
+   * @minItems 1
+   */
+  allowed_origins?: string[];
   max_message_size?: string;
   retries?: RetriesConfig;
 }
@@ -224,11 +228,19 @@ export interface RetriesConfig {
  */
 export interface UpstreamConfig {
   discovery: {
-    type: 'Static';
+    type: 'Static' | 'DNS' | 'SRV';
     /**
      * @minItems 1
      */
-    endpoints: EndpointConfig[];
+    endpoints?: EndpointConfig[];
+    name?: string;
+    port?: number;
+    scheme?: 'http' | 'https';
+    refresh?: {
+      min?: string;
+      max?: string;
+    };
+    resolver?: string;
   };
   load_balancer?: {
     type?: BalancerType;
@@ -259,6 +271,7 @@ export interface HealthCheckConfig {
    */
   expected_statuses?: (number | string)[];
   panic_threshold?: number;
+  shared?: boolean;
 }
 export interface CircuitBreakerConfig {
   failure_threshold?: number;
@@ -472,7 +485,25 @@ export interface CorsConfig {
   max_age?: number | string;
 }
 export interface RedisConfig {
-  url: string;
+  url?: string;
+  sentinel?: {
+    master_name: string;
+    /**
+     * @minItems 1
+     */
+    nodes: string[];
+    password?: string;
+    sentinel_password?: string;
+    db?: number;
+  };
+  cluster?: {
+    /**
+     * @minItems 1
+     */
+    nodes: string[];
+    password?: string;
+    sharded_pubsub?: boolean;
+  };
   command_timeout?: string;
   key_prefix?: string;
 }
@@ -556,6 +587,11 @@ export interface WebSocketServerConfig {
   ping_format?: 'frame' | 'json';
   require_auth?: boolean;
   allow_anonymous?: boolean;
+  /**
+   * @minItems 1
+   */
+  allowed_origins?: string[];
+  refused_upgrade?: 'http' | 'close';
   auth_grace_period?: string;
   rate_limit?: {
     messages_per_minute: number;

@@ -81,6 +81,8 @@ export class Exchange {
   client: string | null = null;
   /** Whether the TCP peer is a trusted proxy, once something has asked (see client-address.ts). */
   peerTrusted: boolean | null = null;
+  /** An upgrade request whose uWS callback is still running: uWS corks its writes itself. */
+  inUpgradeCallback = false;
 
   constructor(
     readonly res: HttpResponse,

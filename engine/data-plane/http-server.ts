@@ -193,6 +193,7 @@ export class HttpServer<SocketData> {
     }
     ex.routeName = match.value.name;
     ex.route = match.value;
+    ex.inUpgradeCallback = upgrade !== null;
     try {
       match.value.handle(ex, match.params, match.wildcard);
     } catch (err) {
@@ -205,6 +206,7 @@ export class HttpServer<SocketData> {
         new GatewayError('INTERNAL_ERROR', 'the gateway failed to handle this request'),
       );
     }
+    ex.inUpgradeCallback = false;
   }
 
   /** Limits and malformed requests, checked before anything is matched or read. */

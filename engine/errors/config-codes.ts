@@ -1,6 +1,6 @@
 /**
- * Every code `gatewayd check` and a reload can report. Codes are never reused; docs/reference/errors.md
- * gives each one's meaning and fix.
+ * Every code `gatewayd check` and a reload can report. Codes are never reused; code-docs.ts
+ * gives each one's meaning and fix (docs/reference/errors.md).
  */
 export const ConfigCode = {
   READ: 'GW_ERR_CONFIG_READ',
@@ -26,6 +26,8 @@ export const ConfigCode = {
   AUTH_CONFLICT: 'GW_ERR_CONFIG_AUTH_CONFLICT',
   UNDEFINED_TIER: 'GW_ERR_CONFIG_UNDEFINED_TIER',
   REDIS_REQUIRED: 'GW_ERR_CONFIG_REDIS_REQUIRED',
+  REDIS_TARGET: 'GW_ERR_CONFIG_REDIS_TARGET',
+  DISCOVERY: 'GW_ERR_CONFIG_DISCOVERY',
   API_KEY: 'GW_ERR_CONFIG_API_KEY',
   RATE: 'GW_ERR_CONFIG_RATE',
   RATE_LIMIT_KEY: 'GW_ERR_CONFIG_RATE_LIMIT_KEY',
@@ -36,6 +38,7 @@ export const ConfigCode = {
   IDENTITY: 'GW_ERR_CONFIG_IDENTITY',
   WEBSOCKET_ROUTE: 'GW_ERR_CONFIG_WEBSOCKET_ROUTE',
   WEBSOCKET: 'GW_ERR_CONFIG_WEBSOCKET',
+  WEBSOCKET_ORIGIN: 'GW_ERR_CONFIG_WEBSOCKET_ORIGIN',
   UNDEFINED_CHANNEL: 'GW_ERR_CONFIG_UNDEFINED_CHANNEL',
   ADMIN: 'GW_ERR_CONFIG_ADMIN',
   ROUTE_NAME: 'GW_ERR_CONFIG_ROUTE_NAME',

@@ -1,6 +1,6 @@
 /**
  * Errors the gateway answers itself. Each code is stable: clients and dashboards key on it.
- * docs/reference/errors.md gives each code's meaning and fix.
+ * code-docs.ts gives each code's meaning and fix (docs/reference/errors.md).
  */
 export const ErrorCode = {
   BAD_REQUEST: 400,

@@ -8,6 +8,7 @@ import { rateLimit } from './rate-limit/rate-limit-factory.js';
 import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
 import { securityHeaders } from './security-headers/security-headers-factory.js';
+import { socketOrigin } from './socket-origin/socket-origin-factory.js';
 
 /**
  * Every filter a route can have, in the order its request steps run (response steps run in
@@ -16,6 +17,7 @@ import { securityHeaders } from './security-headers/security-headers-factory.js'
  */
 export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
   ipFilter,
+  socketOrigin,
   cors,
   auth,
   authorization,

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
-import { redactRedisUrl } from '../state/redis-connection.js';
+import type { Cluster, Redis } from 'ioredis';
 
 /** A Redis connection the health endpoints (public and admin) report on. */
 export interface RedisProbe {
-  /** The URL without its password. */
+  /** Where Redis is (a URL, Sentinel set or Cluster nodes), without a password. */
   readonly url: string;
   /** The client's connection state: ready, connecting, reconnecting, end, ... */
   readonly connection: string;
@@ -11,10 +10,13 @@ export interface RedisProbe {
   ping(): Promise<number>;
 }
 
-/** A table's shared Redis client as the health endpoints probe it. */
-export function createRedisProbe(client: Redis, url: string): RedisProbe {
+/**
+ * A table's shared Redis client as the health endpoints probe it; `where` names its target
+ * without a password.
+ */
+export function createRedisProbe(client: Redis | Cluster, where: string): RedisProbe {
   return {
-    url: redactRedisUrl(url),
+    url: where,
     get connection() {
       return client.status;
     },

@@ -22,6 +22,8 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
       // The state gatewayd_upstream_endpoint_health reports; healthy only when it is healthy.
       state,
       healthy: state === 'healthy',
+      // Whose checks said so: this instance's, another instance's (shared), or none yet.
+      health_source: h.healthSource,
       ejected,
       ejected_for_ms: ejected ? Math.ceil(h.ejectedUntil - now) : 0,
       ejections: h.ejections,
@@ -43,6 +45,7 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
     status,
     usable_endpoints: usable,
     panicking: group.isPanicking,
+    health_checks: healthChecks(group),
     breaker:
       breaker === null
         ? null
@@ -57,6 +60,19 @@ export function upstreamView(group: UpstreamGroup): Record<string, unknown> & {
             probes_in_flight: breaker.probesInFlight,
           },
     endpoints,
+  };
+}
+
+/** Who checks the upstream: this instance alone, or the lease holder among instances sharing. */
+function healthChecks(group: UpstreamGroup): Record<string, unknown> {
+  const sharing = group.sharing?.snapshot();
+  if (sharing === undefined) return { shared: false, checked_here: group.isChecking };
+  return {
+    shared: true,
+    mode: sharing.mode,
+    prober: sharing.prober,
+    instance: sharing.self,
+    checked_here: group.isChecking,
   };
 }
 

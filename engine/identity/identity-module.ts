@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { jwtAlgorithms } from '../filters/access-control-settings.js';
 import type { GatewayConfig, IdentityConfig, JwtConfig } from '../config/gateway-config.js';
 import type { Share } from '../state/shared-objects.js';
 import { duration } from '../config/units.js';
 import type { SharedRedis } from '../state/shared-redis.js';
+import { redisTargetKey, redisTargetOf } from '../state/redis-target.js';
 import type { Logger } from '../observability/logger.js';
 import { DEFAULT_API_KEY_PREFIX } from '../filters/auth/hash-api-key.js';
 import { bootstrapUsers } from './bootstrap-users.js';
@@ -63,9 +64,9 @@ export function compileIdentity(
   const identity = config.identity;
   const jwt = config.auth?.jwt;
   if (identity === undefined || identity.enabled === false || jwt === undefined) return null;
-  const redisUrl = identity.store === 'redis' ? config.redis?.url : undefined;
-  const client = redisUrl === undefined ? null : redis.client(redisUrl);
-  const where = redisUrl === undefined ? 'memory' : `redis ${redisUrl}`;
+  const target = identity.store === 'redis' ? redisTargetOf(config) : undefined;
+  const client = target === undefined ? null : redis.client(target);
+  const where = target === undefined ? 'memory' : `redis ${redisTargetKey(target)}`;
 
   const users = share(`identity users ${where}`, () =>
     client === null ? new MemoryUserStore() : new RedisUserStore(client),
@@ -147,7 +148,7 @@ function issuerSettings(identity: IdentityConfig, jwt: JwtConfig) {
 function startBootstrap(
   identity: IdentityConfig,
   users: UserStore,
-  client: Redis | null,
+  client: Redis | Cluster | null,
   defaultRoles: readonly string[],
   scrypt: ScryptParams,
   logger: Logger,
@@ -180,7 +181,7 @@ function startBootstrap(
   };
 }
 
-function waitForRedis(client: Redis | null): Promise<void> {
+function waitForRedis(client: Redis | Cluster | null): Promise<void> {
   if (client === null || client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, REDIS_WAIT_MS);

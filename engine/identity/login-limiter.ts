@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -8,7 +8,7 @@ export interface LoginLimiterSettings {
   /** Attempts per client address per window (many usernames from one address). */
   ipAttempts: number;
   windowSeconds: number;
-  store: 'memory' | { redis: Redis };
+  store: 'memory' | { redis: Redis | Cluster };
 }
 
 export type LoginAdmission = { ok: true } | { ok: false; retryAfterSeconds: number };

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { deleteEach, getEach, scanKeys } from '../state/redis-keys.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
 
 /**
@@ -8,7 +9,7 @@ import type { SessionRecord, SessionStore } from './session-store.js';
  */
 export class RedisSessionStore implements SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix = 'gatewayd:identity:',
     private readonly now: () => number = Date.now,
   ) {}
@@ -16,9 +17,12 @@ export class RedisSessionStore implements SessionStore {
   async create(s: SessionRecord): Promise<void> {
     const ttl = this.ttl(s);
     const index = this.userKey(s.username);
+    // The session first, then its index in one transaction on the index key alone: the two keys
+    // may live in different slots of a Cluster. A session without its index entry only escapes a
+    // user's deletion until it expires; an index entry without a session is never written.
+    await this.redis.set(this.sessionKey(s.id), JSON.stringify(s), 'PX', ttl);
     await this.redis
       .multi()
-      .set(this.sessionKey(s.id), JSON.stringify(s), 'PX', ttl)
       .sadd(index, s.id)
       // GT: the index lives as long as the longest of the user's sessions.
       .pexpire(index, ttl, 'GT')
@@ -51,27 +55,17 @@ export class RedisSessionStore implements SessionStore {
   async deleteForUser(username: string): Promise<string[]> {
     const index = this.userKey(username);
     const ids = await this.redis.smembers(index);
-    if (ids.length > 0) await this.redis.del(...ids.map((id) => this.sessionKey(id)));
+    await deleteEach(
+      this.redis,
+      ids.map((id) => this.sessionKey(id)),
+    );
     await this.redis.del(index);
     return ids;
   }
 
   async list(): Promise<SessionRecord[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        `${this.prefix}session:*`,
-        'COUNT',
-        500,
-      );
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    if (keys.length === 0) return [];
-    const values = await this.redis.mget(...keys);
+    const keys = await scanKeys(this.redis, `${this.prefix}session:*`);
+    const values = await getEach(this.redis, keys);
     return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as SessionRecord);
   }
 

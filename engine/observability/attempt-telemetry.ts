@@ -7,6 +7,7 @@ import type {
   UpstreamMetrics,
 } from './metrics/upstream-metrics.js';
 import type { RequestTracer } from './tracing/request-tracer.js';
+import { UnsampledTrace } from './tracing/unsampled-trace.js';
 
 /**
  * The attempt observer of one upstream: its metrics, its client spans, or both; null when
@@ -20,6 +21,10 @@ export function createAttemptTelemetry(
   if (metrics === null && tracer === null) return null;
   return {
     started(ex, endpoint, attempt, target, headers) {
+      if (metrics === null && tracer !== null) {
+        const server = tracer.server(ex);
+        if (server instanceof UnsampledTrace) return server.watch(headers);
+      }
       const startedAt = performance.now();
       const m = metrics === null ? null : metrics.endpoint(endpoint);
       if (m !== null) m.attempts.value++;

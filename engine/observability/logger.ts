@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogFormat } from '../config/gateway-config.js';
+import { LineBatch } from './line-batch.js';
 
 export type { Logger };
 
@@ -43,7 +44,7 @@ const REDACTED = [
 
 /**
  * JSON lines leave in writes of up to 4 KB (one system call for a dozen access log lines, not
- * one each), and at least every LINGER_MS; pino flushes what is left when the process exits.
+ * one each), and at least every LINGER_MS; what is left is written when the process exits.
  */
 const BATCH_BYTES = 4096;
 const LINGER_MS = 100;
@@ -60,10 +61,7 @@ export function createLogger(level: string, format: LogFormat = 'json'): Logger 
     redact: { paths: REDACTED, censor: '[redacted]' },
   };
   if (format === 'json') {
-    return pino(
-      options,
-      pino.destination({ dest: 1, minLength: BATCH_BYTES, periodicFlush: LINGER_MS }),
-    );
+    return pino(options, new LineBatch(pino.destination({ dest: 1 }), BATCH_BYTES, LINGER_MS));
   }
   return pino(
     options,

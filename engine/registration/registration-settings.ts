@@ -23,7 +23,7 @@ export function compileRegistration(config: GatewayConfig): RegistrationSettings
   if (block === undefined) return null;
   const upstreamByOrigin = new Map<string, string>();
   for (const [name, upstream] of Object.entries(config.upstreams ?? {})) {
-    for (const endpoint of upstream.discovery.endpoints) {
+    for (const endpoint of upstream.discovery.endpoints ?? []) {
       const origin = originOf(typeof endpoint === 'string' ? endpoint : endpoint.url);
       if (origin !== null && !upstreamByOrigin.has(origin)) upstreamByOrigin.set(origin, name);
     }

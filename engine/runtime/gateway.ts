@@ -27,7 +27,13 @@ import { PoolRegistry } from '../upstream/pool-registry.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { HubNetworkLink } from './hub-network-link.js';
 import { compileLoaded, type BuildResult } from './build-table.js';
+import {
+  describeChanges,
+  describeRuntimeRouteChanges,
+  type ConfigChanges,
+} from './config-changes.js';
 import { allProblems, compileTextOffline, withOfflineContext } from './offline-build.js';
+import { restartOnlyChanges } from './restart-only-settings.js';
 import { RuntimeRoutes } from './runtime-routes.js';
 import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
 
@@ -233,6 +239,7 @@ export class Gateway {
     const loaded = await loadConfigFile(this.options.file);
     // From here on synchronous: the runtime routes read now are the ones in force.
     const built = compileLoaded(loaded, this.compileContext(), this.runtime?.routes ?? []);
+    const recovered = this.status.lastReload?.ok === false;
     if (!built.ok) {
       // Groups and pools the failed build created are not in the table in force: drop them.
       const inForce = this.table as RouteTable;
@@ -249,12 +256,27 @@ export class Gateway {
       return false;
     }
     if (built.hash === this.status.hash) {
+      const fields = { reason, generation: this.status.generation, hash: built.hash.slice(0, 12) };
+      // After a failed reload the last line was the error: say that the file is good again.
+      if (recovered) {
+        log.info(
+          { ...fields, recovered },
+          'config reload recovered; the file matches the config in force',
+        );
+      } else {
+        log.info(fields, 'config unchanged');
+      }
       this.status.reloaded(reason, true, false, built.warnings.map(formatProblem));
       this.telemetry.metrics?.reloaded('unchanged');
       return true;
     }
-    this.warnAboutRestartOnlySettings(built);
-    this.install(built, reason);
+    const inForce = this.built as Built;
+    const changes = describeChanges(inForce.config, built.config);
+    const restartOnly = restartOnlyChanges(inForce, built, changes);
+    if (restartOnly.length > 0) {
+      log.warn({ settings: restartOnly }, 'these settings take effect only after a restart');
+    }
+    this.install(built, reason, changes, recovered);
     this.telemetry.metrics?.reloaded('success');
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
@@ -274,7 +296,13 @@ export class Gateway {
       routes,
     );
     if (!built.ok) throw new InvalidConfigError(built.problems.map(formatProblem));
-    this.install(built, 'runtime routes');
+    const runtimeNames = (t: RouteTable) =>
+      t.routes.filter((r) => r.origin === 'runtime').map((r) => r.name);
+    const changes = describeRuntimeRouteChanges(
+      runtimeNames(this.table as RouteTable),
+      runtimeNames(built.table),
+    );
+    this.install(built, 'runtime routes', changes);
     this.closeUnusedPools(built.table.poolKeys);
     this.closeUnusedShared(built.table.sharedKeys);
     return built.table;
@@ -357,7 +385,11 @@ export class Gateway {
     };
   }
 
-  private install(built: Built, reason: string): void {
+  /**
+   * Swaps `built` in. `changes` is what it changes against the table in force (none at start);
+   * `recovered` says that the reload before it had failed.
+   */
+  private install(built: Built, reason: string, changes?: ConfigChanges, recovered = false): void {
     const table = built.table;
     const fileChanged = built.hash !== this.status.hash;
     this.table = table;
@@ -385,6 +417,8 @@ export class Gateway {
         generation: this.status.generation,
         hash: built.hash.slice(0, 12),
         routes: table.routes.length,
+        ...(changes === undefined ? {} : { changes }),
+        ...(recovered ? { recovered } : {}),
         warnings,
       },
       'config loaded',
@@ -397,29 +431,6 @@ export class Gateway {
     if (metrics === null) return;
     metrics.retain(new Set(table.routes.map((r) => r.name)), this.upstreams.active);
     metrics.configInstalled(this.status.generation, this.status.hash);
-  }
-
-  private warnAboutRestartOnlySettings({ table: next, config }: Built): void {
-    const now = (this.table as RouteTable).settings;
-    const changed: string[] = (['httpPort', 'bindAddress', 'workers', 'logFormat'] as const).filter(
-      (k) => now[k] !== next.settings[k],
-    );
-    const telemetry = (['metrics', 'tracing'] as const).filter(
-      (k) => JSON.stringify(now.telemetry[k]) !== JSON.stringify(next.settings.telemetry[k]),
-    );
-    changed.push(...telemetry.map((k) => `observability.${k}`));
-    const admin = (t: RouteTable) => (t.admin ? `${t.admin.bindAddress}:${t.admin.port}` : '');
-    if (admin(this.table as RouteTable) !== admin(next)) changed.push('admin.port');
-    // The runtime route store is opened once, at start; rate limits follow a new redis block.
-    const store = (c: Built['config']) => `${c.redis?.url ?? ''} ${c.redis?.key_prefix ?? ''}`;
-    if (store((this.built as Built).config) !== store(config))
-      changed.push('redis (runtime routes)');
-    if (changed.length > 0) {
-      this.options.logger.warn(
-        { settings: changed },
-        'these settings take effect only after a restart',
-      );
-    }
   }
 
   /** SIGTERM: stop accepting, let requests under way finish (bounded), close upstream pools. */

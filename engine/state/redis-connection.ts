@@ -1,4 +1,8 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { describeRedisTarget, serverTarget, type RedisTarget } from './redis-target.js';
+
+/** A connection to any kind of Redis target: one server (or a Sentinel master), or a Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /** The two log calls the connection makes; a pino Logger fits. */
 export interface RedisLogger {
@@ -15,6 +19,8 @@ export interface RedisClientOptions {
   maxReconnectDelayMs?: number;
   /** Shown in Redis `CLIENT LIST`; default "gatewayd". */
   connectionName?: string;
+  /** Cluster only: subscribe with SSUBSCRIBE, one subscriber connection per shard. */
+  shardedSubscribers?: boolean;
 }
 
 /**
@@ -29,28 +35,89 @@ export interface RedisClientOptions {
  * - `commandTimeout`: bounds a command when Redis stops answering without closing the socket.
  * - An 'error' listener is always attached, so a lost Redis never crashes the process (ioredis
  *   re-emits every failed reconnect as 'error'). The start of an outage (first error or lost
- *   connection) is logged at warn, repeats are not, and the recovery is logged at info. The URL is
- *   logged without its password.
+ *   connection) is logged at warn, repeats are not, and the recovery is logged at info. The
+ *   target is logged without its password.
+ *
+ * A Sentinel target asks the sentinels for the master at every (re)connect and drops the
+ * connection when they announce a new one; a Cluster target follows the slot map (MOVED,
+ * refreshed every few seconds) and sends each key to its slot's master.
  */
 export function createRedisClient(
   url: string,
   logger?: RedisLogger,
+  options?: RedisClientOptions,
+): Redis;
+export function createRedisClient(
+  target: RedisTarget,
+  logger?: RedisLogger,
+  options?: RedisClientOptions,
+): RedisClient;
+export function createRedisClient(
+  where: string | RedisTarget,
+  logger?: RedisLogger,
   options: RedisClientOptions = {},
-): Redis {
+): RedisClient {
+  const target = typeof where === 'string' ? serverTarget(where) : where;
+  const client = connect(target, options);
+  watchOutages(client, describeRedisTarget(target), logger);
+  return client;
+}
+
+function connect(target: RedisTarget, options: RedisClientOptions): RedisClient {
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
-  const redisOptions: RedisOptions = {
-    lazyConnect: options.lazyConnect ?? false,
-    enableOfflineQueue: false,
+  const backoff = (times: number): number =>
+    Math.min(50 * 2 ** Math.min(times - 1, 16), maxDelay) + Math.floor(Math.random() * 100);
+  const lazyConnect = options.lazyConnect ?? false;
+  const connection = {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     commandTimeout: options.commandTimeoutMs ?? 500,
     connectTimeout: 5000,
     connectionName: options.connectionName ?? 'gatewayd',
-    retryStrategy: (times) =>
-      Math.min(50 * 2 ** Math.min(times - 1, 16), maxDelay) + Math.floor(Math.random() * 100),
+  } satisfies RedisOptions;
+  const single: RedisOptions = {
+    ...connection,
+    lazyConnect,
+    enableOfflineQueue: false,
+    retryStrategy: backoff,
   };
-  const client = new Redis(url, redisOptions);
-  const where = redactRedisUrl(url);
+  switch (target.kind) {
+    case 'server':
+      return new Redis(target.url, single);
+    case 'sentinel':
+      return new Redis({
+        ...single,
+        sentinels: target.nodes,
+        name: target.masterName,
+        password: target.password,
+        sentinelPassword: target.sentinelPassword,
+        db: target.db,
+        // Reconnect as soon as the sentinels announce a new master, not when the old one times out.
+        failoverDetector: true,
+        sentinelRetryStrategy: backoff,
+      });
+    case 'cluster':
+      return new Cluster(target.nodes, {
+        lazyConnect,
+        enableOfflineQueue: false,
+        // Node connections retry nothing themselves: the cluster decides where a command goes next.
+        redisOptions: { ...connection, password: target.password },
+        clusterRetryStrategy: backoff,
+        // A command that meets a moved slot or a failing-over master is redirected, a few times.
+        maxRedirections: 4,
+        retryDelayOnFailover: 100,
+        retryDelayOnClusterDown: 100,
+        retryDelayOnTryAgain: 100,
+        slotsRefreshTimeout: 1000,
+        slotsRefreshInterval: 2000,
+        // Commands issued together go to each slot's node as one pipeline.
+        enableAutoPipelining: true,
+        shardedSubscribers: options.shardedSubscribers ?? false,
+      } satisfies ClusterOptions);
+  }
+}
+
+function watchOutages(client: RedisClient, where: string, logger: RedisLogger | undefined): void {
   let failing = false;
   client.on('error', (err: Error) => {
     if (failing) return;
@@ -63,22 +130,15 @@ export function createRedisClient(
     failing = true;
     logger?.warn({ redis: where }, 'redis connection lost; reconnecting in background');
   });
+  // A cluster reports a lost node as a node error, not as its own.
+  client.on('node error', (err: Error) => {
+    if (failing) return;
+    failing = true;
+    logger?.warn({ redis: where, err: err.message }, 'a redis cluster node is unavailable');
+  });
   client.on('ready', () => {
     if (!failing) return;
     failing = false;
     logger?.info({ redis: where }, 'redis available again');
   });
-  return client;
-}
-
-/** `url` with any password replaced by "***" (for logs and error messages). */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable redis url)';
-  }
 }

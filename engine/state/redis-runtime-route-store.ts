@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
-import { createRedisClient, redactRedisUrl, type RedisLogger } from './redis-connection.js';
+import { createRedisClient, type RedisLogger } from './redis-connection.js';
+import { describeRedisTarget, type RedisTarget } from './redis-target.js';
 import { sortRuntimeRoutes, type RuntimeRouteStore } from './runtime-route-store.js';
 
 export interface RedisRuntimeRouteStoreOptions {
-  url: string;
+  target: RedisTarget;
   /** redis.key_prefix: the routes are the hash `<prefix>routes`, notified on `<prefix>routes:changed`. */
   keyPrefix: string;
   commandTimeoutMs: number;
@@ -20,8 +21,8 @@ export interface RedisRuntimeRouteStoreOptions {
  */
 export class RedisRuntimeRouteStore implements RuntimeRouteStore {
   readonly kind = 'redis';
-  private readonly client: Redis;
-  private readonly subscriber: Redis;
+  private readonly client: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly key: string;
   private readonly channel: string;
 
@@ -29,20 +30,20 @@ export class RedisRuntimeRouteStore implements RuntimeRouteStore {
     this.key = `${options.keyPrefix}routes`;
     this.channel = `${options.keyPrefix}routes:changed`;
     const settings = { commandTimeoutMs: options.commandTimeoutMs };
-    this.client = createRedisClient(options.url, options.logger, {
+    this.client = createRedisClient(options.target, options.logger, {
       ...settings,
       connectionName: 'gatewayd-routes',
     });
     // Its outages are the command client's too; one warning per outage is enough.
-    this.subscriber = createRedisClient(options.url, undefined, {
+    this.subscriber = createRedisClient(options.target, undefined, {
       ...settings,
       connectionName: 'gatewayd-routes-events',
     });
   }
 
-  /** The URL without its password. */
+  /** The target without its password. */
   get url(): string {
-    return redactRedisUrl(this.options.url);
+    return describeRedisTarget(this.options.target);
   }
 
   get connection(): string {

@@ -1,16 +1,16 @@
-import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../observability/logger.js';
-import { createRedisClient } from './redis-connection.js';
+import { createRedisClient, type RedisClient } from './redis-connection.js';
+import { redisTargetKey, type RedisTarget } from './redis-target.js';
 import type { Share } from './shared-objects.js';
 import { duration } from '../config/units.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
-/** The table's Redis clients, one per URL, shared across reloads and recorded for the start. */
+/** The table's Redis clients, one per target, shared across reloads and recorded for the start. */
 export interface SharedRedis {
-  client(url: string): Redis;
+  client(target: RedisTarget): RedisClient;
   /** Every client this build uses, so a start can wait for them to connect. */
-  readonly clients: ReadonlySet<Redis>;
+  readonly clients: ReadonlySet<RedisClient>;
 }
 
 export function createSharedRedis(
@@ -20,14 +20,14 @@ export function createSharedRedis(
   /** Building for `gatewayd check`: clients are made but never connect. */
   offline: boolean,
 ): SharedRedis {
-  const clients = new Set<Redis>();
+  const clients = new Set<RedisClient>();
   return {
     clients,
-    client(url) {
+    client(target) {
       const client = share(
-        `redis ${url}`,
+        `redis ${redisTargetKey(target)}`,
         () =>
-          createRedisClient(url, logger, {
+          createRedisClient(target, logger, {
             lazyConnect: offline,
             commandTimeoutMs: duration(
               config.redis?.command_timeout,

@@ -12,6 +12,11 @@ export class EndpointHealth {
   inFlight = 0;
   /** Active health checks took the endpoint out (false until checks say otherwise). */
   activeUnhealthy = false;
+  /**
+   * Who decided activeUnhealthy last: this instance's own checks, or the instance that holds the
+   * upstream's shared health lease (its published change); none before any check.
+   */
+  healthSource: 'none' | 'local' | 'shared' = 'none';
   /** performance.now() until which passive outlier detection keeps the endpoint out. */
   ejectedUntil = 0;
   /**

@@ -40,41 +40,67 @@ export class HealthChecker {
 
   constructor(
     readonly upstream: string,
-    private readonly endpoints: readonly Endpoint[],
+    private endpoints: readonly Endpoint[],
     private readonly settings: HealthCheckSettings,
     private readonly onChange: (endpoint: Endpoint, healthy: boolean) => void,
   ) {}
 
+  /** Whether this instance is checking the endpoints now. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.probes = this.endpoints.map((endpoint) => {
-      const probe: Probe = {
-        endpoint,
-        // A black-holed connect must not outlive the check that started it.
-        client: new Client(endpoint.origin, { connect: { timeout: this.settings.timeoutMs } }),
-        timer: null,
-        inFlight: null,
-        successes: 0,
-        failures: 0,
-        stopped: false,
-      };
-      // A random first delay spreads the checks of many endpoints (and many gateways) out.
-      this.schedule(probe, Math.random() * this.settings.intervalMs);
-      return probe;
-    });
+    this.probes = this.endpoints.map((endpoint) => this.startProbe(endpoint));
   }
 
   stop(): void {
     if (!this.running) return;
     this.running = false;
-    for (const probe of this.probes) {
-      probe.stopped = true;
-      if (probe.timer) clearTimeout(probe.timer);
-      probe.inFlight?.abort();
-      void probe.client.destroy();
-    }
+    for (const probe of this.probes) this.stopProbe(probe);
     this.probes = [];
+  }
+
+  /** Discovery changed the endpoints: probes of those that left stop, new ones get probes. */
+  setEndpoints(endpoints: readonly Endpoint[]): void {
+    this.endpoints = endpoints;
+    if (!this.running) return;
+    const next = new Set(endpoints);
+    const kept: Probe[] = [];
+    for (const probe of this.probes) {
+      if (next.has(probe.endpoint)) kept.push(probe);
+      else this.stopProbe(probe);
+    }
+    const probed = new Set(kept.map((p) => p.endpoint));
+    for (const endpoint of endpoints) {
+      if (!probed.has(endpoint)) kept.push(this.startProbe(endpoint));
+    }
+    this.probes = kept;
+  }
+
+  private startProbe(endpoint: Endpoint): Probe {
+    const probe: Probe = {
+      endpoint,
+      // A black-holed connect must not outlive the check that started it.
+      client: new Client(endpoint.origin, { connect: { timeout: this.settings.timeoutMs } }),
+      timer: null,
+      inFlight: null,
+      successes: 0,
+      failures: 0,
+      stopped: false,
+    };
+    // A random first delay spreads the checks of many endpoints (and many gateways) out.
+    this.schedule(probe, Math.random() * this.settings.intervalMs);
+    return probe;
+  }
+
+  private stopProbe(probe: Probe): void {
+    probe.stopped = true;
+    if (probe.timer) clearTimeout(probe.timer);
+    probe.inFlight?.abort();
+    void probe.client.destroy();
   }
 
   private schedule(probe: Probe, delayMs: number): void {
@@ -117,6 +143,7 @@ export class HealthChecker {
 
   private record(probe: Probe, ok: boolean): void {
     const health = probe.endpoint.health;
+    health.healthSource = 'local';
     if (ok) {
       probe.failures = 0;
       if (!health.activeUnhealthy || ++probe.successes < this.settings.healthyThreshold) return;

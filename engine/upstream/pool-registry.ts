@@ -17,15 +17,7 @@ export class PoolRegistry {
     const key = `${origin}|${settings.connections}|${settings.keepAliveMs}|${settings.connectTimeoutMs}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, {
-        connections: settings.connections,
-        keepAliveTimeout: settings.keepAliveMs,
-        keepAliveMaxTimeout: Math.max(settings.keepAliveMs, 600_000),
-        connect: { timeout: settings.connectTimeoutMs },
-        // Timeouts are set per request, from the route.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+      pool = createPool(origin, settings);
       this.pools.set(key, pool);
     }
     return { key, pool };
@@ -52,4 +44,17 @@ export class PoolRegistry {
   async closeAll(): Promise<void> {
     await this.retainOnly(new Set());
   }
+}
+
+/** A connection pool to one endpoint, as every upstream pool is made (registered or discovered). */
+export function createPool(origin: string, settings: PoolSettings): Pool {
+  return new Pool(origin, {
+    connections: settings.connections,
+    keepAliveTimeout: settings.keepAliveMs,
+    keepAliveMaxTimeout: Math.max(settings.keepAliveMs, 600_000),
+    connect: { timeout: settings.connectTimeoutMs },
+    // Timeouts are set per request, from the route.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
 }

@@ -4,6 +4,14 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Endpoint } from './endpoint.js';
 import type { HealthChecker } from './health-checker.js';
 import type { RetryBudget } from './retry-budget.js';
+import type { SharedHealth } from './shared-health.js';
+
+/** Where an upstream's endpoints come from while it runs (DNS); static lists need none. */
+export interface EndpointDiscovery {
+  /** Starts resolving; `update` gets every new endpoint list. */
+  start(update: (endpoints: readonly Endpoint[]) => void): void;
+  stop(): void;
+}
 
 export interface OutlierSettings {
   consecutiveFailures: number;
@@ -14,9 +22,14 @@ export interface OutlierSettings {
 }
 
 export interface UpstreamGroupParts {
-  balancer: Balancer;
+  /** Builds the balancer over an endpoint list (again whenever discovery changes the list). */
+  balancer: (endpoints: readonly Endpoint[]) => Balancer;
   breaker: CircuitBreaker | null;
   checker: HealthChecker | null;
+  /** Shares the checker's verdicts and the ejections with other instances; null: local only. */
+  sharing: SharedHealth | null;
+  /** Null for a static endpoint list. */
+  discovery: EndpointDiscovery | null;
   /** Share of usable endpoints below which health is ignored; 0 never ignores it. */
   panicThreshold: number;
   budget: RetryBudget;
@@ -35,8 +48,12 @@ export class UpstreamGroup {
   readonly budget: RetryBudget;
   private readonly outlier: OutlierSettings | null;
   private readonly log: Logger;
-  private readonly balancer: Balancer;
+  private balancer: Balancer;
+  private readonly makeBalancer: (endpoints: readonly Endpoint[]) => Balancer;
   private readonly checker: HealthChecker | null;
+  readonly sharing: SharedHealth | null;
+  private readonly discovery: EndpointDiscovery | null;
+  private list: readonly Endpoint[];
   private readonly panicThreshold: number;
   private panicking = false;
   /** The endpoint a retry must avoid; set only for the duration of one synchronous pick(). */
@@ -45,14 +62,18 @@ export class UpstreamGroup {
 
   constructor(
     readonly name: string,
-    readonly endpoints: readonly Endpoint[],
-    /** The PoolRegistry keys of the endpoints' pools. */
+    endpoints: readonly Endpoint[],
+    /** The PoolRegistry keys of the static endpoints' pools (discovered ones own theirs). */
     readonly poolKeys: readonly string[],
     parts: UpstreamGroupParts,
   ) {
-    this.balancer = parts.balancer;
+    this.list = endpoints;
+    this.makeBalancer = parts.balancer;
+    this.balancer = parts.balancer(endpoints);
     this.breaker = parts.breaker;
     this.checker = parts.checker;
+    this.sharing = parts.sharing;
+    this.discovery = parts.discovery;
     this.panicThreshold = parts.panicThreshold;
     this.budget = parts.budget;
     this.outlier = parts.outlier;
@@ -63,7 +84,25 @@ export class UpstreamGroup {
    * The endpoint for one attempt, never `exclude` (the one a retry moves away from) when another
    * is usable; null when none is usable.
    */
+  /** The endpoints in force: the static list, or the last one discovery resolved. */
+  get endpoints(): readonly Endpoint[] {
+    return this.list;
+  }
+
+  /**
+   * Discovery resolved a new list: the balancer is rebuilt over it and the checks follow it.
+   * Endpoints that stay are the same objects, so their health, ejection and load carry over.
+   */
+  replaceEndpoints(endpoints: readonly Endpoint[]): void {
+    this.list = endpoints;
+    this.balancer = this.makeBalancer(endpoints);
+    this.checker?.setEndpoints(endpoints);
+    this.healthChanged();
+  }
+
   pick(hashKey: string | null, exclude: Endpoint | null = null): Endpoint | null {
+    // Discovery has resolved nothing yet (or an empty answer): no balancer can choose.
+    if (this.list.length === 0) return null;
     this.excluded = exclude;
     this.now = performance.now();
     const usable = this.panicking ? this.anyButExcluded : this.healthyButExcluded;
@@ -106,6 +145,7 @@ export class UpstreamGroup {
     const ms = Math.min(o.baseEjectionMs * h.ejections, o.maxEjectionMs);
     h.ejectedUntil = now + ms;
     this.log.warn({ endpoint: endpoint.origin, ejected_ms: ms }, 'endpoint ejected after failures');
+    this.sharing?.ejected(endpoint, ms);
     this.healthChanged();
   }
 
@@ -113,8 +153,13 @@ export class UpstreamGroup {
   healthChanged(): void {
     if (this.panicThreshold === 0) return;
     const now = performance.now();
-    const usable = this.endpoints.filter((e) => e.health.usable(now)).length;
-    this.panicking = usable / this.endpoints.length < this.panicThreshold;
+    const usable = this.list.filter((e) => e.health.usable(now)).length;
+    this.panicking = this.list.length > 0 && usable / this.list.length < this.panicThreshold;
+  }
+
+  /** Whether this instance runs the upstream's active health checks now. */
+  get isChecking(): boolean {
+    return this.checker?.isRunning ?? false;
   }
 
   get isPanicking(): boolean {
@@ -122,11 +167,16 @@ export class UpstreamGroup {
   }
 
   start(): void {
-    this.checker?.start();
+    // With sharing, the lease decides when this instance checks; without, it always does.
+    if (this.sharing !== null) this.sharing.start();
+    else this.checker?.start();
+    this.discovery?.start((endpoints) => this.replaceEndpoints(endpoints));
   }
 
   stop(): void {
+    this.sharing?.stop();
     this.checker?.stop();
+    this.discovery?.stop();
     this.breaker?.stop();
   }
 }

@@ -1,28 +1,37 @@
 import { finish } from '../data-plane/respond.js';
+import { uwsCorkBreaksUpgrade } from '../native/uws-binding.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import type { SocketData, SocketSession } from './socket-session.js';
 
 /**
  * Completes a WebSocket handshake the route's checks have let through: 101 with the chosen
  * subprotocol (or none), after which uWS calls the session's `open`. Safe to call after an
- * asynchronous check: it corks, and it does nothing when the client has already gone away.
+ * asynchronous check, and a no-op when the client has already gone away.
  */
 export function acceptUpgrade(ex: Exchange, session: SocketSession, protocol: string): void {
   const context = ex.upgradeContext;
   if (ex.aborted || ex.finished || context === null) return;
   const userData: SocketData = { session, closed: false };
-  ex.res.cork(() => {
+  const res = ex.res;
+  const head = () => {
     // A header written before any status makes uWS send "200 OK"; upgrade() keeps this one.
-    ex.res.writeStatus('101 Switching Protocols');
-    ex.res.writeHeader('x-request-id', ex.requestId);
-    ex.res.upgrade(
-      userData,
-      ex.header('sec-websocket-key') ?? '',
-      protocol,
-      // Compression is off: no extension is accepted.
-      '',
-      context,
-    );
-  });
+    res.writeStatus('101 Switching Protocols');
+    res.writeHeader('x-request-id', ex.requestId);
+  };
+  // Compression is off: no extension is accepted.
+  const upgrade = () =>
+    res.upgrade(userData, ex.header('sec-websocket-key') ?? '', protocol, '', context);
+  if (ex.inUpgradeCallback || !uwsCorkBreaksUpgrade()) {
+    res.cork(() => {
+      head();
+      upgrade();
+    });
+  } else {
+    // After an asynchronous check, uWS v20.57's cork misreads the socket it upgraded and may
+    // close it: the head goes out corked, the upgrade uncorked (uWS then prints a warning to
+    // stderr, and the connection lives).
+    res.cork(head);
+    upgrade();
+  }
   finish(ex, 101, 0);
 }

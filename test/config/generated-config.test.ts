@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -74,7 +74,9 @@ t.test('editors with a standard validator stay quiet on every example', async (t
   const strict = ajv.compile({ ...schema, $id: `${schema.$id}?strict` });
   const dir = join(root, 'examples');
   let flaggedByStrict = 0;
-  for (const name of readdirSync(dir)) {
+  // examples/lib holds the demo backends' shared code, not a config.
+  const examples = readdirSync(dir).filter((name) => existsSync(join(dir, name, 'gateway.yaml')));
+  for (const name of examples) {
     const data = parse(readFileSync(join(dir, name, 'gateway.yaml'), 'utf8'));
     t.ok(editor(data), `${name}: ${JSON.stringify(editor.errors?.slice(0, 3))}`);
     if (!strict(data)) flaggedByStrict++;

@@ -4,9 +4,9 @@ import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
-import { BackendApi } from '../fixtures/chat-widget/backend-api.js';
-import { BackendSocket } from '../fixtures/chat-widget/backend-socket.js';
-import { signChatToken, verifyChatToken } from '../fixtures/chat-widget/chat-token.js';
+import { startBackendApi } from '../../examples/chat-widget/backends/backend-api.mjs';
+import { startBackendSocket } from '../../examples/chat-widget/backends/backend-socket.mjs';
+import { signChatToken, verifyChatToken } from '../../examples/chat-widget/backends/chat-token.mjs';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
@@ -50,8 +50,10 @@ t.test('chat widget gateway (seed 002) end to end', async (t) => {
   t.teardown(() => redis.disconnect());
   await redis.del(`online_users:${TENANT}`, 'meta:webhook_jobs');
 
-  const backendApi = await BackendApi.start(t, redis, JWT_SECRET);
-  const backendWs = await BackendSocket.start(t, redis, JWT_SECRET);
+  const backendApi = await startBackendApi(redis, JWT_SECRET);
+  t.teardown(() => backendApi.close());
+  const backendWs = await startBackendSocket(redis, JWT_SECRET);
+  t.teardown(() => backendWs.close());
   const env = {
     PORT: '0',
     GATEWAY_API_KEY_HASH: hashApiKey(API_KEY),

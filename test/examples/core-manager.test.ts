@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import t from 'tap';
-import { CoreManager } from '../fixtures/core-manager/core-manager.js';
+import { startCoreManager } from '../../examples/core-manager/backends/core-manager.mjs';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
 import { pick } from '../helpers/pick.js';
@@ -153,7 +153,8 @@ t.test('gatewayd check passes on the example, and every route has the 30 s timeo
 });
 
 t.test('no token, a forged token: 401 before core-manager is asked', async (t) => {
-  const core = await CoreManager.start(t);
+  const core = await startCoreManager();
+  t.teardown(() => core.close());
   const gw = await startExample(t, core.url);
   const none = await call(gw, 'GET /api/v1/personas/instances');
   t.equal(none.status, 401);
@@ -169,7 +170,8 @@ t.test('no token, a forged token: 401 before core-manager is asked', async (t) =
 });
 
 t.test('every persona endpoint reaches core-manager with the six context headers', async (t) => {
-  const core = await CoreManager.start(t);
+  const core = await startCoreManager();
+  t.teardown(() => core.close());
   const gw = await startExample(t, core.url);
   const bearer = await token(alice);
   for (const endpoint of personaEndpoints) {
@@ -193,13 +195,14 @@ t.test('every persona endpoint reaches core-manager with the six context headers
       'x-user-permissions': 'personas:read,personas:execute',
     };
     t.same(pick(seen?.headers, expected), expected, `${endpoint}: context headers, exactly`);
-    if (method === 'POST' || method === 'PUT') t.equal(seen?.body, '{"name":"demo"}');
+    if (method === 'POST' || method === 'PUT') t.same(seen?.body, { name: 'demo' });
   }
   t.equal(core.seen.length, personaEndpoints.length);
 });
 
 t.test('admin-only endpoints: 403 for user and moderator, proxied for admin', async (t) => {
-  const core = await CoreManager.start(t);
+  const core = await startCoreManager();
+  t.teardown(() => core.close());
   const gw = await startExample(t, core.url);
   const [user, moderator, admin] = await Promise.all([token(alice), token(mod), token(root)]);
   for (const endpoint of adminEndpoints) {
@@ -238,7 +241,8 @@ t.test('admin-only endpoints: 403 for user and moderator, proxied for admin', as
 });
 
 t.test("core-manager's own errors pass through unchanged", async (t) => {
-  const core = await CoreManager.start(t);
+  const core = await startCoreManager();
+  t.teardown(() => core.close());
   const gw = await startExample(t, core.url);
   const res = await call(gw, 'GET /api/v1/templates/missing', await token(root));
   t.equal(res.status, 404);
@@ -248,7 +252,8 @@ t.test("core-manager's own errors pass through unchanged", async (t) => {
 t.test(
   "core-manager's own 429 passes through; the rate limit headers are the gateway's",
   async (t) => {
-    const core = await CoreManager.start(t);
+    const core = await startCoreManager();
+    t.teardown(() => core.close());
     const gw = await startExample(t, core.url);
     const res = await call(gw, 'POST /api/v1/personas/instances/busy/execute', await token(alice));
     t.equal(res.status, 429);
@@ -261,7 +266,8 @@ t.test(
 );
 
 t.test('X-RateLimit-* headers on every answer; 429 past the limit', async (t) => {
-  const core = await CoreManager.start(t);
+  const core = await startCoreManager();
+  t.teardown(() => core.close());
   const gw = await startExample(t, core.url, { RATE_LIMIT: '3/minute' });
   const bearer = await token(alice);
   const remaining: string[] = [];
@@ -316,7 +322,8 @@ t.test('core-manager down: 502 BAD_GATEWAY naming core-manager, HTTP and WebSock
 });
 
 t.test('a core-manager slower than the timeout gets 504 UPSTREAM_TIMEOUT', async (t) => {
-  const core = await CoreManager.start(t);
+  const core = await startCoreManager();
+  t.teardown(() => core.close());
   // The example's 30 s, shortened through its variable so the test does not wait 30 s.
   const gw = await startExample(t, core.url, { CORE_MANAGER_TIMEOUT: '500ms' });
   const started = Date.now();
@@ -328,7 +335,8 @@ t.test('a core-manager slower than the timeout gets 504 UPSTREAM_TIMEOUT', async
 });
 
 t.test('the WebSocket at /api/v1/ws: user context upstream, envelopes both ways', async (t) => {
-  const core = await CoreManager.start(t);
+  const core = await startCoreManager();
+  t.teardown(() => core.close());
   const gw = await startExample(t, core.url);
   const url = gw.url('/api/v1/ws').replace('http', 'ws');
 

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { request } from 'undici';
-import { startAuthService } from '../fixtures/microservices/auth-service.js';
-import { startContextEchoService } from '../fixtures/microservices/context-echo-service.js';
-import { startNotificationService } from '../fixtures/microservices/notification-service.js';
+import { startAuthService } from '../../examples/microservices/backends/auth-service.mjs';
+import { startContextService } from '../../examples/microservices/backends/context-service.mjs';
+import { startNotificationService } from '../../examples/microservices/backends/notification-service.mjs';
 import { GatewayWebSocketClient } from '../fixtures/microservices/seed-websocket-client.mjs';
 import { runCli, startGatewayd } from '../helpers/gatewayd-process.js';
 import { HubClient } from '../helpers/hub-client.js';
@@ -73,12 +73,15 @@ async function waitFor<T>(what: string, probe: () => T | undefined, ms = 5000): 
 t.test('microservices gateway (seed 001) end to end', async (t) => {
   const redis = await startRedis(t);
   if (!redis) return;
-  const auth = await startAuthService(t, JWT_SECRET);
-  const users = await startContextEchoService(t, 'user-service');
-  const metrics = await startContextEchoService(t, 'metrics-service');
-  const health = await startContextEchoService(t, 'health-service');
+  const auth = await startAuthService(JWT_SECRET);
+  const users = await startContextService('user-service');
+  const metrics = await startContextService('metrics-service');
+  const health = await startContextService('health-service');
   let gatewayUrl = '';
-  const notifications = await startNotificationService(t, () => gatewayUrl, WEBHOOK_AUTH_TOKEN);
+  const notifications = await startNotificationService(() => gatewayUrl, WEBHOOK_AUTH_TOKEN);
+  for (const service of [auth, users, metrics, health, notifications]) {
+    t.teardown(() => service.close());
+  }
   const env = {
     PORT: '0',
     METRICS_PORT: '0',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
-import { ModuleBackend } from '../fixtures/modules-platform/module-backend.js';
+import { startModuleBackend } from '../../examples/modules-platform/backends/module-backend.mjs';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { pick } from '../helpers/pick.js';
@@ -169,7 +169,8 @@ t.test('gatewayd check passes on the example', async (t) => {
 t.test('seed 004 flows against the example', async (t) => {
   const redis = await startRedis(t);
   if (redis === null) return;
-  const backend = await ModuleBackend.start(t);
+  const backend = await startModuleBackend();
+  t.teardown(() => backend.close());
   const gw = await startGatewayd(t, '', {
     file: EXAMPLE,
     env: exampleEnv({

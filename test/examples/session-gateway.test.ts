@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import WebSocket from 'ws';
-import { startFixture } from '../fixtures/session-gateway/backend.js';
+import {
+  startMessageBackend,
+  startWeatherApi,
+} from '../../examples/session-gateway/backends/services.mjs';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { HubClient } from '../helpers/hub-client.js';
 import { jsonCall as call } from '../helpers/json-call.js';
@@ -60,9 +63,11 @@ t.test('gatewayd check passes; the seed timings are the defaults', async (t) => 
 });
 
 t.test('seed 000 HTTP flows: auth, sessions, admin, health, route registration', async (t) => {
-  const external = await startFixture(t, 'external');
-  const backend = await startFixture(t, 'backend');
-  const gw = await start(t, { EXTERNAL_API_URL: external, BACKEND_URL: backend });
+  const external = await startWeatherApi();
+  t.teardown(() => external.close());
+  const backend = await startMessageBackend();
+  t.teardown(() => backend.close());
+  const gw = await start(t, { EXTERNAL_API_URL: external.url, BACKEND_URL: backend.url });
 
   t.same((await call(gw, 'GET', '/health')).body, { status: 'ok' });
   t.match((await call(gw, 'GET', '/ws/health')).body, {
@@ -141,7 +146,7 @@ t.test('seed 000 HTTP flows: auth, sessions, admin, health, route registration',
   // Dynamic routes: the seed's weather_api against the fixture external API.
   const api = {
     name: 'weather_api',
-    base_url: external,
+    base_url: external.url,
     path: 'v1/current.json',
     method: 'GET',
     require_auth: false,
@@ -180,9 +185,10 @@ t.test('seed 000 HTTP flows: auth, sessions, admin, health, route registration',
 });
 
 t.test('seed 000 WebSocket: connected, ping/pong, message types, close codes', async (t) => {
-  const backend = await startFixture(t, 'backend');
+  const backend = await startMessageBackend();
+  t.teardown(() => backend.close());
   const gw = await start(t, {
-    BACKEND_URL: backend,
+    BACKEND_URL: backend.url,
     WS_PING_INTERVAL: '400ms',
     WS_PONG_TIMEOUT: '800ms',
     WS_IDLE_TIMEOUT: '60s',

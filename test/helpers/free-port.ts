@@ -1,14 +1,2 @@
-import { createServer } from 'node:net';
-
-/** An ephemeral port that was free a moment ago (the kernel picks it; we release it at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One implementation for the tests and the example runner (scripts/example.mjs).
+export { freePort } from '../../scripts/lib/free-port.mjs';

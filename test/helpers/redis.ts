@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './free-port.js';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
@@ -35,7 +38,20 @@ class PrivateRedis implements RedisHandle {
   readonly controllable = true;
   private child: ChildProcess | null = null;
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    /** Arguments beyond the port and the no-persistence defaults (a cluster's, a replica's). */
+    private readonly extraArgs: readonly string[] = [],
+    /** The log line that says the server is ready. */
+    private readonly readyLine = 'Ready to accept connections',
+    /** A config file to start from (a sentinel needs one it can write). */
+    private readonly configFile: string | null = null,
+  ) {}
+
+  /** The PID of the running server, for a test that reports what it killed. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -47,6 +63,7 @@ class PrivateRedis implements RedisHandle {
     const child = spawn(
       'redis-server',
       [
+        ...(this.configFile === null ? [] : [this.configFile]),
         '--port',
         String(this.port),
         '--bind',
@@ -59,6 +76,7 @@ class PrivateRedis implements RedisHandle {
         tmpdir(),
         '--daemonize',
         'no',
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -69,7 +87,7 @@ class PrivateRedis implements RedisHandle {
       if (this.child === child) this.child = null;
     });
     try {
-      await waitReady(child);
+      await waitReady(child, this.readyLine);
     } catch (err) {
       this.kill(child);
       throw err;
@@ -148,7 +166,7 @@ process.once('exit', () => {
 class RedisMissingError extends Error {}
 
 /** Resolves when the server logs that it is ready; rejects on exit, spawn failure or timeout. */
-function waitReady(child: ChildProcess): Promise<void> {
+function waitReady(child: ChildProcess, readyLine: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const finish = (err?: Error) => {
@@ -164,7 +182,7 @@ function waitReady(child: ChildProcess): Promise<void> {
     };
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);
-      if (output.includes('Ready to accept connections')) finish();
+      if (output.includes(readyLine)) finish();
     };
     const onExit = (code: number | null, signal: string | null) =>
       finish(new Error(`redis-server exited (${code ?? signal}) before ready:\n${output}`));
@@ -210,6 +228,12 @@ export async function startRedis(t: Tap): Promise<RedisHandle | null> {
   }
 
   if (!(lastError instanceof RedisMissingError)) throw lastError;
+  reportMissing(t);
+  return null;
+}
+
+/** Fails under CI=true, else skips loudly: no redis-server to run. */
+function reportMissing(t: Tap): void {
   if (process.env.CI === 'true') {
     t.fail(`!!! ${MISSING.replace(': skipping', ': cannot run')} (CI=true requires Redis) !!!`);
   } else {
@@ -217,5 +241,252 @@ export async function startRedis(t: Tap): Promise<RedisHandle | null> {
     t.comment(`!!! ${MISSING} !!!`);
     t.pass(MISSING, { skip: MISSING });
   }
-  return null;
+}
+
+/** Starts a private server with `args`, retrying on another port when the chosen one was taken. */
+async function startPrivate(
+  t: Tap,
+  options: (port: number) => { args?: string[]; readyLine?: string; configFile?: string },
+): Promise<PrivateRedis> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const o = options(port);
+    const redis = new PrivateRedis(port, o.args, o.readyLine, o.configFile ?? null);
+    try {
+      await redis.restart();
+      t.teardown(() => redis.stop());
+      return redis;
+    } catch (err) {
+      lastError = err;
+      if (err instanceof RedisMissingError) break;
+    }
+  }
+  throw lastError;
+}
+
+/** Polls `check` every 100 ms until it holds; rejects after `timeoutMs` naming `what`. */
+export async function pollUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One command to one node on a short-lived connection (for setup and status checks). */
+export async function nodeCommand(port: number, ...args: string[]): Promise<unknown> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.call(args[0] as string, ...args.slice(1));
+  } finally {
+    client.disconnect();
+  }
+}
+
+export interface RedisNode {
+  readonly port: number;
+  readonly pid: number | undefined;
+  /** SIGKILL, as a crash would; resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+export interface RedisClusterHandle {
+  /** host:port of every node, for `redis.cluster.nodes`. */
+  readonly nodes: string[];
+  readonly servers: readonly RedisNode[];
+  /** The node serving `slot` as master right now (asked of a live node). */
+  masterOf(slot: number): Promise<RedisNode>;
+}
+
+/**
+ * A Redis Cluster of three masters and three replicas on private loopback ports (node timeout
+ * 1 s, so a killed master fails over in a few seconds), made with `redis-cli --cluster create`.
+ * Null, after failing under CI=true or skipping elsewhere, without redis-server or redis-cli.
+ */
+export async function startRedisCluster(t: Tap): Promise<RedisClusterHandle | null> {
+  if (!(await haveRedisTools())) {
+    reportMissing(t);
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'gatewayd-cluster-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const servers = await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      const busPort = await freePort();
+      return startPrivate(t, (port) => ({
+        args: [
+          '--dir',
+          dir,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '1000',
+          // The default bus port (port + 10000) can fall outside the port range.
+          '--cluster-port',
+          String(busPort),
+        ],
+      }));
+    }),
+  );
+  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+  await run('redis-cli', [
+    '--cluster',
+    'create',
+    ...nodes,
+    '--cluster-replicas',
+    '1',
+    '--cluster-yes',
+  ]);
+  await pollUntil(
+    'every cluster node reports cluster_state:ok with 6 nodes and synced replicas',
+    async () => {
+      for (const s of servers) {
+        const info = String(await nodeCommand(s.port, 'CLUSTER', 'INFO'));
+        if (!info.includes('cluster_state:ok') || !info.includes('cluster_known_nodes:6')) {
+          return false;
+        }
+        const replication = String(await nodeCommand(s.port, 'INFO', 'replication'));
+        if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) {
+          return false;
+        }
+      }
+      return true;
+    },
+    20_000,
+  );
+  return {
+    nodes,
+    servers,
+    async masterOf(slot) {
+      for (const s of servers) {
+        if (s.pid === undefined) continue;
+        const ranges = (await nodeCommand(s.port, 'CLUSTER', 'SLOTS').catch(() => null)) as Array<
+          [number, number, [string, number]]
+        > | null;
+        if (ranges === null) continue;
+        const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+        const port = range?.[2][1];
+        const found = servers.find((n) => n.port === port);
+        if (found) return found;
+      }
+      throw new Error(`no live node knows the master of slot ${slot}`);
+    },
+  };
+}
+
+export interface RedisSentinelHandle {
+  readonly masterName: string;
+  /** host:port of each sentinel, for `redis.sentinel.nodes`. */
+  readonly sentinels: string[];
+  readonly master: RedisNode;
+  readonly replica: RedisNode;
+  /** The port the sentinels name as master now. */
+  currentMasterPort(): Promise<number>;
+}
+
+/**
+ * One master, one replica and three sentinels (quorum 2, down after 1 s) on private loopback
+ * ports; resolves once every sentinel knows the replica and the two other sentinels, so a
+ * failover can start as soon as the master dies. Null as startRedisCluster.
+ */
+export async function startRedisSentinel(t: Tap): Promise<RedisSentinelHandle | null> {
+  if (!(await haveRedisTools())) {
+    reportMissing(t);
+    return null;
+  }
+  const masterName = 'gatewayd-test';
+  const dir = mkdtempSync(join(tmpdir(), 'gatewayd-sentinel-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // A directory of their own: a dump.rdb another program left in the temp dir is not loaded.
+  const master = await startPrivate(t, () => ({ args: ['--dir', dir] }));
+  const replica = await startPrivate(t, () => ({
+    args: ['--dir', dir, '--replicaof', '127.0.0.1', String(master.port)],
+  }));
+  await pollUntil(
+    'the replica is in sync with the master',
+    async () =>
+      String(await nodeCommand(replica.port, 'INFO', 'replication')).includes(
+        'master_link_status:up',
+      ),
+    10_000,
+  );
+  const sentinels = await Promise.all(
+    [0, 1, 2].map((i) =>
+      startPrivate(t, (port) => {
+        const configFile = join(dir, `sentinel-${i}-${port}.conf`);
+        writeFileSync(
+          configFile,
+          [
+            `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 2`,
+            `sentinel down-after-milliseconds ${masterName} 1000`,
+            `sentinel failover-timeout ${masterName} 5000`,
+            `sentinel parallel-syncs ${masterName} 1`,
+            '',
+          ].join('\n'),
+        );
+        return { args: ['--dir', dir, '--sentinel'], readyLine: '+monitor master', configFile };
+      }),
+    ),
+  );
+  const currentMasterPort = async (): Promise<number> => {
+    for (const s of sentinels) {
+      const addr = (await nodeCommand(
+        s.port,
+        'SENTINEL',
+        'get-master-addr-by-name',
+        masterName,
+      ).catch(() => null)) as [string, string] | null;
+      if (addr !== null) return Number(addr[1]);
+    }
+    throw new Error('no sentinel answers');
+  };
+  await pollUntil(
+    'every sentinel knows the replica and the other two sentinels',
+    async () => {
+      for (const s of sentinels) {
+        const fields = (await nodeCommand(s.port, 'SENTINEL', 'master', masterName)) as string[];
+        const field = (name: string) => fields[fields.indexOf(name) + 1];
+        if (field('num-slaves') !== '1' || field('num-other-sentinels') !== '2') return false;
+      }
+      return true;
+    },
+    15_000,
+  );
+  return {
+    masterName,
+    sentinels: sentinels.map((s) => `127.0.0.1:${s.port}`),
+    master,
+    replica,
+    currentMasterPort,
+  };
+}
+
+/** Whether redis-server and redis-cli are on PATH. */
+async function haveRedisTools(): Promise<boolean> {
+  try {
+    await run('redis-server', ['--version']);
+    await run('redis-cli', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: 20_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command} ${args.join(' ')}: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }

@@ -26,12 +26,16 @@ export class UpstreamServer {
   private constructor(
     readonly server: Server,
     readonly port: number,
+    readonly host: string,
   ) {}
 
+  /** `at`: another loopback address (127.0.0.2, for DNS answers) or a given port. */
   static async start(
     t: Tap,
     routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {},
+    at: { host?: string; port?: number } = {},
   ): Promise<UpstreamServer> {
+    const host = at.host ?? '127.0.0.1';
     let upstream: UpstreamServer | null = null;
     const server = createServer((req, res) => {
       const self = upstream as UpstreamServer;
@@ -57,14 +61,14 @@ export class UpstreamServer {
       });
     });
     server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    upstream = new UpstreamServer(server, (server.address() as AddressInfo).port);
+    await new Promise<void>((resolve) => server.listen(at.port ?? 0, host, resolve));
+    upstream = new UpstreamServer(server, (server.address() as AddressInfo).port, host);
     t.teardown(() => upstream?.close());
     return upstream;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   /** Resolves once `cond` holds, re-checked at every request, abort and closed connection. */

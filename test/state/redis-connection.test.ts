@@ -2,7 +2,8 @@ import t from 'tap';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createRedisClient, redactRedisUrl } from '../../engine/state/redis-connection.js';
+import { createRedisClient } from '../../engine/state/redis-connection.js';
+import { redactRedisUrl } from '../../engine/state/redis-target.js';
 import { startRedis } from '../helpers/redis.js';
 
 /** Records log calls. */

@@ -20,7 +20,7 @@ auth:
 routes:
   - { path: /ws, methods: [GET], handler: websocket, auth_required: false, timeout: "0s" }
 websocket:
-  server: { ping_interval: "0s", idle_timeout: "0s" }
+  server: { ping_interval: "0s", idle_timeout: "0s", allowed_origins: ["https://shop.example.com"] }
   channels:
     default: { allow_publish: true, message_history: 10 }
     'presence.*': { required_roles: [admin] }

@@ -18,7 +18,10 @@ routes:
   - { path: /ws, methods: [GET], handler: websocket, auth_required: false, timeout: "0s" }
   - { path: /ws/ops, handler: websocket, required_roles: [admin] }
 websocket:
-  server: { require_auth: true, allow_anonymous: true, ping_interval: 0s, idle_timeout: 0s }
+  server:
+    { require_auth: true, allow_anonymous: true, ping_interval: 0s, idle_timeout: 0s,
+      # Both may upgrade; the site channel then admits only the first.
+      allowed_origins: ["https://app.example.com", "https://evil.example"] }
   channels:
     default: { require_auth: false, allow_publish: true }
     chat: { require_auth: false, allow_publish: true, message_history: 5 }

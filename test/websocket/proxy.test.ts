@@ -24,7 +24,12 @@ auth:
   websocket: { query_parameter: token, protocol_prefix: "bearer." }
 routes:
   - { path: /ws/open, upstream: chat, websocket: proxy }
-  - { path: /ws/chat, upstream: chat, websocket: proxy, required_roles: [user], max_message_size: 2mb }
+  - path: /ws/chat
+    upstream: chat
+    websocket: proxy
+    required_roles: [user]
+    max_message_size: 2mb
+    allowed_origins: ["https://app.example.com"]
   - { path: /ws/small, upstream: chat, websocket: proxy, max_message_size: 1kb }
   - { path: /ws/refused, upstream: chat, websocket: proxy, rewrite: /refuse }
   - { path: /ws/down, upstream: down, websocket: proxy }

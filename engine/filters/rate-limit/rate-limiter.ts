@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateDecision, RatePolicy, StoreErrorMode } from '../../data-plane/rate-decision.js';
 import { FixedWindowCounter, type CountedWindow } from './fixed-window-counter.js';
@@ -19,7 +19,7 @@ export interface RateLimiterSettings {
   /** Window length in whole seconds. */
   durationSeconds: number;
   /** 'memory' counts in this process only; `{ redis }` counts across every instance. */
-  store: 'memory' | { redis: Redis };
+  store: 'memory' | { redis: Redis | Cluster };
   /** Prefix of every store key; default "gatewayd:rl". Keys are `${keyPrefix}:${id}:${clientKey}`. */
   keyPrefix?: string;
   /** Redis store only; default 'local'. See the overshoot notes on createRateLimiter. */

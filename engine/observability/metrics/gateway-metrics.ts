@@ -236,6 +236,9 @@ export class GatewayMetrics {
     if (result === 'failure') {
       this.lastReload.set(Date.now() / 1000);
       this.lastReloadSuccess.set(0);
+    } else if (result === 'unchanged') {
+      // The file is good again (a recovery): the last reload succeeded, though nothing changed.
+      this.lastReloadSuccess.set(1);
     }
   }
 }

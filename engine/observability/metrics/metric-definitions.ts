@@ -157,7 +157,7 @@ export const METRICS = {
   websocketConnections: {
     name: 'gatewayd_websocket_connections',
     type: 'gauge',
-    help: 'WebSocket connections open now, by route (seed 001 called it websocket_connections_total).',
+    help: 'WebSocket connections open now, by route (formerly named websocket_connections_total).',
     labelNames: ['route'],
   },
   websocketMessagesSent: {

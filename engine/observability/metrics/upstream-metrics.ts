@@ -46,7 +46,11 @@ export class UpstreamMetrics {
   readonly budgetExhausted: CounterCell;
   private readonly endpoints = new Map<Endpoint, EndpointMetrics>();
 
-  constructor(families: UpstreamFamilies, name: string, endpoints: readonly Endpoint[]) {
+  constructor(
+    private readonly families: UpstreamFamilies,
+    private readonly name: string,
+    endpoints: readonly Endpoint[],
+  ) {
     this.retries = families.retries.cell(name);
     this.budgetExhausted = families.budgetExhausted.cell(name);
     for (const e of endpoints) {
@@ -54,7 +58,13 @@ export class UpstreamMetrics {
     }
   }
 
+  /** An endpoint that DNS discovery added after the table was compiled gets its series here. */
   endpoint(e: Endpoint): EndpointMetrics {
-    return this.endpoints.get(e) as EndpointMetrics;
+    let metrics = this.endpoints.get(e);
+    if (metrics === undefined) {
+      metrics = new EndpointMetrics(this.families, this.name, e.origin);
+      this.endpoints.set(e, metrics);
+    }
+    return metrics;
   }
 }

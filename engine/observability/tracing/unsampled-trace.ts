@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import type { AttemptWatch } from '../../data-plane/attempt-observer.js';
 import type { ExchangeTrace } from '../../data-plane/exchange.js';
 import { withoutTraceHeaders } from './header-carrier.js';
 
@@ -23,11 +24,13 @@ function randomHexId(bytes: number): string {
  * the SDK (no span, context or sampler call). Its attempts still send a traceparent (flags 00),
  * so the upstream continues the same trace id and leaves it out too.
  */
-export class UnsampledTrace implements ExchangeTrace {
+export class UnsampledTrace implements ExchangeTrace, AttemptWatch {
   readonly traceId = randomHexId(16);
   private readonly spanId = randomHexId(8);
   /** The upstream header list the traceparent was added to. */
   private sentWith: string[] | null = null;
+  /** The latest attempt's headers, while the trace is that attempt's watch. */
+  headers: string[] = [];
 
   constructor(
     /** The client sent a tracestate without a traceparent: the attempts drop it. */
@@ -47,6 +50,19 @@ export class UnsampledTrace implements ExchangeTrace {
     }
     return list;
   }
+
+  /**
+   * The trace as the watch of an attempt that nothing else observes (metrics off): an attempt
+   * of an unrecorded trace has nothing to time or end, so it costs no object of its own.
+   */
+  watch(list: string[]): AttemptWatch {
+    this.headers = this.headersFor(list);
+    return this;
+  }
+
+  responded(): void {}
+
+  ended(): void {}
 
   private added(list: string[]): string[] {
     list.push('traceparent', `00-${this.traceId}-${this.spanId}-00`);

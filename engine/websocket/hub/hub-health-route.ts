@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RouteHandler } from '../../data-plane/compiled-route.js';
 import { sendJson } from '../../data-plane/generated-json.js';
 import { GATEWAYD_VERSION } from '../../observability/version.js';
@@ -14,7 +14,7 @@ import { GATEWAY_ID } from './hub-connection.js';
 export function createHubHealthRoute(
   hub: ChannelHub | null,
   /** The hub's Redis (bus and history), null when it keeps everything in memory. */
-  redis: Redis | null,
+  redis: Redis | Cluster | null,
 ): RouteHandler {
   return function hubHealth(ex) {
     const redisConnected = redis === null ? null : redis.status === 'ready';

@@ -11,6 +11,7 @@ import { acceptUpgrade } from '../accept-upgrade.js';
 import type { ChannelHub } from './channel-hub.js';
 import type { HubMessageFormat } from './hub-message-format.js';
 import type { HubSettings } from './hub-settings.js';
+import { RefusedUpgradeSession } from './refused-upgrade-session.js';
 
 const FULL = new GatewayError(
   'SERVICE_UNAVAILABLE',
@@ -25,7 +26,8 @@ const UNCHECKABLE = new GatewayError(
 /**
  * The terminal step of a `handler: websocket` route (requireUpgrade has answered plain requests
  * with 426): refuses upgrades beyond max_connections (503), checks the credential unless the
- * route's guards already did, and completes the handshake with a hub connection.
+ * route's guards already did (refusing with 401, or in band), and completes the handshake with a
+ * hub connection.
  */
 export function createHubRoute(
   hub: ChannelHub,
@@ -40,6 +42,17 @@ export function createHubRoute(
 ): RouteHandler {
   const { server, authenticate } = settings;
   const anonymousOk = !server.requireAuth || server.allowAnonymous;
+
+  /** A refused credential: 401, or with refused_upgrade: close an error message and 4401. */
+  function refuse(ex: Exchange, failure: AuthFailure): void {
+    if (!server.refuseInBand) {
+      sendError(ex, failure.toGatewayError());
+      return;
+    }
+    const code = failure.reason === 'expired' ? 'TOKEN_EXPIRED' : 'UNAUTHORIZED';
+    const message = format.error(undefined, code, failure.message);
+    acceptUpgrade(ex, new RefusedUpgradeSession(configKey, message, code), '');
+  }
 
   function accept(ex: Exchange, identity: Identity | null): void {
     if (hub.connectionCount >= server.maxConnections) {
@@ -71,13 +84,13 @@ export function createHubRoute(
     }
     authenticate((name) => ex.header(name), ex.query).then(
       (identity) => {
-        if (identity === null && !anonymousOk) sendError(ex, MISSING.toGatewayError());
+        if (identity === null && !anonymousOk) refuse(ex, MISSING);
         else accept(ex, identity);
       },
       (err: unknown) => {
         if (err instanceof AuthFailure) {
           logger.debug({ reason: err.reason, request_id: ex.requestId }, 'hub upgrade refused');
-          sendError(ex, err.toGatewayError());
+          refuse(ex, err);
         } else {
           logger.warn({ err, request_id: ex.requestId }, 'credential store unavailable');
           sendError(ex, UNCHECKABLE);

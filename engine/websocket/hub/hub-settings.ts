@@ -41,6 +41,8 @@ export interface HubServerSettings {
   rate: { perMinute: number; burst: number } | null;
   requireAuth: boolean;
   allowAnonymous: boolean;
+  /** refused_upgrade: close: a refused credential is told in band (error message, close 4401). */
+  refuseInBand: boolean;
 }
 
 /** A client message type forwarded to an HTTP upstream. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ChannelBus } from './channel-bus.js';
 import type { ChannelMessage } from './channel-message.js';
 import { parseChannelMessage } from './decode-channel-message.js';
@@ -30,7 +30,10 @@ export class RedisChannelBus implements ChannelBus {
   private deliver: (msg: ChannelMessage) => void = () => undefined;
   private subscribed = false;
   private readonly subscribeNow = (): void => {
-    this.subscriber.subscribe(this.channel).then(
+    const subscribing = this.sharded
+      ? this.subscriber.ssubscribe(this.channel)
+      : this.subscriber.subscribe(this.channel);
+    subscribing.then(
       () => {
         this.subscribed = true;
       },
@@ -45,12 +48,14 @@ export class RedisChannelBus implements ChannelBus {
   };
 
   constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: Redis | Cluster,
+    private readonly subscriber: Redis | Cluster,
     private readonly logger: BusLogger,
     private readonly channel = HUB_BUS_CHANNEL,
+    /** Redis Cluster: SSUBSCRIBE/SPUBLISH, so the bus travels within its channel's shard only. */
+    private readonly sharded = false,
   ) {
-    subscriber.on('message', (from: string, text: string) => {
+    subscriber.on(sharded ? 'smessage' : 'message', (from: string, text: string) => {
       if (from !== this.channel) return;
       const msg = parseChannelMessage(text);
       if (msg === null) {
@@ -66,7 +71,9 @@ export class RedisChannelBus implements ChannelBus {
 
   async publish(msg: ChannelMessage): Promise<void> {
     if (!this.subscribed) throw new Error('hub bus: this instance is not subscribed yet');
-    await this.publisher.publish(this.channel, JSON.stringify(msg));
+    const text = JSON.stringify(msg);
+    if (this.sharded) await this.publisher.spublish(this.channel, text);
+    else await this.publisher.publish(this.channel, text);
   }
 
   onMessage(deliver: (msg: ChannelMessage) => void): void {

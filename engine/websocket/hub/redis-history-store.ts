@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ChannelMessage } from './channel-message.js';
 import { parseChannelMessage } from './decode-channel-message.js';
 import type { HistoryStore } from './history-store.js';
@@ -19,7 +19,7 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return seq
 `;
 
-type AppendingRedis = Redis & {
+type AppendingRedis = (Redis | Cluster) & {
   gatewaydHubAppend(
     seqKey: string,
     historyKey: string,
@@ -45,7 +45,7 @@ export class RedisHistoryStore implements HistoryStore {
   private readonly redis: AppendingRedis;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     private readonly prefix = 'gatewayd:hub:',
   ) {
     if (!('gatewaydHubAppend' in redis)) {

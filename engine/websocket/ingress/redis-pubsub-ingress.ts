@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { IngressRefusal, readIngressEvent, type IngressEvent } from './ingress-event.js';
 import type { IngressRules } from './ingress-rules.js';
 
@@ -28,7 +28,7 @@ export class RedisPubsubIngress {
   };
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: Redis | Cluster,
     private readonly channels: readonly string[],
     private readonly target: IngressTarget,
     private readonly logger: IngressLogger,

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { getEach } from '../../state/redis-keys.js';
 
 /** One connection as presence sees it (seed 002's OnlineUser fields, plus where it lives). */
 export interface PresenceConnection {
@@ -42,7 +43,7 @@ end
 return 0
 `;
 
-type PresenceRedis = Redis & {
+type PresenceRedis = (Redis | Cluster) & {
   gatewaydPresenceDelete(key: string, field: string, sessionId: string): Promise<number>;
 };
 
@@ -69,7 +70,7 @@ export class PresenceTracker {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     readonly instanceId: string,
     private ttlMs: number,
     private readonly events: PresenceEvents,
@@ -154,7 +155,10 @@ export class PresenceTracker {
     ];
     const alive = new Set<string>([this.instanceId]);
     if (instances.length > 0) {
-      const beats = await this.redis.mget(...instances.map((i) => this.heartbeatKey(i)));
+      const beats = await getEach(
+        this.redis,
+        instances.map((i) => this.heartbeatKey(i)),
+      );
       instances.forEach((instance, i) => {
         if (beats[i] !== null) alive.add(instance);
       });
@@ -178,18 +182,20 @@ export class PresenceTracker {
   }
 
   private async heartbeat(): Promise<void> {
-    const batch = this.redis.pipeline();
-    batch.set(this.heartbeatKey(this.instanceId), String(Date.now()), 'PX', this.ttlMs);
+    // Separate commands, not one pipeline: on a Cluster the keys live in different slots (the
+    // cluster client still sends them together, one pipeline per node).
+    const writes: Promise<unknown>[] = [
+      this.redis.set(this.heartbeatKey(this.instanceId), String(Date.now()), 'PX', this.ttlMs),
+    ];
     for (const [tenant, users] of this.local) {
       for (const [userId, sessions] of users) {
         const first = sessions.values().next();
-        if (!first.done) batch.hsetnx(hashKey(tenant), userId, this.entry(first.value));
+        if (!first.done)
+          writes.push(this.redis.hsetnx(hashKey(tenant), userId, this.entry(first.value)));
       }
     }
     try {
-      const results = (await batch.exec()) ?? [];
-      const failed = results.find(([err]) => err !== null);
-      if (failed) throw failed[0];
+      await Promise.all(writes);
     } catch (err) {
       this.failed(err, 'presence heartbeat');
     }

@@ -1,0 +1,45 @@
+// @ts-check
+// The chat widget example's backends, as the example runner starts them.
+import { Redis } from 'ioredis';
+import { demoApiKey } from '../../lib/api-keys.mjs';
+import { randomSecret } from '../../lib/demo-secrets.mjs';
+import { startBackendApi } from './backend-api.mjs';
+import { startBackendSocket } from './backend-socket.mjs';
+import { signChatToken } from './chat-token.mjs';
+
+/** The backends keep presence in Redis. */
+export const needsRedis = true;
+
+/**
+ * @param {import('../../lib/example-run.mjs').ExampleContext} context
+ * @returns {Promise<import('../../lib/example-run.mjs').ExampleRun>}
+ */
+export async function start(context) {
+  const redis = new Redis(/** @type {string} */ (context.redisUrl), { maxRetriesPerRequest: 1 });
+  // Signs and verifies the chat JWTs between the two backends; the gateway never holds it.
+  const chatSecret = new TextEncoder().encode(randomSecret());
+  const api = await startBackendApi(redis, chatSecret);
+  const socket = await startBackendSocket(redis, chatSecret);
+  const widgetKey = demoApiKey();
+  const adminChatToken = await signChatToken(chatSecret, {
+    userId: 'admin-1',
+    tenantId: 'tenant-123',
+    role: 'admin',
+  });
+  return {
+    env: {
+      GATEWAY_API_KEY_HASH: widgetKey.hash,
+      BACKEND_API_URL: api.url,
+      BACKEND_WS_URL: socket.url,
+    },
+    shell: { KEY: widgetKey.key, ADMIN_CHAT_TOKEN: adminChatToken },
+    backends: [
+      ['backend API', api.url],
+      ['backend socket server', socket.url],
+    ],
+    close: async () => {
+      await Promise.all([api.close(), socket.close()]);
+      redis.disconnect();
+    },
+  };
+}
