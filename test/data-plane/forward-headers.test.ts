@@ -162,7 +162,7 @@ t.test('Host goes upstream only with preserve_host, and never empty', async (t) 
 });
 
 t.test('hop-by-hop headers and the headers Connection names are dropped, any case', async (t) => {
-  const out = forward([
+  const hopByHop = [
     'connection',
     'Keep-Alive, X-Secret-Hop, , close',
     'keep-alive',
@@ -181,8 +181,14 @@ t.test('hop-by-hop headers and the headers Connection names are dropped, any cas
     'x',
     'x-kept',
     'yes',
-  ]);
+  ];
+  const out = forward(hopByHop);
   t.same(out, ['x-kept', 'yes', ...GATEWAY_SET, 'x-forwarded-host', 'gw.test']);
+  t.strictSame(
+    forward(hopByHop, { trusted: true }),
+    out,
+    'a trusted peer keeps its forwarding headers, never these',
+  );
   t.same(
     forward(['connection', 'close', 'close', 'kept']).slice(0, 2),
     ['close', 'kept'],

@@ -240,3 +240,131 @@ t.test('seed 001 middleware.cors compiles', async (t) => {
   if (p === null || p instanceof GatewayError) return;
   t.equal(get(p.headers, 'access-control-max-age'), '3600');
 });
+
+// Exact header lists: a header the policy does not ask for (an empty allow-headers, a stray
+// max-age, credentials nobody allowed) is as much a fault as a missing one.
+t.test('preflight and response headers are exactly these, nothing more', async (t) => {
+  const defaults = createCors({ allowedOrigins: ['*'] });
+  t.strictSame(
+    defaults.preflight('https://x.test', 'GET', undefined),
+    {
+      status: 204,
+      headers: [
+        ['access-control-allow-origin', '*'],
+        ['access-control-allow-methods', 'GET, HEAD, PUT, POST, DELETE, PATCH'],
+      ],
+    },
+    'defaults: no Vary, credentials, allowed headers or max age',
+  );
+  t.strictSame(
+    createCors({ allowedOrigins: ['https://app.example.org'] }).actual('https://app.example.org'),
+    [
+      ['access-control-allow-origin', 'https://app.example.org'],
+      ['vary', 'Origin'],
+    ],
+    'a response without exposed headers lists none',
+  );
+  const stars = createCors({
+    allowedOrigins: ['https://app.example.org'],
+    allowedMethods: ['*'],
+    allowedHeaders: ['*'],
+  });
+  const vary = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
+  t.strictSame(
+    stars.preflight('https://app.example.org', 'PURGE', 'X-One'),
+    {
+      status: 204,
+      headers: [
+        ['access-control-allow-origin', 'https://app.example.org'],
+        ['access-control-allow-methods', 'PURGE'],
+        ['access-control-allow-headers', 'x-one'],
+        ['vary', vary],
+      ],
+    },
+    '"*" methods and headers: only what was asked, never a literal "*"',
+  );
+  t.strictSame(
+    stars.preflight('https://app.example.org', 'GET', undefined),
+    {
+      status: 204,
+      headers: [
+        ['access-control-allow-origin', 'https://app.example.org'],
+        ['access-control-allow-methods', 'GET'],
+        ['vary', vary],
+      ],
+    },
+    '"*" headers and none asked: no allow-headers',
+  );
+});
+
+t.test('preflight: HEAD and POST are safelisted too', async (t) => {
+  const cors = createCors({ allowedOrigins: ['https://app.example.org'], allowedMethods: ['PUT'] });
+  const answer = {
+    status: 204,
+    headers: [
+      ['access-control-allow-origin', 'https://app.example.org'],
+      ['vary', 'Origin'],
+      ['access-control-allow-methods', 'PUT'],
+    ],
+  };
+  t.strictSame(cors.preflight('https://app.example.org', 'HEAD', undefined), answer, 'HEAD');
+  t.strictSame(cors.preflight('https://app.example.org', 'POST', undefined), answer, 'POST');
+  t.ok(cors.preflight('https://app.example.org', 'DELETE', undefined) instanceof GatewayError);
+});
+
+t.test('max age 0 is allowed and sent', async (t) => {
+  const settings = { allowedOrigins: ['*'], maxAgeSeconds: 0 };
+  t.strictSame(checkCorsSettings(settings), [], 'no problem');
+  const p = createCors(settings).preflight('https://x.test', 'GET', undefined);
+  t.ok(p !== null && !(p instanceof GatewayError));
+  if (p === null || p instanceof GatewayError) return;
+  t.equal(get(p.headers, 'access-control-max-age'), '0');
+});
+
+t.test('checkCorsSettings: exact sentences', async (t) => {
+  const shape = 'expected "*", scheme://host[:port] or scheme://*.domain[:port]';
+  const check = (o: string) => checkCorsSettings({ allowedOrigins: [o] });
+  t.strictSame(check('1https://a.com/'), [
+    `allowed origin "1https://a.com/" is not an origin; ${shape}`,
+  ]);
+  t.strictSame(
+    check('https://a.com/x\ny'),
+    [`allowed origin "https://a.com/x\ny" is not an origin; ${shape}`],
+    'a line break is not an origin, even with a path before it',
+  );
+  t.strictSame(check('https://a b.com'), [
+    `allowed origin "https://a b.com" is not an origin; ${shape}`,
+  ]);
+  t.strictSame(check('https://*.[::1]'), [
+    'allowed origin "https://*.[::1]" puts "*." before an IP address',
+  ]);
+  t.strictSame(check('https://a.com:1'), [], 'port 1');
+  t.strictSame(check('https://a.com:65535'), [], 'port 65535');
+  t.strictSame(check('https://a.com:0'), [
+    'allowed origin "https://a.com:0" has an invalid port 0',
+  ]);
+  t.strictSame(
+    checkCorsSettings({ allowedOrigins: ['https://a.com'], allowedHeaders: [''] }),
+    ['allowed header "" is not a valid HTTP token'],
+    'an empty name is not a token',
+  );
+  t.throws(
+    () => createCors({ allowedOrigins: [], maxAgeSeconds: -1 }),
+    new Error(
+      'invalid CORS settings: no allowed origin is listed: every cross-origin request would be refused; max age -1 is not a whole number of seconds, 0 or more',
+    ),
+    'every problem, one after the other',
+  );
+});
+
+t.test('origin matching: the scheme is part of the match', async (t) => {
+  const exact = createCors({ allowedOrigins: ['https://app.example.org'] });
+  t.strictSame(
+    exact.actual('httpps://app.example.org'),
+    [['vary', 'Origin']],
+    'exact: one more letter',
+  );
+  const wildcard = createCors({ allowedOrigins: ['https://*.example.com'] });
+  t.strictSame(wildcard.actual('http://app.example.com'), [['vary', 'Origin']], 'wildcard: http');
+  t.strictSame(wildcard.actual('wss://app.example.com'), [['vary', 'Origin']], 'wildcard: wss');
+});

@@ -75,6 +75,7 @@ t.test('unsafe values refuse the request instead of being forwarded', async (t) 
     ['a non-ASCII character', { email: 'é@example.com' }],
     ['a DEL byte', { clientId: 'c\x7f' }],
     ['a role containing the list separator', { roles: ['user,admin'] }],
+    ['one role of several containing the list separator', { roles: ['user', 'a,admin'] }],
     ['CR LF inside one role', { roles: ['ok', 'x\r\ny'] }],
   ];
   for (const [name, fields] of cases) {
