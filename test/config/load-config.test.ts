@@ -78,7 +78,7 @@ t.test('an unknown key points at the key and suggests the near one', async (t) =
 });
 
 t.test('an unknown key with nothing close lists the allowed keys', async (t) => {
-  const found = problems(['routes: []', 'plugins: {}']);
+  const found = problems(['routes: []', 'gizmos: {}']);
   t.same(found.map(where), ['GW_ERR_CONFIG_UNKNOWN_KEY 2:1']);
   t.match(found[0]?.hint, /allowed keys here: server, routes, upstreams, auth/);
 });
