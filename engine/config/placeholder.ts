@@ -2,7 +2,7 @@ import { configFormats } from './config-formats.js';
 import { field } from './schema-field.js';
 
 /**
- * Strings that satisfy the schema's patterns, one family each (paths, names, hosts, Redis URLs,
+ * Strings that satisfy the schema's patterns, one family each (paths, names, hosts, host:port, addresses, Redis URLs,
  * key hashes, dates, rates, ...): a test checks that each pattern of the schema takes one.
  */
 export const PLACEHOLDER_STRINGS: readonly string[] = [
@@ -17,6 +17,8 @@ export const PLACEHOLDER_STRINGS: readonly string[] = [
   'user@placeholder.invalid',
   '$scrypt$placeholder',
   'presence.{tenant}',
+  'placeholder.invalid:6379',
+  '192.0.2.1',
 ];
 
 /**

@@ -367,10 +367,15 @@ t.test('seed 004 flows against the example', async (t) => {
           'x-content-type-options': 'nosniff',
           'x-frame-options': 'DENY',
           'x-xss-protection': '1; mode=block',
-          'strict-transport-security': 'max-age=31536000; includeSubDomains',
           'content-security-policy': "default-src 'self'",
         },
         `on a ${res.status}`,
+      );
+      // HSTS is for HTTPS answers only: browsers ignore it over plain HTTP.
+      t.equal(
+        res.headers.get('strict-transport-security'),
+        null,
+        `no HSTS over HTTP (${res.status})`,
       );
     }
     const preflight = await fetch(gw.url('/modules/code-sandbox/execute'), {
