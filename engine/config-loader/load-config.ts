@@ -11,7 +11,11 @@ import {
 import { describeSchemaErrors } from '../config/describe-schema-error.js';
 import { DraftPaths, isWithin } from '../config/draft-paths.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { applyEnvOverrides, readEnvOverrides } from '../config/env-overrides.js';
+import {
+  applyEnvOverrides,
+  readEnvOverrides,
+  referencedVariables,
+} from '../config/env-overrides.js';
 import { interpolateEnv } from '../config/interpolate-env.js';
 import { createLocator, type Locator } from '../config/locate.js';
 import { parseYaml } from '../config/parse-yaml.js';
@@ -105,7 +109,7 @@ export function loadConfigText(
     const problem = { severity: 'error', code: ConfigCode.YAML, message, path: [] } as const;
     return { ok: false, problems: [locate(problem)], file, locate };
   }
-  const fromEnv = readEnvOverrides(env);
+  const fromEnv = readEnvOverrides(env, referencedVariables(text));
   applyEnvOverrides(data, fromEnv.overrides);
   // A value whose variable is unset still holds "${VAR}": the variable is the problem, not the value.
   const unresolved = interpolation.problems.map((p) => p.path);

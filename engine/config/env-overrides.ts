@@ -35,8 +35,12 @@ let keys: Key[] | undefined;
  * one with the fewest shortened; a tie, or no key at all, is an error.
  * GATEWAY_SERVER_HTTP_PORT is server.http_port, GATEWAY_WEBSOCKET_MAX_CONNECTIONS
  * websocket.server.max_connections, GATEWAY_LOG_LEVEL observability.logging.level.
+ * A variable the file itself reads as `${NAME}` is one of its inputs, not an override.
  */
-export function readEnvOverrides(env: NodeJS.ProcessEnv): {
+export function readEnvOverrides(
+  env: NodeJS.ProcessEnv,
+  referenced: ReadonlySet<string> = new Set(),
+): {
   overrides: EnvOverride[];
   problems: PathProblem[];
 } {
@@ -44,6 +48,7 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv): {
   const problems: PathProblem[] = [];
   const variables = Object.keys(env)
     .filter((name) => name.startsWith(ENV_PREFIX) && name.length > ENV_PREFIX.length)
+    .filter((name) => !referenced.has(name))
     .sort();
   for (const variable of variables) {
     const text = env[variable] as string;
@@ -207,4 +212,9 @@ function scalarTypes(node: SchemaNode): string[] | null {
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The variables a config text reads as `${NAME}` or `${NAME:-default}`. */
+export function referencedVariables(text: string): Set<string> {
+  return new Set(Array.from(text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g), (m) => m[1] as string));
 }

@@ -71,6 +71,24 @@ t.test('a variable that names no key, or several, is refused', async (t) => {
   ]);
 });
 
+t.test('a GATEWAY_ variable the file reads as ${...} is an input, not an override', async (t) => {
+  const text = `${YAML}admin:\n  port: 9901\n  token: \${GATEWAY_ADMIN_SECRET}\n`;
+  const env = { GATEWAY_ADMIN_SECRET: 'a-long-enough-admin-token', GATEWAY_NO_SUCH_THING: 'x' };
+  const result = loadConfigText(text, 'gateway.yaml', env);
+  t.notOk(result.ok, 'another GATEWAY_ variable is still refused');
+  if (result.ok) return;
+  t.same(
+    result.problems.map((p) => p.message),
+    ['environment variable GATEWAY_NO_SUCH_THING names no config key'],
+    'only the variable the file does not read',
+  );
+  const read = loadConfigText(text, 'gateway.yaml', {
+    GATEWAY_ADMIN_SECRET: 'a-long-enough-admin-token',
+  });
+  t.ok(read.ok, 'the variable the file reads is just its input');
+  if (read.ok) t.equal(read.config.admin?.token, 'a-long-enough-admin-token');
+});
+
 t.test('a value that does not fit its key is the schema error, naming the variable', async (t) => {
   const result = loadConfigText(YAML, 'gateway.yaml', {
     GATEWAY_WEBSOCKET_MAX_CONNECTIONS: 'lots',
