@@ -43,7 +43,10 @@ export class RedisSessionStore implements SessionStore {
 
   async get(id: string): Promise<SessionRecord | null> {
     const json = await this.redis.get(this.sessionKey(id));
-    return json === null ? null : (JSON.parse(json) as SessionRecord);
+    if (json === null) return null;
+    const s = JSON.parse(json) as SessionRecord;
+    // The key's expiry is rounded to a millisecond and may not have struck yet: the record decides.
+    return sessionEnd(s) <= this.now() ? null : s;
   }
 
   async update(s: SessionRecord): Promise<boolean> {
