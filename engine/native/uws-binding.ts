@@ -43,11 +43,6 @@ export function nativeUws(): UwsModule {
   return load().uws;
 }
 
-/** Whether the serving build must upgrade outside a cork after an asynchronous check. */
-export function uwsCorkBreaksUpgrade(): boolean {
-  return load().build.corkBreaksUpgrade;
-}
-
 /** The uWS release serving this process (loads it if nothing has yet). */
 export function nativeUwsRelease(): string {
   return load().build.release;

@@ -16,12 +16,6 @@ export interface UwsBuild {
   readonly nodeByAbi: Readonly<Record<string, number>>;
   /** The oldest glibc its Linux binaries load on. */
   readonly glibc: string;
-  /**
-   * Its `HttpResponse.cork` misreads a socket upgraded to a WebSocket inside the cork and may
-   * close it (fixed in uWebSockets commit fe7c01a, in no published uWS.js build yet), so an
-   * upgrade completed after an asynchronous check must be made outside a cork.
-   */
-  readonly corkBreaksUpgrade: boolean;
 }
 
 /** The Node.js majors gatewayd supports (package.json's engines says the same). */
@@ -35,7 +29,6 @@ export const UWS_BUILDS: readonly UwsBuild[] = [
     binaries: '.',
     nodeByAbi: { '115': 20, '127': 22, '137': 24, '141': 25 },
     glibc: '2.38',
-    corkBreaksUpgrade: true,
   },
   {
     release: 'uWS v20.30',
@@ -44,7 +37,6 @@ export const UWS_BUILDS: readonly UwsBuild[] = [
     binaries: 'binaries',
     nodeByAbi: { '93': 16, '108': 18, '115': 20 },
     glibc: '2.27',
-    corkBreaksUpgrade: false,
   },
 ];
 

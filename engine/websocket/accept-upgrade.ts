@@ -1,5 +1,4 @@
 import { finish } from '../data-plane/respond.js';
-import { uwsCorkBreaksUpgrade } from '../native/uws-binding.js';
 import type { Exchange } from '../data-plane/exchange.js';
 import type { SocketData, SocketSession } from './socket-session.js';
 
@@ -28,15 +27,15 @@ export function acceptUpgrade(ex: Exchange, session: SocketSession, protocol: st
   // Compression is off: no extension is accepted.
   const upgrade = () =>
     res.upgrade(userData, ex.header('sec-websocket-key') ?? '', protocol, '', context);
-  if (ex.inUpgradeCallback || !uwsCorkBreaksUpgrade()) {
+  if (ex.inUpgradeCallback) {
     res.cork(() => {
       head();
       upgrade();
     });
   } else {
-    // After an asynchronous check, uWS v20.57's cork misreads the socket it upgraded and may
-    // close it: the head goes out corked, the upgrade uncorked (uWS then prints a warning to
-    // stderr, and the connection lives).
+    // After an asynchronous check, uWS's cork (v20.30 and v20.57 alike) may misread the socket
+    // it upgraded as HTTP state and close it: the head goes out corked, the upgrade uncorked (uWS
+    // then prints a warning to stderr, and the connection lives).
     res.cork(head);
     upgrade();
   }

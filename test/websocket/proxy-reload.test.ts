@@ -73,7 +73,7 @@ t.test('reloads keep proxied connections; a changed route closes its own with 10
   }
   const loaded = gw.logs.filter((l) => l.msg === 'config loaded').length;
   t.equal(loaded, RELOADS + 1, `${RELOADS} reloads applied`);
-  t.equal(closes.length, 0, 'no connection closed during the reloads');
+  t.same(closes, [], 'no connection closed during the reloads');
   t.notOk(
     gw.logs.some((l) => l.msg === 'closing WebSocket connections whose route changed (1012)'),
     'no reload closed anything',
