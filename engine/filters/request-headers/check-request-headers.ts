@@ -1,6 +1,7 @@
 import { ConfigCode } from '../../errors/config-codes.js';
 import { isGatewayOwnedRequestHeader } from '../../data-plane/forward-headers.js';
 import { contextHeaderMapping } from '../access-control-settings.js';
+import { checkHeaderEdits } from '../check-header-edits.js';
 import type { ConfigPath, PathProblem } from '../../config/config-problem.js';
 import type { GatewayConfig, RouteConfig } from '../../config/gateway-config.js';
 
@@ -36,37 +37,14 @@ export function checkRequestHeaders(
   const identity = new Set(
     Object.values(contextHeaderMapping(config.auth?.context_headers)).map((n) => n.toLowerCase()),
   );
-  const removed = new Set((edits.remove ?? []).map((n) => n.toLowerCase()));
-  const named: Array<{ name: string; path: ConfigPath; setting: boolean }> = [
-    ...(edits.remove ?? []).map((name, j) => ({
-      name,
-      path: [...here, 'remove', j],
-      setting: false,
-    })),
-    ...Object.keys(edits.set ?? {}).map((name) => ({
-      name,
-      path: [...here, 'set', name],
-      setting: true,
-    })),
-  ];
-  for (const { name, path, setting } of named) {
-    const lower = name.toLowerCase();
-    const why = isGatewayOwnedRequestHeader(lower)
-      ? 'the gateway writes it itself (framing, Host, X-Forwarded-*, X-Request-ID)'
-      : setting && identity.has(lower)
-        ? 'it is an identity context header: only the verified caller sets it'
-        : setting && removed.has(lower)
-          ? 'it is also under remove'
-          : null;
-    if (why === null) continue;
-    problems.push({
-      severity: 'error',
-      code: ConfigCode.REQUEST_HEADERS,
-      message: `${label} cannot ${setting ? 'set' : 'remove'} ${name}: ${why}`,
-      hint: setting ? 'choose another header name' : 'drop it from the list',
-      path,
-      atKey: setting,
-    });
-  }
+  problems.push(
+    ...checkHeaderEdits(edits, here, label, ConfigCode.REQUEST_HEADERS, (lower, setting) =>
+      isGatewayOwnedRequestHeader(lower)
+        ? 'the gateway writes it itself (framing, Host, X-Forwarded-*, X-Request-ID)'
+        : setting && identity.has(lower)
+          ? 'it is an identity context header: only the verified caller sets it'
+          : null,
+    ),
+  );
   return problems;
 }

@@ -1,5 +1,6 @@
 import { ConfigCode } from '../../errors/config-codes.js';
 import { isGatewayOwnedResponseHeader } from '../../data-plane/forward-headers.js';
+import { checkHeaderEdits } from '../check-header-edits.js';
 import type { ConfigPath, PathProblem } from '../../config/config-problem.js';
 import type { GatewayConfig, RouteConfig } from '../../config/gateway-config.js';
 
@@ -15,38 +16,11 @@ export function checkResponseHeaders(
   const edits = route.response_headers;
   if (edits === undefined) return [];
   const here = [...at, 'response_headers'];
-  const removed = new Set((edits.remove ?? []).map((n) => n.toLowerCase()));
-  const named: Array<{ name: string; path: ConfigPath; setting: boolean }> = [
-    ...(edits.remove ?? []).map((name, j) => ({
-      name,
-      path: [...here, 'remove', j],
-      setting: false,
-    })),
-    ...Object.keys(edits.set ?? {}).map((name) => ({
-      name,
-      path: [...here, 'set', name],
-      setting: true,
-    })),
-  ];
-  const problems: PathProblem[] = [];
-  for (const { name, path, setting } of named) {
-    const lower = name.toLowerCase();
-    const why = isGatewayOwnedResponseHeader(lower)
+  return checkHeaderEdits(edits, here, label, ConfigCode.RESPONSE_HEADERS, (lower) =>
+    isGatewayOwnedResponseHeader(lower)
       ? 'the gateway writes it itself (framing, Date, Content-Encoding, X-Request-ID)'
-      : setting && removed.has(lower)
-        ? 'it is also under remove'
-        : null;
-    if (why === null) continue;
-    problems.push({
-      severity: 'error',
-      code: ConfigCode.RESPONSE_HEADERS,
-      message: `${label} cannot ${setting ? 'set' : 'remove'} ${name}: ${why}`,
-      hint: setting ? 'choose another header name' : 'drop it from the list',
-      path,
-      atKey: setting,
-    });
-  }
-  return problems;
+      : null,
+  );
 }
 
 /** `server.hide_upstream_headers` may hide what the upstream says, not how its body is framed. */
