@@ -138,6 +138,7 @@ export function compileTable(
   );
   const redisTarget = redisTargetOf(config);
   const endpoints = new GatewayEndpoints({
+    config,
     groups,
     redis: () =>
       redisTarget === undefined
@@ -408,7 +409,7 @@ export function compileTable(
       routes.push(builtIn);
     }
   }
-  endpoints.seal();
+  endpoints.seal(routes.map((r) => r.route).filter((r) => r.origin === 'built-in'));
   const admin = compileAdminSettings(config, access.apiKeyStore);
   const table: RouteTable = {
     settings,

@@ -7,6 +7,9 @@ import { sendJson } from '../data-plane/generated-json.js';
 /** What the catalog tells about a route: never its upstream, host conditions or secrets. */
 export interface CatalogItem {
   name: string;
+  /** The route's display_name and category, when it has them. */
+  display_name?: string;
+  category?: string;
   path: string;
   /** Null: any method. */
   methods: readonly string[] | null;
@@ -38,6 +41,8 @@ export class RouteCatalog {
       .filter(({ rc }) => rc.path.startsWith(this.prefix))
       .map(({ rc, name, origin }) => ({
         name,
+        ...(rc.display_name === undefined ? {} : { display_name: rc.display_name }),
+        ...(rc.category === undefined ? {} : { category: rc.category }),
         path: rc.path,
         methods: rc.methods ?? null,
         required_tier: rc.required_tier ?? null,

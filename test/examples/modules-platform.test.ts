@@ -6,6 +6,7 @@ import { startModuleBackend } from '../../examples/modules-platform/backends/mod
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { pick } from '../helpers/pick.js';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 
 const EXAMPLE = fileURLToPath(
   new URL('../../examples/modules-platform/gateway.yaml', import.meta.url),
@@ -219,6 +220,8 @@ t.test('seed 004 flows against the example', async (t) => {
     );
     t.same(items[0], {
       name: 'fundraising',
+      display_name: 'Fundraising',
+      category: 'Infrastructure',
       path: '/modules/fundraising/*',
       methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
       required_tier: 'free',
@@ -493,6 +496,105 @@ t.test('seed 004 flows against the example', async (t) => {
     t.equal(revoked.status, 200);
     t.match(dataOf(t, revoked), { id: key.id });
     assertError(t, await call(gw, 'GET', '/modules', { apiKey }), 401, 'UNAUTHORIZED');
+  });
+
+  t.test('the API documentation: /api/openapi.json, /api/docs, /api/redoc', async (t) => {
+    const res = await fetch(gw.url('/api/openapi.json'));
+    t.equal(res.status, 200);
+    t.equal(res.headers.get('content-type'), 'application/json');
+    const source = await res.text();
+    const doc = JSON.parse(source) as {
+      openapi: string;
+      info: Record<string, unknown>;
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+      components: { securitySchemes: Record<string, unknown> };
+      'x-tiers': unknown;
+    };
+    t.equal(doc.openapi, '3.0.3', 'the document itself, not in the envelope');
+    t.same(doc.info, { title: '100X Platform API', version: '1.0.0' });
+    t.notMatch(source, backend.url, 'no upstream address');
+
+    // Validated against the OpenAPI 3 rules by Redocly's linter; a broken document is refused.
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source, absoluteRef: 'openapi.json', config });
+    t.same(
+      problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message}`),
+      [],
+      'no error from the OpenAPI linter',
+    );
+    const broken = await lintFromString({
+      source: JSON.stringify({ openapi: '3.0.3', paths: { '/x/{id}': { get: {} } } }),
+      absoluteRef: 'broken.json',
+      config,
+    });
+    t.ok(
+      broken.some((p) => p.severity === 'error'),
+      'the linter does refuse a document without info or responses',
+    );
+
+    t.same(doc.components.securitySchemes, {
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+    });
+    t.same(doc['x-tiers'], [
+      { name: 'free', rate_limit: `${FREE_LIMIT}/minute` },
+      { name: 'pro', rate_limit: '1000/hour' },
+      { name: 'enterprise', rate_limit: '10000/hour' },
+      { name: 'admin', rate_limit: '100000/hour' },
+    ]);
+    for (const [name, tier] of MODULES) {
+      const item = doc.paths[`/modules/${name}/{path}`];
+      if (item === undefined) {
+        t.fail(`module ${name} is in the document`);
+        continue;
+      }
+      t.same(
+        Object.keys(item),
+        ['parameters', 'get', 'post', 'put', 'delete', 'patch'],
+        `${name}: the path parameter and five methods`,
+      );
+      t.match(item.post, {
+        'x-required-tier': tier,
+        'x-gateway-route': name,
+        security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
+      });
+    }
+    t.match(doc.paths['/modules/code-sandbox/{path}']?.get, {
+      summary: 'Code Sandbox',
+      tags: ['Advanced'],
+      'x-category': 'Advanced',
+    });
+    t.match(doc.paths['/modules']?.get, { security: [{ bearerAuth: [] }, { apiKeyAuth: [] }] });
+    t.match(doc.paths['/health/detailed']?.get, { security: [] });
+    t.ok(doc.paths['/auth/login']?.post, 'the identity endpoints are listed');
+    t.ok(doc.paths['/api-keys/{key_id}']?.delete, 'with their path parameters');
+    t.notOk(doc.paths['/api/docs/{path}'], 'the documentation routes are not');
+
+    for (const [page, script] of [
+      ['/api/docs', 'swagger-ui-bundle.js'],
+      ['/api/redoc', 'redoc.standalone.js'],
+    ] as const) {
+      for (const at of [page, `${page}/`]) {
+        const html = await fetch(gw.url(at));
+        t.equal(html.status, 200, `${at} answers`);
+        t.equal(html.headers.get('content-type'), 'text/html; charset=utf-8');
+      }
+      const html = await (await fetch(gw.url(page))).text();
+      t.notMatch(html, /https?:\/\//, `${page}: no external URL in the page`);
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+      t.ok(assets.includes(`${page}/${script}`), `${page} loads ${script}`);
+      for (const asset of assets) {
+        const got = await fetch(gw.url(asset));
+        t.equal(got.status, 200, `${asset} loads through the gateway`);
+        const body = await got.text();
+        if (asset.endsWith('/init.js')) {
+          t.match(body, '"/api/openapi.json"', `${asset} reads the gateway's document`);
+          t.notMatch(body, /https?:\/\//, `${asset}: no external URL`);
+        }
+      }
+      const missing = await call(gw, 'GET', `${page}/nope.js`);
+      assertError(t, missing, 404, 'NOT_FOUND');
+    }
   });
 
   t.test('GET /analytics/usage shows the calls made', async (t) => {
