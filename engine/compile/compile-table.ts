@@ -61,6 +61,7 @@ import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
 import { sharedHealthChannel } from './shared-health-channel.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 import type { PluginSet } from '../filters/plugins/plugin-set.js';
+import { UpstreamEnvelope } from '../data-plane/upstream-envelope.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -254,6 +255,7 @@ export function compileTable(
       origin,
       metrics: observed.metrics?.requests() ?? null,
       envelope: settings.responseEnvelope,
+      upstreamEnvelope: UpstreamEnvelope.of(rc),
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
