@@ -248,7 +248,7 @@ t.test('seed 004 flows against the example', async (t) => {
       body: { code: 'print("Hello World")', language: 'python' },
     });
     t.equal(code.status, 200);
-    t.same(code.body, {
+    t.same(dataOf(t, code), {
       module: 'code-sandbox',
       method: 'POST',
       path: '/execute',
@@ -259,12 +259,12 @@ t.test('seed 004 flows against the example', async (t) => {
     });
     // Seed: curl -X GET /modules/personal-trainer/workout-plan; and the JavaScript client's POST.
     const plan = await call(gw, 'GET', '/modules/personal-trainer/workout-plan', { token });
-    t.match(plan.body, { module: 'personal-trainer', method: 'GET', path: '/workout-plan' });
+    t.match(dataOf(t, plan), { module: 'personal-trainer', method: 'GET', path: '/workout-plan' });
     const jsClient = await call(gw, 'POST', '/modules/personal-trainer/workout-plan', {
       token,
       body: { goal: 'weight-loss', days: 7 },
     });
-    t.match(jsClient.body, { received: { goal: 'weight-loss', days: 7 } });
+    t.match(dataOf(t, jsClient), { received: { goal: 'weight-loss', days: 7 } });
     // Seed: curl -X POST /modules/data-analytics/query: a pro module, here with the pro API key.
     const query = await call(gw, 'POST', '/modules/data-analytics/query', {
       apiKey: KEYS.pro,
@@ -278,21 +278,21 @@ t.test('seed 004 flows against the example', async (t) => {
       auth_method: 'api_key',
       received: { query: 'Show sales by region' },
     };
-    t.same(pick(query.body, byKey), byKey);
+    t.same(pick(dataOf(t, query), byKey), byKey);
     const proUser = await login(gw, 'pro@example.com', PASSWORDS.PRO_USER_PASSWORD);
     const proQuery = await call(gw, 'POST', '/modules/data-analytics/query', {
       token: proUser,
       body: { query: 'Show sales by region' },
     });
     const byToken = { module: 'data-analytics', user_id: 'pro@example.com', tier: 'pro' };
-    t.same(pick(proQuery.body, byToken), byToken);
+    t.same(pick(dataOf(t, proQuery), byToken), byToken);
     for (const call of backend.calls.slice(-4)) {
       t.equal(call.headers.authorization, undefined, 'the module never sees the token');
       t.equal(call.headers['x-api-key'], undefined, 'nor the key');
     }
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
       const res = await call(gw, method, '/modules/fundraising/campaigns/1', { apiKey: KEYS.free });
-      t.match([res.status, res.body], [200, { method, path: '/campaigns/1' }], method);
+      t.match([res.status, res.body.data], [200, { method, path: '/campaigns/1' }], method);
     }
     assertError(
       t,
@@ -321,7 +321,7 @@ t.test('seed 004 flows against the example', async (t) => {
     const drone = await call(gw, 'GET', '/modules/drone-system/status', { token: ent });
     t.equal(drone.status, 200);
     const enterprise = { module: 'drone-system', tier: 'enterprise' };
-    t.same(pick(drone.body, enterprise), enterprise);
+    t.same(pick(dataOf(t, drone), enterprise), enterprise);
     const byKey = await call(gw, 'GET', '/modules/drone-system/status', {
       apiKey: KEYS.enterprise,
     });
@@ -456,7 +456,7 @@ t.test('seed 004 flows against the example', async (t) => {
       body: { query: 'Show sales by region' },
     });
     t.match(
-      [query.status, query.body],
+      [query.status, query.body.data],
       [
         200,
         {
