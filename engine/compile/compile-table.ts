@@ -60,6 +60,7 @@ import type { RedisClient } from '../state/redis-connection.js';
 import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
 import { sharedHealthChannel } from './shared-health-channel.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
+import { UsageAnalytics } from '../observability/usage-analytics.js';
 import type { PluginSet } from '../filters/plugins/plugin-set.js';
 import { UpstreamEnvelope } from '../data-plane/upstream-envelope.js';
 
@@ -138,7 +139,21 @@ export function compileTable(
     { redis, sessionCheck: identity?.sessionCheck ?? null, plugins: ctx.plugins },
   );
   const redisTarget = redisTargetOf(config);
+  let analytics: UsageAnalytics | undefined;
+  /** Shared across reloads (its counters and unsent counts live on); in Redis with a redis block. */
+  const usageAnalytics = (): UsageAnalytics => {
+    if (analytics !== undefined) return analytics;
+    const client = redisTarget === undefined || offline ? null : redis.client(redisTarget);
+    analytics = share(
+      `usage-analytics:${redisTarget === undefined || offline ? 'memory' : describeRedisTarget(redisTarget)}`,
+      () => new UsageAnalytics(client, ctx.logger),
+      (store) => store.close(),
+    );
+    return analytics;
+  };
   const endpoints = new GatewayEndpoints({
+    analytics: usageAnalytics,
+    logger: ctx.logger,
     config,
     groups,
     redis: () =>
@@ -413,6 +428,7 @@ export function compileTable(
   }
   endpoints.seal(routes.map((r) => r.route).filter((r) => r.origin === 'built-in'));
   const admin = compileAdminSettings(config, access.apiKeyStore);
+  const recordsUsage = admin !== null || endpoints.usesUsage;
   const table: RouteTable = {
     settings,
     router,
@@ -426,7 +442,8 @@ export function compileTable(
     hubNetwork: hubNetwork?.network ?? null,
     redisClients: access.redisClients,
     admin,
-    recordsUsage: admin !== null || endpoints.usesUsage,
+    recordsUsage,
+    analytics: recordsUsage ? { store: usageAnalytics(), labels: endpoints.labels() } : null,
     inactiveRuntimeRoutes,
   };
   return { ok: true, table };

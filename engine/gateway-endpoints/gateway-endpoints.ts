@@ -13,7 +13,9 @@ import { createCallerUsage } from './caller-usage.js';
 import { createHealthDetailed } from './health-detailed.js';
 import { createHealthRedis } from './health-redis.js';
 import type { RedisProbe } from './redis-probe.js';
-import { RouteCatalog, type CatalogRoute } from './route-catalog.js';
+import { RouteCatalog, routeLabel, type CatalogRoute, type RouteLabel } from './route-catalog.js';
+import type { UsageAnalytics } from '../observability/usage-analytics.js';
+import type { Logger } from '../observability/logger.js';
 import { openApiDocument } from './openapi-document.js';
 import { createDocsUi } from './api-docs-ui.js';
 
@@ -50,6 +52,9 @@ export interface GatewayEndpointsContext {
   /** The `redis` block's Redis, made on first use: only health routes need it here. */
   redis: () => RedisProbe | null;
   usage: UsageRecorder;
+  logger: Logger;
+  /** The table's usage analytics, made on first use. */
+  analytics: () => UsageAnalytics;
 }
 
 const ANSWERED = 'GET, HEAD';
@@ -66,6 +71,7 @@ export class GatewayEndpoints {
   private readonly documents: Array<{ rc: RouteConfig; answer: PreparedResponse }> = [];
   private readonly routes: CatalogRoute[] = [];
   private redis: RedisProbe | null | undefined;
+  private labelMap: ReadonlyMap<string, RouteLabel> = new Map();
   /** A usage route makes the gateway record usage even without an admin API. */
   usesUsage = false;
 
@@ -90,7 +96,15 @@ export class GatewayEndpoints {
         return answer(createHealthRedis(this.redisProbe()), 'health redis');
       case 'usage':
         this.usesUsage = true;
-        return answer(createCallerUsage(this.ctx.usage), 'caller usage');
+        return answer(
+          createCallerUsage(
+            this.ctx.usage,
+            this.ctx.analytics(),
+            () => this.labelMap,
+            this.ctx.logger,
+          ),
+          'caller usage',
+        );
       case 'openapi': {
         // Routes are still being added: seal() writes the document in once they all are.
         const document = { rc, answer: documentAnswer({}) };
@@ -114,11 +128,22 @@ export class GatewayEndpoints {
   /** `builtIns`: the gateway's own routes on the main port, listed by the OpenAPI document. */
   seal(builtIns: readonly CompiledRoute[]): void {
     for (const catalog of this.catalogs) catalog.seal(this.routes);
+    const labels = new Map<string, RouteLabel>();
+    for (const { rc, name } of this.routes) {
+      const label = routeLabel(rc);
+      if (label.display_name !== undefined || label.category !== undefined) labels.set(name, label);
+    }
+    this.labelMap = labels;
     for (const document of this.documents) {
       document.answer = documentAnswer(
         openApiDocument(this.ctx.config, document.rc.openapi, this.routes, builtIns),
       );
     }
+  }
+
+  /** The display names and categories of the table's routes, by route name (once sealed). */
+  labels(): ReadonlyMap<string, RouteLabel> {
+    return this.labelMap;
   }
 
   private redisProbe(): RedisProbe | null {

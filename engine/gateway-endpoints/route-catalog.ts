@@ -18,6 +18,20 @@ export interface CatalogItem {
   origin: RouteOrigin;
 }
 
+/** A route's display name and category, where it has them. */
+export interface RouteLabel {
+  display_name?: string;
+  category?: string;
+}
+
+/** The label of a route config: only the keys it sets. */
+export function routeLabel(rc: RouteConfig): RouteLabel {
+  return {
+    ...(rc.display_name === undefined ? {} : { display_name: rc.display_name }),
+    ...(rc.category === undefined ? {} : { category: rc.category }),
+  };
+}
+
 export interface CatalogRoute {
   rc: RouteConfig;
   name: string;
@@ -41,8 +55,7 @@ export class RouteCatalog {
       .filter(({ rc }) => rc.path.startsWith(this.prefix))
       .map(({ rc, name, origin }) => ({
         name,
-        ...(rc.display_name === undefined ? {} : { display_name: rc.display_name }),
-        ...(rc.category === undefined ? {} : { category: rc.category }),
+        ...routeLabel(rc),
         path: rc.path,
         methods: rc.methods ?? null,
         required_tier: rc.required_tier ?? null,
