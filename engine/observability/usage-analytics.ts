@@ -15,6 +15,7 @@ const TTL_SECONDS: Readonly<Record<AnalyticsWindow, number>> = {
   day: 62 * 24 * 3600,
   month: 400 * 24 * 3600,
 };
+const HOUR_MS = 3600_000;
 /** Counts are sent to Redis in one pipeline this often, not once per request. */
 export const FLUSH_MS = 1000;
 
@@ -72,8 +73,8 @@ export class UsageAnalytics {
   record(ex: Exchange, now = Date.now()): void {
     const f = field(ex.routeName, callerKey(ex.identity));
     const error = ex.reportedStatus >= 400 ? 1 : 0;
-    for (const window of ANALYTICS_WINDOWS) {
-      const key = `${KEY_PREFIX}${window}:${bucketOf(window, now)}`;
+    if (now >= this.keysUntil || now < this.keysFrom) this.bucketKeysAt(now);
+    for (const [window, key] of this.keys) {
       let fields = this.counts.get(key);
       if (fields === undefined) {
         // Without Redis a new bucket replaces the window's last one: only the current one is read.
@@ -91,6 +92,17 @@ export class UsageAnalytics {
       this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
       this.timer.unref();
     }
+  }
+
+  /** The three buckets' keys change only on the hour: made once an hour, not per request. */
+  private keys: Array<[AnalyticsWindow, string]> = [];
+  private keysFrom = 0;
+  private keysUntil = 0;
+
+  private bucketKeysAt(now: number): void {
+    this.keysFrom = now - (now % HOUR_MS);
+    this.keysUntil = this.keysFrom + HOUR_MS;
+    this.keys = ANALYTICS_WINDOWS.map((w) => [w, `${KEY_PREFIX}${w}:${bucketOf(w, now)}`]);
   }
 
   private dropWindow(window: AnalyticsWindow): void {

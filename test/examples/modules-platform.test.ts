@@ -624,6 +624,18 @@ t.test('seed 004 flows against the example', async (t) => {
       'the usage call before, /modules and the module call',
     );
 
+    // Per module this hour, day and month, counted in the example's Redis.
+    const modules = dataOf(t, after).modules as Record<
+      string,
+      { routes: Array<Record<string, unknown>> }
+    >;
+    for (const window of ['hour', 'day', 'month']) {
+      t.match(
+        modules[window]?.routes.find((r) => r.route === 'code-sandbox'),
+        { display_name: 'Code Sandbox', category: 'Advanced', requests: Number, errors: 0 },
+        `${window}: the code-sandbox module, with its display name and category`,
+      );
+    }
     const keyUsage = await call(gw, 'GET', '/analytics/usage', { apiKey: KEYS.enterprise });
     t.match(dataOf(t, keyUsage), {
       caller: { kind: 'api_key', id: 'enterprise-app', tier: 'enterprise' },
