@@ -55,6 +55,34 @@ components:
 `;
 }
 
+/** OpenAPI 3.1: JSON Schema 2020-12 types, served under /held (no servers: base_path says). */
+const NOTES_31 = `openapi: 3.1.0
+info: { title: Notes, version: "1" }
+paths:
+  /notes:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [text]
+              properties:
+                text: { type: string }
+                parent: { type: [integer, "null"] }
+      responses: { "201": { description: created } }
+`;
+
+/** A plugin whose step waits: the chain holds the body meanwhile, and the check reads it after. */
+const WAITING_PLUGIN = `export default {
+  name: 'wait',
+  create() {
+    return { request: () => new Promise((resolve) => setImmediate(resolve)) };
+  },
+};
+`;
+
 function gatewayConfig(upstream: string): string {
   return `
 server: { http_port: 0, bind_address: 127.0.0.1 }
@@ -63,7 +91,11 @@ upstreams:
 openapi_documents:
   - { name: pets, file: ./pets.yaml }
   - { name: pets-v2, file: ./pets.yaml, base_path: /v2 }
+  - { name: notes, file: ./notes.yaml, base_path: /held }
+plugins:
+  - { name: wait, module: ./wait.mjs }
 routes:
+  - { path: /held/*, upstream: pets, plugins: [wait], openapi_validation: notes }
   - { path: /api/*, upstream: pets, openapi_validation: pets }
   - path: /v2/*
     upstream: pets
@@ -91,8 +123,14 @@ t.test('OpenAPI validation on a real gatewayd', async (t) => {
       res.end('{"created":true}');
     });
   };
-  const upstream = await UpstreamServer.start(t, { '/api/pets': keepBody, '/create': keepBody });
+  const upstream = await UpstreamServer.start(t, {
+    '/api/pets': keepBody,
+    '/create': keepBody,
+    '/held/notes': keepBody,
+  });
   writeFileSync(join(dir, 'pets.yaml'), petsDocument(100));
+  writeFileSync(join(dir, 'notes.yaml'), NOTES_31);
+  writeFileSync(join(dir, 'wait.mjs'), WAITING_PLUGIN);
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, gatewayConfig(upstream.url));
   const gw = await startGatewayd(t, '', { file });
@@ -243,6 +281,26 @@ t.test('OpenAPI validation on a real gatewayd', async (t) => {
     const stillChecked = await refused('GET', '/v2/pets?limit=1000');
     t.equal(stillChecked.status, 400, 'known operations are still checked under pass');
   });
+
+  t.test(
+    'OpenAPI 3.1, behind a step that waits: the held body is read and sent whole',
+    async (t) => {
+      const bad = await refused('POST', '/held/notes', { body: { text: 'a', parent: 'x' } });
+      t.same(bad.body.problems, [
+        { in: 'body', pointer: '/parent', expected: 'must be integer,null' },
+      ]);
+      // Larger than what the chain holds before pausing the client (64 KiB).
+      const sent = JSON.stringify({ text: 'n'.repeat(300_000), parent: null });
+      const res = await request(gw.url('/held/notes'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: sent,
+      });
+      await res.body.dump();
+      t.equal(res.statusCode, 201);
+      t.equal(received.at(-1)?.toString('utf8'), sent);
+    },
+  );
 
   t.test('a route pinned to an operation by operationId', async (t) => {
     const bad = await refused('POST', '/create', { body: {}, headers: tenant });
