@@ -188,6 +188,7 @@ export function readWholeBody(
   timeoutMs: number,
 ): Promise<Buffer | GatewayError> {
   ex.bodyTaken = true;
+  if (ex.contentLength > maxBytes) return Promise.resolve(tooLarge(maxBytes));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let done = false;
@@ -201,12 +202,7 @@ export function readWholeBody(
       if (ex.bytesIn > maxBytes) {
         done = true;
         clearTimeout(timer);
-        resolve(
-          new GatewayError(
-            'PAYLOAD_TOO_LARGE',
-            `the request body exceeds the limit of ${maxBytes} bytes`,
-          ),
-        );
+        resolve(tooLarge(maxBytes));
         return;
       }
       // uWS reuses the chunk's memory once this callback returns.
@@ -218,4 +214,11 @@ export function readWholeBody(
       resolve(ex.body);
     });
   });
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError(
+    'PAYLOAD_TOO_LARGE',
+    `the request body exceeds the limit of ${maxBytes} bytes`,
+  );
 }

@@ -173,7 +173,8 @@ export function compileOperation(
 
 /**
  * A schema of the document for ajv.compile: its `$ref`s already name the document; an `$id` of
- * its own is dropped, as two routes' validators may compile it and ajv refuses an id twice.
+ * its own is dropped, as operations that share the schema each compile it and ajv refuses an
+ * id twice.
  */
 function withoutId(schema: unknown): boolean | object {
   if (typeof schema === 'boolean') return schema;
@@ -181,7 +182,7 @@ function withoutId(schema: unknown): boolean | object {
   return Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$id'));
 }
 
-export function isJsonMedia(range: string): boolean {
+function isJsonMedia(range: string): boolean {
   return range === 'application/json' || range.endsWith('+json');
 }
 

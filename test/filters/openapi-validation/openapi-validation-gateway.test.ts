@@ -90,7 +90,7 @@ upstreams:
   pets: { discovery: { type: Static, endpoints: ["${upstream}"] } }
 openapi_documents:
   - { name: pets, file: ./pets.yaml }
-  - { name: pets-v2, file: ./pets.yaml, base_path: /v2 }
+  - { name: pets-v2, file: ./pets.yaml, base_path: /v2, max_body_size: 1kb }
   - { name: notes, file: ./notes.yaml, base_path: /held }
 plugins:
   - { name: wait, module: ./wait.mjs }
@@ -280,6 +280,12 @@ t.test('OpenAPI validation on a real gatewayd', async (t) => {
     t.equal(passed.status, 200, 'unknown_operations: pass');
     const stillChecked = await refused('GET', '/v2/pets?limit=1000');
     t.equal(stillChecked.status, 400, 'known operations are still checked under pass');
+    const tooLarge = await refused('POST', '/v2/pets', {
+      body: { name: 'x'.repeat(2000) },
+      headers: tenant,
+    });
+    t.equal(tooLarge.status, 413, "a JSON body over the document's max_body_size");
+    t.equal(tooLarge.body.error, 'PAYLOAD_TOO_LARGE');
   });
 
   t.test(
