@@ -58,11 +58,10 @@ export function validateAgainstOperation(o: StepOptions): RequestStep {
       if (op === undefined && ex.method === 'HEAD') op = matched.path.operations.get('GET');
       if (op === undefined) return o.pass ? null : (notAllowed.get(matched.path) as GatewayError);
     }
-    const values =
+    const refused =
       matched === null
-        ? capturesByName(o.routeParams, ex.params)
-        : valuesByName(matched.path, matched.values);
-    const refused = checkParameters(op, ex, values);
+        ? checkParameters(op, ex, o.routeParams, ex.params)
+        : checkParameters(op, ex, matched.path.paramNames, matched.values);
     if (refused !== null) return refused;
     const body = op.body;
     if (body === null) return null;
@@ -80,19 +79,6 @@ export function validateAgainstOperation(o: StepOptions): RequestStep {
       read instanceof GatewayError ? read : checkJsonBody(media, read),
     );
   };
-}
-
-function valuesByName(path: Path, values: readonly string[]): Map<string, string> {
-  const byName = new Map<string, string>();
-  path.paramNames.forEach((name, i) => byName.set(name, values[i] as string));
-  return byName;
-}
-
-/** A pinned operation whose path the request does not follow: the route's own captures. */
-function capturesByName(names: readonly string[], params: readonly string[]): Map<string, string> {
-  const byName = new Map<string, string>();
-  names.forEach((name, i) => byName.set(name, params[i] ?? ''));
-  return byName;
 }
 
 /** `openapi_validation`: the route's requests checked against an OpenAPI document. */

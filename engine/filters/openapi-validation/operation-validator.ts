@@ -207,11 +207,15 @@ export function mediaFor(
   return undefined;
 }
 
-/** Checks the path parameters (their values in template order), query, headers and cookies. */
+/**
+ * Checks the path parameters (`pathValues[i]` is the value of `pathNames[i]`), query, headers
+ * and cookies.
+ */
 export function checkParameters(
   op: CompiledOperation,
   ex: Exchange,
-  pathValues: ReadonlyMap<string, string> | null,
+  pathNames: readonly string[],
+  pathValues: readonly string[],
 ): GatewayError | null {
   const validate = op.validateParameters;
   if (validate === null) return null;
@@ -225,7 +229,7 @@ export function checkParameters(
   const jsonFailures: Array<{ in: Location; pointer: string; expected: string }> = [];
   for (const p of op.parameters) {
     let raw: unknown;
-    if (p.in === 'path') raw = pathValues?.get(p.name);
+    if (p.in === 'path') raw = pathValues[pathNames.indexOf(p.name)];
     else if (p.in === 'header') raw = ex.header(p.key);
     else if (p.in === 'cookie') raw = readCookie(ex.header('cookie'), p.name) ?? undefined;
     else {
