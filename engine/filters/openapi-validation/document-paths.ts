@@ -1,13 +1,23 @@
 import type { PathPattern } from '../../router/path-pattern.js';
 
+const NO_VALUES: readonly string[] = [];
+
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** A segment with text around its parameters, such as {name}.json: matched by a pattern. */
+export interface MixedSegment {
+  readonly pattern: RegExp;
+}
+
+/** A segment of a document's path: text, null for a whole {param}, or a mixed one. */
+export type DocumentSegment = string | null | MixedSegment;
 
 /** One path of a document, with the methods it has operations for. */
 export interface DocumentPath<Op> {
   /** The path as the document writes it, e.g. /pets/{petId}. */
   readonly template: string;
-  /** Its segments on this gateway (base path included): text, or null for a {param}. */
-  readonly segments: ReadonlyArray<string | null>;
+  /** Its segments on this gateway (base path included). */
+  readonly segments: readonly DocumentSegment[];
   /** The {param} names, in segment order. */
   readonly paramNames: readonly string[];
   /** Upper-case method -> operation. */
@@ -17,18 +27,32 @@ export interface DocumentPath<Op> {
 export function splitTemplate(
   base: string,
   template: string,
-): { segments: Array<string | null>; paramNames: string[] } {
-  const segments: Array<string | null> = [];
+): { segments: DocumentSegment[]; paramNames: string[] } {
+  const segments: DocumentSegment[] = [];
   const paramNames: string[] = [];
   for (const seg of `${base}${template}`.split('/').slice(1)) {
-    const param = /^\{([^{}]+)\}$/.exec(seg);
-    if (param === null) segments.push(seg);
-    else {
+    const whole = /^\{([^{}]+)\}$/.exec(seg);
+    if (whole !== null) {
       segments.push(null);
-      paramNames.push(param[1] as string);
-    }
+      paramNames.push(whole[1] as string);
+    } else if (/\{[^{}]+\}/.test(seg)) {
+      const parts = seg.split(/\{([^{}]+)\}/);
+      let source = '';
+      parts.forEach((part, i) => {
+        if (i % 2 === 1) {
+          paramNames.push(part);
+          source += '([^/]+?)';
+        } else source += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      });
+      segments.push({ pattern: new RegExp(`^${source}$`) });
+    } else segments.push(seg);
   }
   return { segments, paramNames };
+}
+
+/** How specific a segment is: text, then a mixed one, then a whole {param}. */
+function rank(segment: DocumentSegment | undefined): number {
+  return segment === null ? 2 : typeof segment === 'object' ? 1 : 0;
 }
 
 /**
@@ -43,8 +67,9 @@ export function routeCovers(route: PathPattern, path: DocumentPath<unknown>): bo
     const seg = segs[i] as PathPattern['segments'][number];
     if (seg.kind === 'wildcard') return true;
     if (i >= docs.length) return false;
-    const doc = docs[i];
-    if (seg.kind === 'static' && doc !== null && doc !== seg.value) return false;
+    const doc = docs[i] as DocumentSegment;
+    if (seg.kind !== 'static' || doc === null) continue;
+    if (typeof doc === 'string' ? doc !== seg.value : !doc.pattern.test(seg.value)) return false;
   }
   return segs.length === docs.length;
 }
@@ -57,9 +82,8 @@ export function bySpecificity<Op>(paths: Array<DocumentPath<Op>>): Array<Documen
   return paths.sort((a, b) => {
     const n = Math.min(a.segments.length, b.segments.length);
     for (let i = 0; i < n; i++) {
-      const x = a.segments[i] === null;
-      const y = b.segments[i] === null;
-      if (x !== y) return x ? 1 : -1;
+      const order = rank(a.segments[i]) - rank(b.segments[i]);
+      if (order !== 0) return order;
     }
     return a.segments.length - b.segments.length;
   });
@@ -72,19 +96,26 @@ export function bySpecificity<Op>(paths: Array<DocumentPath<Op>>): Array<Documen
 export function matchPath<Op>(
   paths: ReadonlyArray<DocumentPath<Op>>,
   segments: readonly string[],
-): { path: DocumentPath<Op>; values: string[] } | null {
+): { path: DocumentPath<Op>; values: readonly string[] } | null {
   outer: for (const path of paths) {
     const docs = path.segments;
     if (docs.length !== segments.length) continue;
+    let values: string[] | null = null;
     for (let i = 0; i < docs.length; i++) {
-      const doc = docs[i];
+      const doc = docs[i] as DocumentSegment;
       const seg = segments[i] as string;
-      if (doc === null ? seg === '' : doc !== seg) continue outer;
+      if (typeof doc === 'string') {
+        if (doc !== seg) continue outer;
+      } else if (doc === null) {
+        if (seg === '') continue outer;
+        (values ??= []).push(decode(seg));
+      } else {
+        const found = doc.pattern.exec(seg);
+        if (found === null) continue outer;
+        for (let g = 1; g < found.length; g++) (values ??= []).push(decode(found[g] as string));
+      }
     }
-    const values: string[] = [];
-    for (let i = 0; i < docs.length; i++)
-      if (docs[i] === null) values.push(decode(segments[i] as string));
-    return { path, values };
+    return { path, values: values ?? NO_VALUES };
   }
   return null;
 }

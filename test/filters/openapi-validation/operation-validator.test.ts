@@ -17,6 +17,8 @@ import {
 const DOCUMENT = `openapi: 3.0.3
 info: { title: Styles, version: "1" }
 paths:
+  /files/{name}.json:
+    get: { operationId: file, responses: { "200": { description: ok } } }
   /items/mine:
     get: { operationId: mine, responses: { "200": { description: ok } } }
   /items/{id}:
@@ -60,7 +62,7 @@ t.test('parameters, formats and media types of one document', (t) => {
   writeFileSync(join(dir, 'styles.yaml'), DOCUMENT);
   const config = {
     openapi_documents: [{ name: 'styles', file: './styles.yaml' }],
-    routes: [{ path: '/items/*', upstream: 'u', openapi_validation: 'styles' }],
+    routes: [{ path: '/*', upstream: 'u', openapi_validation: 'styles' }],
   } as unknown as GatewayConfig;
   const load = loadOpenApiDocuments(config, join(dir, 'gateway.yaml'));
   t.same(load.problems, []);
@@ -70,6 +72,9 @@ t.test('parameters, formats and media types of one document', (t) => {
 
   const concrete = matchPath(doc.paths, ['items', 'mine']);
   t.equal(concrete?.path.template, '/items/mine', 'a concrete path before a templated one');
+  const mixed = matchPath(doc.paths, ['files', 'a.b.json']);
+  t.same([mixed?.path.template, mixed?.values], ['/files/{name}.json', ['a.b']]);
+  t.equal(matchPath(doc.paths, ['files', 'a.txt']), null, 'text around a parameter must match');
   const templated = matchPath(doc.paths, ['items', '7%20']);
   t.same(templated?.values, ['7 '], 'values percent-decoded');
 
