@@ -20,7 +20,7 @@ interface StepOptions {
   /** The operation `operation` names; null: found by method and path. */
   pinned: { op: CompiledOperation; path: Path } | null;
   pass: boolean;
-  /** The route's {param} names, in order: a pinned operation's path values when its path does not match. */
+  /** The route's {param} names: a pinned operation's path values when the request's path is not its. */
   routeParams: readonly string[];
   maxBodyBytes: number;
   requestTimeoutMs: number;
