@@ -136,7 +136,11 @@ export function loadConfigText(
       : repairConfig(data, unresolved, schemaErrors, schemaDocument());
   const aliases = draft === undefined ? [] : resolveAliases(draft.data as GatewayConfig);
   const openApi =
-    draft === undefined ? undefined : loadOpenApiDocuments(draft.data as GatewayConfig, file);
+    draft === undefined
+      ? undefined
+      : loadOpenApiDocuments(draft.data as GatewayConfig, file, (path) =>
+          draft.paths.isCovered(draft.paths.toOriginal(path)),
+        );
   const semantic =
     draft === undefined
       ? []

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { Ajv } from 'ajv';
-import type { ConfigProblem, PathProblem } from '../../config/config-problem.js';
+import type { ConfigPath, ConfigProblem, PathProblem } from '../../config/config-problem.js';
 import type { GatewayConfig, RouteConfig } from '../../config/gateway-config.js';
 import { parseSize } from '../../config/units.js';
 import { ConfigCode } from '../../errors/config-codes.js';
@@ -67,7 +67,12 @@ const require = createRequire(import.meta.url);
  * for each of its operations, and checks every route's `openapi_validation` against them: an
  * unknown document or operationId is an error, a route that covers no operation a warning.
  */
-export function loadOpenApiDocuments(config: GatewayConfig, configFile: string): OpenApiLoad {
+export function loadOpenApiDocuments(
+  config: GatewayConfig,
+  configFile: string,
+  /** A value the loader's draft made up (an unset variable, a value the schema refused). */
+  isMadeUp: (path: ConfigPath) => boolean = () => false,
+): OpenApiLoad {
   const entries = config.openapi_documents ?? [];
   const problems: PathProblem[] = [];
   const placed: ConfigProblem[] = [];
@@ -86,6 +91,8 @@ export function loadOpenApiDocuments(config: GatewayConfig, configFile: string):
       );
       continue;
     }
+    // Its problem is reported once, as the variable's or the schema's.
+    if (isMadeUp([...at, 'file'])) continue;
     const file = resolve(dirname(configFile), entry.file);
     files.push(file);
     const read = readOpenApiDocument(file);
