@@ -63,6 +63,7 @@ import { UsageRecorder } from '../observability/usage-recorder.js';
 import { UsageAnalytics } from '../observability/usage-analytics.js';
 import type { PluginSet } from '../filters/plugins/plugin-set.js';
 import { UpstreamEnvelope } from '../data-plane/upstream-envelope.js';
+import type { OpenApiDocuments } from '../filters/openapi-validation/openapi-documents.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -93,6 +94,8 @@ export interface CompileContext extends UpstreamContext {
   usage?: UsageRecorder;
   /** The plugin instances of the config's load; absent when the config has no plugins. */
   plugins?: PluginSet;
+  /** The OpenAPI documents of the config's load, compiled; absent without openapi_documents. */
+  openApi?: OpenApiDocuments;
 }
 
 /**
@@ -136,7 +139,12 @@ export function compileTable(
     ctx.logger,
     offline,
     telemetry.metrics,
-    { redis, sessionCheck: identity?.sessionCheck ?? null, plugins: ctx.plugins },
+    {
+      redis,
+      sessionCheck: identity?.sessionCheck ?? null,
+      plugins: ctx.plugins,
+      openApi: ctx.openApi,
+    },
   );
   const redisTarget = redisTargetOf(config);
   let analytics: UsageAnalytics | undefined;

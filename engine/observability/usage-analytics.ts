@@ -1,6 +1,6 @@
 import type { Exchange } from '../data-plane/exchange.js';
 import { apiKeyIdOf, type Identity } from '../data-plane/identity.js';
-import type { RedisClient } from '../state/redis-connection.js';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 
 /** The windows usage is counted over: the current UTC hour, day and month. */
@@ -61,7 +61,7 @@ export class UsageAnalytics {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly redis: RedisClient | null,
+    private readonly redis: Redis | Cluster | null,
     private readonly logger: Logger,
   ) {}
 
