@@ -65,6 +65,7 @@ import { duration } from '../config/units.js';
 import type { ServerSettings } from './server-settings.js';
 import type { Share } from '../state/shared-objects.js';
 import { createSharedRedis, type SharedRedis } from '../state/shared-redis.js';
+import { createCacheStores, type CacheStores } from '../filters/cache/cache-stores.js';
 import { isSocketRoute } from '../websocket/is-socket-route.js';
 import type { SocketCredentialPlaces } from './socket-proxy-route.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
@@ -97,6 +98,8 @@ export interface AccessControl {
    * (`on_store_error: deny`). /ready answers 503 while one of them is not connected.
    */
   requiredRedis: ReadonlySet<RedisClient>;
+  /** The routes' response caches, for the admin API's purge. */
+  caches: CacheStores;
   /** Every built-in filter the route's config asks for, in the order of BUILT_IN_FILTERS. */
   filtersFor(rc: RouteConfig, routeName: string): RouteFilter[];
   /** A chain of `filters` in front of `terminal`. */
@@ -201,6 +204,11 @@ export function compileAccessControl(
     };
   }
 
+  const caches = createCacheStores(
+    share,
+    redisTarget === undefined ? null : () => redis(redisTarget),
+    config.redis?.key_prefix ?? CONFIG_DEFAULTS.redis.key_prefix,
+  );
   const gatewayFilters = [
     securityHeadersFilter(securityHeadersOf(middleware.security_headers, undefined)),
   ].flatMap((f) => (f === null ? [] : [f]));
@@ -241,6 +249,7 @@ export function compileAccessControl(
       };
     },
     plugins: options.plugins ?? null,
+    caches,
     onInternalError,
   };
   if (options.plugins !== undefined && redisTarget !== undefined)
@@ -260,6 +269,7 @@ export function compileAccessControl(
       contextHeaders,
     },
     requiredRedis,
+    caches,
 
     filtersFor(rc, routeName) {
       const authenticated = authRequirement(rc) !== undefined;
