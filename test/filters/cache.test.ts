@@ -111,13 +111,16 @@ upstreams:
     t.equal(answers.filter((a) => a.headers['x-cache'] === 'HIT').length, 99);
   });
 
-  await t.test('waiters on an answer that cannot be stored go to the upstream themselves', async (t) => {
-    const started = Date.now();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => get('/api/slow-private')));
-    t.ok(answers.every((a) => a.status === 200 && a.body.toString() === 'mine'));
-    t.equal(asked('/api/slow-private'), 10, 'nobody was given the private answer');
-    t.ok(Date.now() - started < 2500, 'the waiters did not wait for the bound');
-  });
+  await t.test(
+    'waiters on an answer that cannot be stored go to the upstream themselves',
+    async (t) => {
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => get('/api/slow-private')));
+      t.ok(answers.every((a) => a.status === 200 && a.body.toString() === 'mine'));
+      t.equal(asked('/api/slow-private'), 10, 'nobody was given the private answer');
+      t.ok(Date.now() - started < 2500, 'the waiters did not wait for the bound');
+    },
+  );
 
   await t.test('no-store, private, max-age=0 and Set-Cookie answers are not stored', async (t) => {
     for (const path of ['/api/no-store', '/api/private', '/api/short', '/api/cookie']) {
@@ -128,20 +131,23 @@ upstreams:
     }
   });
 
-  await t.test('Vary: the named request header tells entries apart; Vary: * is not stored', async (t) => {
-    t.equal((await get('/api/vary', { 'accept-language': 'en' })).headers['x-cache'], 'MISS');
-    const en = await get('/api/vary', { 'accept-language': 'en' });
-    t.equal(en.headers['x-cache'], 'HIT');
-    t.equal(en.body.toString(), 'lang en');
-    const fr = await get('/api/vary', { 'accept-language': 'fr' });
-    t.equal(fr.headers['x-cache'], 'MISS');
-    t.equal(fr.body.toString(), 'lang fr');
-    t.equal((await get('/api/vary', { 'accept-language': 'fr' })).body.toString(), 'lang fr');
-    t.equal((await get('/api/vary', { 'accept-language': 'en' })).body.toString(), 'lang en');
-    t.equal(asked('/api/vary'), 2);
-    await get('/api/vary-star');
-    t.equal((await get('/api/vary-star')).headers['x-cache'], 'MISS');
-  });
+  await t.test(
+    'Vary: the named request header tells entries apart; Vary: * is not stored',
+    async (t) => {
+      t.equal((await get('/api/vary', { 'accept-language': 'en' })).headers['x-cache'], 'MISS');
+      const en = await get('/api/vary', { 'accept-language': 'en' });
+      t.equal(en.headers['x-cache'], 'HIT');
+      t.equal(en.body.toString(), 'lang en');
+      const fr = await get('/api/vary', { 'accept-language': 'fr' });
+      t.equal(fr.headers['x-cache'], 'MISS');
+      t.equal(fr.body.toString(), 'lang fr');
+      t.equal((await get('/api/vary', { 'accept-language': 'fr' })).body.toString(), 'lang fr');
+      t.equal((await get('/api/vary', { 'accept-language': 'en' })).body.toString(), 'lang en');
+      t.equal(asked('/api/vary'), 2);
+      await get('/api/vary-star');
+      t.equal((await get('/api/vary-star')).headers['x-cache'], 'MISS');
+    },
+  );
 
   await t.test("one caller's Authorization answer never reaches another", async (t) => {
     const alice = await get('/api/who', { authorization: 'Bearer alice' });
