@@ -246,6 +246,8 @@ export function compileAccessControl(
         expectRateLimitDecisions: () => routeMetrics.startRateLimitDecisionsAtZero(),
         pluginFailure: (plugin, kind) => routeMetrics.pluginFailure(plugin, kind),
         expectPluginFailures: (plugin) => routeMetrics.startPluginFailuresAtZero(plugin),
+        cacheLookup: (result) => routeMetrics.cacheLookup(result),
+        expectCacheLookups: () => routeMetrics.startCacheLookupsAtZero(),
       };
     },
     plugins: options.plugins ?? null,

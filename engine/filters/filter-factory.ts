@@ -34,6 +34,10 @@ export interface FilterRecorder {
   pluginFailure(plugin: string, kind: 'error' | 'timeout'): void;
   /** The route runs `plugin`: its failure counts exist from now on, at 0 (compile time). */
   expectPluginFailures(plugin: string): void;
+  /** The response cache answered from an entry (hit), asked the upstream (miss) or stood aside. */
+  cacheLookup(result: 'hit' | 'miss' | 'bypass'): void;
+  /** The route has a cache: each result's count exists from now on, at 0 (compile time). */
+  expectCacheLookups(): void;
 }
 
 /**

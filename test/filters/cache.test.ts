@@ -4,6 +4,7 @@ import t from 'tap';
 import { request } from 'undici';
 import { admin, ADMIN_TOKEN } from '../helpers/admin-client.js';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
+import { scrape, valueOf } from '../helpers/prometheus.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -47,7 +48,7 @@ t.test('the response cache, in memory', async (t) => {
   const gw = await startGatewayd(
     t,
     `
-server: { http_port: 0, bind_address: 127.0.0.1, admin_port: 0 }
+server: { http_port: 0, bind_address: 127.0.0.1, admin_port: 0, metrics_port: 0 }
 admin: { token: "\${ADMIN_TOKEN}" }
 observability: { logging: { level: info, access_log: false } }
 routes:
@@ -216,5 +217,21 @@ upstreams:
     t.equal((await get('/api/purge-b')).headers['x-cache'], 'MISS');
     t.equal((await admin(gw, 'DELETE', '/admin/cache')).status, 400);
     t.equal((await admin(gw, 'DELETE', '/admin/cache?key=x', undefined, null)).status, 401);
+  });
+
+  await t.test('hits, misses and bypasses are counted per route', async (t) => {
+    const line = await gw.waitForLog((l) => l.msg === 'metrics listening');
+    const samples = await scrape(`http://127.0.0.1:${String(line.port)}/metrics`);
+    const count = (route: string, result: string) =>
+      valueOf(samples, 'gatewayd_cache_lookups_total', { route, result });
+    const stats = await admin(gw, 'GET', '/admin/cache');
+    const api = (stats.json as { caches: Record<string, number | string>[] }).caches.find(
+      (c) => c.route === 'api',
+    );
+    t.ok(api !== undefined && Number(api.hits) > 100);
+    t.equal(count('api', 'hit'), api?.hits, 'the metric and the admin API agree');
+    t.equal(count('api', 'miss'), api?.misses);
+    t.equal(count('api', 'bypass'), api?.bypasses);
+    t.ok(count('api', 'bypass') >= 3);
   });
 });

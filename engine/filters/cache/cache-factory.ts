@@ -33,9 +33,12 @@ export const cache: FilterFactory = {
     const key = compileCacheKey(routeName, policy.keyParts);
     const state = table.caches.forRoute(routeName, route, policy);
     const { store, flights } = state;
+    const recorder = table.recorderFor(routeName);
+    recorder?.expectCacheLookups();
 
     function hit(ex: Exchange, entry: CachedResponse): Verdict {
       state.hits++;
+      recorder?.cacheLookup('hit');
       ex.cacheMark = entry;
       if (entry.notModified !== null && etagMatches(ex.header('if-none-match'), entry.etag))
         return entry.notModified;
@@ -50,12 +53,14 @@ export const cache: FilterFactory = {
           return flight.wait().then((entry) => {
             if (entry !== null && fits(entry, ex)) return hit(ex, entry);
             state.misses++;
+            recorder?.cacheLookup('miss');
             ex.cacheMark = MISS;
             return null;
           });
         }
       }
       state.misses++;
+      recorder?.cacheLookup('miss');
       ex.cacheMark = MISS;
       // A HEAD answer has no body to store; HEAD is served from what a GET stored.
       if (ex.method !== 'GET') return null;
@@ -69,6 +74,7 @@ export const cache: FilterFactory = {
       const asked = parseCacheControl(ex.header('cache-control'));
       if (asked.noStore || !key.shareable(ex)) {
         state.bypasses++;
+        recorder?.cacheLookup('bypass');
         ex.cacheMark = BYPASS;
         return null;
       }
