@@ -18,9 +18,8 @@ export interface CacheKey {
 export function compileCacheKey(routeName: string, parts: readonly string[]): CacheKey {
   const readers = parts.map(partReader);
   const byIdentity = parts.includes('identity');
-  const byAuthorization = byIdentity || parts.includes('header:authorization');
-  const byCookie =
-    byIdentity || parts.includes('header:cookie') || parts.some((p) => p.startsWith('cookie:'));
+  const byAuthorization = parts.includes('header:authorization');
+  const byCookie = parts.includes('header:cookie') || parts.some((p) => p.startsWith('cookie:'));
   return {
     of(ex) {
       let key = routeName;
@@ -28,10 +27,14 @@ export function compileCacheKey(routeName: string, parts: readonly string[]): Ca
       return key;
     },
     shareable(ex) {
-      // The caller is only known once the route's auth has verified it.
-      const verified = !byIdentity || ex.identity !== null;
-      if (ex.authorization !== undefined && !(byAuthorization && verified)) return false;
-      if (ex.header('cookie') !== undefined && !(byCookie && verified)) return false;
+      // `identity` names the caller only once the route's auth has verified it.
+      const byCaller = byIdentity && ex.identity !== null;
+      const authorization = ex.authorization;
+      if (authorization !== undefined && !byCaller && !byAuthorization) return false;
+      if (ex.header('cookie') !== undefined && !byCaller && !byCookie) return false;
+      // A caller verified by a credential outside Authorization (an API key header, a query
+      // parameter): only `identity` tells its answers apart.
+      if (ex.identity !== null && !byCaller && authorization === undefined) return false;
       return true;
     },
   };
