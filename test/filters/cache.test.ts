@@ -126,6 +126,7 @@ upstreams:
     t.equal(res.headers['x-cache'], 'HIT');
     t.equal(res.headers.etag, '"v1"');
     t.equal(res.body.length, 0);
+    t.equal(res.headers['content-length'], undefined, 'no length that misstates the entity');
     const other = await get('/api/item', { 'if-none-match': '"v0"' });
     t.equal(other.status, 200, 'another ETag gets the whole answer');
     t.equal(asked('/api/item'), 1);
