@@ -45,7 +45,14 @@ async function purge({ ctx, req }: AdminRequest) {
   }
   let purged = 0;
   for (const c of caches) {
-    purged += await (key !== null ? c.store.purge(key) : c.store.purgePrefix(prefix as string));
+    try {
+      purged += await (key !== null ? c.store.purge(key) : c.store.purgePrefix(prefix as string));
+    } catch {
+      throw new GatewayError(
+        'SERVICE_UNAVAILABLE',
+        `route "${c.routeName}": Redis did not answer, so its entries were not purged (${purged} removed before); try again`,
+      );
+    }
   }
   return { status: 200, body: { purged } };
 }

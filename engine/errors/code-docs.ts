@@ -316,8 +316,8 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
   },
   GW_ERR_CONFIG_CACHE: {
     meaning:
-      'a `cache` on a route that does not proxy (WebSocket, redirect, direct_response, handler); `identity` in `cache.key` on a route without auth; `max_size` smaller than `max_entry_size`',
-    fix: 'keep `cache` to routes with `upstream` or `upstreams`; add auth to the route or drop `identity`; raise `max_size` or lower `max_entry_size`',
+      'a `cache` on a route that does not proxy (WebSocket, redirect, direct_response, handler); `identity` in `cache.key` on a route without auth; `cache.methods` without GET; `max_size` smaller than `max_entry_size`',
+    fix: 'keep `cache` to routes with `upstream` or `upstreams`; add auth to the route or drop `identity`; list GET; raise `max_size` or lower `max_entry_size`',
   },
   GW_ERR_CONFIG_PLUGIN: {
     meaning: 'a plugin name listed twice in `plugins`, or `plugins` on a runtime route',

@@ -51,6 +51,13 @@ t.test('what a cache cannot be, reported at its line and column', async (t) => {
       53,
     ],
     [
+      '  - { path: /a, upstream: svc, cache: { methods: [HEAD] } }\n',
+      'GW_ERR_CONFIG_CACHE',
+      /serves HEAD but not GET/,
+      2,
+      50,
+    ],
+    [
       '  - { path: /a, upstream: svc, cache: { max_size: 1kb } }\n',
       'GW_ERR_CONFIG_CACHE',
       /smaller than its max_entry_size/,

@@ -103,5 +103,11 @@ upstreams:
     const stats = await admin(one, 'GET', '/admin/cache');
     const [shared] = (stats.json as { caches: { redis_failures: number }[] }).caches;
     t.ok((shared?.redis_failures ?? 0) >= 3, 'each failed lookup counted');
+    const purge = await admin(
+      one,
+      'DELETE',
+      `/admin/cache?prefix=${encodeURIComponent('shared|')}`,
+    );
+    t.equal(purge.status, 503, 'a purge that could not reach Redis says so');
   });
 });

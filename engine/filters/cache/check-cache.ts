@@ -54,6 +54,13 @@ export function checkCache(
       'require auth on the route (auth_required: true or auth: [...]), or drop identity from the key',
     );
   }
+  if (settings.methods !== undefined && !settings.methods.includes('GET')) {
+    refuse(
+      [...here, 'methods'],
+      `${label}'s cache serves ${settings.methods.join(', ')} but not GET: only a GET's answer is stored, so nothing would ever be served`,
+      'add GET to cache.methods',
+    );
+  }
   const policy = cachePolicyOf(settings);
   if (settings.backend !== 'redis' && policy.maxBytes < policy.maxEntryBytes) {
     refuse(
