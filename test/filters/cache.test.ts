@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import t from 'tap';
@@ -57,9 +58,7 @@ t.test('the response cache, in memory', async (t) => {
     '/lru/c': answer('c'.repeat(20 * 1024)),
     '/lru/huge': answer('h'.repeat(40 * 1024)),
   });
-  const gw = await startGatewayd(
-    t,
-    `
+  const config = `
 server: { http_port: 0, bind_address: 127.0.0.1, admin_port: 0, metrics_port: 0 }
 admin: { token: "\${ADMIN_TOKEN}" }
 observability: { logging: { level: info, access_log: false } }
@@ -90,9 +89,8 @@ routes:
     cache: { max_size: 50kb, max_entry_size: 32kb, key: [path] }
 upstreams:
   svc: { discovery: { type: Static, endpoints: ['http://127.0.0.1:${upstream.port}'] } }
-`,
-    { env: { ADMIN_TOKEN } },
-  );
+`;
+  const gw = await startGatewayd(t, config, { env: { ADMIN_TOKEN } });
   const base = `http://127.0.0.1:${gw.port}`;
   const asked = (path: string): number => upstream.seen.filter((s) => s.url === path).length;
   async function get(path: string, headers: Record<string, string> = {}, method = 'GET') {
@@ -279,4 +277,17 @@ upstreams:
     t.equal(count('api', 'bypass'), api?.bypasses);
     t.ok((count('api', 'bypass') ?? 0) >= 3);
   });
+
+  await t.test(
+    'a reload keeps the entries of unchanged routes and empties changed ones',
+    async (t) => {
+      t.equal((await get('/api/item')).headers['x-cache'], 'HIT');
+      t.equal((await get('/lru/c')).headers['x-cache'], 'HIT');
+      writeFileSync(gw.file, config.replace('key: [path] }', 'key: [path], ttl: 2m }'));
+      const reload = await admin(gw, 'POST', '/admin/reload');
+      t.match(reload.json, { ok: true, changed: true });
+      t.equal((await get('/api/item')).headers['x-cache'], 'HIT', 'unchanged route');
+      t.equal((await get('/lru/c')).headers['x-cache'], 'MISS', 'changed route');
+    },
+  );
 });
