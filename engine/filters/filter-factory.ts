@@ -13,6 +13,7 @@ import type { RateLimitHeaders } from './rate-limit/rate-limit-headers.js';
 import type { RouteLimit } from './rate-limit/rate-limit-step.js';
 import type { PluginSet } from './plugins/plugin-set.js';
 import type { CacheStores } from './cache/cache-stores.js';
+import type { OpenApiDocuments } from './openapi-validation/openapi-documents.js';
 
 /** One of a route's rate limits, with what `gatewayd routes` says of it. */
 export interface DescribedLimit {
@@ -73,6 +74,8 @@ export interface TableResources {
   readonly plugins: PluginSet | null;
   /** The routes' response caches, kept across reloads. */
   readonly caches: CacheStores;
+  /** The OpenAPI documents of the config's load, compiled; null without openapi_documents. */
+  readonly openApi: OpenApiDocuments | null;
   /** A check that failed unexpectedly: logged as a bug. */
   onInternalError(err: unknown, ex: { requestId: string }): void;
 }
