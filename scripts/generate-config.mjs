@@ -72,6 +72,7 @@ const TYPE_NAMES = {
   '/$defs/cors': 'CorsConfig',
   '/$defs/compression': 'CompressionConfig',
   '/$defs/upstreamEnvelope': 'UpstreamEnvelopeConfig',
+  '/$defs/cache': 'CacheConfig',
   '/$defs/securityHeaders': 'SecurityHeadersConfig',
   '/$defs/ipFilter': 'IpFilterConfig',
   '/$defs/websocketChannel': 'ChannelConfig',

@@ -453,6 +453,7 @@ export function compileTable(
     recordsUsage,
     analytics: recordsUsage ? { store: usageAnalytics(), labels: endpoints.labels() } : null,
     inactiveRuntimeRoutes,
+    caches: access.caches.byRoute,
   };
   return { ok: true, table };
 }

@@ -141,6 +141,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     }
     ex.status = statusCode;
     this.upstreamHeaders = headers;
+    ex.responseTap?.head(statusCode, headers);
     const length = headers['content-length'];
     if (length !== undefined) this.totalLength = Number(length);
     const noBody =
@@ -204,6 +205,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
       chunk = this.held.release();
       this.held = null;
     }
+    ex.responseTap?.data(chunk);
     if (this.encoded !== null) {
       this.encoded.write(chunk, controller);
       return;
@@ -273,13 +275,17 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     const ex = this.ex;
     if (this.retried) return;
     this.settle(ex.status >= 500, ex.status);
-    if (ex.aborted) return;
+    if (ex.aborted) {
+      ex.responseTap?.fail();
+      return;
+    }
     if (this.held !== null && this.controller !== null) {
       const wrapped = this.held.wrap(ex);
       this.held = null;
       this.totalLength = wrapped.length;
       this.onResponseData(this.controller, wrapped);
     }
+    ex.responseTap?.end();
     if (this.pending) {
       this.endAfterDrain = true;
       return;
@@ -310,6 +316,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     err: Error & { code?: string },
   ): void {
     if (this.retried) return;
+    this.ex.responseTap?.fail();
     this.encoded?.destroy();
     if (this.abortedByGateway) {
       // The client went away (nothing to answer) or its body broke a limit (err says which).
