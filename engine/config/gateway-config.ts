@@ -180,7 +180,7 @@ export interface RouteConfig {
   compression?: false | CompressionConfig;
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
-  websocket?: 'proxy';
+  websocket?: 'proxy' | 'socket.io';
   /**
    * @minItems 1
    */
