@@ -222,6 +222,27 @@ t.test('socket.io clients through the gateway', async (t) => {
       t.equal(await upgrade(''), 401, 'upgrade without a key');
       t.equal(await upgrade('&api_key=wrong'), 401, 'upgrade with a wrong key');
       t.equal(await upgrade(`&api_key=${KEY}`), 101, 'upgrade with the key');
+      // A browser's extraHeaders reach the polling requests only: its upgrade carries no key.
+      const browserLike = ioClient(`http://127.0.0.1:${gw.port}`, {
+        transportOptions: { polling: { extraHeaders: { authorization: `Bearer ${KEY}` } } },
+        reconnection: false,
+      });
+      t.teardown(() => void browserLike.close());
+      const upgradeError = await within(
+        WAIT_MS,
+        'upgradeError',
+        new Promise<Error>((resolve) =>
+          browserLike.io.once('open', () => browserLike.io.engine.once('upgradeError', resolve)),
+        ),
+      );
+      t.ok(upgradeError, 'the upgrade without the key is refused');
+      t.equal(browserLike.io.engine.transport.name, 'polling', 'the client stays on long-polling');
+      const answer: unknown = await within(
+        WAIT_MS,
+        'echo over polling',
+        browserLike.timeout(WAIT_MS).emitWithAck('echo', 'polling'),
+      );
+      t.match(answer, { data: 'polling' }, 'and its events still flow');
       const refused = client(t, gw.port, {});
       refused.io.reconnection(false);
       const error = await within(
@@ -232,6 +253,29 @@ t.test('socket.io clients through the gateway', async (t) => {
       t.ok(error, `a socket.io client without the key does not connect (${error.message})`);
     },
   );
+
+  await t.test('another gateway instance routes the session alike, sharing nothing', async (t) => {
+    const other = await startGatewayd(t, config(a, b));
+    const url = (port: number, sid?: string) =>
+      `http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling&api_key=${KEY}${sid === undefined ? '' : `&sid=${encodeURIComponent(sid)}`}`;
+    const unknownBefore = a.unknownSessions + b.unknownSessions;
+    for (const [first, second] of [
+      [gw.port, other.port],
+      [other.port, gw.port],
+    ] as const) {
+      const open = await fetch(url(first));
+      const tagged = (JSON.parse((await open.text()).slice(1)) as { sid: string }).sid;
+      const connect = await fetch(url(second, tagged), { method: 'POST', body: '40' });
+      t.equal(
+        await connect.text(),
+        'ok',
+        'the socket.io CONNECT posted through the other instance',
+      );
+      const poll = await (await fetch(url(first, tagged))).text();
+      t.match(poll, /^40\{"sid":".+"\}\x1e42\["hello","[ab]"\]$/, 'and the greeting polled back');
+    }
+    t.equal(a.unknownSessions + b.unknownSessions, unknownBefore, 'no request missed its session');
+  });
 
   await t.test('a restarted endpoint: its clients reconnect and work again', async (t) => {
     const onA = sockets.filter((_, i) => greetings[i] === 'a');
