@@ -106,6 +106,7 @@ export function createRouteHandler(
       headerPolicy,
       credentials: socketCredentials,
       metrics: telemetry.websocket(),
+      requestSeries: telemetry.metrics?.requests(name) ?? null,
       // A session lives on one endpoint: a poll retried on another would only hear it is unknown.
       polling: (affinity) =>
         createUpstreamProxy(

@@ -2,6 +2,7 @@ import type { RouteConfig, UpstreamConfig } from '../config/gateway-config.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 import { duration } from '../config/units.js';
 import type { RouteHandler } from '../data-plane/compiled-route.js';
+import type { RequestSeries } from '../data-plane/exchange.js';
 import type { RequestHeaderPolicy } from '../data-plane/forward-headers.js';
 import { createHashKeyReader } from '../data-plane/hash-key.js';
 import type { PathRewriter } from '../data-plane/path-rewriter.js';
@@ -23,6 +24,8 @@ export interface SocketIoRouteConfig {
   headerPolicy: RequestHeaderPolicy;
   credentials: SocketCredentialPlaces;
   metrics: WebSocketRouteMetrics | null;
+  /** The route's request series for its upstream; null when metrics are off. */
+  requestSeries: RequestSeries | null;
   /** The route's HTTP proxy step to its upstream, with `affinity` ahead of the balancer. */
   polling: (affinity: () => Endpoint | null) => { handle: RouteHandler; filters: string[] };
 }
@@ -68,6 +71,7 @@ export function createSocketIoRouteHandler(c: SocketIoRouteConfig): {
     preserveHost: rc.preserve_host ?? CONFIG_DEFAULTS.routes.preserve_host,
     isTrustedProxy: settings.trustProxy,
     headerPolicy: c.headerPolicy,
+    metrics: c.requestSeries,
   });
   const handle = createSocketIoRoute({
     group,

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { isPeerTrusted } from '../../data-plane/client-address.js';
-import type { Exchange } from '../../data-plane/exchange.js';
+import type { Exchange, RequestSeries } from '../../data-plane/exchange.js';
 import {
   upstreamRequestHeaders,
   type RequestHeaderPolicy,
@@ -22,6 +22,8 @@ export interface HandshakeOptions {
   preserveHost: boolean;
   isTrustedProxy: TrustMatcher;
   headerPolicy: RequestHeaderPolicy;
+  /** The route's request series for this upstream; null when metrics are off. */
+  metrics: RequestSeries | null;
 }
 
 /** An open packet is about 120 bytes; an answer larger than this is not one. */
@@ -42,6 +44,7 @@ export function createSocketIoHandshake(
   const group = o.group;
   return function handshake(ex, path, hashKey) {
     ex.upstreamName = group.name;
+    if (o.metrics !== null) ex.metrics = o.metrics;
     const endpoint = group.pick(hashKey, null);
     if (endpoint === null) {
       sendError(
