@@ -280,6 +280,16 @@ t.test('socket.io clients through the gateway', async (t) => {
     t.equal(a.unknownSessions + b.unknownSessions, unknownBefore, 'no request missed its session');
   });
 
+  await t.test('a sid whose tag names no endpoint goes where the balancer sends it', async (t) => {
+    const unknownBefore = a.unknownSessions + b.unknownSessions;
+    const answer = await fetch(
+      `http://127.0.0.1:${gw.port}/socket.io/?EIO=4&transport=polling&api_key=${KEY}&sid=zz.Hq3`,
+    );
+    t.equal(answer.status, 400, "the endpoint's own answer passes through");
+    t.same(await answer.json(), { code: 1, message: 'Session ID unknown' });
+    t.equal(a.unknownSessions + b.unknownSessions, unknownBefore + 1, 'one endpoint was asked');
+  });
+
   await t.test('a restarted endpoint: its clients reconnect and work again', async (t) => {
     const onA = sockets.filter((_, i) => greetings[i] === 'a');
     const back = onA.map(
