@@ -32,6 +32,9 @@ export const AUTHORIZED = async () => {
 
 const HMAC_SECRET = 'bench-only-hmac-secret-0123456789';
 
+/** The wrk script of the POST targets: one JSON body, the same on every request. */
+const POST_SCRIPT = join(import.meta.dirname, 'lua/post-json.lua');
+
 /** The headers of examples/plugins/hmac-signature.ts for `GET /`, signed now. */
 async function signedRequest() {
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -116,6 +119,11 @@ export const TARGETS = [
     server: { metrics_port: 0 },
     observability: { metrics: { prometheus_enabled: true } },
   }),
+  // The base route behind a memory cache: the first request stores the origin's answer (it has
+  // no Cache-Control, so the route's ttl keeps it for the run) and every later one is a hit.
+  gatewayd('gatewayd+cache', {
+    routes: [{ path: '/*', upstream: 'origin', cache: { ttl: '1h' } }],
+  }),
   // Compression's cost per KiB: the same 16 KiB JSON answer sent as it is, gzip'd and brotli'd
   // (a direct response, so the origin's 2-byte body does not matter).
   gatewayd('gatewayd+body16k', body16k(false)),
@@ -143,6 +151,20 @@ export const TARGETS = [
     undefined,
     undefined,
     signedRequest,
+  ),
+  // A POST of a ~850-byte JSON body, as it is (streamed through) and checked against an
+  // OpenAPI 3.1 operation (read whole, validated, those bytes sent): what validation costs.
+  gatewayd('gatewayd+post', {}, undefined, undefined, undefined, { script: POST_SCRIPT }),
+  gatewayd(
+    'gatewayd+openapi-post',
+    (ctx) => ({
+      openapi_documents: [{ name: 'bench', file: join(ctx.root, 'bench/openapi/bench.yaml') }],
+      routes: [{ path: '/*', upstream: 'origin', openapi_validation: 'bench' }],
+    }),
+    undefined,
+    undefined,
+    undefined,
+    { script: POST_SCRIPT },
   ),
   tracing('gatewayd+tracing10', 0.1),
   // Every request unsampled: what tracing costs the requests it does not record.

@@ -1,4 +1,5 @@
 import { auth } from './auth/auth-factory.js';
+import { cache } from './cache/cache-factory.js';
 import { compression } from './compression/compression-factory.js';
 import { authorization } from './authorization/authorization-factory.js';
 import { contextHeaders } from './context-headers/context-headers-factory.js';
@@ -10,6 +11,7 @@ import {
   pluginsBeforeAuth,
   pluginsBeforeUpstream,
 } from './plugins/plugin-factory.js';
+import { openApiValidation } from './openapi-validation/openapi-validation-factory.js';
 import { rateLimit } from './rate-limit/rate-limit-factory.js';
 import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
@@ -39,6 +41,11 @@ export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
   rateLimit,
   securityHeaders,
   requiredQuery,
+  // The client's request as it came, before request_headers edits it; after every access check.
+  openApiValidation,
   requestHeaders,
+  // After every check and limit; before the plugins of before_upstream, which a hit skips since
+  // no upstream is asked.
+  cache,
   pluginsBeforeUpstream,
 ];
