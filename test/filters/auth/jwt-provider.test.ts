@@ -315,14 +315,15 @@ t.test('a key fits every algorithm of its family, and only those', async (t) => 
   );
   const ed = await testKey('EdDSA');
   t.doesNotThrow(() => createJwtProvider({ publicKey: ed.pem, algorithms: ['EdDSA', 'Ed25519'] }));
-  for (const [alg, curveOf] of [
+  const curves: Array<[string, string]> = [
     ['ES256', 'prime256v1'],
     ['ES384', 'secp384r1'],
     ['ES512', 'secp521r1'],
-  ]) {
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: curveOf as string });
+  ];
+  for (const [alg, namedCurve] of curves) {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    t.doesNotThrow(() => createJwtProvider({ publicKey: pem, algorithms: [alg as string] }), alg);
+    t.doesNotThrow(() => createJwtProvider({ publicKey: pem, algorithms: [alg] }), alg);
   }
 });
 
