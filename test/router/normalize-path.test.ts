@@ -245,3 +245,20 @@ t.test('strip drops a parameter up to the next slash only', async (t) => {
   t.equal(normalizePath('/a;x;y/b;z/c', strip), '/a/b/c');
   t.equal(normalizePath('/a;', strip), '/a');
 });
+
+t.test(
+  'the shortcut for paths already normal still refuses what is not printable ASCII',
+  async (t) => {
+    t.same(normalizePath('/a\x7fb'), refused('malformed'), 'DEL');
+    t.same(normalizePath('/caf\u00e9'), refused('malformed'), 'a raw non-ASCII character');
+  },
+);
+
+t.test('an overlong check reads the next byte only from an escape', async (t) => {
+  t.equal(normalizePath('/%E0x80'), '/%E0x80', 'E0, a letter, then the text "80"');
+});
+
+t.test('with parameters kept, a name that starts with a dot is not a dot segment', async (t) => {
+  const parameters = policy({ pathParameters: 'keep' });
+  t.equal(normalizePath('/.well-known/a;v=1', parameters), '/.well-known/a;v=1');
+});
