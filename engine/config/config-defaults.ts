@@ -28,8 +28,10 @@ export const CONFIG_DEFAULTS = {
   },
   routes: {
     redirect: { status: 302, keep_query: true },
+    openapi: { title: 'API', version: '1.0.0' },
     message_format: 'native',
     preserve_host: false,
+    upstream_envelope: { max_body_size: '1mb' },
     cors: {
       allowed_methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
       allow_credentials: false,
@@ -51,6 +53,16 @@ export const CONFIG_DEFAULTS = {
       ],
       min_size: '1kb',
       level: 5,
+    },
+    cache: {
+      ttl: '60s',
+      key: ['host', 'path', 'query'],
+      backend: 'memory',
+      max_size: '64mb',
+      max_entry_size: '1mb',
+      methods: ['GET', 'HEAD'],
+      statuses: [200, 301, 404],
+      coalesce_timeout: '5s',
     },
     max_message_size: '1mb',
     retries: {

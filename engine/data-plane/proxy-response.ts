@@ -8,6 +8,7 @@ import { EncodedBody } from './encoded-body.js';
 import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { HeldBody } from './upstream-envelope.js';
 
 /**
  * undici refuses to send a request it finds malformed (a control character in a header value,
@@ -79,6 +80,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   private encoded: EncodedBody | null = null;
   /** The upstream's response headers, once they have arrived. */
   private upstreamHeaders: IncomingHttpHeaders | null = null;
+  /** The body held to be sent in the envelope (`upstream_envelope`); null streams it. */
+  private held: HeldBody | null = null;
 
   private settledOnce = false;
   /** Another attempt took over: nothing more from this one reaches the client. */
@@ -138,11 +141,15 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     }
     ex.status = statusCode;
     this.upstreamHeaders = headers;
+    ex.responseTap?.head(statusCode, headers);
     const length = headers['content-length'];
     if (length !== undefined) this.totalLength = Number(length);
     const noBody =
       ex.method === 'HEAD' || statusCode === 204 || statusCode === 304 || statusCode < 200;
-    if (!noBody) return;
+    if (!noBody) {
+      this.held = ex.route?.upstreamEnvelope?.open(headers) ?? null;
+      return;
+    }
     const endedAt = performance.now();
     ex.res.cork(() => {
       this.writeHead();
@@ -188,9 +195,17 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     ex.headersSent = true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, received: Buffer): void {
     const ex = this.ex;
     if (ex.aborted || this.ended || this.retried) return;
+    let chunk = received;
+    if (this.held !== null) {
+      if (this.held.take(chunk)) return;
+      // Larger than the envelope's bound: what was held goes out as it came, the rest streams.
+      chunk = this.held.release();
+      this.held = null;
+    }
+    ex.responseTap?.data(chunk);
     if (this.encoded !== null) {
       this.encoded.write(chunk, controller);
       return;
@@ -260,7 +275,17 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     const ex = this.ex;
     if (this.retried) return;
     this.settle(ex.status >= 500, ex.status);
-    if (ex.aborted) return;
+    if (ex.aborted) {
+      ex.responseTap?.fail();
+      return;
+    }
+    if (this.held !== null && this.controller !== null) {
+      const wrapped = this.held.wrap(ex);
+      this.held = null;
+      this.totalLength = wrapped.length;
+      this.onResponseData(this.controller, wrapped);
+    }
+    ex.responseTap?.end();
     if (this.pending) {
       this.endAfterDrain = true;
       return;
@@ -291,6 +316,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     err: Error & { code?: string },
   ): void {
     if (this.retried) return;
+    this.ex.responseTap?.fail();
     this.encoded?.destroy();
     if (this.abortedByGateway) {
       // The client went away (nothing to answer) or its body broke a limit (err says which).
