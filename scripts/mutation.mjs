@@ -3,6 +3,7 @@
 // files of its group that cover it, one at a time. Each group's outcome (date, command, counts,
 // survivors) is kept in test/mutation/results.json, so re-running one group updates its row, and
 // test/mutation/RESULTS.md is written from all of them.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
@@ -12,18 +13,28 @@ const root = resolve(import.meta.dirname, '..');
 const resultsFile = resolve(root, 'test/mutation/results.json');
 // `--report` writes RESULTS.md from results.json again (after an EQUIVALENT edit) without a run.
 const reportOnly = process.argv.includes('--report');
-const wanted = process.argv.slice(2).filter((a) => a !== '--report');
-const unknown = wanted.filter((w) => !MODULES.some((g) => g.name === w));
+// `--survivors` runs only the mutants that survived a group's last run, after tests were added:
+// a whole run of the router or the auth providers takes an hour on a shared machine.
+const survivorsOnly = process.argv.includes('--survivors');
+const wanted = process.argv.slice(2).filter((a) => a !== '--report' && a !== '--survivors');
+// A group by name, or one file of a group: that file alone is run, and its counts and survivors
+// replace the file's in the group's result (a long group can be done one file at a time).
+const groupOf = (w) => MODULES.find((g) => g.name === w || g.mutate.includes(w));
+const unknown = wanted.filter((w) => groupOf(w) === undefined);
 if (unknown.length > 0) {
   console.error(`no group ${unknown.join(', ')}; groups: ${MODULES.map((g) => g.name).join(', ')}`);
   process.exit(2);
 }
-// In the order asked for, so the groups wanted first are done first.
-const groups = reportOnly
-  ? []
-  : wanted.length === 0
-    ? MODULES
-    : wanted.map((name) => MODULES.find((g) => g.name === name));
+// In the order asked for, so the groups wanted first are done first; files of one group named
+// one after the other make one run.
+const runs = [];
+for (const w of reportOnly ? [] : wanted.length === 0 ? MODULES.map((g) => g.name) : wanted) {
+  const group = groupOf(w);
+  const previous = runs.at(-1);
+  if (group.name === w) runs.push({ group, files: group.mutate });
+  else if (previous?.group === group && previous.files !== group.mutate) previous.files.push(w);
+  else runs.push({ group, files: [w] });
+}
 
 // The tests load engine/*.ts through tap's ts-node loader; type errors are the build's job.
 process.env.TS_NODE_TRANSPILE_ONLY = '1';
@@ -49,13 +60,24 @@ function original(file, { start, end }) {
   return oneLine(text);
 }
 
-async function runGroup(group) {
-  const started = Date.now();
-  const mutants = await new Stryker({
+/** What the mutated files held when they were mutated, so a later run can tell they changed. */
+function sourceHashes(files) {
+  return Object.fromEntries(
+    files.map((file) => [
+      file,
+      createHash('sha256')
+        .update(readFileSync(resolve(root, file)))
+        .digest('hex'),
+    ]),
+  );
+}
+
+function stryker(group, mutate) {
+  return new Stryker({
     testRunner: 'tap',
     plugins: ['@stryker-mutator/tap-runner'],
     tap: { testFiles: group.tests, nodeArgs: ['--import=@tapjs/typescript/import'] },
-    mutate: group.mutate,
+    mutate,
     coverageAnalysis: 'perTest',
     concurrency: 1,
     checkers: [],
@@ -67,9 +89,18 @@ async function runGroup(group) {
     timeoutMS: 15_000,
     cleanTempDir: 'always',
   }).runMutationTest();
+}
+
+async function runGroup(group, mutate) {
+  const started = Date.now();
+  const sources = sourceHashes(mutate);
+  const mutants = await stryker(group, mutate);
   const files = {};
-  for (const file of group.mutate) files[file] = { killed: 0, timedOut: 0, survived: 0, errors: 0 };
+  for (const file of mutate) files[file] = { killed: 0, timedOut: 0, survived: 0, errors: 0 };
   const survivors = [];
+  // Why mutants counted as errors did not run: a status (CompileError, RuntimeError, Ignored)
+  // with how many and the first reason Stryker gave.
+  const errorKinds = {};
   for (const m of mutants) {
     const file = relative(root, m.fileName);
     const counts = files[file];
@@ -84,16 +115,95 @@ async function runGroup(group) {
         status: m.status,
         original: original(file, m.location),
         replacement: oneLine(m.replacement),
+        location: m.location,
       });
-    } else counts.errors++;
+    } else {
+      counts.errors++;
+      errorKinds[file] ??= {};
+      errorKinds[file][m.status] ??= { count: 0, example: oneLine(m.statusReason ?? '') };
+      errorKinds[file][m.status].count++;
+    }
   }
-  return {
+  const whole = mutate.length === group.mutate.length;
+  const run = {
     date: new Date().toISOString().slice(0, 10),
-    command: `npm run mutation -- ${JSON.stringify(group.name)}`,
+    command: `npm run mutation -- ${whole ? JSON.stringify(group.name) : mutate.join(' ')}`,
     minutes: Number(((Date.now() - started) / 60_000).toFixed(1)),
-    files,
-    survivors,
+    files: mutate,
   };
+  return { runs: [run], sources, files, errorKinds, survivors };
+}
+
+/** The runs of a result; results written before runs were kept per file have one for all. */
+const runsOf = (result, group) =>
+  result.runs ?? [
+    { date: result.date, command: result.command, minutes: result.minutes, files: group.mutate },
+  ];
+
+/** A run of some files of a group laid over the group's last result: those files replaced. */
+function merge(group, last, part) {
+  if (last === undefined || part.runs[0].files.length === group.mutate.length) return part;
+  const ran = new Set(part.runs[0].files);
+  const keep = (o) => Object.fromEntries(Object.entries(o ?? {}).filter(([f]) => !ran.has(f)));
+  const earlier = runsOf(last, group)
+    .map((r) => ({ ...r, files: r.files.filter((f) => !ran.has(f)) }))
+    .filter((r) => r.files.length > 0);
+  return {
+    runs: [...earlier, ...part.runs],
+    sources: { ...keep(last.sources), ...part.sources },
+    files: { ...keep(last.files), ...part.files },
+    errorKinds: { ...keep(last.errorKinds), ...part.errorKinds },
+    survivors: [...last.survivors.filter((s) => !ran.has(s.file)), ...part.survivors],
+    rechecks: last.rechecks,
+    note: last.note,
+  };
+}
+
+/**
+ * Runs again the mutants that survived `last`, the group's last run, and moves those the tests
+ * now detect to "killed". Only sound while the mutated files are as they were (the mutants and
+ * their places are the same); a killed mutant stays killed, tests having only been added.
+ */
+async function rerunSurvivors(group, last) {
+  const changed = Object.keys(last.files).filter((f) => last.sources?.[f] !== sourceHashes([f])[f]);
+  if (changed.length > 0 || last.survivors.some((s) => s.location === undefined)) {
+    throw new Error(
+      `${group.name}: ${changed.length > 0 ? `${changed.join(', ')} changed` : 'survivors without a location'} since its last run; run the whole group`,
+    );
+  }
+  const open = last.survivors.filter((s) => equivalence(s) === undefined);
+  if (open.length === 0) return last;
+  const started = Date.now();
+  const ranges = open.map((s) => `${s.file}:${s.location.start.line}-${s.location.end.line}`);
+  const mutants = await stryker(group, [...new Set(ranges)]);
+  const samePlace = (a, b) => a.line === b.line && a.column === b.column;
+  const files = JSON.parse(JSON.stringify(last.files));
+  let killed = 0;
+  const survivors = last.survivors.filter((s) => {
+    const m = mutants.find(
+      (m) =>
+        relative(root, m.fileName) === s.file &&
+        m.mutatorName === s.mutator &&
+        oneLine(m.replacement) === s.replacement &&
+        samePlace(m.location.start, s.location.start) &&
+        samePlace(m.location.end, s.location.end),
+    );
+    if (m === undefined || !DETECTED.has(m.status)) return true;
+    const counts = files[s.file];
+    counts.survived--;
+    counts.killed++;
+    if (m.status === 'Timeout') counts.timedOut++;
+    killed++;
+    return false;
+  });
+  const recheck = {
+    date: new Date().toISOString().slice(0, 10),
+    command: `npm run mutation -- --survivors ${JSON.stringify(group.name)}`,
+    minutes: Number(((Date.now() - started) / 60_000).toFixed(1)),
+    rerun: open.length,
+    killed,
+  };
+  return { ...last, files, survivors, rechecks: [...(last.rechecks ?? []), recheck] };
 }
 
 function equivalence(s) {
@@ -156,11 +266,37 @@ function render(all) {
       out.push(`| ${group.name} | not run | | | | | | | | | |`);
       continue;
     }
-    out.push(
-      `| ${group.name} | ${result.date}, \`${result.command}\` | ${result.minutes} | ${cells(tally(result, group.mutate))} |`,
-    );
-    for (const file of group.mutate) perFile.push(`| ${file} | ${cells(tally(result, [file]))} |`);
+    const groupRuns = runsOf(result, group);
+    const when = groupRuns.map((r) => `${r.date}, \`${r.command}\``).join('; ');
+    const minutes = groupRuns.reduce((sum, r) => sum + r.minutes, 0).toFixed(1);
+    out.push(`| ${group.name} | ${when} | ${minutes} | ${cells(tally(result, group.mutate))} |`);
+    for (const file of group.mutate) {
+      perFile.push(
+        result.files[file] === undefined
+          ? `| ${file} | not run | | | | | | | |`
+          : `| ${file} | ${cells(tally(result, [file]))} |`,
+      );
+    }
+    const notRun = group.mutate.filter((f) => result.files[f] === undefined);
+    if (notRun.length > 0) {
+      notes.push(`- ${group.name}: not run yet, so not in its row: ${notRun.join(', ')}.`);
+    }
     if (result.note) notes.push(`- ${group.name}: ${result.note}.`);
+    for (const r of result.rechecks ?? []) {
+      notes.push(
+        `- ${group.name}: its ${r.rerun} unexplained survivors run again on ${r.date} with \`${r.command}\` (${r.minutes} minutes), after new tests: ${r.killed} killed, counted as killed above.`,
+      );
+    }
+    // Kept per file; a run before that kept them per group, under their status.
+    const flat = Object.values(result.errorKinds ?? {}).some((v) => 'count' in v);
+    const byFile = flat ? { [group.name]: result.errorKinds } : (result.errorKinds ?? {});
+    for (const [file, kinds] of Object.entries(byFile)) {
+      for (const [status, { count, example }] of Object.entries(kinds)) {
+        notes.push(
+          `- ${file}: ${count} errors are ${status}${example ? `, such as "${example}"` : ''}.`,
+        );
+      }
+    }
     for (const s of result.survivors) {
       const why = equivalence(s)?.why ?? '**Not explained: needs a test or a reason.**';
       survivors.push(
@@ -184,11 +320,23 @@ function render(all) {
   return `${out.join('\n')}\n`;
 }
 
-const all = JSON.parse(readFileSync(resultsFile, { encoding: 'utf8', flag: 'a+' }) || '{}');
-for (const group of groups) {
-  all[group.name] = await runGroup(group);
+// Read again before each write: another run of other groups may have finished meanwhile.
+const readResults = () =>
+  JSON.parse(readFileSync(resultsFile, { encoding: 'utf8', flag: 'a+' }) || '{}');
+for (const { group, files } of runs) {
+  let result;
+  if (survivorsOnly) {
+    const last = readResults()[group.name];
+    if (last === undefined) throw new Error(`${group.name} has not run yet: run the whole group`);
+    result = await rerunSurvivors(group, last);
+  } else {
+    result = await runGroup(group, files);
+  }
+  const all = readResults();
+  all[group.name] = survivorsOnly ? result : merge(group, all[group.name], result);
   writeFileSync(resultsFile, `${JSON.stringify(all, null, 2)}\n`);
   writeFileSync(resolve(root, 'test/mutation/RESULTS.md'), render(all));
 }
+const all = readResults();
 writeFileSync(resolve(root, 'test/mutation/RESULTS.md'), render(all));
 process.stdout.write(render(all));

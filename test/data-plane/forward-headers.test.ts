@@ -10,9 +10,11 @@ import {
   writeClientResponseHeaders,
   type RequestHeaderPolicy,
 } from '../../engine/data-plane/forward-headers.js';
+import type { FilterContext } from '../../engine/filters/filter-factory.js';
 import {
   describeHeaderEdits,
   requestHeaderEdits,
+  requestHeaders,
 } from '../../engine/filters/request-headers/request-headers-factory.js';
 
 // In-process companions of the end-to-end header tests (request-headers, proxy, access-control):
@@ -20,13 +22,23 @@ import {
 
 const IDENTITY = new Set(['x-user-id', 'x-user-roles']);
 
+/** The request_headers filter as the compiler builds it for a route (it reads only the route). */
+function buildRequestHeaders(edits: RequestHeadersConfig | undefined): RouteFilter | null {
+  const ctx = {
+    route: { path: '/a', upstream: 'u', request_headers: edits },
+    routeName: 'a',
+    authenticated: false,
+  } as unknown as FilterContext; // no table: this filter never reads it
+  return requestHeaders.build(ctx) as RouteFilter | null;
+}
+
 /** A route's policy as the compiler builds it: the identity headers plus its request_headers. */
 function requestHeaderPolicy(
   edits: RequestHeadersConfig | undefined,
   identity: ReadonlySet<string>,
 ): RequestHeaderPolicy {
-  const filters = edits === undefined ? [] : [{ upstreamHeaders: requestHeaderEdits(edits) }];
-  return upstreamHeaderPolicy(identity, filters as unknown as RouteFilter[]); // only upstreamHeaders is read
+  const filter = buildRequestHeaders(edits);
+  return upstreamHeaderPolicy(identity, filter === null ? [] : [filter]);
 }
 
 const PLAIN: RequestHeaderPolicy = requestHeaderPolicy(undefined, IDENTITY);
@@ -266,6 +278,18 @@ t.test('request_headers with only remove, or only set', async (t) => {
   t.equal(PLAIN.dropped, IDENTITY, 'a route without edits shares the identity set');
   t.same(requestHeaderEdits({}), { dropped: [], added: [] });
   t.same(PLAIN.added, []);
+});
+
+t.test('the request_headers filter: built only for a route that has the block', async (t) => {
+  t.equal(requestHeaders.name, 'request_headers', 'named after its config key');
+  t.equal(buildRequestHeaders(undefined), null);
+  t.same(buildRequestHeaders({ remove: ['X-A'], set: { 'X-Secret': 's3cret' } }), {
+    descriptions: ['request_headers remove X-A; set X-Secret'],
+    request: null,
+    response: null,
+    ownsResponseHeader: null,
+    upstreamHeaders: { dropped: ['x-a', 'x-secret'], added: ['x-secret', 's3cret'] },
+  });
 });
 
 t.test('gatewayd routes --explain names the edits, never the values', async (t) => {

@@ -45,6 +45,8 @@ t.test('wildcard subdomain', async (t) => {
   const allowed = (o: string) => get(cors.actual(o), 'access-control-allow-origin') === o;
   t.ok(allowed('https://a.example.com'), 'one level');
   t.ok(allowed('https://a.b.c.example.com'), 'deep subdomain');
+  t.ok(allowed('https://api.example.com'), 'a label of several characters');
+  t.ok(allowed('https://api.eu-west.example.com'), 'deep, each label of several characters');
   t.notOk(allowed('https://example.com'), 'bare domain');
   t.notOk(allowed('http://a.example.com'), 'other scheme');
   t.notOk(allowed('https://evilexample.com'), 'suffix without a dot');
@@ -338,6 +340,34 @@ t.test('checkCorsSettings: exact sentences', async (t) => {
   t.strictSame(check('https://*.[::1]'), [
     'allowed origin "https://*.[::1]" puts "*." before an IP address',
   ]);
+  t.strictSame(
+    check('1https://a.com'),
+    [`allowed origin "1https://a.com" is not an origin; ${shape}`],
+    'the scheme starts the pattern',
+  );
+  t.strictSame(
+    check(' https://a.com'),
+    [`allowed origin " https://a.com" is not an origin; ${shape}`],
+    'nothing before the scheme',
+  );
+  for (const [scheme, port] of [
+    ['http', '80'],
+    ['https', '443'],
+    ['ws', '80'],
+    ['wss', '443'],
+  ]) {
+    t.strictSame(
+      check(`${scheme}://a.com:${port}`),
+      [
+        `allowed origin "${scheme}://a.com:${port}" names the default port, which browsers never send; write it without ":${port}"`,
+      ],
+      `${port} is the default port of ${scheme}`,
+    );
+  }
+  t.strictSame(check('http://a.com:443'), [], "443 is not http's default port");
+  t.strictSame(check('https://a.com:80'), [], "80 is not https's default port");
+  t.strictSame(check('ws://a.com:443'), [], "443 is not ws's default port");
+  t.strictSame(check('wss://a.com:80'), [], "80 is not wss's default port");
   t.strictSame(check('https://a.com:1'), [], 'port 1');
   t.strictSame(check('https://a.com:65535'), [], 'port 65535');
   t.strictSame(check('https://a.com:0'), [

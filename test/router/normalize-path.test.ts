@@ -1,5 +1,11 @@
 import t from 'tap';
-import { normalizePath, type PathPolicy } from '../../engine/router/normalize-path.js';
+import {
+  describePathRefusal,
+  normalizePath,
+  STRICT_PATH_POLICY,
+  type PathPolicy,
+  type PathRefusalReason,
+} from '../../engine/router/normalize-path.js';
 
 const refused = (reason: string) => ({ refused: reason });
 
@@ -127,4 +133,132 @@ t.test('malformed paths are refused', async (t) => {
   for (const input of ['relative', 'http://host/x', '/bad%zz', '/truncated%2', '/sp ace']) {
     t.same(normalizePath(input), refused('malformed'), input);
   }
+});
+
+t.test('every refusal has its sentence', async (t) => {
+  const sentences: Record<PathRefusalReason, string> = {
+    malformed: 'the request path is malformed',
+    escaped_slash:
+      'the request path contains an encoded slash or backslash (%2F, %5C or \\), refused by server.paths.escaped_slashes',
+    path_parameter:
+      'the request path contains a ";" path parameter, refused by server.paths.path_parameters',
+    double_encoding:
+      'the request path contains a double-encoded escape (%25 and two hex digits), refused by server.paths.double_encoding',
+    encoded_control: 'the request path contains an encoded control character',
+    overlong_utf8: 'the request path contains an overlong UTF-8 encoding',
+    hidden_dot_segment:
+      'the request path hides a "." or ".." segment behind an encoded slash or a ";" parameter',
+  };
+  for (const [reason, sentence] of Object.entries(sentences)) {
+    t.equal(describePathRefusal(reason as PathRefusalReason), sentence, reason);
+  }
+  t.same(STRICT_PATH_POLICY, {
+    escapedSlashes: 'reject',
+    pathParameters: 'reject',
+    doubleEncoding: 'reject',
+  });
+});
+
+t.test('the printable ASCII range, at both ends, on the full pass too', async (t) => {
+  t.equal(normalizePath('/a!b~c'), '/a!b~c', 'already normal');
+  t.equal(normalizePath('/x/../a!b~c'), '/a!b~c', 'through the full pass');
+  t.same(normalizePath('/x/../a\x7fb'), refused('malformed'), 'DEL');
+  t.same(normalizePath('/x/../a\u00e9'), refused('malformed'), 'a raw non-ASCII character');
+  t.same(normalizePath(''), refused('malformed'), 'empty');
+});
+
+t.test('escapes of unreserved characters decode, at the edges of each range', async (t) => {
+  const decoded: Record<string, string> = {
+    '%41': 'A',
+    '%5A': 'Z',
+    '%61': 'a',
+    '%7A': 'z',
+    '%30': '0',
+    '%39': '9',
+    '%2D': '-',
+    '%5F': '_',
+    '%7E': '~',
+    '%4a': 'J',
+    '%4F': 'O',
+    '%4f': 'O',
+  };
+  for (const [escape, char] of Object.entries(decoded)) {
+    t.equal(normalizePath(`/x${escape}y`), `/x${char}y`, escape);
+  }
+  t.equal(normalizePath('/x%2Ey'), '/x.y', 'a dot inside a segment');
+  for (const kept of ['%40', '%5B', '%60', '%7B', '%3A', '%2C', '%5E', '%7D', '%21', '%22']) {
+    t.equal(normalizePath(`/x${kept}y`), `/x${kept}y`, `${kept} stays escaped`);
+  }
+});
+
+t.test('an escape needs two hex digits', async (t) => {
+  for (const bad of ['/%4G', '/%4g', '/%4:', '/%4/', '/%4@', '/%4`', '/%G4', '/%/4', '/%']) {
+    t.same(normalizePath(bad), refused('malformed'), bad);
+  }
+});
+
+t.test('overlong UTF-8 starts, and the valid sequences next to them', async (t) => {
+  t.same(normalizePath('/%E0%9F%BF'), refused('overlong_utf8'), 'E0 9F');
+  t.equal(normalizePath('/%E0%A0%80'), '/%E0%A0%80', 'E0 A0: U+0800');
+  t.same(normalizePath('/%F0%8F%BF%BF'), refused('overlong_utf8'), 'F0 8F');
+  t.equal(normalizePath('/%F0%90%80%80'), '/%F0%90%80%80', 'F0 90: U+10000');
+  t.equal(normalizePath('/%C2%A9'), '/%C2%A9', 'C2: the first valid two-byte lead');
+  t.equal(normalizePath('/%E0%41'), '/%E0A', 'E0 then an ASCII escape: not overlong');
+  t.equal(normalizePath('/%F0%41'), '/%F0A', 'F0 then an ASCII escape: not overlong');
+  t.equal(normalizePath('/%E0x%9F'), '/%E0x%9F', 'E0 with no escape right after it');
+  t.same(normalizePath('/%E0%'), refused('malformed'), 'E0 before a bare percent sign');
+  t.equal(normalizePath('/%E1%80%80'), '/%E1%80%80', 'E1 80: valid');
+  t.equal(normalizePath('/%F1%80%80%80'), '/%F1%80%80%80', 'F1 80: valid');
+});
+
+t.test('double encoding: %25 and two hex digits, any case', async (t) => {
+  t.same(normalizePath('/a%259F'), refused('double_encoding'));
+  t.same(normalizePath('/a%25fa'), refused('double_encoding'));
+  t.equal(normalizePath('/a%252x'), '/a%252x', 'one hex digit is not an escape');
+  t.equal(normalizePath('/a%25zz'), '/a%25zz');
+});
+
+t.test('each keep setting alone still refuses the dot segment it would hide', async (t) => {
+  const slashes = policy({ escapedSlashes: 'keep' });
+  t.same(normalizePath('/public/..%2Fadmin', slashes), refused('hidden_dot_segment'));
+  t.same(normalizePath('/x/..%5Cadmin', slashes), refused('hidden_dot_segment'));
+  t.same(normalizePath('/x/..\\admin', slashes), refused('hidden_dot_segment'));
+  t.equal(normalizePath('/a\\b', slashes), '/a\\b', 'a raw backslash kept as sent');
+  t.equal(normalizePath('/a..%2Fb', slashes), '/a..%2Fb', 'two dots inside a name');
+  const parameters = policy({ pathParameters: 'keep' });
+  t.same(normalizePath('/public/..;/admin', parameters), refused('hidden_dot_segment'));
+  t.same(normalizePath('/p/.;x/q', parameters), refused('hidden_dot_segment'));
+  t.equal(normalizePath('/p/a;x/q', parameters), '/p/a;x/q');
+  t.same(normalizePath('/a;b', policy({ escapedSlashes: 'keep' })), refused('path_parameter'));
+});
+
+t.test('unescape_and_redirect notices every form of escaped separator', async (t) => {
+  const redirect = policy({ escapedSlashes: 'unescape_and_redirect' });
+  t.same(normalizePath('/a%2fb', redirect), { redirectTo: '/a/b' }, 'lower case');
+  t.same(normalizePath('/a%5Cb', redirect), { redirectTo: '/a/b' });
+  t.same(normalizePath('/a\\b', redirect), { redirectTo: '/a/b' }, 'a raw backslash');
+  t.equal(normalizePath('/a%41b', redirect), '/aAb', 'another escape: served');
+});
+
+t.test('strip drops a parameter up to the next slash only', async (t) => {
+  const strip = policy({ pathParameters: 'strip' });
+  t.equal(normalizePath('/a;x;y/b;z/c', strip), '/a/b/c');
+  t.equal(normalizePath('/a;', strip), '/a');
+});
+
+t.test(
+  'the shortcut for paths already normal still refuses what is not printable ASCII',
+  async (t) => {
+    t.same(normalizePath('/a\x7fb'), refused('malformed'), 'DEL');
+    t.same(normalizePath('/caf\u00e9'), refused('malformed'), 'a raw non-ASCII character');
+  },
+);
+
+t.test('an overlong check reads the next byte only from an escape', async (t) => {
+  t.equal(normalizePath('/%E0x80'), '/%E0x80', 'E0, a letter, then the text "80"');
+});
+
+t.test('with parameters kept, a name that starts with a dot is not a dot segment', async (t) => {
+  const parameters = policy({ pathParameters: 'keep' });
+  t.equal(normalizePath('/.well-known/a;v=1', parameters), '/.well-known/a;v=1');
 });

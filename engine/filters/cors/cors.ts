@@ -137,7 +137,8 @@ export function createCors(settings: CorsSettings): Cors {
   ];
   const exposeHeader: HeaderList =
     exposed.length === 0 ? [] : [['access-control-expose-headers', exposed.join(', ')]];
-  const varyOrigin: HeaderList = anyOrigin ? [] : [['vary', 'Origin']];
+  // Read only when origins are listed: with "*" the answer never depends on the Origin.
+  const varyOrigin: HeaderList = [['vary', 'Origin']];
   const actualTail: HeaderList = [
     ...varyOrigin,
     ...(credentials ? [['access-control-allow-credentials', 'true'] as const] : []),

@@ -5,7 +5,7 @@ import { hashApiKey } from '../../../engine/filters/auth/hash-api-key.js';
 import { MemoryApiKeyStore } from '../../../engine/filters/auth/memory-api-key-store.js';
 import { compileStaticApiKeys } from '../../../engine/filters/auth/static-api-keys.js';
 import { apiKeyStoreSuite } from './fixtures/api-key-store-suite.js';
-import { reasonOf } from './fixtures/reason.js';
+import { failureOf, reasonOf } from './fixtures/reason.js';
 import { T0 } from './fixtures/tokens.js';
 import { pick } from '../../helpers/pick.js';
 
@@ -167,5 +167,87 @@ t.test('MemoryApiKeyStore', async (t) => {
       // Private fields, read for the leak check only.
       dump: async () => JSON.stringify([...store['byHash'], ...store['hashById']]),
     };
+  });
+});
+
+t.test('a static key expires at its instant exactly, for verify and known alike', async (t) => {
+  const ends = '2030-01-01T00:00:00Z';
+  const at = Date.parse(ends);
+  const clock = { ms: at - 1 };
+  const p = createApiKeyProvider({
+    staticKeys: [{ name: 'soon', hash: hashApiKey('soon-key'), expires: ends }],
+    now: () => clock.ms,
+  });
+  t.equal((await p.verify('soon-key')).expiresAt, at);
+  t.equal(p.known('soon-key')?.subject, 'soon');
+  clock.ms = at;
+  t.equal(await reasonOf(p.verify('soon-key')), 'expired');
+  t.equal(p.known('soon-key'), null);
+});
+
+t.test('known: a valid static key without I/O, else null', async (t) => {
+  const p = provider();
+  t.same(p.known(KEY), {
+    subject: 'chat-widget',
+    roles: ['widget'],
+    permissions: [],
+    tier: 'pro',
+    method: 'api_key',
+    expiresAt: undefined,
+  });
+  t.equal(p.known('widget-key-0123456789abcdeX'), null, 'a wrong key');
+  t.equal(p.known('old-key'), null, 'an expired key');
+  t.equal(createApiKeyProvider({}).known(KEY), null, 'no static keys at all');
+});
+
+t.test('each refusal carries its message', async (t) => {
+  const clock = { ms: T0 };
+  const store = new MemoryApiKeyStore(() => clock.ms);
+  const p = provider({ store, now: () => clock.ms });
+  const revoked = await store.create({ name: 'r' });
+  await store.revoke(revoked.id);
+  const expired = await store.create({ name: 'e', expiresAt: clock.ms + 1 });
+  clock.ms += 1;
+  const message = async (key: string, q = p) => (await failureOf(q.verify(key))).message;
+  t.equal(await message('gwk_nope'), 'Invalid API key');
+  t.equal(await message('nope', provider()), 'Invalid API key', 'without a store');
+  t.equal(await message('old-key'), 'API key has expired');
+  t.equal(await message(expired.key), 'API key has expired');
+  t.equal(await message(revoked.key), 'API key has been revoked');
+});
+
+t.test("a managed key's identity: exactly its fields, frozen", async (t) => {
+  const clock = { ms: T0 };
+  const store = new MemoryApiKeyStore(() => clock.ms);
+  const p = createApiKeyProvider({ store, now: () => clock.ms });
+  const created = await store.create({
+    name: 'k',
+    tier: 'pro',
+    roles: ['reader', 'writer'],
+    owner: 'alice',
+    expiresAt: T0 + 60_000,
+  });
+  const identity = await p.verify(created.key);
+  t.same(identity, {
+    subject: 'alice',
+    clientId: created.id,
+    roles: ['reader', 'writer'],
+    permissions: [],
+    tier: 'pro',
+    method: 'api_key',
+    expiresAt: T0 + 60_000,
+  });
+  t.ok(Object.isFrozen(identity), 'the identity');
+  t.ok(Object.isFrozen(identity.roles), 'its roles');
+  t.ok(Object.isFrozen(identity.permissions), 'its permissions');
+  const own = await store.create({ name: 'no owner', roles: [] });
+  t.same(await p.verify(own.key), {
+    subject: own.id,
+    clientId: own.id,
+    roles: [],
+    permissions: [],
+    tier: undefined,
+    method: 'api_key',
+    expiresAt: undefined,
   });
 });

@@ -87,3 +87,51 @@ t.test('without a module name the message says "This route"', async (t) => {
 t.test('a required tier missing from the tier list is refused at load', async (t) => {
   t.throws(() => createAuthorizer({ requiredTier: 'gold', tiers: TIERS }), /not one of the tiers/);
 });
+
+t.test('the tier refused at load: the exact sentence, with or without a tier list', async (t) => {
+  t.throws(
+    () => createAuthorizer({ requiredTier: 'gold', tiers: TIERS }),
+    new RangeError(
+      'authorization: tier "gold" is not one of the tiers [free, pro, enterprise, admin]',
+    ),
+  );
+  t.throws(
+    () => createAuthorizer({ requiredTier: 'gold' }),
+    new RangeError('authorization: tier "gold" is not one of the tiers []'),
+  );
+});
+
+t.test('the lowest tier may be required: only a missing or unknown tier is below it', async (t) => {
+  const check = authorizer({ requiredTier: 'free', tiers: TIERS });
+  t.equal(check(who({ tier: 'free' })), null);
+  t.equal(check(who({ tier: 'admin' })), null);
+  const refused = check(who());
+  t.equal(refused?.code, 'TIER_REQUIRED');
+  t.equal(refused?.message, "This route requires 'free' tier. Your tier: 'none'");
+  t.equal(check(who({ tier: 'platinum' }))?.code, 'TIER_REQUIRED');
+});
+
+t.test('roles, permissions and tier together: each is checked', async (t) => {
+  const check = authorizer({
+    requiredRoles: ['admin'],
+    requiredPermissions: ['read'],
+    requiredTier: 'pro',
+    tiers: TIERS,
+  });
+  t.equal(check(who({ roles: ['admin'], permissions: ['read'], tier: 'pro' })), null);
+  t.equal(
+    check(who({ roles: ['user'], permissions: ['read'], tier: 'pro' }))?.message,
+    'Requires one of the roles: admin',
+  );
+  t.equal(
+    check(who({ roles: ['admin'], permissions: [], tier: 'pro' }))?.message,
+    'Missing permissions: read',
+  );
+  t.equal(
+    check(who({ roles: ['admin'], permissions: ['read'], tier: 'free' }))?.message,
+    "This route requires 'pro' tier. Your tier: 'free'",
+  );
+  const permissionsOnly = authorizer({ requiredPermissions: ['a', 'b', 'c'] });
+  t.equal(permissionsOnly(who({ permissions: ['b'] }))?.message, 'Missing permissions: a, c');
+  t.equal(permissionsOnly(who({ roles: ['admin'], permissions: ['c', 'b', 'a'] })), null);
+});

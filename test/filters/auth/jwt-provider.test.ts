@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import t from 'tap';
 import { AuthFailure } from '../../../engine/filters/auth/auth-failure.js';
@@ -232,6 +233,98 @@ t.test('settings that could not verify safely are refused at load', async (t) =>
   t.throws(() => createJwtProvider({ secret, algorithms: [] }), /must not be empty/);
   t.throws(() => createJwtProvider({ publicKey: rs.pem, algorithms: ['ES256'] }), /cannot verify/);
   t.throws(() => createJwtProvider({ publicKey: 'not a pem', algorithms: ['RS256'] }), /PEM/);
+});
+
+t.test('load refusals: the exact sentences', async (t) => {
+  const refusal = (settings: JwtProviderSettings) => {
+    try {
+      createJwtProvider(settings);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const ec256 = await testKey('ES256');
+  t.equal(
+    refusal({ publicKey: rs.pem, algorithms: ['ES256'] }),
+    'jwt: the rsa publicKey cannot verify ES256',
+  );
+  t.equal(
+    refusal({ publicKey: ec256.pem, algorithms: ['ES384'] }),
+    'jwt: the ec publicKey (prime256v1) cannot verify ES384',
+  );
+  t.equal(
+    refusal({ publicKey: ec256.pem, algorithms: ['RS256'] }),
+    'jwt: the ec publicKey (prime256v1) cannot verify RS256',
+  );
+  const { publicKey: short } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  t.equal(
+    refusal({
+      publicKey: short.export({ type: 'spki', format: 'pem' }) as string,
+      algorithms: ['RS256'],
+    }),
+    'jwt: RSA publicKey has 1024 bits; at least 2048 are required',
+  );
+  t.equal(refusal({ secret: '', algorithms: ['HS256'] }), 'jwt: secret must not be empty');
+  t.equal(
+    refusal({ secret, algorithms: ['HS256', 'RS256'] }),
+    'jwt: a secret only verifies HS256, HS384 or HS512',
+  );
+  t.equal(
+    refusal({ publicKey: rs.pem, algorithms: ['HS256', 'HS512'] }),
+    'jwt: HS256, HS512 needs a secret, not a public key',
+  );
+  t.equal(refusal({ secret, algorithms: ['none'] }), 'jwt: unsupported algorithm "none"');
+  t.equal(
+    refusal({ secret, publicKey: rs.pem, algorithms: ['HS256'] }),
+    'jwt: give exactly one of secret, publicKey or jwksUrl',
+  );
+  t.equal(refusal({ secret, algorithms: [] }), 'jwt: algorithms must not be empty');
+  t.equal(
+    refusal({ publicKey: 'not a pem', algorithms: ['RS256'] }),
+    'jwt: publicKey is not a PEM public key or certificate',
+  );
+  const numbers: Array<[Partial<JwtProviderSettings>, string]> = [
+    [{ leewaySeconds: -1 }, 'jwt: leewaySeconds must be a number >= 0, got -1'],
+    [{ maxTokenBytes: 0 }, 'jwt: maxTokenBytes must be a number >= 1, got 0'],
+    [{ cacheSize: -1 }, 'jwt: cacheSize must be a number >= 0, got -1'],
+    [{ cacheTtlMs: Number.NaN }, 'jwt: cacheTtlMs must be a number >= 0, got NaN'],
+    [{ leewaySeconds: Infinity }, 'jwt: leewaySeconds must be a number >= 0, got Infinity'],
+  ];
+  for (const [bad, sentence] of numbers) {
+    t.equal(refusal({ secret, algorithms: ['HS256'], ...bad }), sentence, sentence);
+  }
+  t.equal(refusal({ secret, algorithms: ['HS256'], leewaySeconds: 0, maxTokenBytes: 1 }), null);
+});
+
+t.test('a key fits every algorithm of its family, and only those', async (t) => {
+  t.doesNotThrow(() =>
+    createJwtProvider({
+      publicKey: rs.pem,
+      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
+    }),
+  );
+  const { publicKey: pss } = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+  const pssPem = pss.export({ type: 'spki', format: 'pem' }) as string;
+  t.doesNotThrow(() =>
+    createJwtProvider({ publicKey: pssPem, algorithms: ['PS256', 'PS384', 'PS512'] }),
+  );
+  t.throws(
+    () => createJwtProvider({ publicKey: pssPem, algorithms: ['RS256'] }),
+    new RangeError('jwt: the rsa-pss publicKey cannot verify RS256'),
+  );
+  const ed = await testKey('EdDSA');
+  t.doesNotThrow(() => createJwtProvider({ publicKey: ed.pem, algorithms: ['EdDSA', 'Ed25519'] }));
+  const curves: Array<[string, string]> = [
+    ['ES256', 'prime256v1'],
+    ['ES384', 'secp384r1'],
+    ['ES512', 'secp521r1'],
+  ];
+  for (const [alg, namedCurve] of curves) {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    t.doesNotThrow(() => createJwtProvider({ publicKey: pem, algorithms: [alg] }), alg);
+  }
 });
 
 t.test('verified-token cache', async (t) => {
