@@ -150,7 +150,7 @@ function compileKeySource(settings: JwtProviderSettings, now: () => number): Ver
   }
   if (algorithms.length === 0) throw new RangeError('jwt: algorithms must not be empty');
   for (const alg of algorithms) {
-    if (!HMAC.has(alg) && !(alg in KEY_FIT)) {
+    if (!HMAC.has(alg) && !Object.hasOwn(KEY_FIT, alg)) {
       throw new RangeError(`jwt: unsupported algorithm ${JSON.stringify(alg)}`);
     }
   }

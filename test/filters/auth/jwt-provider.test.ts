@@ -275,6 +275,11 @@ t.test('load refusals: the exact sentences', async (t) => {
     'jwt: HS256, HS512 needs a secret, not a public key',
   );
   t.equal(refusal({ secret, algorithms: ['none'] }), 'jwt: unsupported algorithm "none"');
+  // A name every object inherits is no algorithm: refused as one, not a TypeError at the key check.
+  t.equal(
+    refusal({ publicKey: rs.pem, algorithms: ['toString'] }),
+    'jwt: unsupported algorithm "toString"',
+  );
   t.equal(
     refusal({ secret, publicKey: rs.pem, algorithms: ['HS256'] }),
     'jwt: give exactly one of secret, publicKey or jwksUrl',
