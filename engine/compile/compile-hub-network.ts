@@ -27,6 +27,10 @@ import {
   type IngressTarget,
 } from '../websocket/ingress/redis-pubsub-ingress.js';
 import { createWebhookHandler } from '../websocket/ingress/webhook-handler.js';
+import {
+  RabbitmqIngress,
+  type RabbitmqIngressSettings,
+} from '../websocket/ingress/rabbitmq-ingress.js';
 import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
 import type { AccessControl } from './access-control.js';
 import type { Share } from '../state/shared-objects.js';
@@ -112,6 +116,45 @@ export function startRedisPubsubIngress(
         target,
         logger,
       ),
+    (i) => i.close(),
+  );
+}
+
+/**
+ * `integration.message_queue` on RabbitMQ with its defaults: a topic exchange bound with `#`,
+ * and the queue that suits how the hub's instances meet (see the schema's `queue`). Null when
+ * off or of another type.
+ */
+export function rabbitmqIngressSettings(config: GatewayConfig): RabbitmqIngressSettings | null {
+  const mq = config.websocket?.integration?.message_queue;
+  const D = CONFIG_DEFAULTS.websocket.integration.message_queue;
+  if (mq?.enabled !== true || (mq.type ?? D.type) !== 'rabbitmq') return null;
+  if (mq.url === undefined || mq.exchange === undefined) return null;
+  return {
+    url: mq.url,
+    exchange: mq.exchange,
+    exchangeType: mq.exchange_type ?? D.exchange_type,
+    bindingKeys: mq.binding_keys ?? ['#'],
+    // With a Redis bus one instance's publish reaches every instance: a queue of each would
+    // deliver every event once per instance.
+    queue: mq.queue ?? (config.redis === undefined ? null : `gatewayd.${mq.exchange}`),
+  };
+}
+
+/** `integration.message_queue`: its own broker connection, shared across reloads. */
+export function startMessageQueueIngress(
+  config: GatewayConfig,
+  share: Share,
+  logger: Logger,
+  offline: boolean,
+  target: IngressTarget,
+): RabbitmqIngress | null {
+  const settings = rabbitmqIngressSettings(config);
+  if (offline || settings === null) return null;
+  // The key holds the URL's password: it is never logged.
+  return share(
+    `hub message_queue ${JSON.stringify(settings)}`,
+    () => new RabbitmqIngress(settings, target, logger),
     (i) => i.close(),
   );
 }
@@ -268,11 +311,13 @@ export interface HubNetworkContext {
 export interface HubNetwork {
   rules: IngressRules;
   presence: CompiledPresence | null;
+  /** The RabbitMQ consumer, for the admin API's statistics; null without one. */
+  messageQueue: RabbitmqIngress | null;
 }
 
 /**
  * Everything of the hub beyond its core, for one table: the webhook and presence routes, the
- * redis_pubsub subscriber and the presence tracker. Without a hub in the context (`gatewayd
+ * redis_pubsub subscriber, the message_queue consumer and the presence tracker. Without a hub in the context (`gatewayd
  * check`, offline) the routes are still built, so their paths are checked.
  */
 export function compileHubNetwork(
@@ -305,6 +350,10 @@ export function compileHubNetwork(
     net?.presenceEvents ?? noEvents,
   );
   if (presence !== null) routes.push(presence.route);
-  if (net !== undefined) startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
-  return { network: { rules, presence }, routes };
+  let messageQueue: RabbitmqIngress | null = null;
+  if (net !== undefined) {
+    startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
+    messageQueue = startMessageQueueIngress(config, share, ctx.logger, offline, net.target);
+  }
+  return { network: { rules, presence, messageQueue }, routes };
 }
