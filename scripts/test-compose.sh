@@ -133,6 +133,18 @@ else
   not_ok "the gateway routes /health to the health service within 60 s" "$(compose logs --tail 15 2>&1)"
 fi
 
+healthy() { # every container of the project with a health check reports healthy
+  local states
+  states=$("$DOCKER" ps -q --filter "label=com.docker.compose.project=$project" |
+    xargs "$DOCKER" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' | grep .)
+  [ "$(grep -c . <<<"$states")" -eq 6 ] && ! grep -qv '^healthy$' <<<"$states"
+}
+if wait_for 45 healthy; then
+  ok "the gateway and the five services report healthy"
+else
+  not_ok "the gateway and the five services report healthy within 45 s" "$("$DOCKER" ps -a --filter "label=com.docker.compose.project=$project" --format '{{.Names}} {{.Status}}')"
+fi
+
 # --- the example's flows through the gateway ---------------------------------------------------
 check "sign-up through the gateway reaches the auth service" bash -c \
   "curl -sf -X POST $gw/auth/register -H 'Content-Type: application/json' \
