@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { OnlineUser } from '../websocket/presence/presence-tracker.js';
-import type { RabbitmqIngressStatus } from '../websocket/ingress/rabbitmq-ingress.js';
+import type { MessageQueueStatus } from '../websocket/ingress/message-queue-status.js';
 import {
   readJson,
   type AdminRequest,
@@ -35,7 +35,7 @@ export interface WebSocketAdminState {
   /** Online users of a tenant; null without websocket.presence. */
   onlineUsers: ((tenant: string) => Promise<OnlineUser[]>) | null;
   /** The message_queue consumer's state; null without one. */
-  messageQueue: (() => RabbitmqIngressStatus) | null;
+  messageQueue: (() => MessageQueueStatus) | null;
 }
 
 /** 1000: a normal close; the reason tells the client it was an operator's doing. */

@@ -31,6 +31,8 @@ import {
   RabbitmqIngress,
   type RabbitmqIngressSettings,
 } from '../websocket/ingress/rabbitmq-ingress.js';
+import { NatsIngress, type NatsIngressSettings } from '../websocket/ingress/nats-ingress.js';
+import type { MessageQueueIngress } from '../websocket/ingress/message-queue-status.js';
 import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
 import type { AccessControl } from './access-control.js';
 import type { Share } from '../state/shared-objects.js';
@@ -120,24 +122,38 @@ export function startRedisPubsubIngress(
   );
 }
 
+type MessageQueueSettings =
+  ({ type: 'rabbitmq' } & RabbitmqIngressSettings) | ({ type: 'nats' } & NatsIngressSettings);
+
 /**
- * `integration.message_queue` on RabbitMQ with its defaults: a topic exchange bound with `#`,
- * and the queue that suits how the hub's instances meet (see the schema's `queue`). Null when
- * off or of another type.
+ * `integration.message_queue` with its defaults: on RabbitMQ a topic exchange bound with `#`;
+ * and the queue (RabbitMQ) or queue group (NATS) that suits how the hub's instances meet (see
+ * the schema's `queue`). Null when off or of a type without a consumer.
  */
-export function rabbitmqIngressSettings(config: GatewayConfig): RabbitmqIngressSettings | null {
+export function messageQueueSettings(config: GatewayConfig): MessageQueueSettings | null {
   const mq = config.websocket?.integration?.message_queue;
   const D = CONFIG_DEFAULTS.websocket.integration.message_queue;
-  if (mq?.enabled !== true || (mq.type ?? D.type) !== 'rabbitmq') return null;
-  if (mq.url === undefined || mq.exchange === undefined) return null;
+  if (mq?.enabled !== true || mq.url === undefined || mq.exchange === undefined) return null;
+  // With a Redis bus one instance's publish reaches every instance: a queue of each would
+  // deliver every event once per instance.
+  const shared = config.redis !== undefined;
+  const type = mq.type ?? D.type;
+  if (type === 'nats') {
+    return {
+      type,
+      url: mq.url,
+      subject: mq.exchange,
+      queue: mq.queue ?? (shared ? 'gatewayd' : null),
+    };
+  }
+  if (type !== 'rabbitmq') return null;
   return {
+    type,
     url: mq.url,
     exchange: mq.exchange,
     exchangeType: mq.exchange_type ?? D.exchange_type,
     bindingKeys: mq.binding_keys ?? ['#'],
-    // With a Redis bus one instance's publish reaches every instance: a queue of each would
-    // deliver every event once per instance.
-    queue: mq.queue ?? (config.redis === undefined ? null : `gatewayd.${mq.exchange}`),
+    queue: mq.queue ?? (shared ? `gatewayd.${mq.exchange}` : null),
   };
 }
 
@@ -148,13 +164,16 @@ export function startMessageQueueIngress(
   logger: Logger,
   offline: boolean,
   target: IngressTarget,
-): RabbitmqIngress | null {
-  const settings = rabbitmqIngressSettings(config);
+): MessageQueueIngress | null {
+  const settings = messageQueueSettings(config);
   if (offline || settings === null) return null;
   // The key holds the URL's password: it is never logged.
-  return share(
+  return share<MessageQueueIngress>(
     `hub message_queue ${JSON.stringify(settings)}`,
-    () => new RabbitmqIngress(settings, target, logger),
+    () =>
+      settings.type === 'nats'
+        ? new NatsIngress(settings, target, logger)
+        : new RabbitmqIngress(settings, target, logger),
     (i) => i.close(),
   );
 }
@@ -311,8 +330,8 @@ export interface HubNetworkContext {
 export interface HubNetwork {
   rules: IngressRules;
   presence: CompiledPresence | null;
-  /** The RabbitMQ consumer, for the admin API's statistics; null without one. */
-  messageQueue: RabbitmqIngress | null;
+  /** The message_queue consumer, for the admin API's statistics; null without one. */
+  messageQueue: MessageQueueIngress | null;
 }
 
 /**
@@ -350,7 +369,7 @@ export function compileHubNetwork(
     net?.presenceEvents ?? noEvents,
   );
   if (presence !== null) routes.push(presence.route);
-  let messageQueue: RabbitmqIngress | null = null;
+  let messageQueue: MessageQueueIngress | null = null;
   if (net !== undefined) {
     startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
     messageQueue = startMessageQueueIngress(config, share, ctx.logger, offline, net.target);

@@ -22,11 +22,11 @@ export function findNotImplemented(config: GatewayConfig): PathProblem[] {
   };
   const { websocket } = config;
   const mq = websocket?.integration?.message_queue;
-  if (mq?.enabled === true && mq.type !== undefined && mq.type !== 'rabbitmq') {
+  if (mq?.enabled === true && mq.type === 'kafka') {
     warn(
       ['websocket', 'integration', 'message_queue', 'type'],
       `a ${mq.type} ingress is not implemented; nothing is consumed from it`,
-      'use type: rabbitmq, or the webhook or redis_pubsub ingress',
+      'use type: rabbitmq or nats, or the webhook or redis_pubsub ingress',
     );
   }
   return warnings;

@@ -111,7 +111,7 @@ t.test('contradictory channel ACLs, ingress without credentials, oversized messa
   ]);
 });
 
-t.test('message_queue: url, exchange, binding keys; other brokers are not consumed', async (t) => {
+t.test('message_queue: url, exchange, binding keys; kafka is not consumed', async (t) => {
   const block = (...lines: string[]) =>
     report([
       'routes:',
@@ -145,9 +145,20 @@ t.test('message_queue: url, exchange, binding keys; other brokers are not consum
   );
   t.same(fanout.map(where), ['GW_WARN_CONFIG_IGNORED_KEY 10:7']);
 
-  const nats = block('enabled: true', 'type: nats', 'url: "nats://mq:4222"', 'exchange: ev');
-  t.same(nats.map(where), ['GW_WARN_CONFIG_NOT_IMPLEMENTED 7:7']);
-  t.match(nats[0]?.message, /nats ingress is not implemented/);
+  const nats = block(
+    'enabled: true',
+    'type: nats',
+    'url: "amqp://mq:5672"',
+    'exchange: "events.>"',
+    'exchange_type: topic',
+  );
+  t.same(nats.map(where), ['GW_ERR_CONFIG_URL 8:12', 'GW_WARN_CONFIG_IGNORED_KEY 10:7']);
+  t.match(nats[0]?.message, /not a nats:\/\/ or tls:\/\/ URL/);
+  t.same(block('enabled: true', 'type: nats', 'url: "nats://tok@mq:4222"', 'exchange: ev'), []);
+
+  const kafka = block('enabled: true', 'type: kafka', 'url: "kafka://mq:9092"', 'exchange: ev');
+  t.same(kafka.map(where), ['GW_WARN_CONFIG_NOT_IMPLEMENTED 7:7']);
+  t.match(kafka[0]?.message, /kafka ingress is not implemented/);
 });
 
 t.test('the hub path clashes with a route: reported at websocket.server.path', async (t) => {

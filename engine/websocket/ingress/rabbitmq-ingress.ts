@@ -1,13 +1,14 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { RecoveringChannelModel } from 'amqplib';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { IngressRefusal, readIngressEvent, type IngressEvent } from './ingress-event.js';
+import { IngressRefusal, readQueueMessage, type IngressEvent } from './ingress-event.js';
 import type { IngressTarget } from './redis-pubsub-ingress.js';
-
-export interface RabbitmqIngressLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+import { maskUrlSecrets, redactBrokerUrl } from './broker-url.js';
+import type {
+  MessageQueueIngress,
+  MessageQueueLogger,
+  MessageQueueStatus,
+} from './message-queue-status.js';
 
 /** `integration.message_queue` with type rabbitmq, defaults applied. */
 export interface RabbitmqIngressSettings {
@@ -27,17 +28,6 @@ const REQUEUE_DELAY_MS = 1000;
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 5000;
 
-/** What the admin API shows of the ingress. */
-export interface RabbitmqIngressStatus {
-  broker: string;
-  exchange: string;
-  queue: string | null;
-  connected: boolean;
-  reconnects: number;
-  delivered: number;
-  dropped: number;
-}
-
 /**
  * `integration.message_queue` on RabbitMQ: one connection per process with its own queue bound to
  * the exchange (see RabbitmqIngressSettings.queue). Each message is read like a webhook body and
@@ -48,7 +38,7 @@ export interface RabbitmqIngressStatus {
  * connection per instance: a short cap costs the broker little), and the exchange, queue,
  * bindings and consumer are declared again on every connection.
  */
-export class RabbitmqIngress {
+export class RabbitmqIngress implements MessageQueueIngress {
   private readonly connection: Promise<RecoveringChannelModel>;
   private readonly broker: string;
   private closing = false;
@@ -61,9 +51,9 @@ export class RabbitmqIngress {
   constructor(
     private readonly settings: RabbitmqIngressSettings,
     private readonly target: IngressTarget,
-    private readonly logger: RabbitmqIngressLogger,
+    private readonly logger: MessageQueueLogger,
   ) {
-    this.broker = redactAmqpUrl(settings.url);
+    this.broker = redactBrokerUrl(settings.url);
     this.connection = connect(settings.url, {
       recovery: {
         waitForConnect: false,
@@ -79,8 +69,9 @@ export class RabbitmqIngress {
     );
   }
 
-  status(): RabbitmqIngressStatus {
+  status(): MessageQueueStatus {
     return {
+      type: 'rabbitmq',
       broker: this.broker,
       exchange: this.settings.exchange,
       queue: this.settings.queue,
@@ -158,10 +149,7 @@ export class RabbitmqIngress {
     const routingKey = msg.fields.routingKey;
     let event: IngressEvent;
     try {
-      event = readIngressEvent(
-        withRoutingKeyEvent(parseJson(msg.content), routingKey),
-        target.rules,
-      );
+      event = readQueueMessage(msg.content, routingKey, target.rules);
     } catch (err) {
       if (!(err instanceof IngressRefusal)) throw err;
       this.drop(ch, msg, err.message);
@@ -215,27 +203,7 @@ export class RabbitmqIngress {
 
   /** A client error that quotes the URL must not carry its password into the log. */
   private redact(text: string): string {
-    let out = text;
-    for (const secret of passwordsOf(this.settings.url)) out = out.replaceAll(secret, '***');
-    return out;
-  }
-}
-
-/**
- * A body without `type`, `event` or `channel` names its event by the routing key, as AMQP
- * publishers usually do: `{"data": {...}}` published with routing key `user.created`.
- */
-function withRoutingKeyEvent(body: unknown, routingKey: string): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  if ('type' in body || 'event' in body || 'channel' in body || routingKey === '') return body;
-  return { ...body, event: routingKey };
-}
-
-function parseJson(content: Buffer): unknown {
-  try {
-    return JSON.parse(content.toString('utf8'));
-  } catch {
-    throw new IngressRefusal('the message is not JSON');
+    return maskUrlSecrets(text, this.settings.url);
   }
 }
 
@@ -245,26 +213,5 @@ function settle(fn: () => void): void {
     fn();
   } catch {
     // The channel is gone with its unacknowledged messages, which the broker hands out again.
-  }
-}
-
-/** The URL's password as written and decoded; none for a URL without one. */
-function passwordsOf(url: string): string[] {
-  try {
-    const written = new URL(url).password;
-    return written === '' ? [] : [...new Set([written, decodeURIComponent(written)])];
-  } catch {
-    return [];
-  }
-}
-
-/** `url` without its password (for logs, the admin API and error messages). */
-export function redactAmqpUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'an unparseable URL';
   }
 }
