@@ -1,4 +1,4 @@
-import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { maskUrlSecrets, redactBrokerUrl } from './broker-url.js';
 import { IngressRefusal, readQueueMessage, type IngressEvent } from './ingress-event.js';
@@ -25,12 +25,15 @@ const RECONNECT_MAX_MS = 5000;
 /**
  * `integration.message_queue` on NATS: one connection per process subscribed to the subject (in a
  * queue group when several instances share a Redis bus). Core NATS delivers at most once: a
- * message that is not one of the shapes, or that the hub cannot take, is logged and dropped. The
- * client reconnects by itself and subscribes again; the wait doubles from 0.5 s up to 5 s.
+ * message that is not one of the shapes, or that the hub cannot take, is logged and dropped. A
+ * lost connection is resumed by the client, which subscribes again; every wait between attempts
+ * doubles from 0.5 s up to 5 s.
  */
 export class NatsIngress implements MessageQueueIngress {
-  private readonly connection: Promise<NatsConnection>;
+  private readonly options: NodeConnectionOptions;
   private readonly broker: string;
+  private connection: NatsConnection | null = null;
+  private retry: NodeJS.Timeout | null = null;
   private closing = false;
   private connected = false;
   private reconnects = 0;
@@ -47,19 +50,40 @@ export class NatsIngress implements MessageQueueIngress {
     const url = new URL(settings.url);
     const user = decodeURIComponent(url.username);
     const pass = decodeURIComponent(url.password);
-    this.connection = connect({
-      servers: `${url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname}:${url.port || 4222}`,
+    const host = url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname;
+    this.options = {
+      servers: `${host}:${url.port || 4222}`,
       ...(pass !== '' ? { user, pass } : user !== '' ? { token: user } : {}),
       ...(url.protocol === 'tls:' ? { tls: {} } : {}),
       name: 'gatewayd',
-      waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectDelayHandler: () => this.nextDelay(),
-    });
-    this.connection.then(
-      (nc) => this.consume(nc),
-      (err: unknown) => this.warn(err, 'message_queue ingress: cannot start'),
-    );
+    };
+    this.start();
+  }
+
+  /**
+   * Connects (the client is loaded on first use); a failed first connection is retried here with
+   * the same backoff, later losses by the client itself.
+   */
+  private start(): void {
+    import('@nats-io/transport-node')
+      .then(({ connect }) => connect(this.options))
+      .then(
+        (nc) => {
+          if (this.closing) {
+            void nc.close();
+            return;
+          }
+          this.connection = nc;
+          this.consume(nc);
+        },
+        (err: unknown) => {
+          if (this.closing) return;
+          this.warn(err, 'message_queue ingress: cannot connect');
+          this.retry = setTimeout(() => this.start(), this.nextDelay());
+        },
+      );
   }
 
   status(): MessageQueueStatus {
@@ -77,15 +101,12 @@ export class NatsIngress implements MessageQueueIngress {
 
   async close(): Promise<void> {
     this.closing = true;
-    const nc = await this.connection.catch(() => null);
-    await nc?.close();
+    if (this.retry !== null) clearTimeout(this.retry);
+    await this.connection?.close();
   }
 
   private consume(nc: NatsConnection): void {
-    if (this.closing) {
-      void nc.close();
-      return;
-    }
+    this.attempt = 0;
     nc.subscribe(this.settings.subject, {
       ...(this.settings.queue === null ? {} : { queue: this.settings.queue }),
       callback: (err, msg) => {
@@ -97,7 +118,7 @@ export class NatsIngress implements MessageQueueIngress {
     void this.follow(nc);
   }
 
-  /** Connection state from the client's status stream, until the connection closes. */
+  /** Connection state from the client's status stream; a connection that ends is started again. */
   private async follow(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') {
@@ -111,6 +132,12 @@ export class NatsIngress implements MessageQueueIngress {
       } else if (s.type === 'error') {
         this.warn(s.error, 'message_queue ingress: connection error');
       }
+    }
+    this.connected = false;
+    this.connection = null;
+    if (!this.closing) {
+      this.logger.warn({ broker: this.broker }, 'message_queue ingress: connection closed');
+      this.start();
     }
   }
 

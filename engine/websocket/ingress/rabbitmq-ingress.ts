@@ -1,5 +1,4 @@
-import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import type { RecoveringChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { IngressRefusal, readQueueMessage, type IngressEvent } from './ingress-event.js';
 import type { IngressTarget } from './redis-pubsub-ingress.js';
@@ -54,15 +53,18 @@ export class RabbitmqIngress implements MessageQueueIngress {
     private readonly logger: MessageQueueLogger,
   ) {
     this.broker = redactBrokerUrl(settings.url);
-    this.connection = connect(settings.url, {
-      recovery: {
-        waitForConnect: false,
-        initialDelay: RECONNECT_FIRST_MS,
-        maxDelay: RECONNECT_MAX_MS,
-        maxRetries: Infinity,
-        setup: (model: ChannelModel) => this.consume(model),
-      },
-    });
+    // Loaded on first use: a gateway without a RabbitMQ ingress does not pay for the client.
+    this.connection = import('amqplib').then(({ connect }) =>
+      connect(settings.url, {
+        recovery: {
+          waitForConnect: false,
+          initialDelay: RECONNECT_FIRST_MS,
+          maxDelay: RECONNECT_MAX_MS,
+          maxRetries: Infinity,
+          setup: (model: ChannelModel) => this.consume(model),
+        },
+      }),
+    );
     this.connection.then(
       (c) => this.watch(c),
       (err: unknown) => this.warn(err, 'message_queue ingress: cannot start'),
