@@ -156,6 +156,7 @@ async function load(run, seconds, opts, origin) {
     connections: opts.connections,
     cpu: CPU.loadgen,
     headers: run.headers,
+    script: run.script,
   }).catch((err) => err);
   // A dead process leaves wrk counting only errors: such numbers must not be reported.
   if (origin.proc.reason !== null) {

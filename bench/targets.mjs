@@ -32,6 +32,9 @@ export const AUTHORIZED = async () => {
 
 const HMAC_SECRET = 'bench-only-hmac-secret-0123456789';
 
+/** The wrk script of the POST targets: one JSON body, the same on every request. */
+const POST_SCRIPT = join(import.meta.dirname, 'lua/post-json.lua');
+
 /** The headers of examples/plugins/hmac-signature.ts for `GET /`, signed now. */
 async function signedRequest() {
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -143,6 +146,20 @@ export const TARGETS = [
     undefined,
     undefined,
     signedRequest,
+  ),
+  // A POST of a ~850-byte JSON body, as it is (streamed through) and checked against an
+  // OpenAPI 3.1 operation (read whole, validated, those bytes sent): what validation costs.
+  gatewayd('gatewayd+post', {}, undefined, undefined, undefined, { script: POST_SCRIPT }),
+  gatewayd(
+    'gatewayd+openapi-post',
+    (ctx) => ({
+      openapi_documents: [{ name: 'bench', file: join(ctx.root, 'bench/openapi/bench.yaml') }],
+      routes: [{ path: '/*', upstream: 'origin', openapi_validation: 'bench' }],
+    }),
+    undefined,
+    undefined,
+    undefined,
+    { script: POST_SCRIPT },
   ),
   tracing('gatewayd+tracing10', 0.1),
   // Every request unsampled: what tracing costs the requests it does not record.

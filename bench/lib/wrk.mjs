@@ -5,14 +5,34 @@ import { raceTimeout, startProcess, stopProcess } from './process.mjs';
 const WRK_SLACK_S = 10;
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** One bounded wrk run on cpu: resolves to { rps, p99Ms, errors }. scheme: http or https. */
-export async function runWrk({ port, scheme = 'http', seconds, connections, cpu, headers = {} }) {
+/**
+ * One bounded wrk run on cpu: resolves to { rps, p99Ms, errors }. scheme: http or https.
+ * script: a wrk Lua script that shapes the request (a POST with a body), or undefined for GET /.
+ */
+export async function runWrk({
+  port,
+  scheme = 'http',
+  seconds,
+  connections,
+  cpu,
+  headers = {},
+  script,
+}) {
   const url = `${scheme}://127.0.0.1:${port}/`;
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => [
     '-H',
     `${name}: ${value}`,
   ]);
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url];
+  const scriptArgs = script === undefined ? [] : ['-s', script];
+  const args = [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...scriptArgs,
+    ...headerArgs,
+    url,
+  ];
   const proc = startProcess('wrk', args, { cpu, stdout: 'pipe', stderr: 'pipe' });
   let output = '';
   proc.child.stdout?.setEncoding('utf8').on('data', (chunk) => (output += chunk));

@@ -27,6 +27,7 @@ import type { RatePolicy } from '../data-plane/rate-decision.js';
 import type { CredentialOptions } from '../filters/auth/credentials.js';
 import { BUILT_IN_FILTERS } from '../filters/built-in-filters.js';
 import type { PluginSet } from '../filters/plugins/plugin-set.js';
+import type { OpenApiDocuments } from '../filters/openapi-validation/openapi-documents.js';
 import type { DescribedLimit, TableResources } from '../filters/filter-factory.js';
 import { createApiKeyProvider, type ApiKeyProvider } from '../filters/auth/api-key-provider.js';
 import { AUTH_FAILURE_REASONS } from '../filters/auth/auth-failure.js';
@@ -119,6 +120,8 @@ export interface AccessControlOptions {
   sessionCheck?: SessionCheck | null;
   /** The plugin instances of the config's load. */
   plugins?: PluginSet;
+  /** The OpenAPI documents of the config's load, compiled. */
+  openApi?: OpenApiDocuments;
 }
 const NO_SOCKET_CREDENTIALS: SocketCredentialPlaces = { queryParam: null, protocolPrefix: null };
 
@@ -241,6 +244,7 @@ export function compileAccessControl(
       };
     },
     plugins: options.plugins ?? null,
+    openApi: options.openApi ?? null,
     onInternalError,
   };
   if (options.plugins !== undefined && redisTarget !== undefined)

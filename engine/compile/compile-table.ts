@@ -61,6 +61,7 @@ import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
 import { sharedHealthChannel } from './shared-health-channel.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
 import type { PluginSet } from '../filters/plugins/plugin-set.js';
+import type { OpenApiDocuments } from '../filters/openapi-validation/openapi-documents.js';
 
 export type CompileResult =
   { ok: true; table: RouteTable } | { ok: false; problems: PathProblem[] };
@@ -91,6 +92,8 @@ export interface CompileContext extends UpstreamContext {
   usage?: UsageRecorder;
   /** The plugin instances of the config's load; absent when the config has no plugins. */
   plugins?: PluginSet;
+  /** The OpenAPI documents of the config's load, compiled; absent without openapi_documents. */
+  openApi?: OpenApiDocuments;
 }
 
 /**
@@ -134,7 +137,12 @@ export function compileTable(
     ctx.logger,
     offline,
     telemetry.metrics,
-    { redis, sessionCheck: identity?.sessionCheck ?? null, plugins: ctx.plugins },
+    {
+      redis,
+      sessionCheck: identity?.sessionCheck ?? null,
+      plugins: ctx.plugins,
+      openApi: ctx.openApi,
+    },
   );
   const redisTarget = redisTargetOf(config);
   const endpoints = new GatewayEndpoints({

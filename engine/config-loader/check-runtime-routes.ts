@@ -54,6 +54,16 @@ export function checkRuntimeRoutes(
         };
         problems.push(routeProblem(refusal, refusal.path));
       }
+      if ((stored.route as RouteConfig).openapi_validation !== undefined) {
+        const refusal: PathProblem = {
+          severity: 'error',
+          code: ConfigCode.OPENAPI,
+          message:
+            'runtime routes cannot validate against OpenAPI documents: documents load with the config file',
+          path: ['openapi_validation'],
+        };
+        problems.push(routeProblem(refusal, refusal.path));
+      }
     }
     if (problems.length > 0) rejected.push({ ...stored, problems });
     else candidates.push(stored as RuntimeRoute);

@@ -3,6 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { ConfigCode } from '../errors/config-codes.js';
 import { checkSemantics } from './check-semantics.js';
 import {
+  loadOpenApiDocuments,
+  type OpenApiDocuments,
+} from '../filters/openapi-validation/openapi-documents.js';
+import {
   sortProblems,
   type ConfigPath,
   type ConfigProblem,
@@ -44,6 +48,8 @@ export type LoadFailure = {
   locate?: Locator;
   /** Present when the config could be mended far enough for the compiler to look at it. */
   draft?: ConfigDraft;
+  /** The OpenAPI documents the config names, read or not: fixing one reloads. */
+  openApiFiles?: string[];
 };
 
 export type LoadResult =
@@ -56,6 +62,10 @@ export type LoadResult =
       hash: string;
       file: string;
       locate: Locator;
+      /** The OpenAPI documents of `openapi_documents`, compiled; null without any. */
+      openApi: OpenApiDocuments | null;
+      /** Their files, watched like the config file (absent on a table rebuilt from a build). */
+      openApiFiles?: string[];
     }
   | LoadFailure;
 
@@ -125,16 +135,28 @@ export function loadConfigText(
       ? { data, paths: new DraftPaths() }
       : repairConfig(data, unresolved, schemaErrors, schemaDocument());
   const aliases = draft === undefined ? [] : resolveAliases(draft.data as GatewayConfig);
-  const semantic = draft === undefined ? [] : checkSemantics(draft.data as GatewayConfig);
-  const problems = sortProblems(
-    [
+  const openApi =
+    draft === undefined
+      ? undefined
+      : loadOpenApiDocuments(draft.data as GatewayConfig, file, (path) =>
+          draft.paths.isCovered(draft.paths.toOriginal(path)),
+        );
+  const semantic =
+    draft === undefined
+      ? []
+      : [...checkSemantics(draft.data as GatewayConfig), ...(openApi?.problems ?? [])];
+  const problems = sortProblems([
+    ...[
       ...interpolation.problems,
       ...fromEnv.problems,
       ...schemaProblems,
       ...aliases,
       ...(draft === undefined ? [] : reportable(semantic, draft.paths)),
     ].map(locate),
-  );
+    // Problems inside an OpenAPI document are placed in that document.
+    ...(openApi?.placed ?? []),
+  ]);
+  const openApiFiles = openApi?.files ?? [];
   if (problems.some((p) => p.severity === 'error')) {
     return {
       ok: false,
@@ -142,11 +164,14 @@ export function loadConfigText(
       file,
       locate,
       draft: draft && compilerDraft(draft, semantic, locate),
+      openApiFiles,
     };
   }
   const hash = createHash('sha256').update(interpolation.text);
   // Values from the environment are part of the config: another value is another config.
   if (fromEnv.overrides.length > 0) hash.update(JSON.stringify(fromEnv.overrides));
+  // So are the documents routes validate against: an edited document reloads an unchanged file.
+  if (openApi !== undefined && openApi.hash !== '') hash.update(openApi.hash);
   return {
     ok: true,
     config: data as GatewayConfig,
@@ -154,6 +179,8 @@ export function loadConfigText(
     hash: hash.digest('hex'),
     file,
     locate,
+    openApi: openApiFiles.length === 0 ? null : (openApi?.documents ?? null),
+    openApiFiles,
   };
 }
 

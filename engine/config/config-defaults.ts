@@ -60,6 +60,7 @@ export const CONFIG_DEFAULTS = {
       retry_non_idempotent: false,
       max_buffered_body: '64kb',
     },
+    openapi_validation: { unknown_operations: 'reject' },
   },
   upstreams: {
     discovery: { endpoints: { weight: 1 }, scheme: 'http', refresh: { min: '5s', max: '30s' } },

@@ -84,6 +84,12 @@ export interface GatewayConfig {
   observability?: ObservabilityConfig;
   websocket?: WebSocketConfig;
   plugins?: PluginEntryConfig[];
+  openapi_documents?: {
+    name: string;
+    file: string;
+    base_path?: string;
+    max_body_size?: string;
+  }[];
 }
 export interface ServerConfig {
   http_port?: number;
@@ -191,6 +197,13 @@ export interface RouteConfig {
    * @minItems 1
    */
   plugins?: (string | RoutePluginConfig)[];
+  openapi_validation?:
+    | string
+    | {
+        document: string;
+        operation?: string;
+        unknown_operations?: 'reject' | 'pass';
+      };
 }
 export interface RouteMatchConfig {
   headers?: {

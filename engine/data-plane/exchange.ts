@@ -70,6 +70,13 @@ export class Exchange {
   /** Headers for the upstream request that carry the verified identity, as [name, value, ...]. */
   identityHeaders: readonly string[] | null = null;
   heldBody: HeldBody | null = null;
+  /**
+   * A step took the body to read it whole (readWholeBody): nothing else may take uWS's data
+   * handler, and a refusal after it needs no draining (the body was read, or the answer closes).
+   */
+  bodyTaken = false;
+  /** The whole body a step read (OpenAPI validation): the proxy sends exactly these bytes. */
+  body: Buffer | null = null;
   /** A plugin's view of this request, made by the first plugin step that runs (filters/plugins). */
   pluginView: object | null = null;
   /**

@@ -162,7 +162,7 @@ export class RouteChain {
    * rejection, which ends the process, so it is caught and answered like a failed check.
    */
   private wait(ex: Exchange, pending: Promise<Verdict>, next: number): void {
-    if (ex.hasBody && ex.heldBody === null) holdRequestBody(ex);
+    if (ex.hasBody && ex.heldBody === null && !ex.bodyTaken) holdRequestBody(ex);
     pending
       .then((verdict) => {
         if (ex.aborted || ex.finished) return;
@@ -176,7 +176,7 @@ export class RouteChain {
   }
 
   private stop(ex: Exchange, answer: Stop): void {
-    if (!ex.hasBody || ex.heldBody?.last === true) {
+    if (!ex.hasBody || ex.bodyTaken || ex.heldBody?.last === true) {
       send(ex, answer);
       return;
     }

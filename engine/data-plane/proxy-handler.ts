@@ -82,6 +82,9 @@ export function createProxyHandler(o: ProxyOptions): RouteHandler {
       (o.retry.methods.has(ex.method) || ex.header('idempotency-key') !== undefined);
     if (!ex.hasBody) {
       call.start(endpoint, null, retryable);
+    } else if (ex.body !== null) {
+      // Read whole by a step that checked it: these bytes, and no second read.
+      call.start(endpoint, ex.body, retryable);
     } else if (retryable && !ex.chunked && ex.contentLength <= o.retry.maxBufferBytes) {
       ex.onAbort = () => call.abort(CLIENT_ABORTED);
       bufferRequestBody(

@@ -175,3 +175,50 @@ function startBodyTimer(timeoutMs: number, onLimit: (err: GatewayError) => void)
   timer.unref();
   return timer;
 }
+
+/**
+ * Reads the whole body into memory for a step that must see it before the request goes on (the
+ * OpenAPI body check); the proxy then sends `ex.body`, these same bytes. Resolves with the body,
+ * or with the error to answer: over `maxBytes` (413) or slower than `timeoutMs` (408); both
+ * answers close the connection, so the rest of the body is never waited for.
+ */
+export function readWholeBody(
+  ex: Exchange,
+  maxBytes: number,
+  timeoutMs: number,
+): Promise<Buffer | GatewayError> {
+  ex.bodyTaken = true;
+  if (ex.contentLength > maxBytes) return Promise.resolve(tooLarge(maxBytes));
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let done = false;
+    const timer = startBodyTimer(timeoutMs, (err) => {
+      done = true;
+      resolve(err);
+    });
+    readBody(ex, (chunk, isLast) => {
+      if (done) return;
+      ex.bytesIn += chunk.byteLength;
+      if (ex.bytesIn > maxBytes) {
+        done = true;
+        clearTimeout(timer);
+        resolve(tooLarge(maxBytes));
+        return;
+      }
+      // uWS reuses the chunk's memory once this callback returns.
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (!isLast) return;
+      done = true;
+      clearTimeout(timer);
+      ex.body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      resolve(ex.body);
+    });
+  });
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError(
+    'PAYLOAD_TOO_LARGE',
+    `the request body exceeds the limit of ${maxBytes} bytes`,
+  );
+}

@@ -106,6 +106,16 @@ export const REQUEST_CODE_DOCS: Readonly<Record<ErrorCodeName, CodeDoc>> = {
     meaning: "no response headers within the route's `timeout`, or no connection",
     fix: 'raise the route `timeout`/`connect_timeout`, or find out why the upstream lags',
   },
+  REQUEST_INVALID: {
+    meaning:
+      "the request does not match its route's OpenAPI operation: a path parameter, query parameter, header, cookie or the JSON body; `problems` lists each with `in`, its JSON `pointer` and what was `expected`",
+    fix: 'send what the API document describes; the upstream was not asked',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    meaning:
+      "the request body's Content-Type is not one the route's OpenAPI operation accepts; the message lists those it does",
+    fix: 'send the body in one of the listed media types, with a matching Content-Type',
+  },
   PLUGIN_TIMEOUT: {
     meaning: "a plugin's request step did not settle within the plugin's `timeout` (default 1s)",
     fix: 'make the step faster, or raise `plugins[].timeout`',
@@ -330,6 +340,21 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
   GW_ERR_CONFIG_UNDEFINED_PLUGIN: {
     meaning: 'a route names a plugin the top-level `plugins` list does not declare',
     fix: 'declare it, or fix the name',
+  },
+  GW_ERR_CONFIG_OPENAPI: {
+    meaning:
+      'an OpenAPI document that cannot be read, does not parse, is not OpenAPI 3.0 or 3.1, has a `$ref` that leads nowhere (or to another file), or a schema ajv cannot compile (placed at the line and column in the document); or `openapi_validation` on a runtime route',
+    fix: 'fix the document at the place named, or `openapi_documents[].file` (relative to the config file); bundle external references into the document; runtime routes do not validate',
+  },
+  GW_ERR_CONFIG_UNDEFINED_OPENAPI_DOCUMENT: {
+    meaning:
+      'a route names an OpenAPI document the top-level `openapi_documents` list does not declare, a name listed twice there, or an `operation` the document has no operationId for',
+    fix: 'declare the document, or fix the name or the operationId',
+  },
+  GW_WARN_CONFIG_OPENAPI_OPERATION: {
+    meaning:
+      'a route with `openapi_validation` whose path and methods match no operation of the document (or only some of its methods): those requests get 404 or 405, or go through unvalidated with `unknown_operations: pass`',
+    fix: "fix the route's path or the document's `base_path`, or name the operation with `operation`",
   },
   GW_WARN_CONFIG_WEAK_SECRET: {
     meaning: 'an HS* secret shorter than 32 bytes',

@@ -4,6 +4,7 @@
  */
 export const ErrorCode = {
   BAD_REQUEST: 400,
+  REQUEST_INVALID: 400,
   PATH_REJECTED: 400,
   AMBIGUOUS_REQUEST: 400,
   UNAUTHORIZED: 401,
@@ -15,6 +16,7 @@ export const ErrorCode = {
   REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   URI_TOO_LONG: 414,
   CONFIG_INVALID: 422,
   UPGRADE_REQUIRED: 426,
@@ -67,6 +69,7 @@ const UPSTREAM_FAILURES: ReadonlySet<ErrorCodeName> = new Set([
  */
 const SUMMARY: Readonly<Record<Exclude<ErrorCodeName, 'TIER_REQUIRED'>, string>> = {
   BAD_REQUEST: 'Bad request',
+  REQUEST_INVALID: 'Request does not match the API description',
   PATH_REJECTED: 'Request path rejected',
   AMBIGUOUS_REQUEST: 'Ambiguous request',
   UNAUTHORIZED: 'Invalid authentication credentials',
@@ -77,6 +80,7 @@ const SUMMARY: Readonly<Record<Exclude<ErrorCodeName, 'TIER_REQUIRED'>, string>>
   REQUEST_TIMEOUT: 'Request timeout',
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'Payload too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   URI_TOO_LONG: 'Request URI too long',
   CONFIG_INVALID: 'Invalid configuration',
   UPGRADE_REQUIRED: 'Upgrade required',

@@ -10,6 +10,7 @@ import {
   pluginsBeforeAuth,
   pluginsBeforeUpstream,
 } from './plugins/plugin-factory.js';
+import { openApiValidation } from './openapi-validation/openapi-validation-factory.js';
 import { rateLimit } from './rate-limit/rate-limit-factory.js';
 import { requestHeaders } from './request-headers/request-headers-factory.js';
 import { requiredQuery } from './required-query/required-query.js';
@@ -39,6 +40,8 @@ export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
   rateLimit,
   securityHeaders,
   requiredQuery,
+  // The client's request as it came, before request_headers edits it; after every access check.
+  openApiValidation,
   requestHeaders,
   pluginsBeforeUpstream,
 ];

@@ -12,6 +12,7 @@ import type { RatePolicy } from '../data-plane/rate-decision.js';
 import type { RateLimitHeaders } from './rate-limit/rate-limit-headers.js';
 import type { RouteLimit } from './rate-limit/rate-limit-step.js';
 import type { PluginSet } from './plugins/plugin-set.js';
+import type { OpenApiDocuments } from './openapi-validation/openapi-documents.js';
 
 /** One of a route's rate limits, with what `gatewayd routes` says of it. */
 export interface DescribedLimit {
@@ -66,6 +67,8 @@ export interface TableResources {
   recorderFor(routeName: string): FilterRecorder | null;
   /** The plugin instances of the config's load; null without plugins. */
   readonly plugins: PluginSet | null;
+  /** The OpenAPI documents of the config's load, compiled; null without openapi_documents. */
+  readonly openApi: OpenApiDocuments | null;
   /** A check that failed unexpectedly: logged as a bug. */
   onInternalError(err: unknown, ex: { requestId: string }): void;
 }

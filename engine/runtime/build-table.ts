@@ -4,6 +4,7 @@ import { checkRuntimeRoutes } from '../config-loader/check-runtime-routes.js';
 import { sortProblems, type ConfigProblem } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { LoadResult, Locator } from '../config-loader/load-config.js';
+import type { OpenApiDocuments } from '../filters/openapi-validation/openapi-documents.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
 
 export type BuildResult =
@@ -15,6 +16,8 @@ export type BuildResult =
       /** The file's config, kept to recompile it with other runtime routes. */
       config: GatewayConfig;
       locate: Locator;
+      /** The OpenAPI documents the config's routes validate against, compiled once per load. */
+      openApi: OpenApiDocuments | null;
     }
   | { ok: false; problems: ConfigProblem[] };
 
@@ -32,7 +35,7 @@ export function compileLoaded(
   const checked = checkRuntimeRoutes(loaded.config, runtime);
   const compiled = compileTable(
     loaded.config,
-    ctx,
+    { ...ctx, openApi: loaded.openApi ?? undefined },
     checked.accepted.map((a) => a.runtime),
   );
   if (!compiled.ok) {
@@ -49,5 +52,6 @@ export function compileLoaded(
     warnings: loaded.warnings,
     config: loaded.config,
     locate: loaded.locate,
+    openApi: loaded.openApi,
   };
 }

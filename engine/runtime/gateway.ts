@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AdminContext } from '../admin/admin-context.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { ConfigStatus } from '../admin/config-status.js';
@@ -98,6 +100,8 @@ export class Gateway {
   /** The plugin instances of the build in force. */
   private plugins: PluginSet | null = null;
   private readonly pluginWatch = new FileWatches();
+  /** The OpenAPI documents the config names: an edit reloads, as the config file's does. */
+  private readonly openApiWatch = new FileWatches();
   port = 0;
   httpsPort = 0;
   adminPort = 0;
@@ -126,6 +130,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.startTelemetry();
     const read = await loadConfigFile(this.options.file);
+    this.watchOpenApiFiles(read);
     if (!read.ok) throw new InvalidConfigError((await allProblems(read)).map(formatProblem));
     const plugins = await this.loadPlugins(read);
     this.watchPluginFiles();
@@ -284,6 +289,7 @@ export class Gateway {
   private async reloadOnce(reason: string): Promise<boolean> {
     const log = this.options.logger;
     const read = await loadConfigFile(this.options.file);
+    this.watchOpenApiFiles(read);
     const recovered = this.status.lastReload?.ok === false;
     const plugins = read.ok ? await this.loadPlugins(read, this.status.hash) : null;
     this.watchPluginFiles();
@@ -469,6 +475,13 @@ export class Gateway {
     this.pluginWatch.watch(this.pluginModules.files, () => void this.reload('plugin file changed'));
   }
 
+  /** Each worker watches the documents itself, as it does the plugin files. */
+  private watchOpenApiFiles(read: LoadResult): void {
+    // A directory that does not exist cannot be watched; the load reports the missing file.
+    const files = (read.openApiFiles ?? []).filter((f) => existsSync(dirname(f)));
+    this.openApiWatch.watch(files, () => void this.reload('OpenAPI document changed'));
+  }
+
   private compileContext() {
     return {
       plugins: this.plugins ?? undefined,
@@ -546,6 +559,7 @@ export class Gateway {
     await this.runtime?.close();
     await this.metricsServer?.close();
     this.pluginWatch.watch([], () => {});
+    this.openApiWatch.watch([], () => {});
     await within(this.plugins?.retire(), 1000);
     this.upstreams.stopAll();
     const flushTraces = this.telemetry.tracer?.shutdown().catch((err: unknown) => {

@@ -164,6 +164,16 @@ t.test('runtime routes on one instance (memory store)', async (t) => {
       upstream: 'svc',
     });
     t.match([fileName.status, fileName.json], [409, { message: /taken by routes\[0\]/ }]);
+    const validated = await admin(gw, 'POST', '/admin/routes', {
+      name: 'validated',
+      path: '/validated',
+      upstream: 'svc',
+      openapi_validation: 'pets',
+    });
+    t.match(
+      [validated.status, validated.json],
+      [422, { problems: [{ code: 'GW_ERR_CONFIG_OPENAPI', path: '$.openapi_validation' }] }],
+    );
     const taken = await admin(gw, 'POST', '/admin/routes', { ...WEATHER, path: '/other/*' });
     t.match([taken.status, taken.json], [409, { message: /"weather_api" exists/ }]);
     t.equal(await status(gw, '/bad'), 404, 'nothing refused was applied');
