@@ -119,6 +119,11 @@ export const TARGETS = [
     server: { metrics_port: 0 },
     observability: { metrics: { prometheus_enabled: true } },
   }),
+  // The base route behind a memory cache: the first request stores the origin's answer (it has
+  // no Cache-Control, so the route's ttl keeps it for the run) and every later one is a hit.
+  gatewayd('gatewayd+cache', {
+    routes: [{ path: '/*', upstream: 'origin', cache: { ttl: '1h' } }],
+  }),
   // Compression's cost per KiB: the same 16 KiB JSON answer sent as it is, gzip'd and brotli'd
   // (a direct response, so the origin's 2-byte body does not matter).
   gatewayd('gatewayd+body16k', body16k(false)),

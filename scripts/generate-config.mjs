@@ -71,6 +71,7 @@ const TYPE_NAMES = {
   '/$defs/rateLimitPolicy': 'RateLimitPolicyConfig',
   '/$defs/cors': 'CorsConfig',
   '/$defs/compression': 'CompressionConfig',
+  '/$defs/cache': 'CacheConfig',
   '/$defs/securityHeaders': 'SecurityHeadersConfig',
   '/$defs/ipFilter': 'IpFilterConfig',
   '/$defs/websocketChannel': 'ChannelConfig',

@@ -9,6 +9,7 @@ import { normalizePath } from '../router/normalize-path.js';
 import type { AdminContext } from './admin-context.js';
 import { AdminRouter } from './admin-router.js';
 import { apiKeysResource } from './api-keys-resource.js';
+import { cacheResource } from './cache-resource.js';
 import { configResource } from './config-resource.js';
 import { createDashboardAssets } from './dashboard-assets.js';
 import { healthResource } from './health-resource.js';
@@ -27,6 +28,7 @@ const router = new AdminRouter([
   apiKeysResource,
   websocketResource,
   tlsResource,
+  cacheResource,
 ]);
 
 /** What one admin request turned out to be, for its log line and its count. */

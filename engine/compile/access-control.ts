@@ -66,6 +66,7 @@ import { duration } from '../config/units.js';
 import type { ServerSettings } from './server-settings.js';
 import type { Share } from '../state/shared-objects.js';
 import { createSharedRedis, type SharedRedis } from '../state/shared-redis.js';
+import { createCacheStores, type CacheStores } from '../filters/cache/cache-stores.js';
 import { isSocketRoute } from '../websocket/is-socket-route.js';
 import type { SocketCredentialPlaces } from './socket-proxy-route.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
@@ -98,6 +99,8 @@ export interface AccessControl {
    * (`on_store_error: deny`). /ready answers 503 while one of them is not connected.
    */
   requiredRedis: ReadonlySet<RedisClient>;
+  /** The routes' response caches, for the admin API's purge. */
+  caches: CacheStores;
   /** Every built-in filter the route's config asks for, in the order of BUILT_IN_FILTERS. */
   filtersFor(rc: RouteConfig, routeName: string): RouteFilter[];
   /** A chain of `filters` in front of `terminal`. */
@@ -204,6 +207,11 @@ export function compileAccessControl(
     };
   }
 
+  const caches = createCacheStores(
+    share,
+    redisTarget === undefined ? null : () => redis(redisTarget),
+    config.redis?.key_prefix ?? CONFIG_DEFAULTS.redis.key_prefix,
+  );
   const gatewayFilters = [
     securityHeadersFilter(securityHeadersOf(middleware.security_headers, undefined)),
   ].flatMap((f) => (f === null ? [] : [f]));
@@ -241,9 +249,12 @@ export function compileAccessControl(
         expectRateLimitDecisions: () => routeMetrics.startRateLimitDecisionsAtZero(),
         pluginFailure: (plugin, kind) => routeMetrics.pluginFailure(plugin, kind),
         expectPluginFailures: (plugin) => routeMetrics.startPluginFailuresAtZero(plugin),
+        cacheLookup: (result) => routeMetrics.cacheLookup(result),
+        expectCacheLookups: () => routeMetrics.startCacheLookupsAtZero(),
       };
     },
     plugins: options.plugins ?? null,
+    caches,
     openApi: options.openApi ?? null,
     onInternalError,
   };
@@ -264,6 +275,7 @@ export function compileAccessControl(
       contextHeaders,
     },
     requiredRedis,
+    caches,
 
     filtersFor(rc, routeName) {
       const authenticated = authRequirement(rc) !== undefined;

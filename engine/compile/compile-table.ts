@@ -433,6 +433,7 @@ export function compileTable(
     admin,
     recordsUsage: admin !== null || endpoints.usesUsage,
     inactiveRuntimeRoutes,
+    caches: access.caches.byRoute,
   };
   return { ok: true, table };
 }

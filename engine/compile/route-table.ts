@@ -2,6 +2,7 @@ import type { RedisClient } from '../state/redis-connection.js';
 import type { InactiveRuntimeRoute } from '../config/runtime-route.js';
 import type { CompiledRoute, ServingTable } from '../data-plane/compiled-route.js';
 import type { ApiKeyStore } from '../filters/auth/api-key-store.js';
+import type { RouteCache } from '../filters/cache/route-cache.js';
 import type { HubSettings } from '../websocket/hub/hub-settings.js';
 import type { HubNetwork } from './compile-hub-network.js';
 import type { ServerSettings } from './server-settings.js';
@@ -44,4 +45,6 @@ export interface RouteTable extends ServingTable {
   recordsUsage: boolean;
   /** Runtime routes left out of this table (they clash with the file or fail its checks). */
   inactiveRuntimeRoutes: readonly InactiveRuntimeRoute[];
+  /** The response caches of its routes, by route name (the admin API purges them). */
+  caches: ReadonlyMap<string, RouteCache>;
 }

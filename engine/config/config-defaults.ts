@@ -52,6 +52,16 @@ export const CONFIG_DEFAULTS = {
       min_size: '1kb',
       level: 5,
     },
+    cache: {
+      ttl: '60s',
+      key: ['host', 'path', 'query'],
+      backend: 'memory',
+      max_size: '64mb',
+      max_entry_size: '1mb',
+      methods: ['GET', 'HEAD'],
+      statuses: [200, 301, 404],
+      coalesce_timeout: '5s',
+    },
     max_message_size: '1mb',
     retries: {
       attempts: 2,

@@ -33,6 +33,11 @@ const PATTERNS: Readonly<Record<string, { rule: string; hint?: string }>> = {
     rule: 'is not a rate limit key',
     hint: 'use ip, user, api_key, route or header:NAME, or a list of these',
   },
+  "^(host|path|query|identity|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|cookie:[A-Za-z0-9!#$%&'*+.^_`|~-]+|query:[^\\s&=#]+)$":
+    {
+      rule: 'is not a cache key part',
+      hint: 'use host, path, query, identity, header:<name>, cookie:<name> or query:<name>',
+    },
   '^rediss?://[^\\s]+$': {
     rule: 'is not a Redis URL',
     hint: 'write redis://host:6379, or rediss://host:6380 for TLS',

@@ -184,6 +184,7 @@ export interface RouteConfig {
   rate_limit?: false | Rate | RateLimitPolicyConfig;
   cors?: false | CorsConfig;
   compression?: false | CompressionConfig;
+  cache?: CacheConfig;
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
   websocket?: 'proxy';
@@ -251,6 +252,29 @@ export interface ResponseHeadersConfig {
   set?: {
     [k: string]: string;
   };
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "cache".
+ */
+export interface CacheConfig {
+  ttl?: string;
+  /**
+   * @minItems 1
+   */
+  key?: string[];
+  backend?: 'memory' | 'redis';
+  max_size?: string;
+  max_entry_size?: string;
+  /**
+   * @minItems 1
+   */
+  methods?: ('GET' | 'HEAD')[];
+  /**
+   * @minItems 1
+   */
+  statuses?: (200 | 203 | 204 | 300 | 301 | 308 | 404 | 405 | 410 | 414 | 501)[];
+  coalesce_timeout?: string;
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema

@@ -3,6 +3,7 @@ import type { CompiledRoute } from './compiled-route.js';
 import type { RouteChain } from './filter-chain.js';
 import type { Identity } from './identity.js';
 import type { RateDecision } from './rate-decision.js';
+import type { CacheMark, ResponseTap } from './response-tap.js';
 
 /** Where finished requests are counted (a route's or an upstream's series; see observability). */
 export interface RequestSeries {
@@ -70,6 +71,10 @@ export class Exchange {
   /** Headers for the upstream request that carry the verified identity, as [name, value, ...]. */
   identityHeaders: readonly string[] | null = null;
   heldBody: HeldBody | null = null;
+  /** The route's response cache's decision (filters/cache); null when it made none. */
+  cacheMark: CacheMark | null = null;
+  /** Told of the upstream's answer as it streams through (the cache records it); null: nobody. */
+  responseTap: ResponseTap | null = null;
   /**
    * A step took the body to read it whole (readWholeBody): nothing else may take uWS's data
    * handler, and a refusal after it needs no draining (the body was read, or the answer closes).

@@ -126,6 +126,28 @@ export function writeClientResponseHeaders(
   }
 }
 
+/**
+ * The upstream's response headers that may reach the client, as writeClientResponseHeaders
+ * writes them, in a list: what a response cache keeps to answer with later.
+ */
+export function clientResponseHeaderList(
+  headers: IncomingHttpHeaders,
+  routeOwned: ((name: string) => boolean) | null,
+): [string, string][] {
+  const connectionTokens = connectionListed(headers.connection);
+  const list: [string, string][] = [];
+  for (const name in headers) {
+    if (RESPONSE_DROPPED.has(name) || name.startsWith('proxy-') || connectionTokens?.has(name))
+      continue;
+    if (routeOwned !== null && name !== 'vary' && routeOwned(name)) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) list.push([name, v]);
+    else list.push([name, value]);
+  }
+  return list;
+}
+
 function connectionListed(value: string | undefined): Set<string> | null {
   // Nearly every message says just one of these: no list to build.
   if (!value || value === 'keep-alive' || value === 'close') return null;

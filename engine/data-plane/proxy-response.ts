@@ -138,6 +138,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     }
     ex.status = statusCode;
     this.upstreamHeaders = headers;
+    ex.responseTap?.head(statusCode, headers);
     const length = headers['content-length'];
     if (length !== undefined) this.totalLength = Number(length);
     const noBody =
@@ -191,6 +192,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const ex = this.ex;
     if (ex.aborted || this.ended || this.retried) return;
+    ex.responseTap?.data(chunk);
     if (this.encoded !== null) {
       this.encoded.write(chunk, controller);
       return;
@@ -260,7 +262,11 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     const ex = this.ex;
     if (this.retried) return;
     this.settle(ex.status >= 500, ex.status);
-    if (ex.aborted) return;
+    if (ex.aborted) {
+      ex.responseTap?.fail();
+      return;
+    }
+    ex.responseTap?.end();
     if (this.pending) {
       this.endAfterDrain = true;
       return;
@@ -291,6 +297,7 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     err: Error & { code?: string },
   ): void {
     if (this.retried) return;
+    this.ex.responseTap?.fail();
     this.encoded?.destroy();
     if (this.abortedByGateway) {
       // The client went away (nothing to answer) or its body broke a limit (err says which).

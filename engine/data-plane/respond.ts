@@ -78,6 +78,8 @@ export function sendPrepared(ex: Exchange, response: PreparedResponse): void {
     );
     if (encoding !== null) body = encoding.encodeAll(body);
     if (ex.method === 'HEAD') ex.res.endWithoutBody(body.length);
+    // A 304 has no body, and a Content-Length of 0 would misstate the one it stands for.
+    else if (response.statusCode === 304) ex.res.endWithoutBody();
     else ex.res.end(body);
   });
   finish(ex, response.statusCode, ex.method === 'HEAD' ? 0 : body.length);

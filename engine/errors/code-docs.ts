@@ -215,7 +215,7 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
     fix: 'add it to `auth.tiers` or fix the name',
   },
   GW_ERR_CONFIG_REDIS_REQUIRED: {
-    meaning: 'Redis storage or a Redis key store without a Redis URL',
+    meaning: 'Redis storage, a Redis key store or a Redis response cache without a Redis URL',
     fix: 'add the `redis` block or `storage.url`',
   },
   GW_ERR_CONFIG_API_KEY: {
@@ -323,6 +323,11 @@ export const CONFIG_CODE_DOCS: Readonly<Record<ConfigCodeValue, CodeDoc>> = {
   GW_ERR_CONFIG_REDIRECT: {
     meaning: "a `redirect.to` using a `{name}` or `*` that the route's path does not capture",
     fix: 'use one of the captures the message lists, or capture it in `path`',
+  },
+  GW_ERR_CONFIG_CACHE: {
+    meaning:
+      'a `cache` on a route that does not proxy (WebSocket, redirect, direct_response, handler); `identity` in `cache.key` on a route without auth; `cache.methods` without GET; `max_size` smaller than `max_entry_size`',
+    fix: 'keep `cache` to routes with `upstream` or `upstreams`; add auth to the route or drop `identity`; list GET; raise `max_size` or lower `max_entry_size`',
   },
   GW_ERR_CONFIG_PLUGIN: {
     meaning: 'a plugin name listed twice in `plugins`, or `plugins` on a runtime route',

@@ -1,4 +1,5 @@
 import { auth } from './auth/auth-factory.js';
+import { cache } from './cache/cache-factory.js';
 import { compression } from './compression/compression-factory.js';
 import { authorization } from './authorization/authorization-factory.js';
 import { contextHeaders } from './context-headers/context-headers-factory.js';
@@ -43,5 +44,8 @@ export const BUILT_IN_FILTERS: readonly FilterFactory[] = [
   // The client's request as it came, before request_headers edits it; after every access check.
   openApiValidation,
   requestHeaders,
+  // After every check and limit; before the plugins of before_upstream, which a hit skips since
+  // no upstream is asked.
+  cache,
   pluginsBeforeUpstream,
 ];

@@ -12,6 +12,7 @@ import type { RatePolicy } from '../data-plane/rate-decision.js';
 import type { RateLimitHeaders } from './rate-limit/rate-limit-headers.js';
 import type { RouteLimit } from './rate-limit/rate-limit-step.js';
 import type { PluginSet } from './plugins/plugin-set.js';
+import type { CacheStores } from './cache/cache-stores.js';
 import type { OpenApiDocuments } from './openapi-validation/openapi-documents.js';
 
 /** One of a route's rate limits, with what `gatewayd routes` says of it. */
@@ -34,6 +35,10 @@ export interface FilterRecorder {
   pluginFailure(plugin: string, kind: 'error' | 'timeout'): void;
   /** The route runs `plugin`: its failure counts exist from now on, at 0 (compile time). */
   expectPluginFailures(plugin: string): void;
+  /** The response cache answered from an entry (hit), asked the upstream (miss) or stood aside. */
+  cacheLookup(result: 'hit' | 'miss' | 'bypass'): void;
+  /** The route has a cache: each result's count exists from now on, at 0 (compile time). */
+  expectCacheLookups(): void;
 }
 
 /**
@@ -67,6 +72,8 @@ export interface TableResources {
   recorderFor(routeName: string): FilterRecorder | null;
   /** The plugin instances of the config's load; null without plugins. */
   readonly plugins: PluginSet | null;
+  /** The routes' response caches, kept across reloads. */
+  readonly caches: CacheStores;
   /** The OpenAPI documents of the config's load, compiled; null without openapi_documents. */
   readonly openApi: OpenApiDocuments | null;
   /** A check that failed unexpectedly: logged as a bug. */

@@ -43,6 +43,7 @@ export class GatewayMetrics {
     authFailures: new CounterFamily(METRICS.authFailures),
     rateLimitDecisions: new CounterFamily(METRICS.rateLimitDecisions),
     pluginFailures: new CounterFamily(METRICS.pluginFailures),
+    cacheLookups: new CounterFamily(METRICS.cacheLookups),
   };
   private readonly upstreamFamilies: UpstreamFamilies = {
     attempts: new CounterFamily(METRICS.upstreamAttempts),

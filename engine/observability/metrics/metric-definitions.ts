@@ -66,6 +66,12 @@ export const METRICS = {
     help: 'Requests a plugin failed (500 PLUGIN_ERROR: a step threw, rejected or answered something invalid) or held past its timeout (504 PLUGIN_TIMEOUT), by route, plugin and kind (error, timeout); each starts at 0 on a route with the plugin.',
     labelNames: ['route', 'plugin', 'kind'],
   },
+  cacheLookups: {
+    name: 'gatewayd_cache_lookups_total',
+    type: 'counter',
+    help: 'Requests the response cache looked at, by route and result (hit: answered from the cache, miss: the upstream was asked, bypass: the request may not use the cache); each starts at 0 on a route with a cache.',
+    labelNames: ['route', 'result'],
+  },
   upstreamAttempts: {
     name: 'gatewayd_upstream_attempts_total',
     type: 'counter',

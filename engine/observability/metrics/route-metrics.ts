@@ -6,7 +6,12 @@ export interface RouteFamilies extends RequestFamilies {
   authFailures: CounterFamily;
   rateLimitDecisions: CounterFamily;
   pluginFailures: CounterFamily;
+  cacheLookups: CounterFamily;
 }
+
+/** What the response cache did with a request. */
+export type CacheResult = 'hit' | 'miss' | 'bypass';
+const CACHE_RESULTS: readonly CacheResult[] = ['hit', 'miss', 'bypass'];
 
 /** How a plugin failed a request. */
 export type PluginFailure = 'error' | 'timeout';
@@ -28,6 +33,7 @@ export class RouteMetrics {
   private readonly authCells = new Map<string, CounterCell>();
   private readonly decisionCells: Array<CounterCell | undefined> = [];
   private readonly pluginCells = new Map<string, CounterCell>();
+  private readonly cacheCells = new Map<CacheResult, CounterCell>();
 
   constructor(
     private readonly families: RouteFamilies,
@@ -80,6 +86,26 @@ export class RouteMetrics {
   pluginFailure(plugin: string, kind: PluginFailure): void {
     const cell = this.pluginCell(plugin, kind);
     if (cell !== null) cell.value++;
+  }
+
+  /** The route has a cache: its three lookup series are made at 0 (compile time). */
+  startCacheLookupsAtZero(): void {
+    for (const result of CACHE_RESULTS) this.cacheCell(result);
+  }
+
+  cacheLookup(result: CacheResult): void {
+    const cell = this.cacheCell(result);
+    if (cell !== null) cell.value++;
+  }
+
+  private cacheCell(result: CacheResult): CounterCell | null {
+    let cell = this.cacheCells.get(result);
+    if (cell === undefined) {
+      if (this.retired) return null;
+      cell = this.families.cacheLookups.cell(this.route, result);
+      this.cacheCells.set(result, cell);
+    }
+    return cell;
   }
 
   private pluginCell(plugin: string, kind: PluginFailure): CounterCell | null {
