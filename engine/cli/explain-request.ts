@@ -17,6 +17,8 @@ import { parsePathPattern } from '../router/path-pattern.js';
 import { compileLoaded } from '../runtime/build-table.js';
 import { allProblems, withOfflinePlugins } from '../runtime/offline-build.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import { endpointTag } from '../websocket/socket-io/endpoint-tag.js';
+import { readSessionQuery } from '../websocket/socket-io/session-query.js';
 
 /** A request as `routes --explain` takes it: "GET https://host/path?query" and headers. */
 export interface ExplainedRequest {
@@ -150,7 +152,10 @@ function explainIn(
     const rewrite = createRewriter(rc, parsePathPattern(rc.path));
     if ('fn' in rewrite) {
       const upstreamPath = rewrite.fn(path, hit.params, hit.wildcard);
-      row('forwards', upstreamPath + (request.query === '' ? '' : `?${request.query}`));
+      // A socket.io route takes its endpoint tag off the sid before the request goes upstream.
+      const query =
+        rc.websocket === 'socket.io' ? readSessionQuery(request.query, null).query : request.query;
+      row('forwards', upstreamPath + (query === '' ? '' : `?${query}`));
     }
   }
   for (const passed of passedOver(table, route, request, path, ex)) row('passed over', passed);
@@ -189,6 +194,7 @@ function describeTarget(
     row('target', `upstream ${name}`);
   }
   const group = groups.get(name as string) as UpstreamGroup;
+  if (rc.websocket === 'socket.io' && explainSocketIoSession(ex, group, row)) return;
   const uc = config.upstreams?.[name as string];
   const balancer = uc?.load_balancer?.type ?? 'RoundRobin';
   const hashOn = balancer === 'ConsistentHash' ? (uc?.load_balancer?.hash_on ?? 'ip') : null;
@@ -308,4 +314,25 @@ function offlineExchange(request: ExplainedRequest, path: string): Exchange {
     0,
     () => undefined,
   );
+}
+
+/**
+ * A socket.io request whose sid carries an endpoint tag goes to that endpoint, not to the
+ * balancer's choice. Returns false when the request names no tagged session.
+ */
+function explainSocketIoSession(
+  ex: Exchange,
+  group: UpstreamGroup,
+  row: (label: string, value: string) => void,
+): boolean {
+  const tag = readSessionQuery(ex.query, null).tag;
+  if (tag === null) return false;
+  const endpoint = group.endpoints.find((e) => endpointTag(e) === tag);
+  row(
+    'session',
+    endpoint === undefined
+      ? `socket.io sid tagged "${tag}", which names no endpoint of ${group.name}: the balancer picks one, which will not know the session`
+      : `socket.io sid tagged "${tag}" → ${endpoint.origin}, the endpoint that opened the session`,
+  );
+  return true;
 }

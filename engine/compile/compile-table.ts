@@ -237,7 +237,7 @@ export function compileTable(
     const chain = access.chain(routeFilters, built.handle);
     const condition = compileRouteCondition(rc.match);
     const filters = [
-      ...(built.socketKey === undefined ? [] : ['upgrade only']),
+      ...(built.socketKey === undefined || built.servesPlain === true ? [] : ['upgrade only']),
       ...chain.descriptions,
       ...built.filters,
     ];
@@ -255,7 +255,10 @@ export function compileTable(
         (rc.redirect === undefined ? 'direct_response' : 'redirect'),
       condition,
       filters: condition === null ? filters : [`match ${condition.description}`, ...filters],
-      handle: built.socketKey === undefined ? checked : requireUpgrade(checked),
+      handle:
+        built.socketKey === undefined || built.servesPlain === true
+          ? checked
+          : requireUpgrade(checked),
       // The hub's generated route (after the file's) has no place in the file.
       configIndex: origin === 'file' && index < config.routes.length ? index : -1,
       origin,

@@ -26,6 +26,8 @@ import {
 import { duration, size } from '../config/units.js';
 import type { ServerSettings } from './server-settings.js';
 import { createSocketProxyRoute, type SocketCredentialPlaces } from './socket-proxy-route.js';
+import { createSocketIoRouteHandler } from './socket-io-route.js';
+import type { Endpoint } from '../upstream/endpoint.js';
 import { CONFIG_DEFAULTS } from '../config/config-defaults.js';
 
 const R = CONFIG_DEFAULTS.routes;
@@ -38,6 +40,8 @@ export type BuiltHandler =
       filters: string[];
       /** WebSocket routes: the fingerprint of the config their connections depend on. */
       socketKey?: string;
+      /** A WebSocket route that serves plain requests too (socket.io's long-polling). */
+      servesPlain?: boolean;
     }
   | { problem: PathProblem };
 
@@ -90,6 +94,35 @@ export function createRouteHandler(
     );
     return { ...proxy, filters: [...filters, ...proxy.filters] };
   }
+  if (rc.websocket === 'socket.io') {
+    // The config checks made sure a socket.io route names one defined upstream.
+    const name = rc.upstream as string;
+    const route = createSocketIoRouteHandler({
+      rc,
+      rewrite: rewrite.fn,
+      settings,
+      group: groups.get(name) as UpstreamGroup,
+      upstream: upstreams[name] as UpstreamConfig,
+      headerPolicy,
+      credentials: socketCredentials,
+      metrics: telemetry.websocket(),
+      requestSeries: telemetry.metrics?.requests(name) ?? null,
+      // A session lives on one endpoint: a poll retried on another would only hear it is unknown.
+      polling: (affinity) =>
+        createUpstreamProxy(
+          { ...rc, retries: { attempts: 1 } },
+          name,
+          rewrite.fn,
+          settings,
+          groups,
+          upstreams,
+          headerPolicy,
+          telemetry,
+          affinity,
+        ),
+    });
+    return { ...route, filters: [...filters, ...route.filters] };
+  }
   const proxyTo = (name: string) =>
     createUpstreamProxy(rc, name, rewrite.fn, settings, groups, upstreams, headerPolicy, telemetry);
   if (rc.upstreams === undefined) {
@@ -141,7 +174,10 @@ function capturesOf(pattern: PathPattern): string {
   return names.join(', ') || 'nothing';
 }
 
-/** The proxy step to one upstream, with that upstream's balancer, breaker and retries. */
+/**
+ * The proxy step to one upstream, with that upstream's balancer, breaker and retries; `affinity`
+ * binds a request to an endpoint ahead of the balancer.
+ */
 function createUpstreamProxy(
   rc: RouteConfig,
   name: string,
@@ -151,6 +187,7 @@ function createUpstreamProxy(
   upstreams: Readonly<Record<string, UpstreamConfig>>,
   headerPolicy: RequestHeaderPolicy,
   telemetry: RouteTelemetry,
+  affinity?: () => Endpoint | null,
 ): { handle: RouteHandler; filters: string[] } {
   const group = groups.get(name) as UpstreamGroup;
   const uc = upstreams[name] as UpstreamConfig;
@@ -188,6 +225,7 @@ function createUpstreamProxy(
         : null,
     metrics: telemetry.metrics?.requests(name) ?? null,
     observer: telemetry.attempts(group),
+    ...(affinity === undefined ? {} : { affinity }),
   });
   return { handle, filters };
 }

@@ -5,6 +5,7 @@ import type { RequestHeaderPolicy } from '../data-plane/forward-headers.js';
 import { createSocketProxy } from '../websocket/proxy/create-socket-proxy.js';
 import { socketConfigKey } from '../websocket/socket-config-key.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
+import type { Endpoint } from '../upstream/endpoint.js';
 import { createHashKeyReader } from '../data-plane/hash-key.js';
 import type { PathRewriter } from '../data-plane/path-rewriter.js';
 import { duration, size } from '../config/units.js';
@@ -32,6 +33,8 @@ export function createSocketProxyRoute(
   headerPolicy: RequestHeaderPolicy,
   credentials: SocketCredentialPlaces,
   metrics: WebSocketRouteMetrics | null,
+  /** Binds an upgrade to an endpoint ahead of the balancer (socket.io sessions). */
+  affinity?: () => Endpoint | null,
 ): { handle: RouteHandler; filters: string[]; socketKey: string } {
   const maxMessageBytes = size(rc.max_message_size, CONFIG_DEFAULTS.routes.max_message_size);
   const handshakeTimeoutMs = rc.timeout
@@ -65,6 +68,7 @@ export function createSocketProxyRoute(
             settings.trustProxy,
           )
         : null,
+    ...(affinity === undefined ? {} : { affinity }),
   });
   const filters = [
     ...(uc.circuit_breaker ? ['circuit breaker'] : []),

@@ -16,7 +16,8 @@ export function checkTimeouts(
   label: string,
 ): PathProblem[] {
   const proxied = route.upstream !== undefined || route.upstreams !== undefined;
-  if (!proxied || route.websocket !== undefined) return [];
+  // A socket.io route's polling requests are HTTP requests with this deadline.
+  if (!proxied || route.websocket === 'proxy') return [];
   const deadline =
     route.timeout ??
     config.server?.timeouts?.upstream_timeout ??

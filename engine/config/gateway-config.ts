@@ -187,7 +187,7 @@ export interface RouteConfig {
   cache?: CacheConfig;
   security_headers?: SecurityHeadersConfig;
   ip_filter?: IpFilterConfig;
-  websocket?: 'proxy';
+  websocket?: 'proxy' | 'socket.io';
   /**
    * @minItems 1
    */

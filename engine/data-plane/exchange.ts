@@ -110,8 +110,11 @@ export class Exchange {
     readonly method: string,
     /** Normalised path, as matched. */
     readonly path: string,
-    /** Raw query string without "?", passed upstream untouched. */
-    readonly query: string,
+    /**
+     * Raw query string without "?", passed upstream untouched, except by a socket.io route's
+     * last step, which takes its own session tag and the credential out of it.
+     */
+    public query: string,
     /** Request headers as [name, value, name, value, ...], names in lower case. */
     readonly headers: string[],
     readonly host: string,

@@ -41,6 +41,8 @@ export interface ProxyOptions {
   retry: RetryPolicy;
   /** The ConsistentHash key of a request; null when the upstream does not hash. */
   hashKey: ((ex: Exchange) => string | null) | null;
+  /** The endpoint the request is bound to (a socket.io session's); null lets the balancer pick. */
+  affinity?: () => Endpoint | null;
   /** The route's request series for this upstream; null when metrics are off. */
   metrics: RequestSeries | null;
   /** Metrics and trace spans of each attempt; null when both are off. */
@@ -65,7 +67,7 @@ export function createProxyHandler(o: ProxyOptions): RouteHandler {
     ex.upstreamName = group.name;
     if (metrics !== null) ex.metrics = metrics;
     const hashKey = o.hashKey === null ? null : o.hashKey(ex);
-    const endpoint = group.pick(hashKey, null);
+    const endpoint = o.affinity?.() ?? group.pick(hashKey, null);
     if (endpoint === null) {
       sendError(ex, noUsableEndpoint(group.name));
       return;

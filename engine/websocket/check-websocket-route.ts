@@ -51,11 +51,16 @@ export function checkWebSocketRoute(
       'replace direct_response with upstream: <name>',
     );
   }
-  if (route.methods !== undefined && route.methods.some((m) => m !== 'GET')) {
+  // socket.io's long-polling sends with POST; an upgrade is always a GET.
+  const served = route.websocket === 'socket.io' ? ['GET', 'POST'] : ['GET'];
+  const unserved = route.methods?.filter((m) => !served.includes(m)) ?? [];
+  if (unserved.length > 0) {
     error(
       'methods',
-      `a WebSocket upgrade is a GET request; ${route.methods.filter((m) => m !== 'GET').join(', ')} can never reach this route`,
-      'write methods: [GET] or leave methods out',
+      route.websocket === 'socket.io'
+        ? `socket.io clients send GET and POST only; ${unserved.join(', ')} can never reach this route`
+        : `a WebSocket upgrade is a GET request; ${unserved.join(', ')} can never reach this route`,
+      `write methods: [${served.join(', ')}] or leave methods out`,
     );
   }
   if (route.max_message_size !== undefined) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import { hash32 } from '../../engine/upstream/balancers/hash32.js';
 import { BIN, runCli } from '../helpers/gatewayd-process.js';
 
 const CONFIG = `routes:
@@ -198,3 +199,30 @@ t.test('output cut short by its reader ends quietly (`routes FILE | head -1`)', 
   t.equal(stderr, '', 'no EPIPE stack trace');
   t.equal(code, 0);
 });
+
+t.test(
+  'a socket.io request: the endpoint its sid is tagged with, the tag off upstream',
+  async (t) => {
+    const file = configFile(
+      t,
+      `routes:
+  - { path: /socket.io/*, upstream: io, websocket: socket.io }
+upstreams:
+  io: { discovery: { type: Static, endpoints: ["http://10.0.3.1:3002", "http://10.0.3.2:3002"] } }
+`,
+    );
+    const tag = hash32('http://10.0.3.2:3002').toString(36);
+    const tagged = await explain(file, `GET /socket.io/?EIO=4&transport=polling&sid=${tag}.Hq3`);
+    t.equal(tagged.code, 0, tagged.stderr);
+    t.equal(
+      row(tagged.stdout, 'session'),
+      `socket.io sid tagged "${tag}" → http://10.0.3.2:3002, the endpoint that opened the session`,
+    );
+    t.equal(row(tagged.stdout, 'balancer'), undefined, 'the balancer has no say');
+    t.equal(row(tagged.stdout, 'forwards'), '/socket.io/?EIO=4&transport=polling&sid=Hq3');
+    const unknown = await explain(file, 'GET /socket.io/?EIO=4&transport=polling&sid=zz.Hq3');
+    t.match(row(unknown.stdout, 'session'), 'names no endpoint of io: the balancer picks one');
+    const handshake = await explain(file, 'GET /socket.io/?EIO=4&transport=polling');
+    t.match(row(handshake.stdout, 'balancer'), 'io: RoundRobin over 2 endpoints');
+  },
+);

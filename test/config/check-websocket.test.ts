@@ -190,3 +190,24 @@ t.test('workers without redis: each worker has its own hub', async (t) => {
   t.same(found.map(where), ['GW_WARN_CONFIG_PER_PROCESS_LIMIT 1:20']);
   t.match(found[0]?.message, /its own WebSocket hub/);
 });
+
+t.test(
+  'a socket.io route takes GET and POST, one upstream, and a timeout above zero',
+  async (t) => {
+    const found = report([
+      'routes:',
+      '  - { path: /socket.io/*, websocket: socket.io, upstream: chat, methods: [GET, POST] }',
+      '  - { path: /io2/*, websocket: socket.io, upstream: chat, methods: [GET, PUT] }',
+      '  - { path: /io3/*, websocket: socket.io, upstreams: [{ name: chat, weight: 1 }] }',
+      '  - { path: /io4/*, websocket: socket.io, upstream: chat, timeout: 0s }',
+      ...UPSTREAM,
+    ]);
+    t.same(found.map(where), [
+      'GW_ERR_CONFIG_WEBSOCKET_ROUTE 3:59',
+      'GW_ERR_CONFIG_WEBSOCKET_ROUTE 4:43',
+      'GW_ERR_CONFIG_DURATION 5:68',
+    ]);
+    t.match(found[0]?.message, /socket.io clients send GET and POST only; PUT can never reach/);
+    t.match(found[2]?.message, /would answer 504 at once/);
+  },
+);

@@ -6,6 +6,8 @@ import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { startBackendApi } from '../../examples/chat-widget/backends/backend-api.mjs';
 import { startBackendSocket } from '../../examples/chat-widget/backends/backend-socket.mjs';
+import { startBackendSocketIo } from '../../examples/chat-widget/backends/backend-socket-io.mjs';
+import { io as socketIoClient } from 'socket.io-client';
 import { signChatToken, verifyChatToken } from '../../examples/chat-widget/backends/chat-token.mjs';
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
@@ -54,11 +56,18 @@ t.test('chat widget gateway (seed 002) end to end', async (t) => {
   t.teardown(() => backendApi.close());
   const backendWs = await startBackendSocket(redis, JWT_SECRET);
   t.teardown(() => backendWs.close());
+  const socketIo = [
+    await startBackendSocketIo(JWT_SECRET, 'io-1'),
+    await startBackendSocketIo(JWT_SECRET, 'io-2'),
+  ];
+  t.teardown(() => Promise.all(socketIo.map((s) => s.close())));
   const env = {
     PORT: '0',
     GATEWAY_API_KEY_HASH: hashApiKey(API_KEY),
     BACKEND_API_URL: backendApi.url,
     BACKEND_WS_URL: backendWs.url,
+    BACKEND_IO_URL_1: socketIo[0]?.url ?? '',
+    BACKEND_IO_URL_2: socketIo[1]?.url ?? '',
   };
 
   const check = await runCli(['check', CONFIG], { ...process.env, ...env });
@@ -267,4 +276,50 @@ t.test('chat widget gateway (seed 002) end to end', async (t) => {
     admin.ws.close(1000);
     await admin.closed;
   });
+  await t.test(
+    'a socket.io widget: polling, the upgrade and a message, behind the key',
+    async (t) => {
+      const token = await signChatToken(JWT_SECRET, {
+        userId: 'anon-io',
+        tenantId: TENANT,
+        role: 'anonymous',
+      });
+      const open = (query: Record<string, string>) => {
+        const socket = socketIoClient(`http://127.0.0.1:${gw.port}`, {
+          query,
+          auth: { token },
+          reconnection: false,
+          timeout: 10_000,
+        });
+        t.teardown(() => void socket.close());
+        return socket;
+      };
+      const refused = open({});
+      const error = await new Promise<Error>((resolve) => refused.once('connect_error', resolve));
+      t.ok(error, 'without the key the gateway refuses the polling handshake');
+
+      const socket = open({ api_key: API_KEY });
+      const connected = await new Promise<{ sessionId: string; server: string }>(
+        (resolve, reject) => {
+          socket.once('connect_error', reject);
+          socket.once('connected', resolve);
+        },
+      );
+      t.ok(connected.server, `the backend accepted the chat JWT (on ${connected.server})`);
+      if (socket.io.engine.transport.name !== 'websocket') {
+        await new Promise((resolve) => socket.io.engine.once('upgrade', resolve));
+      }
+      t.equal(socket.io.engine.transport.name, 'websocket', 'upgraded from polling to WebSocket');
+      const created = new Promise<{ message: Record<string, unknown> }>((resolve) =>
+        socket.once('meta_message_created', resolve),
+      );
+      socket.emit('message', { text: 'Hi over socket.io' });
+      t.match((await created).message, {
+        text: 'Hi over socket.io',
+        sender: 'user',
+        userId: 'anon-io',
+        sessionId: connected.sessionId,
+      });
+    },
+  );
 });

@@ -37,6 +37,8 @@ export interface SocketProxyOptions {
   credentialProtocolPrefix: string | null;
   /** The ConsistentHash key of a request; null when the upstream does not hash. */
   hashKey: ((ex: Exchange) => string | null) | null;
+  /** The endpoint the upgrade is bound to (a socket.io session's); null lets the balancer pick. */
+  affinity?: () => Endpoint | null;
 }
 
 /**
@@ -59,7 +61,7 @@ export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
 
   return function socketProxy(ex, params, wildcard) {
     ex.upstreamName = group.name;
-    const endpoint = group.pick(o.hashKey === null ? null : o.hashKey(ex), null);
+    const endpoint = o.affinity?.() ?? group.pick(o.hashKey === null ? null : o.hashKey(ex), null);
     if (endpoint === null) {
       sendError(
         ex,
