@@ -71,6 +71,7 @@ const TYPE_NAMES = {
   '/$defs/rateLimitPolicy': 'RateLimitPolicyConfig',
   '/$defs/cors': 'CorsConfig',
   '/$defs/compression': 'CompressionConfig',
+  '/$defs/upstreamEnvelope': 'UpstreamEnvelopeConfig',
   '/$defs/cache': 'CacheConfig',
   '/$defs/securityHeaders': 'SecurityHeadersConfig',
   '/$defs/ipFilter': 'IpFilterConfig',
@@ -86,6 +87,7 @@ const TS_TYPES = {
   '/$defs/route/properties/rate_limit': 'false | Rate | RateLimitPolicyConfig',
   '/$defs/route/properties/cors': 'false | CorsConfig',
   '/$defs/route/properties/compression': 'false | CompressionConfig',
+  '/$defs/route/properties/upstream_envelope': 'true | UpstreamEnvelopeConfig',
   '/$defs/securityHeaders': 'false | Record<string, string | false>',
   '/$defs/upstream/properties/retries': 'RetriesConfig',
 };

@@ -60,7 +60,9 @@ import type { RedisClient } from '../state/redis-connection.js';
 import { describeRedisTarget, redisTargetOf } from '../state/redis-target.js';
 import { sharedHealthChannel } from './shared-health-channel.js';
 import { UsageRecorder } from '../observability/usage-recorder.js';
+import { UsageAnalytics } from '../observability/usage-analytics.js';
 import type { PluginSet } from '../filters/plugins/plugin-set.js';
+import { UpstreamEnvelope } from '../data-plane/upstream-envelope.js';
 import type { OpenApiDocuments } from '../filters/openapi-validation/openapi-documents.js';
 
 export type CompileResult =
@@ -145,7 +147,22 @@ export function compileTable(
     },
   );
   const redisTarget = redisTargetOf(config);
+  let analytics: UsageAnalytics | undefined;
+  /** Shared across reloads (its counters and unsent counts live on); in Redis with a redis block. */
+  const usageAnalytics = (): UsageAnalytics => {
+    if (analytics !== undefined) return analytics;
+    const client = redisTarget === undefined || offline ? null : redis.client(redisTarget);
+    analytics = share(
+      `usage-analytics:${redisTarget === undefined || offline ? 'memory' : describeRedisTarget(redisTarget)}`,
+      () => new UsageAnalytics(client, ctx.logger),
+      (store) => store.close(),
+    );
+    return analytics;
+  };
   const endpoints = new GatewayEndpoints({
+    analytics: usageAnalytics,
+    logger: ctx.logger,
+    config,
     groups,
     redis: () =>
       redisTarget === undefined
@@ -264,6 +281,7 @@ export function compileTable(
       origin,
       metrics: observed.metrics?.requests() ?? null,
       envelope: settings.responseEnvelope,
+      upstreamEnvelope: UpstreamEnvelope.of(rc),
     };
     const conflict = router.add(rc.host, pattern, rc.path, route.methods, route);
     if (conflict?.kind === 'shadowed') {
@@ -419,8 +437,9 @@ export function compileTable(
       routes.push(builtIn);
     }
   }
-  endpoints.seal();
+  endpoints.seal(routes.map((r) => r.route).filter((r) => r.origin === 'built-in'));
   const admin = compileAdminSettings(config, access.apiKeyStore);
+  const recordsUsage = admin !== null || endpoints.usesUsage;
   const table: RouteTable = {
     settings,
     router,
@@ -434,7 +453,8 @@ export function compileTable(
     hubNetwork: hubNetwork?.network ?? null,
     redisClients: access.redisClients,
     admin,
-    recordsUsage: admin !== null || endpoints.usesUsage,
+    recordsUsage,
+    analytics: recordsUsage ? { store: usageAnalytics(), labels: endpoints.labels() } : null,
     inactiveRuntimeRoutes,
     caches: access.caches.byRoute,
   };

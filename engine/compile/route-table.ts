@@ -1,3 +1,5 @@
+import type { UsageAnalytics } from '../observability/usage-analytics.js';
+import type { RouteLabel } from '../gateway-endpoints/route-catalog.js';
 import type { RedisClient } from '../state/redis-connection.js';
 import type { InactiveRuntimeRoute } from '../config/runtime-route.js';
 import type { CompiledRoute, ServingTable } from '../data-plane/compiled-route.js';
@@ -43,8 +45,16 @@ export interface RouteTable extends ServingTable {
   admin: AdminSettings | null;
   /** Usage is recorded for the admin API or a `handler: usage` route; else not at all. */
   recordsUsage: boolean;
+  /** Usage per route and caller over hours, days and months; null when usage is not recorded. */
+  analytics: TableAnalytics | null;
   /** Runtime routes left out of this table (they clash with the file or fail its checks). */
   inactiveRuntimeRoutes: readonly InactiveRuntimeRoute[];
   /** The response caches of its routes, by route name (the admin API purges them). */
   caches: ReadonlyMap<string, RouteCache>;
+}
+
+/** The usage analytics counters, and the display names and categories of the table's routes. */
+export interface TableAnalytics {
+  store: UsageAnalytics;
+  labels: ReadonlyMap<string, RouteLabel>;
 }

@@ -21,6 +21,7 @@ import {
 } from '../filters/response-headers/check-response-headers.js';
 import { checkGatewayEndpoints } from '../gateway-endpoints/check-gateway-endpoints.js';
 import { checkTimeouts } from '../config/check-timeouts.js';
+import { checkUpstreamEnvelope } from '../config/check-upstream-envelope.js';
 import { checkCache } from '../filters/cache/check-cache.js';
 import { checkTls } from '../tls/check-tls.js';
 import { checkUpstreamTls } from '../tls/check-upstream-tls.js';
@@ -81,6 +82,7 @@ export function checkSemantics(config: GatewayConfig): PathProblem[] {
       ...checkRequestHeaders(config, route, at, label),
       ...checkResponseHeaders(route, at, label),
       ...checkTimeouts(config, route, at, label),
+      ...checkUpstreamEnvelope(route, at, label),
       ...checkCache(config, route, at, label),
     );
     const builtIn = BUILT_IN_PATHS[route.path];

@@ -28,8 +28,10 @@ export const CONFIG_DEFAULTS = {
   },
   routes: {
     redirect: { status: 302, keep_query: true },
+    openapi: { title: 'API', version: '1.0.0' },
     message_format: 'native',
     preserve_host: false,
+    upstream_envelope: { max_body_size: '1mb' },
     cors: {
       allowed_methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
       allow_credentials: false,

@@ -142,6 +142,8 @@ export interface ServerConfig {
  */
 export interface RouteConfig {
   name?: string;
+  display_name?: string;
+  category?: string;
   path: string;
   /**
    * @minItems 1
@@ -158,9 +160,21 @@ export interface RouteConfig {
   direct_response?: DirectResponseConfig;
   redirect?: RedirectConfig;
   handler?:
-    'websocket' | 'websocket_health' | 'catalog' | 'health_detailed' | 'health_redis' | 'usage';
+    | 'websocket'
+    | 'websocket_health'
+    | 'catalog'
+    | 'health_detailed'
+    | 'health_redis'
+    | 'usage'
+    | 'openapi'
+    | 'swagger_ui'
+    | 'redoc';
   catalog?: {
     prefix?: string;
+  };
+  openapi?: {
+    title?: string;
+    version?: string;
   };
   message_format?: 'native' | 'type_data';
   timeout?: string;
@@ -173,6 +187,7 @@ export interface RouteConfig {
   required_query?: string[];
   request_headers?: RequestHeadersConfig;
   response_headers?: ResponseHeadersConfig;
+  upstream_envelope?: true | UpstreamEnvelopeConfig;
   auth_required?: boolean;
   /**
    * @minItems 1
@@ -787,4 +802,11 @@ export interface RateLimitPolicyConfig {
   limit: Rate;
   key?: RateLimitKeyConfig;
   on_store_error?: StoreErrorModeConfig;
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "upstreamEnvelope".
+ */
+export interface UpstreamEnvelopeConfig {
+  max_body_size?: string;
 }

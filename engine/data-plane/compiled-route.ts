@@ -3,6 +3,7 @@ import type { PathPolicy } from '../router/normalize-path.js';
 import type { Exchange, RequestSeries } from './exchange.js';
 import type { RouteChain } from './filter-chain.js';
 import type { RouteCondition } from './route-condition.js';
+import type { UpstreamEnvelope } from './upstream-envelope.js';
 
 /** The per-request work of a route, built once at compile time. */
 export type RouteHandler = (ex: Exchange, params: readonly string[], wildcard: string) => void;
@@ -30,6 +31,8 @@ export interface CompiledRoute {
    * answers on this route (errors, generated JSON) know their shape without a lookup.
    */
   envelope: boolean;
+  /** The route's `upstream_envelope`: its upstream's JSON answers wrapped too; null when off. */
+  upstreamEnvelope: UpstreamEnvelope | null;
 }
 
 export type RouteOrigin = 'file' | 'runtime' | 'built-in';
@@ -58,6 +61,7 @@ export function builtInRoute(r: {
     metrics: null,
     origin: 'built-in',
     envelope: r.envelope,
+    upstreamEnvelope: null,
   };
 }
 

@@ -8,6 +8,7 @@ import { EncodedBody } from './encoded-body.js';
 import { finish, sendError, statusLine } from './respond.js';
 import { upstreamError } from './upstream-error.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { HeldBody } from './upstream-envelope.js';
 
 /**
  * undici refuses to send a request it finds malformed (a control character in a header value,
@@ -79,6 +80,8 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
   private encoded: EncodedBody | null = null;
   /** The upstream's response headers, once they have arrived. */
   private upstreamHeaders: IncomingHttpHeaders | null = null;
+  /** The body held to be sent in the envelope (`upstream_envelope`); null streams it. */
+  private held: HeldBody | null = null;
 
   private settledOnce = false;
   /** Another attempt took over: nothing more from this one reaches the client. */
@@ -143,7 +146,10 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     if (length !== undefined) this.totalLength = Number(length);
     const noBody =
       ex.method === 'HEAD' || statusCode === 204 || statusCode === 304 || statusCode < 200;
-    if (!noBody) return;
+    if (!noBody) {
+      this.held = ex.route?.upstreamEnvelope?.open(headers) ?? null;
+      return;
+    }
     const endedAt = performance.now();
     ex.res.cork(() => {
       this.writeHead();
@@ -189,9 +195,16 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     ex.headersSent = true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, received: Buffer): void {
     const ex = this.ex;
     if (ex.aborted || this.ended || this.retried) return;
+    let chunk = received;
+    if (this.held !== null) {
+      if (this.held.take(chunk)) return;
+      // Larger than the envelope's bound: what was held goes out as it came, the rest streams.
+      chunk = this.held.release();
+      this.held = null;
+    }
     ex.responseTap?.data(chunk);
     if (this.encoded !== null) {
       this.encoded.write(chunk, controller);
@@ -265,6 +278,12 @@ export class ProxyResponse implements Dispatcher.DispatchHandler {
     if (ex.aborted) {
       ex.responseTap?.fail();
       return;
+    }
+    if (this.held !== null && this.controller !== null) {
+      const wrapped = this.held.wrap(ex);
+      this.held = null;
+      this.totalLength = wrapped.length;
+      this.onResponseData(this.controller, wrapped);
     }
     ex.responseTap?.end();
     if (this.pending) {

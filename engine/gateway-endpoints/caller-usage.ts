@@ -4,6 +4,14 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { sendJson } from '../data-plane/generated-json.js';
 import type { UsageRecorder } from '../observability/usage-recorder.js';
 import { MINUTE_MS, WINDOW_MINUTES } from '../observability/usage-series.js';
+import {
+  ANALYTICS_WINDOWS,
+  bucketOf,
+  callerKey,
+  type UsageAnalytics,
+} from '../observability/usage-analytics.js';
+import type { RouteLabel } from './route-catalog.js';
+import type { Logger } from '../observability/logger.js';
 
 const NO_CALLER = new GatewayError(
   'UNAUTHORIZED',
@@ -17,7 +25,12 @@ const NO_CALLER = new GatewayError(
  * series per route and per caller, not per caller and route. The request asking is not counted
  * yet (it is recorded when it finishes), and each process counts its own traffic.
  */
-export function createCallerUsage(usage: UsageRecorder): RouteHandler {
+export function createCallerUsage(
+  usage: UsageRecorder,
+  analytics: UsageAnalytics,
+  labels: () => ReadonlyMap<string, RouteLabel>,
+  logger: Logger,
+): RouteHandler {
   return function callerUsage(ex) {
     // The config checks make sure the route authenticates, so the guard has set the identity.
     const identity = ex.identity;
@@ -26,7 +39,7 @@ export function createCallerUsage(usage: UsageRecorder): RouteHandler {
       return;
     }
     const report = usage.callerReport(identity);
-    sendJson(ex, 200, {
+    const body = {
       caller: {
         kind: identity.method === 'api_key' ? 'api_key' : 'user',
         id: identity.subject,
@@ -43,6 +56,32 @@ export function createCallerUsage(usage: UsageRecorder): RouteHandler {
       server_errors: report.summary?.server_errors ?? 0,
       p50_ms: report.summary?.p50_ms ?? 0,
       p95_ms: report.summary?.p95_ms ?? 0,
-    });
+    };
+    const caller = callerKey(identity);
+    const now = Date.now();
+    Promise.all(ANALYTICS_WINDOWS.map((w) => analytics.read(w, now))).then(
+      (windows) => {
+        const modules: Record<string, unknown> = {};
+        ANALYTICS_WINDOWS.forEach((w, i) => {
+          modules[w] = {
+            bucket: bucketOf(w, now),
+            routes: (windows[i] ?? [])
+              .filter((e) => e.caller === caller)
+              .map((e) => ({
+                route: e.route,
+                ...labels().get(e.route),
+                requests: e.requests,
+                errors: e.errors,
+              })),
+          };
+        });
+        sendJson(ex, 200, { ...body, modules });
+      },
+      (err: unknown) => {
+        // Redis away: the process's own figures still answer; the per-route windows say why not.
+        logger.warn({ err: (err as Error).message }, 'usage analytics: Redis did not answer');
+        sendJson(ex, 200, { ...body, modules: null });
+      },
+    );
   };
 }

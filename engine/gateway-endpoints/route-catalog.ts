@@ -7,12 +7,29 @@ import { sendJson } from '../data-plane/generated-json.js';
 /** What the catalog tells about a route: never its upstream, host conditions or secrets. */
 export interface CatalogItem {
   name: string;
+  /** The route's display_name and category, when it has them. */
+  display_name?: string;
+  category?: string;
   path: string;
   /** Null: any method. */
   methods: readonly string[] | null;
   required_tier: string | null;
   auth_required: boolean;
   origin: RouteOrigin;
+}
+
+/** A route's display name and category, where it has them. */
+export interface RouteLabel {
+  display_name?: string;
+  category?: string;
+}
+
+/** The label of a route config: only the keys it sets. */
+export function routeLabel(rc: RouteConfig): RouteLabel {
+  return {
+    ...(rc.display_name === undefined ? {} : { display_name: rc.display_name }),
+    ...(rc.category === undefined ? {} : { category: rc.category }),
+  };
 }
 
 export interface CatalogRoute {
@@ -38,6 +55,7 @@ export class RouteCatalog {
       .filter(({ rc }) => rc.path.startsWith(this.prefix))
       .map(({ rc, name, origin }) => ({
         name,
+        ...routeLabel(rc),
         path: rc.path,
         methods: rc.methods ?? null,
         required_tier: rc.required_tier ?? null,

@@ -3,11 +3,14 @@ import { createAccessLog } from './access-log.js';
 import type { Logger } from './logger.js';
 import type { Telemetry } from './telemetry.js';
 import type { UsageRecorder } from './usage-recorder.js';
+import type { UsageAnalytics } from './usage-analytics.js';
 
 /** What the table in force says about recording finished requests. */
 export interface RecordingSettings {
   accessLog: boolean;
   recordsUsage: boolean;
+  /** Usage per route and caller over hours, days and months; null when usage is not recorded. */
+  analytics: UsageAnalytics | null;
 }
 
 /**
@@ -35,5 +38,6 @@ export function createRequestObserver(
     if (s.accessLog) accessLog(ex, durationMs);
     // Usage is read through the admin API and usage routes only: without them, nothing is recorded.
     if (s.recordsUsage) usage.record(ex, durationMs);
+    s.analytics?.record(ex);
   };
 }

@@ -240,7 +240,11 @@ export class Gateway {
       const table = this.table;
       return table === null
         ? null
-        : { accessLog: table.settings.accessLog, recordsUsage: table.recordsUsage };
+        : {
+            accessLog: table.settings.accessLog,
+            recordsUsage: table.recordsUsage,
+            analytics: table.analytics?.store ?? null,
+          };
     });
   }
 

@@ -6,6 +6,7 @@ import { startModuleBackend } from '../../examples/modules-platform/backends/mod
 import { runCli, startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { pick } from '../helpers/pick.js';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 
 const EXAMPLE = fileURLToPath(
   new URL('../../examples/modules-platform/gateway.yaml', import.meta.url),
@@ -219,6 +220,8 @@ t.test('seed 004 flows against the example', async (t) => {
     );
     t.same(items[0], {
       name: 'fundraising',
+      display_name: 'Fundraising',
+      category: 'Infrastructure',
       path: '/modules/fundraising/*',
       methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
       required_tier: 'free',
@@ -245,7 +248,7 @@ t.test('seed 004 flows against the example', async (t) => {
       body: { code: 'print("Hello World")', language: 'python' },
     });
     t.equal(code.status, 200);
-    t.same(code.body, {
+    t.same(dataOf(t, code), {
       module: 'code-sandbox',
       method: 'POST',
       path: '/execute',
@@ -256,12 +259,12 @@ t.test('seed 004 flows against the example', async (t) => {
     });
     // Seed: curl -X GET /modules/personal-trainer/workout-plan; and the JavaScript client's POST.
     const plan = await call(gw, 'GET', '/modules/personal-trainer/workout-plan', { token });
-    t.match(plan.body, { module: 'personal-trainer', method: 'GET', path: '/workout-plan' });
+    t.match(dataOf(t, plan), { module: 'personal-trainer', method: 'GET', path: '/workout-plan' });
     const jsClient = await call(gw, 'POST', '/modules/personal-trainer/workout-plan', {
       token,
       body: { goal: 'weight-loss', days: 7 },
     });
-    t.match(jsClient.body, { received: { goal: 'weight-loss', days: 7 } });
+    t.match(dataOf(t, jsClient), { received: { goal: 'weight-loss', days: 7 } });
     // Seed: curl -X POST /modules/data-analytics/query: a pro module, here with the pro API key.
     const query = await call(gw, 'POST', '/modules/data-analytics/query', {
       apiKey: KEYS.pro,
@@ -275,21 +278,21 @@ t.test('seed 004 flows against the example', async (t) => {
       auth_method: 'api_key',
       received: { query: 'Show sales by region' },
     };
-    t.same(pick(query.body, byKey), byKey);
+    t.same(pick(dataOf(t, query), byKey), byKey);
     const proUser = await login(gw, 'pro@example.com', PASSWORDS.PRO_USER_PASSWORD);
     const proQuery = await call(gw, 'POST', '/modules/data-analytics/query', {
       token: proUser,
       body: { query: 'Show sales by region' },
     });
     const byToken = { module: 'data-analytics', user_id: 'pro@example.com', tier: 'pro' };
-    t.same(pick(proQuery.body, byToken), byToken);
+    t.same(pick(dataOf(t, proQuery), byToken), byToken);
     for (const call of backend.calls.slice(-4)) {
       t.equal(call.headers.authorization, undefined, 'the module never sees the token');
       t.equal(call.headers['x-api-key'], undefined, 'nor the key');
     }
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
       const res = await call(gw, method, '/modules/fundraising/campaigns/1', { apiKey: KEYS.free });
-      t.match([res.status, res.body], [200, { method, path: '/campaigns/1' }], method);
+      t.match([res.status, res.body.data], [200, { method, path: '/campaigns/1' }], method);
     }
     assertError(
       t,
@@ -318,7 +321,7 @@ t.test('seed 004 flows against the example', async (t) => {
     const drone = await call(gw, 'GET', '/modules/drone-system/status', { token: ent });
     t.equal(drone.status, 200);
     const enterprise = { module: 'drone-system', tier: 'enterprise' };
-    t.same(pick(drone.body, enterprise), enterprise);
+    t.same(pick(dataOf(t, drone), enterprise), enterprise);
     const byKey = await call(gw, 'GET', '/modules/drone-system/status', {
       apiKey: KEYS.enterprise,
     });
@@ -453,7 +456,7 @@ t.test('seed 004 flows against the example', async (t) => {
       body: { query: 'Show sales by region' },
     });
     t.match(
-      [query.status, query.body],
+      [query.status, query.body.data],
       [
         200,
         {
@@ -495,6 +498,105 @@ t.test('seed 004 flows against the example', async (t) => {
     assertError(t, await call(gw, 'GET', '/modules', { apiKey }), 401, 'UNAUTHORIZED');
   });
 
+  t.test('the API documentation: /api/openapi.json, /api/docs, /api/redoc', async (t) => {
+    const res = await fetch(gw.url('/api/openapi.json'));
+    t.equal(res.status, 200);
+    t.equal(res.headers.get('content-type'), 'application/json');
+    const source = await res.text();
+    const doc = JSON.parse(source) as {
+      openapi: string;
+      info: Record<string, unknown>;
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+      components: { securitySchemes: Record<string, unknown> };
+      'x-tiers': unknown;
+    };
+    t.equal(doc.openapi, '3.0.3', 'the document itself, not in the envelope');
+    t.same(doc.info, { title: '100X Platform API', version: '1.0.0' });
+    t.notMatch(source, backend.url, 'no upstream address');
+
+    // Validated against the OpenAPI 3 rules by Redocly's linter; a broken document is refused.
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source, absoluteRef: 'openapi.json', config });
+    t.same(
+      problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message}`),
+      [],
+      'no error from the OpenAPI linter',
+    );
+    const broken = await lintFromString({
+      source: JSON.stringify({ openapi: '3.0.3', paths: { '/x/{id}': { get: {} } } }),
+      absoluteRef: 'broken.json',
+      config,
+    });
+    t.ok(
+      broken.some((p) => p.severity === 'error'),
+      'the linter does refuse a document without info or responses',
+    );
+
+    t.same(doc.components.securitySchemes, {
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+    });
+    t.same(doc['x-tiers'], [
+      { name: 'free', rate_limit: `${FREE_LIMIT}/minute` },
+      { name: 'pro', rate_limit: '1000/hour' },
+      { name: 'enterprise', rate_limit: '10000/hour' },
+      { name: 'admin', rate_limit: '100000/hour' },
+    ]);
+    for (const [name, tier] of MODULES) {
+      const item = doc.paths[`/modules/${name}/{path}`];
+      if (item === undefined) {
+        t.fail(`module ${name} is in the document`);
+        continue;
+      }
+      t.same(
+        Object.keys(item),
+        ['parameters', 'get', 'post', 'put', 'delete', 'patch'],
+        `${name}: the path parameter and five methods`,
+      );
+      t.match(item.post, {
+        'x-required-tier': tier,
+        'x-gateway-route': name,
+        security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
+      });
+    }
+    t.match(doc.paths['/modules/code-sandbox/{path}']?.get, {
+      summary: 'Code Sandbox',
+      tags: ['Advanced'],
+      'x-category': 'Advanced',
+    });
+    t.match(doc.paths['/modules']?.get, { security: [{ bearerAuth: [] }, { apiKeyAuth: [] }] });
+    t.match(doc.paths['/health/detailed']?.get, { security: [] });
+    t.ok(doc.paths['/auth/login']?.post, 'the identity endpoints are listed');
+    t.ok(doc.paths['/api-keys/{key_id}']?.delete, 'with their path parameters');
+    t.notOk(doc.paths['/api/docs/{path}'], 'the documentation routes are not');
+
+    for (const [page, script] of [
+      ['/api/docs', 'swagger-ui-bundle.js'],
+      ['/api/redoc', 'redoc.standalone.js'],
+    ] as const) {
+      for (const at of [page, `${page}/`]) {
+        const html = await fetch(gw.url(at));
+        t.equal(html.status, 200, `${at} answers`);
+        t.equal(html.headers.get('content-type'), 'text/html; charset=utf-8');
+      }
+      const html = await (await fetch(gw.url(page))).text();
+      t.notMatch(html, /https?:\/\//, `${page}: no external URL in the page`);
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+      t.ok(assets.includes(`${page}/${script}`), `${page} loads ${script}`);
+      for (const asset of assets) {
+        const got = await fetch(gw.url(asset));
+        t.equal(got.status, 200, `${asset} loads through the gateway`);
+        const body = await got.text();
+        if (asset.endsWith('/init.js')) {
+          t.match(body, '"/api/openapi.json"', `${asset} reads the gateway's document`);
+          t.notMatch(body, /https?:\/\//, `${asset}: no external URL`);
+        }
+      }
+      const missing = await call(gw, 'GET', `${page}/nope.js`);
+      assertError(t, missing, 404, 'NOT_FOUND');
+    }
+  });
+
   t.test('GET /analytics/usage shows the calls made', async (t) => {
     // Python client: login, list modules, code-sandbox execute, then usage.
     const python = await login(gw, 'user@example.com', PASSWORDS.USER_PASSWORD);
@@ -522,6 +624,18 @@ t.test('seed 004 flows against the example', async (t) => {
       'the usage call before, /modules and the module call',
     );
 
+    // Per module this hour, day and month, counted in the example's Redis.
+    const modules = dataOf(t, after).modules as Record<
+      string,
+      { routes: Array<Record<string, unknown>> }
+    >;
+    for (const window of ['hour', 'day', 'month']) {
+      t.match(
+        modules[window]?.routes.find((r) => r.route === 'code-sandbox'),
+        { display_name: 'Code Sandbox', category: 'Advanced', requests: Number, errors: 0 },
+        `${window}: the code-sandbox module, with its display name and category`,
+      );
+    }
     const keyUsage = await call(gw, 'GET', '/analytics/usage', { apiKey: KEYS.enterprise });
     t.match(dataOf(t, keyUsage), {
       caller: { kind: 'api_key', id: 'enterprise-app', tier: 'enterprise' },

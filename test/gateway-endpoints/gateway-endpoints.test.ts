@@ -296,6 +296,9 @@ observability: { logging: { level: info, access_log: false } }
 
   const mine = await call(gw.url('/analytics/usage'), alice);
   t.equal(mine.status, 200);
+  // Per route in the current UTC hour, day and month (this process's counters: no redis block).
+  const now = new Date().toISOString();
+  const buckets = { hour: now.slice(0, 13), day: now.slice(0, 10), month: now.slice(0, 7) };
   t.equal(mine.headers['cache-control'], 'no-store');
   t.same(mine.json, {
     caller: { kind: 'user', id: 'alice', tier: 'free' },
@@ -310,6 +313,11 @@ observability: { logging: { level: info, access_log: false } }
     server_errors: 0,
     p50_ms: (mine.json as { p50_ms: number }).p50_ms,
     p95_ms: (mine.json as { p95_ms: number }).p95_ms,
+    modules: {
+      hour: { bucket: buckets.hour, routes: [{ route: 'svc', requests: 3, errors: 0 }] },
+      day: { bucket: buckets.day, routes: [{ route: 'svc', requests: 3, errors: 0 }] },
+      month: { bucket: buckets.month, routes: [{ route: 'svc', requests: 3, errors: 0 }] },
+    },
   });
   t.match(mine.json, { window: { from: ISO, to: ISO }, p50_ms: Number, p95_ms: Number });
 
