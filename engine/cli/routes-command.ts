@@ -1,4 +1,4 @@
-import { print } from './print.js';
+import { print, printError } from './print.js';
 import { formatProblem } from '../config/config-problem.js';
 import { describeOverride, readEnvOverrides } from '../config/env-overrides.js';
 import { compileFileOffline } from '../runtime/offline-build.js';
@@ -25,7 +25,7 @@ export async function routesCommand(file: string, opts: RoutesOptions): Promise<
   }
   const result = await compileFileOffline(file);
   if (!result.ok) {
-    for (const p of result.problems) console.error(formatProblem(p));
+    for (const p of result.problems) printError(formatProblem(p));
     process.exitCode = 1;
     return;
   }
@@ -55,13 +55,13 @@ export async function routesCommand(file: string, opts: RoutesOptions): Promise<
 async function explainCommand(file: string, line: string, headers: string[]): Promise<void> {
   const request = parseExplainRequest(line, headers);
   if (typeof request === 'string') {
-    console.error(`gatewayd: ${request}`);
+    printError(`gatewayd: ${request}`);
     process.exitCode = 2;
     return;
   }
   const explained = await explainRequest(file, request);
   if (explained.kind === 'invalid') {
-    for (const p of explained.problems) console.error(formatProblem(p));
+    for (const p of explained.problems) printError(formatProblem(p));
     process.exitCode = 1;
     return;
   }

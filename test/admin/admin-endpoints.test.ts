@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import t from 'tap';
+import { closedPort } from '../helpers/free-port.js';
 import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { admin, ADMIN_TOKEN } from '../helpers/admin-client.js';
@@ -12,16 +12,6 @@ import { sign } from '../filters/auth/fixtures/tokens.js';
 const JWT_SECRET = 'a-test-only-secret-of-at-least-32-bytes!';
 const API_KEY = 'partner-key-for-tests';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** A port nothing listens on (taken by the kernel, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function config(up: string, dead: string, extraRoute = ''): string {
   return `

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { checkCommand } from '../../engine/cli/check-command.js';
+import { routesCommand } from '../../engine/cli/routes-command.js';
+import { runCommandInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/gatewayd-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +37,7 @@ function yamlFilesUnder(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
+// A real process here (the other checks run in this one): the exit code and file arguments.
 t.test('every file in examples/ passes gatewayd check', async (t) => {
   const files = yamlFilesUnder(join(root, 'examples'));
   t.ok(files.length >= 2, `${files.length} example files`);
@@ -44,8 +48,7 @@ t.test('every file in examples/ passes gatewayd check', async (t) => {
 
 t.test('each invalid fixture fails with the code and position it declares', async (t) => {
   const files = yamlFilesUnder(join(root, 'test/fixtures/invalid'));
-  // One run for all of them: a process start per file would cost a second each.
-  const { code, stdout } = await runCli(['check', ...files], EXAMPLE_ENV);
+  const { code, stdout } = await runCommandInProcess(() => checkCommand(files), EXAMPLE_ENV);
   t.equal(code, 1, 'the fixtures are invalid');
   const lines = stdout.split('\n');
   for (const file of files) {
@@ -67,7 +70,7 @@ t.test('seed 001 as written: exactly the missing health-service, at its line', a
   const file = join(root, 'test/fixtures/invalid/seed-001-missing-health-service.yaml');
   const text = readFileSync(file, 'utf8').split('\n');
   const line = text.findIndex((l) => l.includes('upstream: "health-service"')) + 1;
-  const { code, stdout } = await runCli(['check', file], EXAMPLE_ENV);
+  const { code, stdout } = await runCommandInProcess(() => checkCommand([file]), EXAMPLE_ENV);
   t.equal(code, 1);
   t.match(stdout, new RegExp(`:${line}:\\d+: GW_ERR_CONFIG_UNDEFINED_UPSTREAM .*health-service`));
 });
@@ -75,8 +78,8 @@ t.test('seed 001 as written: exactly the missing health-service, at its line', a
 t.test('check names an unset environment variable', async (t) => {
   const env = { ...process.env };
   delete env.JWT_SECRET;
-  const { code, stdout } = await runCli(
-    ['check', join(root, 'examples/microservices/gateway.yaml')],
+  const { code, stdout } = await runCommandInProcess(
+    () => checkCommand([join(root, 'examples/microservices/gateway.yaml')]),
     env,
   );
   t.equal(code, 1);
@@ -85,7 +88,7 @@ t.test('check names an unset environment variable', async (t) => {
 
 t.test('one run reports every stage: env, schema, semantic and compile problems', async (t) => {
   const file = join(root, 'test/fixtures/invalid/one-pass.yaml');
-  const { code, stdout } = await runCli(['check', file], process.env);
+  const { code, stdout } = await runCommandInProcess(() => checkCommand([file]));
   t.equal(code, 1);
   const errors = stdout.split('\n').filter((l) => / GW_ERR_/.test(l));
   t.same(
@@ -106,15 +109,15 @@ t.test('seed 001 as written without JWT_SECRET: the variable and health-service'
   const env = { ...process.env };
   delete env.JWT_SECRET;
   const file = join(root, 'test/fixtures/invalid/seed-001-missing-health-service.yaml');
-  const { code, stdout } = await runCli(['check', file], env);
+  const { code, stdout } = await runCommandInProcess(() => checkCommand([file]), env);
   t.equal(code, 1);
   t.match(stdout, /:134:13: GW_ERR_CONFIG_ENV_UNSET .*JWT_SECRET/);
   t.match(stdout, /:82:15: GW_ERR_CONFIG_UNDEFINED_UPSTREAM .*health-service/);
 });
 
 t.test('routes prints the table in match order', async (t) => {
-  const { code, stdout } = await runCli(
-    ['routes', join(root, 'examples/microservices/gateway.yaml')],
+  const { code, stdout } = await runCommandInProcess(
+    () => routesCommand(join(root, 'examples/microservices/gateway.yaml'), { header: [] }),
     EXAMPLE_ENV,
   );
   t.equal(code, 0);
@@ -151,7 +154,7 @@ t.test('routes on one path shadow each other unless their match conditions diffe
       '',
     ].join('\n'),
   );
-  const { code, stdout } = await runCli(['check', file], EXAMPLE_ENV);
+  const { code, stdout } = await runCommandInProcess(() => checkCommand([file]), EXAMPLE_ENV);
   t.equal(code, 1);
   const errors = stdout.split('\n').filter((l) => / GW_ERR_/.test(l));
   t.same(

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { hash32 } from '../../engine/upstream/balancers/hash32.js';
+import { routesCommand } from '../../engine/cli/routes-command.js';
+import { runCommandInProcess } from '../helpers/cli-in-process.js';
 import { BIN, runCli } from '../helpers/gatewayd-process.js';
 
 const CONFIG = `routes:
@@ -47,7 +49,13 @@ function configFile(t: Tap, text = CONFIG): string {
   return file;
 }
 
+/** `gatewayd routes FILE --explain REQUEST -H HEADER...`, run in this process. */
 function explain(file: string, request: string, ...headers: string[]) {
+  return runCommandInProcess(() => routesCommand(file, { explain: request, header: headers }));
+}
+
+/** The same in a real gatewayd process: its arguments as the command line gives them. */
+function explainSpawned(file: string, request: string, ...headers: string[]) {
   return runCli(['routes', file, '--explain', request, ...headers.flatMap((h) => ['-H', h])]);
 }
 
@@ -59,7 +67,11 @@ function row(stdout: string, label: string): string | undefined {
 
 t.test('a match: the route and why, captures, upstream, endpoint, forwarded path', async (t) => {
   const file = configFile(t);
-  const run = await explain(file, 'GET https://api.example.com/api/users/42?x=1', 'x-tenant: acme');
+  const run = await explainSpawned(
+    file,
+    'GET https://api.example.com/api/users/42?x=1',
+    'x-tenant: acme',
+  );
   t.equal(run.code, 0, run.stderr);
   t.equal(run.stdout.split('\n')[0], 'GET https://api.example.com/api/users/42?x=1');
   t.equal(row(run.stdout, 'route'), `"users" at ${file}:2:5 (routes[0])`);

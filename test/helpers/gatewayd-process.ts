@@ -28,7 +28,13 @@ export class GatewaydProcess {
   readonly logs: LogLine[] = [];
   stderr = '';
   port = 0;
-  private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+  /** True once the process has exited and its output is read to the end. */
+  closed = false;
+  private waiters: Array<{
+    test: (l: LogLine) => boolean;
+    resolve: (l: LogLine) => void;
+    reject: (err: Error) => void;
+  }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
@@ -60,12 +66,21 @@ export class GatewaydProcess {
     this.exited = new Promise((resolve) =>
       proc.on('exit', (code, signal) => resolve({ code, signal })),
     );
+    // No line comes after the output closes: a waiter left pending would keep its timer, and so
+    // the test process, alive for its whole bound after the test has ended.
+    proc.on('close', () => {
+      this.closed = true;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.reject(new Error(`gatewayd exited; stderr: ${this.stderr}`));
+    });
   }
 
   /** Resolves with the first log line (past or future) that passes `test`; rejects after timeoutMs. */
   waitForLog(test: (l: LogLine) => boolean, timeoutMs = 10_000, from = 0): Promise<LogLine> {
     const seen = this.logs.slice(from).find(test);
     if (seen) return Promise.resolve(seen);
+    if (this.closed) return Promise.reject(new Error(`gatewayd exited; stderr: ${this.stderr}`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr}`));
@@ -75,6 +90,10 @@ export class GatewaydProcess {
         resolve: (l) => {
           clearTimeout(timer);
           resolve(l);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
         },
       });
     });
@@ -122,17 +141,19 @@ export async function startGatewayd(
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
   // A start takes about half a second; the bound is for a machine busy with other work.
-  const listening = await Promise.race([
-    gw.waitForLog(
+  // The waiter fails when the output closes, so a start that fails ends the wait with its stderr.
+  const listening = await gw
+    .waitForLog(
       (l) => l.msg === 'gatewayd listening' || l.msg === 'workers started',
       START_TIMEOUT_MS,
-    ),
-    gw.exited.then(({ code }) => {
+    )
+    .catch(async (err: unknown) => {
+      if (!gw.closed) throw err;
+      const { code } = await gw.exited;
       throw new Error(
         `gatewayd exited with ${code} before listening: ${gw.stderr}${JSON.stringify(gw.logs.slice(-3))}`,
       );
-    }),
-  ]);
+    });
   gw.port = Number(listening.port ?? 0);
   return gw;
 }
@@ -152,6 +173,7 @@ export function runCli(
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': output can still be in the pipes when the process has exited.
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import t from 'tap';
+import { freePort } from '../helpers/free-port.js';
 import { Agent, request } from 'undici';
 import { EndpointProcess } from '../helpers/endpoint-process.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
@@ -450,14 +450,3 @@ observability:
   gw.proc.kill('SIGTERM');
   t.equal((await gw.exited).code, 0);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

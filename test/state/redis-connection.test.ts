@@ -1,6 +1,6 @@
 import t from 'tap';
+import { closedPort } from '../helpers/free-port.js';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createRedisClient } from '../../engine/state/redis-connection.js';
 import { redactRedisUrl } from '../../engine/state/redis-target.js';
@@ -14,15 +14,6 @@ function fakeLogger() {
     warn: (obj: object, msg: string) => lines.push({ level: 'warn', obj, msg }),
     info: (obj: object, msg: string) => lines.push({ level: 'info', obj, msg }),
   };
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 t.test('redactRedisUrl hides the password only', async (t) => {

@@ -1,5 +1,6 @@
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import t from 'tap';
+import { until } from '../helpers/until.js';
 import { Agent, request } from 'undici';
 import { EndpointProcess } from '../helpers/endpoint-process.js';
 import { startGatewayd } from '../helpers/gatewayd-process.js';
@@ -171,10 +172,3 @@ async function silentServer(t: { teardown(fn: () => unknown): void }) {
 }
 
 /** Resolves once `test` holds, checking on a short interval; rejects after `timeoutMs`. */
-async function until(test: () => boolean, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!test()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../helpers/until.js';
 import { once } from 'node:events';
 import { request } from 'undici';
 import { createRedisClient } from '../../engine/state/redis-connection.js';
@@ -65,15 +66,6 @@ async function onlineUsers(gw: GatewaydProcess, tenant: string, token: string) {
     status: res.statusCode,
     json: (await res.body.json()) as { users: Array<{ userId: string }> },
   };
-}
-
-async function until(test: () => Promise<boolean>, ms: number): Promise<number> {
-  const start = Date.now();
-  while (!(await test())) {
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await sleep(50);
-  }
-  return Date.now() - start;
 }
 
 t.test('admin operations on the hub', async (t) => {
@@ -192,6 +184,7 @@ t.test(
     await until(
       async () => (await onlineUsers(a, tenant, adminToken)).json.users.length === 3,
       3000,
+      50,
     );
     const listed = await onlineUsers(a, tenant, adminToken);
     t.equal(listed.status, 200);
@@ -226,6 +219,7 @@ t.test(
       async () =>
         !(await onlineUsers(a, tenant, adminToken)).json.users.some((u) => u.userId === 'u2'),
       3000,
+      50,
     );
     t.ok(gone <= 2000, `u2 gone ${gone} ms after the SIGKILL (ttl 1 s)`);
     await watcher.next(

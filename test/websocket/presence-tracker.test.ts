@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
+import { until } from '../helpers/until.js';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { createRedisClient } from '../../engine/state/redis-connection.js';
 import {
@@ -26,14 +26,6 @@ function recorder() {
     online: (tenant: string, u: OnlineUser) => events.push(`online ${tenant} ${u.userId}`),
     offline: (tenant: string, userId: string) => events.push(`offline ${tenant} ${userId}`),
   };
-}
-
-async function until(test: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
 }
 
 function conn(id: string, userId: string, tenant: string): PresenceConnection {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { SignJWT } from 'jose';
 import t from 'tap';
+import { closedPort } from '../helpers/free-port.js';
 import { request } from 'undici';
 import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
@@ -58,15 +59,6 @@ async function silentServer(t: Parameters<typeof startGatewayd>[0]): Promise<num
     server.close();
   });
   return (server.address() as AddressInfo).port;
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function setup(
