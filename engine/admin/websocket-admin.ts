@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { OnlineUser } from '../websocket/presence/presence-tracker.js';
+import type { MessageQueueStatus } from '../websocket/ingress/message-queue-status.js';
 import {
   readJson,
   type AdminRequest,
@@ -33,6 +34,8 @@ export interface WebSocketAdminState {
   instanceId: string;
   /** Online users of a tenant; null without websocket.presence. */
   onlineUsers: ((tenant: string) => Promise<OnlineUser[]>) | null;
+  /** The message_queue consumer's state; null without one. */
+  messageQueue: (() => MessageQueueStatus) | null;
 }
 
 /** 1000: a normal close; the reason tells the client it was an operator's doing. */
@@ -130,7 +133,9 @@ async function broadcast(request: AdminRequest): Promise<AdminResponse> {
 
 async function statistics(request: AdminRequest): Promise<AdminResponse> {
   const state = hubOf(request);
-  return { status: 200, body: { instance: state.instanceId, ...state.hub.stats() } };
+  const body: Record<string, unknown> = { instance: state.instanceId, ...state.hub.stats() };
+  if (state.messageQueue !== null) body.message_queue = state.messageQueue();
+  return { status: 200, body };
 }
 
 async function presence(request: AdminRequest): Promise<AdminResponse> {

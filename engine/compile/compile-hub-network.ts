@@ -27,6 +27,12 @@ import {
   type IngressTarget,
 } from '../websocket/ingress/redis-pubsub-ingress.js';
 import { createWebhookHandler } from '../websocket/ingress/webhook-handler.js';
+import {
+  RabbitmqIngress,
+  type RabbitmqIngressSettings,
+} from '../websocket/ingress/rabbitmq-ingress.js';
+import { NatsIngress, type NatsIngressSettings } from '../websocket/ingress/nats-ingress.js';
+import type { MessageQueueIngress } from '../websocket/ingress/message-queue-status.js';
 import { PresenceTracker, type PresenceEvents } from '../websocket/presence/presence-tracker.js';
 import type { AccessControl } from './access-control.js';
 import type { Share } from '../state/shared-objects.js';
@@ -112,6 +118,62 @@ export function startRedisPubsubIngress(
         target,
         logger,
       ),
+    (i) => i.close(),
+  );
+}
+
+type MessageQueueSettings =
+  ({ type: 'rabbitmq' } & RabbitmqIngressSettings) | ({ type: 'nats' } & NatsIngressSettings);
+
+/**
+ * `integration.message_queue` with its defaults: on RabbitMQ a topic exchange bound with `#`;
+ * and the queue (RabbitMQ) or queue group (NATS) that suits how the hub's instances meet (see
+ * the schema's `queue`). Null when off or of a type without a consumer.
+ */
+export function messageQueueSettings(config: GatewayConfig): MessageQueueSettings | null {
+  const mq = config.websocket?.integration?.message_queue;
+  const D = CONFIG_DEFAULTS.websocket.integration.message_queue;
+  if (mq?.enabled !== true || mq.url === undefined || mq.exchange === undefined) return null;
+  // With a Redis bus one instance's publish reaches every instance: a queue of each would
+  // deliver every event once per instance.
+  const shared = config.redis !== undefined;
+  const type = mq.type ?? D.type;
+  if (type === 'nats') {
+    return {
+      type,
+      url: mq.url,
+      subject: mq.exchange,
+      queue: mq.queue ?? (shared ? 'gatewayd' : null),
+    };
+  }
+  if (type !== 'rabbitmq') return null;
+  return {
+    type,
+    url: mq.url,
+    exchange: mq.exchange,
+    exchangeType: mq.exchange_type ?? D.exchange_type,
+    bindingKeys: mq.binding_keys ?? ['#'],
+    queue: mq.queue ?? (shared ? `gatewayd.${mq.exchange}` : null),
+  };
+}
+
+/** `integration.message_queue`: its own broker connection, shared across reloads. */
+export function startMessageQueueIngress(
+  config: GatewayConfig,
+  share: Share,
+  logger: Logger,
+  offline: boolean,
+  target: IngressTarget,
+): MessageQueueIngress | null {
+  const settings = messageQueueSettings(config);
+  if (offline || settings === null) return null;
+  // The key holds the URL's password: it is never logged.
+  return share<MessageQueueIngress>(
+    `hub message_queue ${JSON.stringify(settings)}`,
+    () =>
+      settings.type === 'nats'
+        ? new NatsIngress(settings, target, logger)
+        : new RabbitmqIngress(settings, target, logger),
     (i) => i.close(),
   );
 }
@@ -268,11 +330,13 @@ export interface HubNetworkContext {
 export interface HubNetwork {
   rules: IngressRules;
   presence: CompiledPresence | null;
+  /** The message_queue consumer, for the admin API's statistics; null without one. */
+  messageQueue: MessageQueueIngress | null;
 }
 
 /**
  * Everything of the hub beyond its core, for one table: the webhook and presence routes, the
- * redis_pubsub subscriber and the presence tracker. Without a hub in the context (`gatewayd
+ * redis_pubsub subscriber, the message_queue consumer and the presence tracker. Without a hub in the context (`gatewayd
  * check`, offline) the routes are still built, so their paths are checked.
  */
 export function compileHubNetwork(
@@ -305,6 +369,10 @@ export function compileHubNetwork(
     net?.presenceEvents ?? noEvents,
   );
   if (presence !== null) routes.push(presence.route);
-  if (net !== undefined) startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
-  return { network: { rules, presence }, routes };
+  let messageQueue: MessageQueueIngress | null = null;
+  if (net !== undefined) {
+    startRedisPubsubIngress(config, share, ctx.logger, offline, net.target);
+    messageQueue = startMessageQueueIngress(config, share, ctx.logger, offline, net.target);
+  }
+  return { network: { rules, presence, messageQueue }, routes };
 }

@@ -231,7 +231,7 @@ export const CONFIG_DEFAULTS = {
     integration: {
       webhook: { enabled: false, path: '/webhook/websocket' },
       redis_pubsub: { enabled: false },
-      message_queue: { enabled: false },
+      message_queue: { enabled: false, type: 'rabbitmq', exchange_type: 'topic' },
     },
     presence: {
       enabled: true,

@@ -21,11 +21,12 @@ export function findNotImplemented(config: GatewayConfig): PathProblem[] {
     });
   };
   const { websocket } = config;
-  if (websocket?.integration?.message_queue?.enabled === true) {
+  const mq = websocket?.integration?.message_queue;
+  if (mq?.enabled === true && mq.type === 'kafka') {
     warn(
-      ['websocket', 'integration', 'message_queue'],
-      'message queue ingress is not implemented; nothing is consumed from the queue',
-      'use the webhook or redis_pubsub ingress instead',
+      ['websocket', 'integration', 'message_queue', 'type'],
+      `a ${mq.type} ingress is not implemented; nothing is consumed from it`,
+      'use type: rabbitmq or nats, or the webhook or redis_pubsub ingress',
     );
   }
   return warnings;

@@ -710,6 +710,12 @@ export interface WebSocketConfig {
       type?: 'rabbitmq' | 'kafka' | 'nats';
       url?: string;
       exchange?: string;
+      exchange_type?: 'topic' | 'direct' | 'fanout';
+      /**
+       * @minItems 1
+       */
+      binding_keys?: string[];
+      queue?: string;
     };
   };
   presence?: PresenceConfig;

@@ -72,6 +72,7 @@ export class HubNetworkLink {
     if (table?.hub == null) return null;
     const hub = this.hub;
     const tracker = table.hubNetwork?.presence?.tracker ?? null;
+    const mq = table.hubNetwork?.messageQueue ?? null;
     return {
       instanceId: INSTANCE_ID,
       hub: {
@@ -84,6 +85,7 @@ export class HubNetworkLink {
           checkedPublish(hub, channel, data, from, targetUser),
       },
       onlineUsers: tracker === null ? null : (tenant) => tracker.list(tenant),
+      messageQueue: mq === null ? null : () => mq.status(),
     };
   }
 

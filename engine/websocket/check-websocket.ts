@@ -1,4 +1,5 @@
 import { ConfigCode } from '../errors/config-codes.js';
+import { checkMessageQueue } from './check-message-queue.js';
 import { compileChannelPattern, isChannelPattern } from './hub/channel-pattern.js';
 import { RESERVED_MESSAGE_TYPES } from './hub/hub-protocol.js';
 import { TYPE_DATA_CLIENT_TYPES } from './hub/type-data-message-format.js';
@@ -173,6 +174,7 @@ export function checkWebSocket(config: GatewayConfig): PathProblem[] {
       path: ['server', 'workers'],
     });
   }
+  problems.push(...checkMessageQueue(config));
   const persistence = ws.routing?.persistence;
   if (
     persistence?.enabled !== false &&

@@ -28,9 +28,16 @@ import { createServer } from 'node:http';
  */
 
 /**
- * Starts a JSON service on 127.0.0.1 (port 0: a free one).
+ * @typedef {object} ListenOptions
+ * @property {number} [port]
+ * @property {string} [host]
+ */
+
+/**
+ * Starts a JSON service on 127.0.0.1 (port 0: a free one), or where `options` say (a container
+ * listens on 0.0.0.0 and a fixed port).
  * @param {Handler} handle
- * @param {{ port?: number }} [options]
+ * @param {ListenOptions} [options]
  * @returns {Promise<JsonService>}
  */
 export async function startJsonService(handle, options = {}) {
@@ -62,7 +69,7 @@ export async function startJsonService(handle, options = {}) {
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve(undefined));
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(undefined));
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -107,8 +107,58 @@ t.test('contradictory channel ACLs, ingress without credentials, oversized messa
     'GW_WARN_CONFIG_LOCAL_HISTORY 9:29',
     'GW_ERR_CONFIG_MISSING_KEY 11:5',
     'GW_ERR_CONFIG_REDIS_REQUIRED 12:5',
-    'GW_WARN_CONFIG_NOT_IMPLEMENTED 13:5',
+    'GW_ERR_CONFIG_MISSING_KEY 13:5',
   ]);
+});
+
+t.test('message_queue: url, exchange, binding keys; kafka is not consumed', async (t) => {
+  const block = (...lines: string[]) =>
+    report([
+      'routes:',
+      '  - { path: /ws, handler: websocket }',
+      'websocket:',
+      '  integration:',
+      '    message_queue:',
+      ...lines.map((l) => `      ${l}`),
+    ]);
+  t.same(
+    block('enabled: true', 'type: rabbitmq', 'url: "amqp://u:p@mq:5672/"', 'exchange: ev'),
+    [],
+  );
+  t.same(block('enabled: false', 'type: rabbitmq', 'url: "http://mq"'), [], 'off: not checked');
+
+  const bad = block('enabled: true', 'url: "http://user:hunter2@mq:5672"', 'exchange_type: direct');
+  t.same(bad.map(where), [
+    'GW_ERR_CONFIG_MISSING_KEY 5:5',
+    'GW_ERR_CONFIG_URL 7:12',
+    'GW_ERR_CONFIG_MISSING_KEY 8:22',
+  ]);
+  t.match(bad[0]?.message, /without an exchange/);
+  t.notOk(JSON.stringify(bad).includes('hunter2'), 'the URL password is not quoted');
+
+  const fanout = block(
+    'enabled: true',
+    'url: "amqp://mq"',
+    'exchange: ev',
+    'exchange_type: fanout',
+    'binding_keys: ["#"]',
+  );
+  t.same(fanout.map(where), ['GW_WARN_CONFIG_IGNORED_KEY 10:7']);
+
+  const nats = block(
+    'enabled: true',
+    'type: nats',
+    'url: "amqp://mq:5672"',
+    'exchange: "events.>"',
+    'exchange_type: topic',
+  );
+  t.same(nats.map(where), ['GW_ERR_CONFIG_URL 8:12', 'GW_WARN_CONFIG_IGNORED_KEY 10:7']);
+  t.match(nats[0]?.message, /not a nats:\/\/ or tls:\/\/ URL/);
+  t.same(block('enabled: true', 'type: nats', 'url: "nats://tok@mq:4222"', 'exchange: ev'), []);
+
+  const kafka = block('enabled: true', 'type: kafka', 'url: "kafka://mq:9092"', 'exchange: ev');
+  t.same(kafka.map(where), ['GW_WARN_CONFIG_NOT_IMPLEMENTED 7:7']);
+  t.match(kafka[0]?.message, /kafka ingress is not implemented/);
 });
 
 t.test('the hub path clashes with a route: reported at websocket.server.path', async (t) => {

@@ -1,5 +1,9 @@
 import t from 'tap';
-import { IngressRefusal, readIngressEvent } from '../../engine/websocket/ingress/ingress-event.js';
+import {
+  IngressRefusal,
+  readIngressEvent,
+  readQueueMessage,
+} from '../../engine/websocket/ingress/ingress-event.js';
 import { compileIngressRules } from '../../engine/websocket/ingress/ingress-rules.js';
 
 const rules = compileIngressRules({
@@ -66,4 +70,37 @@ t.test('bodies refused, with the reason', async (t) => {
   });
   refused({ type: 'user_notification', target_user: 'u', data: 1 }, /channel: required/, noDefault);
   refused({ event: 'user.created', data: 1 }, /service_events is off/, noDefault);
+});
+
+t.test('a broker message: the routing key names the event of a bare body only', async (t) => {
+  const msg = (body: unknown) => Buffer.from(JSON.stringify(body));
+  t.same(readQueueMessage(msg({ data: { id: 7 } }), 'user.created', rules), {
+    channel: 'notifications',
+    data: { id: 7 },
+    targetUser: null,
+  });
+  t.same(
+    readQueueMessage(msg({ event: 'public.announcement', data: 1 }), 'user.created', rules),
+    { channel: 'public', data: 1, targetUser: null },
+    'an event in the body wins over the routing key',
+  );
+  t.same(readQueueMessage(msg({ channel: 'public', data: 2 }), 'user.created', rules), {
+    channel: 'public',
+    data: 2,
+    targetUser: null,
+  });
+  t.throws(
+    () => readQueueMessage(msg({ data: 3 }), '', rules),
+    { message: 'expected "type", "event" or "channel"' },
+    'no routing key, no event',
+  );
+  t.throws(() => readQueueMessage(msg({ data: 4 }), 'unmapped', rules), {
+    message: 'event "unmapped" has no service_events mapping',
+  });
+  t.throws(() => readQueueMessage(Buffer.from('{'), 'user.created', rules), {
+    message: 'the message is not JSON',
+  });
+  t.throws(() => readQueueMessage(msg([1]), 'user.created', rules), {
+    message: 'the body must be a JSON object',
+  });
 });

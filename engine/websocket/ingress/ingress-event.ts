@@ -78,3 +78,28 @@ function concrete(channel: string): string {
   }
   return channel;
 }
+
+/**
+ * One message of a broker (RabbitMQ, NATS): JSON in the webhook's shapes, where a body without
+ * `type`, `event` or `channel` names its event by the routing key or subject, as publishers on
+ * brokers usually do: `{"data": {...}}` published as `user.created`. Throws IngressRefusal.
+ */
+export function readQueueMessage(
+  content: Uint8Array,
+  routingKey: string,
+  rules: IngressRules,
+): IngressEvent {
+  let body: unknown;
+  try {
+    body = JSON.parse(
+      Buffer.from(content.buffer, content.byteOffset, content.length).toString('utf8'),
+    );
+  } catch {
+    throw new IngressRefusal('the message is not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || routingKey === '') {
+    return readIngressEvent(body, rules);
+  }
+  const named = 'type' in body || 'event' in body || 'channel' in body;
+  return readIngressEvent(named ? body : { ...body, event: routingKey }, rules);
+}

@@ -15,8 +15,9 @@ export const AUDIENCE = 'api-gateway';
  * POST /auth/login {username, password} → 200 {token, token_type, expires_in}, else 401;
  * GET /health.
  * @param {string} secret The HS256 secret the gateway's auth.jwt.secret holds too.
+ * @param {import('../../lib/json-service.mjs').ListenOptions} [listen]
  */
-export function startAuthService(secret) {
+export function startAuthService(secret, listen = {}) {
   /** @type {Map<string, { id: string, username: string, email: string, salt: Buffer, hash: Buffer }>} */
   const users = new Map();
   const key = new TextEncoder().encode(secret);
@@ -59,5 +60,5 @@ export function startAuthService(secret) {
       return { status: 200, body: { token, token_type: 'Bearer', expires_in: 3600 } };
     }
     return { status: 404, body: { error: 'not found' } };
-  });
+  }, listen);
 }

@@ -4,8 +4,11 @@
 // (X-User-ID, X-User-Roles), so you see what a real service would act on.
 import { startJsonService } from '../../lib/json-service.mjs';
 
-/** @param {string} service Its name, in every answer. */
-export function startContextService(service) {
+/**
+ * @param {string} service Its name, in every answer.
+ * @param {import('../../lib/json-service.mjs').ListenOptions} [listen]
+ */
+export function startContextService(service, listen = {}) {
   return startJsonService((req) => {
     if (req.path === '/health') return { status: 200, body: { status: 'healthy', service } };
     const h = req.headers;
@@ -19,5 +22,5 @@ export function startContextService(service) {
       return { status: 200, body: { service, id: context.user_id, roles: context.roles } };
     }
     return { status: 200, body: { service, method: req.method, path: req.path, context } };
-  });
+  }, listen);
 }

@@ -9,8 +9,9 @@ import { startJsonService } from '../../lib/json-service.mjs';
  * two webhook answers.
  * @param {() => string} gatewayUrl Where the gateway listens (known once it has started).
  * @param {string} webhookToken The gateway's websocket.integration.webhook.auth_token.
+ * @param {import('../../lib/json-service.mjs').ListenOptions} [listen]
  */
-export function startNotificationService(gatewayUrl, webhookToken) {
+export function startNotificationService(gatewayUrl, webhookToken, listen = {}) {
   /** @param {unknown} event */
   const notify = async (event) => {
     const res = await fetch(`${gatewayUrl()}/webhook/websocket`, {
@@ -43,5 +44,5 @@ export function startNotificationService(gatewayUrl, webhookToken) {
       message: { type: 'user_created', user_id: body.user_id, timestamp },
     });
     return { status: 201, body: { welcome, admin } };
-  });
+  }, listen);
 }
