@@ -19,6 +19,7 @@ export const PLACEHOLDER_STRINGS: readonly string[] = [
   'presence.{tenant}',
   'placeholder.invalid:6379',
   '192.0.2.1',
+  'path',
 ];
 
 /**
