@@ -8,6 +8,7 @@ import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { RedisProbe } from '../gateway-endpoints/redis-probe.js';
 import type { WebSocketAdminState } from './websocket-admin.js';
 import type { ServedCertificate } from '../tls/https-listener.js';
+import type { CachePurge } from '../filters/cache/cache-purge.js';
 
 /** What the admin API reads and drives: the running gateway, seen through this interface. */
 export interface AdminContext {
@@ -30,6 +31,8 @@ export interface AdminContext {
   certificates(): readonly ServedCertificate[];
   /** The bound HTTPS port; null without an HTTPS listener. */
   httpsPort(): number | null;
+  /** After a purge here: the other workers (server.workers above 1) drop the same entries. */
+  cachePurged(purge: CachePurge): void;
   /** Builds a config given as text without serving it, as `gatewayd check` builds a file. */
   checkConfigText(text: string, name: string): Promise<CheckedConfig>;
 }

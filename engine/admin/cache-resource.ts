@@ -1,4 +1,4 @@
-import type { RouteCache } from '../filters/cache/route-cache.js';
+import { cachesToPurge, purgeRouteCache, type CachePurge } from '../filters/cache/cache-purge.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { AdminRequest, AdminResource } from './admin-http.js';
 
@@ -10,7 +10,8 @@ import type { AdminRequest, AdminResource } from './admin-http.js';
  *   DELETE /admin/cache?prefix=<prefix> → drops every entry whose key starts with it
  *
  * `route=<name>` narrows either to one route. An entry's key is the route's name, then the
- * values of its `cache.key` parts, joined by "|".
+ * values of its `cache.key` parts, joined by "|". With several workers the others drop the same
+ * entries from their memory too; `purged` counts this worker's and Redis's.
  */
 export const cacheResource: AdminResource = [
   ['GET', '/admin/cache', listCaches],
@@ -32,9 +33,8 @@ async function purge({ ctx, req }: AdminRequest) {
       'give exactly one of key=<entry key> or prefix=<key prefix>',
     );
   }
-  let caches: RouteCache[] = [...ctx.table().caches.values()];
-  if (routeName !== null) caches = caches.filter((c) => c.routeName === routeName);
-  else if (key !== null) caches = caches.filter((c) => key.startsWith(`${c.routeName}|`));
+  const request: CachePurge = { key, prefix, route: routeName };
+  const caches = cachesToPurge(ctx.table().caches.values(), request);
   if (caches.length === 0) {
     throw new GatewayError(
       'ROUTE_NOT_FOUND',
@@ -43,10 +43,12 @@ async function purge({ ctx, req }: AdminRequest) {
         : 'no cached route owns that key (a key starts with its route\'s name and "|")',
     );
   }
+  // Memory entries live in each worker: the others drop theirs too (not counted in `purged`).
+  ctx.cachePurged(request);
   let purged = 0;
   for (const c of caches) {
     try {
-      purged += await (key !== null ? c.store.purge(key) : c.store.purgePrefix(prefix as string));
+      purged += await purgeRouteCache(c, request);
     } catch {
       throw new GatewayError(
         'SERVICE_UNAVAILABLE',

@@ -8,6 +8,7 @@ import { formatProblem } from '../config/config-problem.js';
 import { loadConfigFile, type LoadResult } from '../config-loader/load-config.js';
 import { PluginModules } from '../filters/plugins/plugin-modules.js';
 import type { PluginSet } from '../filters/plugins/plugin-set.js';
+import { cachesToPurge, purgeRouteCache, type CachePurge } from '../filters/cache/cache-purge.js';
 import { FileWatches } from './file-watches.js';
 import { loadPlugins, type PluginLoad } from './plugin-loading.js';
 import type { StoredRuntimeRoute } from '../config/runtime-route.js';
@@ -42,7 +43,12 @@ import {
 import { allProblems, compileTextOffline, withOfflineContext } from './offline-build.js';
 import { restartOnlyChanges } from './restart-only-settings.js';
 import { RuntimeRoutes } from './runtime-routes.js';
-import { RELOAD_REQUEST_MESSAGE, WORKER_ENV } from './supervisor.js';
+import {
+  CACHE_PURGE_MESSAGE,
+  RELOAD_REQUEST_MESSAGE,
+  WORKER_ENV,
+  type CachePurgeMessage,
+} from './supervisor.js';
 
 type Built = Extract<BuildResult, { ok: true }>;
 import { GATEWAYD_VERSION } from '../observability/version.js';
@@ -290,6 +296,24 @@ export class Gateway {
     return this.reloading;
   }
 
+  /**
+   * Drops a purge's entries from this process's memory caches: another worker's admin API
+   * purged its own and Redis's, which this worker shares.
+   */
+  purgeMemoryCaches(purge: CachePurge): void {
+    const table = this.table;
+    if (table === null) return;
+    const log = this.options.logger;
+    for (const cache of cachesToPurge(table.caches.values(), purge)) {
+      if (cache.store.backend !== 'memory') continue;
+      // The key is not logged: its parts may hold a caller's header or cookie values.
+      purgeRouteCache(cache, purge).then(
+        (purged) => log.info({ route: cache.routeName, purged }, 'cache purged by another worker'),
+        (err: unknown) => log.warn({ err, route: cache.routeName }, 'cache purge failed'),
+      );
+    }
+  }
+
   private async reloadOnce(reason: string): Promise<boolean> {
     const log = this.options.logger;
     const read = await loadConfigFile(this.options.file);
@@ -435,6 +459,11 @@ export class Gateway {
         // The other workers reload through the supervisor, as they do on a file change.
         if (process.env[WORKER_ENV] !== undefined) process.send?.(RELOAD_REQUEST_MESSAGE);
         return this.status.lastReload as NonNullable<ConfigStatus['lastReload']>;
+      },
+      cachePurged: (purge) => {
+        if (process.env[WORKER_ENV] !== undefined) {
+          process.send?.({ type: CACHE_PURGE_MESSAGE, purge } satisfies CachePurgeMessage);
+        }
       },
       redis: () => (runtime.store instanceof RedisRuntimeRouteStore ? runtime.store : null),
       websocket: () => this.hubNetwork.adminState(),

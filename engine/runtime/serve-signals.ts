@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import { watchConfigFile } from './config-watcher.js';
 import type { Gateway } from './gateway.js';
-import { RELOAD_MESSAGE, READY_MESSAGE } from './supervisor.js';
+import { RELOAD_MESSAGE, READY_MESSAGE, isCachePurgeMessage } from './supervisor.js';
 
 const DEBOUNCE_MS = 100;
 
@@ -23,6 +23,7 @@ export function serveSignals(
   if (isWorker) {
     process.on('message', (msg) => {
       if (msg === RELOAD_MESSAGE) reload('supervisor');
+      else if (isCachePurgeMessage(msg)) gateway.purgeMemoryCaches(msg.purge);
     });
     process.send?.(READY_MESSAGE);
   }

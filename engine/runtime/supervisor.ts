@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { MetricsServer } from '../observability/metrics/metrics-server.js';
 import { readWorkerMetrics } from '../observability/metrics/worker-metrics.js';
 import type { TelemetrySettings } from '../observability/telemetry-settings.js';
+import type { CachePurge } from '../filters/cache/cache-purge.js';
 import { watchConfigFile } from './config-watcher.js';
 
 export const WORKER_ENV = 'GATEWAYD_WORKER';
@@ -11,6 +12,21 @@ export const RELOAD_MESSAGE = 'gatewayd:reload';
 export const READY_MESSAGE = 'gatewayd:ready';
 /** From a worker whose admin API was asked to reload: every worker reloads. */
 export const RELOAD_REQUEST_MESSAGE = 'gatewayd:reload-request';
+/** From the worker whose admin API purged its cache: the other workers drop the same entries. */
+export const CACHE_PURGE_MESSAGE = 'gatewayd:cache-purge';
+
+export interface CachePurgeMessage {
+  type: typeof CACHE_PURGE_MESSAGE;
+  purge: CachePurge;
+}
+
+export function isCachePurgeMessage(msg: unknown): msg is CachePurgeMessage {
+  return (
+    typeof msg === 'object' &&
+    msg !== null &&
+    (msg as { type?: unknown }).type === CACHE_PURGE_MESSAGE
+  );
+}
 
 const RESTART_DELAY_MS = 1000;
 /** A scrape waits this long for the workers' series; a worker that is slower is left out. */
@@ -53,6 +69,8 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
           resolve();
         } else if (msg === RELOAD_REQUEST_MESSAGE) {
           relayReload();
+        } else if (isCachePurgeMessage(msg)) {
+          for (const other of children) if (other !== child) other.send(msg);
         }
       });
       child.on('exit', (code, signal) => {

@@ -1,7 +1,32 @@
 import t from 'tap';
 import { Agent, request } from 'undici';
+import { admin, ADMIN_TOKEN } from '../helpers/admin-client.js';
 import { freePort } from '../helpers/free-port.js';
-import { startGatewayd } from '../helpers/gatewayd-process.js';
+import { startGatewayd, type GatewaydProcess } from '../helpers/gatewayd-process.js';
+import { UpstreamServer } from '../helpers/upstream-server.js';
+
+/**
+ * GET `path` on fresh connections (the kernel spreads them across the workers) until every pid
+ * in `pids` has answered; the X-Cache of each worker's first answer, by pid.
+ */
+async function firstAnswerPerWorker(
+  gw: GatewaydProcess,
+  path: string,
+  pids: readonly number[],
+): Promise<Map<number, string>> {
+  const first = new Map<number, string>();
+  for (let i = 0; i < 200 && first.size < pids.length; i++) {
+    const agent = new Agent({ connections: 1 });
+    const from = gw.logs.length;
+    const res = await request(gw.url(path), { dispatcher: agent });
+    await res.body.text();
+    const line = await gw.waitForLog((l) => l.msg === 'request', 2000, from);
+    const pid = line.pid as number;
+    if (!first.has(pid)) first.set(pid, String(res.headers['x-cache']));
+    await agent.close();
+  }
+  return first;
+}
 
 t.test('server.workers: 2 runs two processes sharing one port, both reloading', async (t) => {
   // Workers share one fixed port (port 0 would give each its own): take a free one from the kernel.
@@ -72,4 +97,39 @@ observability:
   });
   const started = await sharing.waitForLog((l) => l.msg === 'workers started');
   t.equal((started.pids as number[]).length, 2, '--share-port starts both workers on the port');
+});
+
+t.test("a cache purge through the admin API reaches every worker's memory", async (t) => {
+  const upstream = await UpstreamServer.start(t);
+  const port = await freePort();
+  const gw = await startGatewayd(
+    t,
+    `
+server: { http_port: ${port}, bind_address: 127.0.0.1, workers: 2, admin_port: 0 }
+admin: { token: "\${ADMIN_TOKEN}" }
+routes:
+  - { name: api, path: /api/*, upstream: svc, cache: { ttl: 1h } }
+upstreams:
+  svc: { discovery: { type: Static, endpoints: ["${upstream.url}"] } }
+observability:
+  logging: { level: info, access_log: true }
+`,
+    { env: { ADMIN_TOKEN } },
+  );
+  gw.port = port;
+  const pids = (await gw.waitForLog((l) => l.msg === 'workers started')).pids as number[];
+
+  // Each worker keeps its own memory entry: both miss once, then hit.
+  t.same([...(await firstAnswerPerWorker(gw, '/api/item', pids)).values()], ['MISS', 'MISS']);
+  t.same([...(await firstAnswerPerWorker(gw, '/api/item', pids)).values()], ['HIT', 'HIT']);
+
+  const purged = await admin(gw, 'DELETE', '/admin/cache?prefix=api%7C');
+  t.equal(purged.status, 200);
+  t.same(purged.json, { purged: 1 }, 'the answering worker counts its own entry');
+  // The other worker drops its entry on the supervisor's message: its next answer is a miss too.
+  const relayed = await gw.waitForLog((l) => l.msg === 'cache purged by another worker', 3000);
+  t.equal(relayed.purged, 1);
+  t.ok(pids.includes(relayed.pid as number), 'logged by a worker');
+  const after = await firstAnswerPerWorker(gw, '/api/item', pids);
+  t.same([...after.values()], ['MISS', 'MISS'], 'no worker serves the purged entry');
 });
