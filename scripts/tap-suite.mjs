@@ -31,6 +31,10 @@ if (missing.length > 0) {
   console.error(`.taprc serial: no such test file: ${missing.join(', ')}`);
   process.exit(1);
 }
+// tap rebuilds itself when .taprc's plugin list differs from what it was built with (after every
+// `npm ci`), but the run that notices still starts its test processes with the old plugins' loaders
+// (ts-node beside tsx): build first, about 5 s.
+if (tap(['build']) !== 0) process.exit(1);
 const pool = tap(all.filter((f) => !serial.has(f)));
 // Coverage comes from the pool's run: the second run would replace it with the serial files'
 // alone, and the serial files measure timing, which coverage's counters slow down.
