@@ -3,7 +3,6 @@ import type { RouteHandler } from './compiled-route.js';
 import type { PathRewriter } from './path-rewriter.js';
 import type { TrustMatcher } from './trust-proxy.js';
 import { isPeerTrusted } from './client-address.js';
-import { GatewayError } from '../errors/gateway-error.js';
 import type { Endpoint } from '../upstream/endpoint.js';
 import type { UpstreamGroup } from '../upstream/upstream-group.js';
 import type { AttemptEnd, AttemptObserver, AttemptWatch } from './attempt-observer.js';
@@ -12,6 +11,7 @@ import { upstreamRequestHeaders, type RequestHeaderPolicy } from './forward-head
 import { ProxyResponse, type AttemptFailure, type AttemptHooks } from './proxy-response.js';
 import { bufferRequestBody, streamRequestBody } from './request-body.js';
 import { sendError } from './respond.js';
+import { breakerRefusal, noHealthyEndpoint } from './upstream-error.js';
 
 export interface RetryPolicy {
   /** Tries in all, the first included; 1 disables retries. */
@@ -69,12 +69,12 @@ export function createProxyHandler(o: ProxyOptions): RouteHandler {
     const hashKey = o.hashKey === null ? null : o.hashKey(ex);
     const endpoint = o.affinity?.() ?? group.pick(hashKey, null);
     if (endpoint === null) {
-      sendError(ex, noUsableEndpoint(group.name));
+      sendError(ex, noHealthyEndpoint(group.name));
       return;
     }
-    const breaker = group.breaker;
-    if (breaker !== null && !breaker.tryAcquire()) {
-      sendError(ex, circuitOpen(group.name, Math.max(1, breaker.retryAfterSeconds())));
+    const refusal = breakerRefusal(group);
+    if (refusal !== null) {
+      sendError(ex, refusal);
       return;
     }
     group.budget.recordRequest();
@@ -94,7 +94,7 @@ export function createProxyHandler(o: ProxyOptions): RouteHandler {
         o.requestTimeoutMs,
         (body) => call.start(endpoint, body, true),
         (err) => {
-          breaker?.release();
+          group.breaker?.release();
           sendError(ex, err);
         },
       );
@@ -261,16 +261,4 @@ class UpstreamCall implements AttemptHooks {
     }, wait);
     return true;
   }
-}
-
-function noUsableEndpoint(upstream: string): GatewayError {
-  return new GatewayError('SERVICE_UNAVAILABLE', `upstream "${upstream}" has no healthy endpoint`);
-}
-
-function circuitOpen(upstream: string, retryAfterSeconds: number): GatewayError {
-  return new GatewayError(
-    'SERVICE_UNAVAILABLE',
-    `upstream "${upstream}" is failing; its circuit breaker is open`,
-    [['retry-after', String(retryAfterSeconds)]],
-  );
 }

@@ -7,6 +7,7 @@ import type { TrustMatcher } from '../../data-plane/trust-proxy.js';
 import type { Exchange } from '../../data-plane/exchange.js';
 import type { RequestHeaderPolicy } from '../../data-plane/forward-headers.js';
 import { sendError } from '../../data-plane/respond.js';
+import { breakerRefusal, noHealthyEndpoint } from '../../data-plane/upstream-error.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Endpoint } from '../../upstream/endpoint.js';
 import type { UpstreamGroup } from '../../upstream/upstream-group.js';
@@ -63,22 +64,12 @@ export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
     ex.upstreamName = group.name;
     const endpoint = o.affinity?.() ?? group.pick(o.hashKey === null ? null : o.hashKey(ex), null);
     if (endpoint === null) {
-      sendError(
-        ex,
-        new GatewayError('SERVICE_UNAVAILABLE', `upstream "${group.name}" has no healthy endpoint`),
-      );
+      sendError(ex, noHealthyEndpoint(group.name));
       return;
     }
-    const breaker = group.breaker;
-    if (breaker !== null && !breaker.tryAcquire()) {
-      sendError(
-        ex,
-        new GatewayError(
-          'SERVICE_UNAVAILABLE',
-          `upstream "${group.name}" is failing; its circuit breaker is open`,
-          [['retry-after', String(Math.max(1, breaker.retryAfterSeconds()))]],
-        ),
-      );
+    const refusal = breakerRefusal(group);
+    if (refusal !== null) {
+      sendError(ex, refusal);
       return;
     }
     const request = upstreamHandshake(ex, o.rewrite(ex.path, params, wildcard), handshake);
@@ -99,7 +90,7 @@ export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
       );
     } catch {
       // ws refuses subprotocols that are not tokens or appear twice.
-      breaker?.release();
+      group.breaker?.release();
       sendError(ex, new GatewayError('BAD_REQUEST', 'the Sec-WebSocket-Protocol list is invalid'));
       return;
     }

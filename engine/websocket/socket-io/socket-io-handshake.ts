@@ -8,7 +8,11 @@ import {
 import { HOP_BY_HOP_HEADERS } from '../../data-plane/hop-by-hop-headers.js';
 import { sendError, sendPrepared, statusLine } from '../../data-plane/respond.js';
 import type { TrustMatcher } from '../../data-plane/trust-proxy.js';
-import { upstreamError } from '../../data-plane/upstream-error.js';
+import {
+  breakerRefusal,
+  noHealthyEndpoint,
+  upstreamError,
+} from '../../data-plane/upstream-error.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Endpoint } from '../../upstream/endpoint.js';
 import type { UpstreamGroup } from '../../upstream/upstream-group.js';
@@ -47,22 +51,12 @@ export function createSocketIoHandshake(
     if (o.metrics !== null) ex.metrics = o.metrics;
     const endpoint = group.pick(hashKey, null);
     if (endpoint === null) {
-      sendError(
-        ex,
-        new GatewayError('SERVICE_UNAVAILABLE', `upstream "${group.name}" has no healthy endpoint`),
-      );
+      sendError(ex, noHealthyEndpoint(group.name));
       return;
     }
-    const breaker = group.breaker;
-    if (breaker !== null && !breaker.tryAcquire()) {
-      sendError(
-        ex,
-        new GatewayError(
-          'SERVICE_UNAVAILABLE',
-          `upstream "${group.name}" is failing; its circuit breaker is open`,
-          [['retry-after', String(Math.max(1, breaker.retryAfterSeconds()))]],
-        ),
-      );
+    const refusal = breakerRefusal(group);
+    if (refusal !== null) {
+      sendError(ex, refusal);
       return;
     }
     // The answer is read whole to tag it: an encoded one could not be.
