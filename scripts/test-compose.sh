@@ -14,39 +14,18 @@
 # Docker engine or the image: a failure under CI=true, a skip elsewhere.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+SUITE=compose
+# shellcheck source=scripts/lib/checks.sh
+source scripts/lib/checks.sh
 
 DOCKER=${DOCKER:-/usr/bin/docker}
 IMAGE=${GATEWAYD_IMAGE:-gatewayd:ci}
 REDIS_IMAGE=${REDIS_IMAGE:-gatewayd-ci/redis:local}
 project=gatewaydcompose$$
 work=$(mktemp -d)
-pass=0
-fail=0
-n=0
 started_dockerd=
 up=
 
-ok() {
-  n=$((n + 1))
-  pass=$((pass + 1))
-  echo "ok $n - $1"
-}
-not_ok() {
-  n=$((n + 1))
-  fail=$((fail + 1))
-  echo "not ok $n - $1"
-  [ -n "${2:-}" ] && sed 's/^/  # /' <<<"$2"
-}
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-  local desc=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-finish() {
-  echo "compose: $pass passed, $fail failed"
-  [ "$fail" -eq 0 ]
-  exit
-}
 compose() { docker-compose -p "$project" -f deploy/compose.yaml "$@"; }
 cleanup() {
   [ -n "$up" ] && compose down -v --timeout 10 >/dev/null 2>&1
@@ -54,18 +33,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-free_port() {
-  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-wait_for() { # wait_for SECONDS COMMAND...: polls every 100 ms until the command succeeds
-  local deadline=$(($(now_ms) + $1 * 1000))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(now_ms)" -ge "$deadline" ] && return 1
-    sleep 0.1
-  done
-}
 unavailable() {
   echo "!!! $1" >&2
   echo "!!! deploy/compose.yaml was NOT tested" >&2

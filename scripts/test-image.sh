@@ -11,39 +11,18 @@
 # Containers use the host's network and 127.0.0.1 only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+SUITE=image
+# shellcheck source=scripts/lib/checks.sh
+source scripts/lib/checks.sh
 
 # docker.io's own client: a newer one earlier on PATH may need buildx, which Debian 12 lacks.
 DOCKER=${DOCKER:-/usr/bin/docker}
 IMAGE=${GATEWAYD_IMAGE:-gatewayd:ci}
 run_id=gatewayd-image-test-$$
 work=$(mktemp -d)
-pass=0
-fail=0
-n=0
 started_dockerd=
 upstream_pid=
 
-ok() {
-  n=$((n + 1))
-  pass=$((pass + 1))
-  echo "ok $n - $1"
-}
-not_ok() {
-  n=$((n + 1))
-  fail=$((fail + 1))
-  echo "not ok $n - $1"
-  [ -n "${2:-}" ] && sed 's/^/  # /' <<<"$2"
-}
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-  local desc=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-finish() {
-  echo "image: $pass passed, $fail failed"
-  [ "$fail" -eq 0 ]
-  exit
-}
 cleanup() {
   for c in $("$DOCKER" ps -aq --filter "name=$run_id" 2>/dev/null); do "$DOCKER" rm -f "$c" >/dev/null 2>&1; done
   [ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null
@@ -51,19 +30,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-free_port() {
-  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-# wait_for SECONDS COMMAND...: polls every 50 ms until the command succeeds
-wait_for() {
-  local deadline=$(($(now_ms) + $1 * 1000))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(now_ms)" -ge "$deadline" ] && return 1
-    sleep 0.05
-  done
-}
 engine_unavailable() {
   echo "!!! $1" >&2
   echo "!!! the container image was NOT tested" >&2
