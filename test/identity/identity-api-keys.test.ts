@@ -194,7 +194,17 @@ t.test('seed 004 flow: login, create, use on a tier-gated route, list, revoke', 
   t.equal(fifth.status, 403, 'max_per_user: 3 live keys');
   t.match(fifth.body, { message: /3 live API keys/ });
 
-  // Nothing secret reached the logs: no key, no hash.
+  // Nothing secret reached the logs: no key, no hash. Access log lines leave in batches (up to
+  // 100 ms), so the scan waits for the last request's line: the third refused creation.
+  let refusedCreations = 0;
+  await gw.waitForLog(
+    (l) =>
+      l.msg === 'request' &&
+      l.path === '/api-keys/create' &&
+      l.status === 403 &&
+      ++refusedCreations === 3,
+    3000,
+  );
   const logs = JSON.stringify(gw.logs) + gw.stderr;
   t.ok(gw.logs.length > 20, `scanned ${gw.logs.length} log lines`);
   for (const secret of secrets) {
