@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { reportMissing } from './private-server.js';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
@@ -39,13 +40,7 @@ const ARGS = [
  */
 export async function startBrowser(t: Tap): Promise<Browser | null> {
   if (!existsSync(CHROMIUM)) {
-    if (process.env.CI === 'true') {
-      t.fail(`!!! ${MISSING.replace(': skipping', ': cannot run')} (CI=true requires it) !!!`);
-    } else {
-      console.error(`!!! ${MISSING} !!!`);
-      t.comment(`!!! ${MISSING} !!!`);
-      t.pass(MISSING, { skip: MISSING });
-    }
+    reportMissing(t, MISSING);
     return null;
   }
   const browser = await chromium.launch({

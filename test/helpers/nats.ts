@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { freePort } from './free-port.js';
+import { reportMissing, waitForReadyLine } from './private-server.js';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
@@ -37,7 +38,7 @@ process.once('exit', () => {
 export async function startNats(t: Tap): Promise<NatsHandle | null> {
   const binary = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p));
   if (binary === undefined) {
-    reportMissing(t);
+    reportMissing(t, MISSING);
     return null;
   }
   const port = await freePort();
@@ -62,47 +63,9 @@ export async function startNats(t: Tap): Promise<NatsHandle | null> {
     );
     server = child;
     alive.add(child);
-    await waitReady(child);
+    await waitForReadyLine(child, 'nats-server', 'Server is ready', READY_TIMEOUT_MS);
   };
   t.teardown(stop);
   await restart();
   return { url: `nats://${USER}:${password}@127.0.0.1:${port}`, password, stop, restart };
-}
-
-/** Resolves on the server's "Server is ready" line; rejects on exit or timeout. */
-function waitReady(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const finish = (err?: Error): void => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.stderr?.off('data', onData);
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000);
-      if (output.includes('Server is ready')) finish();
-    };
-    const onExit = (code: number | null, signal: string | null): void =>
-      finish(new Error(`nats-server exited (${code ?? signal}) before ready:\n${output}`));
-    const timer = setTimeout(
-      () => finish(new Error(`nats-server not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)),
-      READY_TIMEOUT_MS,
-    );
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
-function reportMissing(t: Tap): void {
-  if (process.env.CI === 'true') {
-    t.fail(`!!! ${MISSING.replace(': skipping', ': cannot run')} (CI=true requires it) !!!`);
-  } else {
-    console.error(`!!! ${MISSING} !!!`);
-    t.comment(`!!! ${MISSING} !!!`);
-    t.pass(MISSING, { skip: MISSING });
-  }
 }

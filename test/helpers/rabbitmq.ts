@@ -4,6 +4,7 @@ import { connect as dial } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { reportMissing, waitForReadyLine } from './private-server.js';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
@@ -49,7 +50,7 @@ process.once('exit', () => {
 export async function startRabbitmq(t: Tap): Promise<RabbitmqHandle | null> {
   const script = SERVER_SCRIPTS.find((p) => existsSync(p));
   if (script === undefined || !(await runs('epmd', ['-help']))) {
-    reportMissing(t);
+    reportMissing(t, MISSING);
     return null;
   }
   const dir = mkdtempSync(join(tmpdir(), 'gatewayd-rabbitmq-'));
@@ -108,7 +109,7 @@ export async function startRabbitmq(t: Tap): Promise<RabbitmqHandle | null> {
     server = child;
     alive.add(child);
     child.once('exit', () => alive.delete(child));
-    await waitReady(child);
+    await waitForReadyLine(child, 'rabbitmq-server', 'Server startup complete', READY_TIMEOUT_MS);
   };
   t.teardown(async () => {
     await stop();
@@ -153,38 +154,6 @@ function killAndWait(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Resolves on the broker's "Server startup complete" line; rejects on exit or timeout. */
-function waitReady(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const finish = (err?: Error): void => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onData);
-      // Keep draining: a full pipe would block the broker.
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000);
-      if (output.includes('Server startup complete')) finish();
-    };
-    const onExit = (code: number | null, signal: string | null): void =>
-      finish(new Error(`rabbitmq-server exited (${code ?? signal}) before ready:\n${output}`));
-    const timer = setTimeout(
-      () =>
-        finish(new Error(`rabbitmq-server not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)),
-      READY_TIMEOUT_MS,
-    );
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
 /** Polls a TCP connect to 127.0.0.1:port every 50 ms until it succeeds. */
 async function waitListening(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -209,15 +178,4 @@ function runs(command: string, args: string[]): Promise<boolean> {
     child.once('error', () => resolve(false));
     child.once('exit', () => resolve(true));
   });
-}
-
-/** Fails under CI=true, else skips loudly. */
-function reportMissing(t: Tap): void {
-  if (process.env.CI === 'true') {
-    t.fail(`!!! ${MISSING.replace(': skipping', ': cannot run')} (CI=true requires it) !!!`);
-  } else {
-    console.error(`!!! ${MISSING} !!!`);
-    t.comment(`!!! ${MISSING} !!!`);
-    t.pass(MISSING, { skip: MISSING });
-  }
 }

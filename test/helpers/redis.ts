@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
+import { reportMissing, waitForReadyLine } from './private-server.js';
 
 /** The few tap methods the helper needs; a tap `Test` satisfies it. */
 interface Tap {
@@ -87,10 +88,10 @@ class PrivateRedis implements RedisHandle {
       if (this.child === child) this.child = null;
     });
     try {
-      await waitReady(child, this.readyLine);
+      await waitForReadyLine(child, 'redis-server', this.readyLine, READY_TIMEOUT_MS);
     } catch (err) {
       this.kill(child);
-      throw err;
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new RedisMissingError(MISSING) : err;
     }
   }
 
@@ -165,44 +166,6 @@ process.once('exit', () => {
 
 class RedisMissingError extends Error {}
 
-/** Resolves when the server logs that it is ready; rejects on exit, spawn failure or timeout. */
-function waitReady(child: ChildProcess, readyLine: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const finish = (err?: Error) => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('error', onError);
-      child.stdout?.off('data', onData);
-      // Keep draining both pipes so a chatty server never blocks on a full pipe.
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
-      if (output.includes(readyLine)) finish();
-    };
-    const onExit = (code: number | null, signal: string | null) =>
-      finish(new Error(`redis-server exited (${code ?? signal}) before ready:\n${output}`));
-    const onError = (err: NodeJS.ErrnoException) =>
-      finish(
-        err.code === 'ENOENT'
-          ? new RedisMissingError(MISSING)
-          : new Error(`cannot spawn redis-server: ${err.message}`),
-      );
-    const timer = setTimeout(
-      () => finish(new Error(`redis-server not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)),
-      READY_TIMEOUT_MS,
-    );
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-    child.once('error', onError);
-  });
-}
-
 /**
  * A Redis for one test: REDIS_URL when set, else a private `redis-server` spawned from PATH on a
  * free port, killed by PID at teardown. When neither is possible the test fails under CI=true
@@ -228,19 +191,8 @@ export async function startRedis(t: Tap): Promise<RedisHandle | null> {
   }
 
   if (!(lastError instanceof RedisMissingError)) throw lastError;
-  reportMissing(t);
+  reportMissing(t, MISSING, 'Redis');
   return null;
-}
-
-/** Fails under CI=true, else skips loudly: no redis-server to run. */
-function reportMissing(t: Tap): void {
-  if (process.env.CI === 'true') {
-    t.fail(`!!! ${MISSING.replace(': skipping', ': cannot run')} (CI=true requires Redis) !!!`);
-  } else {
-    console.error(`!!! ${MISSING} !!!`);
-    t.comment(`!!! ${MISSING} !!!`);
-    t.pass(MISSING, { skip: MISSING });
-  }
 }
 
 /** Starts a private server with `args`, retrying on another port when the chosen one was taken. */
@@ -313,7 +265,7 @@ export interface RedisClusterHandle {
  */
 export async function startRedisCluster(t: Tap): Promise<RedisClusterHandle | null> {
   if (!(await haveRedisTools())) {
-    reportMissing(t);
+    reportMissing(t, MISSING, 'Redis');
     return null;
   }
   const dir = mkdtempSync(join(tmpdir(), 'gatewayd-cluster-'));
@@ -401,7 +353,7 @@ export interface RedisSentinelHandle {
  */
 export async function startRedisSentinel(t: Tap): Promise<RedisSentinelHandle | null> {
   if (!(await haveRedisTools())) {
-    reportMissing(t);
+    reportMissing(t, MISSING, 'Redis');
     return null;
   }
   const masterName = 'gatewayd-test';
