@@ -5,7 +5,9 @@ import type { RequestHeadersConfig } from '../../engine/config/gateway-config.js
 import { Exchange } from '../../engine/data-plane/exchange.js';
 import type { RouteFilter } from '../../engine/data-plane/filter-chain.js';
 import {
+  clientResponseHeaderList,
   isGatewayOwnedRequestHeader,
+  isGatewayOwnedResponseHeader,
   upstreamRequestHeaders,
   writeClientResponseHeaders,
   type RequestHeaderPolicy,
@@ -211,6 +213,26 @@ t.test('hop-by-hop headers and the headers Connection names are dropped, any cas
     GATEWAY_SET.slice(0, 2),
     'Keep-Alive is hop-by-hop even when Connection lists only the option',
   );
+  t.same(
+    forward(['connection', 'Close, X-Hop', 'close', 'kept', 'x-hop', '1']).slice(0, 2),
+    ['close', 'kept'],
+    'close is an option in a list of names too',
+  );
+});
+
+t.test('X-Forwarded-Proto says https for a TLS client', async (t) => {
+  const ex = exchange([]);
+  ex.secure = true;
+  t.same(forward([], {}, ex), [
+    'x-forwarded-for',
+    '10.0.0.7',
+    'x-forwarded-proto',
+    'https',
+    'x-request-id',
+    'req-1',
+    'x-forwarded-host',
+    'gw.test',
+  ]);
 });
 
 t.test('identity headers: the client copies dropped, the verified ones appended', async (t) => {
@@ -319,6 +341,24 @@ t.test('gateway-owned request headers', async (t) => {
   }
 });
 
+t.test('gateway-owned response headers', async (t) => {
+  for (const name of [
+    'connection',
+    'transfer-encoding',
+    'content-length',
+    'date',
+    'x-request-id',
+    'proxy-authenticate',
+    'proxy-status',
+    'content-encoding',
+  ]) {
+    t.equal(isGatewayOwnedResponseHeader(name), true, name);
+  }
+  for (const name of ['content-type', 'vary', 'x-proxy', 'x-content-encoding', 'set-cookie']) {
+    t.equal(isGatewayOwnedResponseHeader(name), false, name);
+  }
+});
+
 t.test('response headers: hop-by-hop, framing and Connection-named headers dropped', async (t) => {
   const out = clientResponseHeaders(
     {
@@ -366,4 +406,58 @@ t.test('response headers the route owns replace the upstream copy, Vary adds up'
     ['vary', 'Accept-Encoding'],
     ['x-kept', 'yes'],
   ]);
+});
+
+t.test('a cached response keeps the headers the client is sent, in the same order', async (t) => {
+  const owned = (name: string) => name === 'x-ratelimit-limit' || name === 'vary';
+  const cases: Array<
+    [string, IncomingHttpHeaders, ((name: string) => boolean) | null, Array<[string, string]>]
+  > = [
+    [
+      'hop-by-hop, framing, Proxy-* and Connection-named headers dropped',
+      {
+        connection: 'X-Private, close',
+        'x-private': 'secret',
+        close: 'kept',
+        'keep-alive': 'timeout=5',
+        'proxy-status': 'gw',
+        'transfer-encoding': 'chunked',
+        'content-length': '2',
+        date: 'yesterday',
+        'x-request-id': 'upstream-id',
+        'set-cookie': ['a=1', 'b=2'],
+        'x-missing': undefined,
+        'x-kept': 'yes',
+      },
+      null,
+      [
+        ['close', 'kept'],
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+        ['x-kept', 'yes'],
+      ],
+    ],
+    [
+      'no Connection header',
+      { 'x-kept': 'yes', etag: '"1"' },
+      null,
+      [
+        ['x-kept', 'yes'],
+        ['etag', '"1"'],
+      ],
+    ],
+    [
+      'the route owns some: dropped, Vary adds up',
+      { 'x-ratelimit-limit': '999', vary: 'Accept-Encoding', 'x-kept': 'yes' },
+      owned,
+      [
+        ['vary', 'Accept-Encoding'],
+        ['x-kept', 'yes'],
+      ],
+    ],
+  ];
+  for (const [what, headers, routeOwned, expected] of cases) {
+    t.same(clientResponseHeaderList(headers, routeOwned), expected, what);
+    t.same(clientResponseHeaders(headers, routeOwned), expected, `${what}: as written`);
+  }
 });

@@ -53,6 +53,32 @@ t.test('names: every configured header and the spellings an upstream may read as
   );
 });
 
+t.test('names: the singular of a plural, underscores, no separator, six separators', async (t) => {
+  const names = (name: string) => [...createContextHeaders({ subject: name }).names].sort();
+  t.same(names('X-Roles'), ['x-role', 'x-roles', 'x_role', 'x_roles'], 'a plural: its singular');
+  t.same(names('seat'), ['seat', 'seats'], 'no separator: singular and plural only');
+  t.same(
+    names('x_user_id'),
+    [
+      'x-user-id',
+      'x-user-ids',
+      'x-user_id',
+      'x-user_ids',
+      'x_user-id',
+      'x_user-ids',
+      'x_user_id',
+      'x_user_ids',
+    ],
+    'configured with underscores: the dashes too',
+  );
+  t.equal(names('x-a-b-c-d-e-f').length, 2 * 2 ** 6, 'six separators: still every mix');
+  t.same(
+    names('x_a-b-c-d-e-f-g-h'),
+    ['x-a-b-c-d-e-f-g-h', 'x-a-b-c-d-e-f-g-hs', 'x_a_b_c_d_e_f_g_h', 'x_a_b_c_d_e_f_g_hs'],
+    'past six, a mixed name: the all-dash and all-underscore spellings',
+  );
+});
+
 t.test('absent fields and empty lists are not sent', async (t) => {
   const headers = createContextHeaders(DEFAULT_CONTEXT_HEADERS);
   t.same(headers.build({ subject: 'k', roles: [], permissions: [], method: 'api_key' }), [
