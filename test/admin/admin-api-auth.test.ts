@@ -10,6 +10,8 @@ import type { GatewayConfig } from '../../engine/config/gateway-config.js';
 import { apiKeyDigest, hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { MemoryApiKeyStore } from '../../engine/filters/auth/memory-api-key-store.js';
 import type { Logger } from '../../engine/observability/logger.js';
+import { GatewayMetrics } from '../../engine/observability/metrics/gateway-metrics.js';
+import { parsePrometheus, valueOf } from '../helpers/prometheus.js';
 
 // The admin API's token check in process, beside admin-auth.test.ts (which runs gatewayd): every
 // branch of the check answers here in milliseconds, which is what `npm run mutation` needs.
@@ -47,7 +49,12 @@ interface Logged {
 }
 
 /** An admin API on an ephemeral port over a context that holds only what these requests read. */
-async function adminApi(t: Tap, admin: AdminSettings | null, extra: Partial<AdminContext> = {}) {
+async function adminApi(
+  t: Tap,
+  admin: AdminSettings | null,
+  extra: Partial<AdminContext> = {},
+  metrics: GatewayMetrics | null = null,
+) {
   const logged: Logged[] = [];
   const log = (level: Logged['level']) => (obj: Record<string, unknown>, msg: string) =>
     logged.push({ level, obj, msg });
@@ -62,7 +69,7 @@ async function adminApi(t: Tap, admin: AdminSettings | null, extra: Partial<Admi
     upstreams: () => [],
     ...extra,
   } as unknown as AdminContext; // the endpoints used here read table() and upstreams() only
-  const server = createServer(createAdminApi(ctx, logger, null));
+  const server = createServer(createAdminApi(ctx, logger, metrics));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -78,7 +85,7 @@ async function adminApi(t: Tap, admin: AdminSettings | null, extra: Partial<Admi
       json: text === '' ? null : (JSON.parse(text) as Record<string, unknown>),
     };
   };
-  return { call, logged };
+  return { call, logged, base };
 }
 
 t.test('the bearer token decides, compared whole', async (t) => {
@@ -107,6 +114,8 @@ t.test('the bearer token decides, compared whole', async (t) => {
     ['Bearer and the token', `Bearer ${TOKEN}`],
     ['the scheme in any case', `bEARER ${TOKEN}`],
     ['a tab and trailing space', `Bearer\t${TOKEN}  `],
+    // Node reads header bytes as latin1; 0xA0 is white space to JavaScript's trim.
+    ['no-break space bytes around the token', `Bearer \xa0${TOKEN}\xa0`],
   ] as const) {
     const res = await call('GET', '/admin/upstreams', authorization);
     t.equal(res.status, 200, what);
@@ -170,4 +179,120 @@ t.test('behind the token: 404, 405 with Allow, 400, 204 and 500', async (t) => {
   const refused = logged.filter((l) => l.level === 'warn');
   t.ok(refused.length >= 1, 'the refused token is on record');
   t.notOk(JSON.stringify(logged).includes(TOKEN), 'never the token');
+});
+
+t.test('every request leaves one log line and one count, a refused one with why', async (t) => {
+  const admin = settings({ admin: { token: TOKEN } }) as AdminSettings;
+  const metrics = new GatewayMetrics();
+  const { call, logged, base } = await adminApi(t, admin, {}, metrics);
+  const auth = `Bearer ${TOKEN}`;
+  /** One request, the line it logged without its duration, and that duration against the wall. */
+  const logOf = async (method: string, path: string, authorization?: string) => {
+    const before = logged.length;
+    const started = performance.now();
+    const res = await call(method, path, authorization);
+    const wall = performance.now() - started;
+    t.equal(logged.length, before + 1, `${method} ${path}: one line`);
+    const { level, msg, obj } = logged[before] as Logged;
+    const { duration_ms: duration, ...fields } = obj;
+    t.ok(
+      typeof duration === 'number' && duration > 0 && duration <= wall,
+      `${method} ${path}: took ${String(duration)} ms of the ${wall} ms the client waited`,
+    );
+    return { res, line: { level, msg, fields } };
+  };
+  const line = (level: string, msg: string, fields: Record<string, unknown>) => ({
+    level,
+    msg,
+    fields: { method: 'GET', client: '127.0.0.1', ...fields },
+  });
+
+  const ok = await logOf('GET', '/admin/upstreams?q=1', auth);
+  t.same(
+    ok.line,
+    line('info', 'admin request', {
+      request_id: ok.res.headers['x-request-id'],
+      path: '/admin/upstreams',
+      endpoint: '/admin/upstreams',
+      status: 200,
+    }),
+  );
+
+  const missing = await logOf('GET', '/admin/upstreams');
+  t.same(
+    missing.line,
+    line('warn', 'admin request refused', {
+      request_id: missing.res.json?.request_id,
+      path: '/admin/upstreams',
+      endpoint: '/admin/upstreams',
+      status: 401,
+      reason: 'no bearer token',
+    }),
+  );
+  const wrong = await logOf('GET', '/admin/upstreams', 'Bearer not-the-token');
+  t.equal(wrong.line.fields.reason, 'wrong token');
+  t.equal(wrong.line.level, 'warn');
+
+  const put = await logOf('PUT', '/admin/api-keys', auth);
+  t.same(
+    put.line,
+    line('info', 'admin request', {
+      request_id: put.res.json?.request_id,
+      method: 'PUT',
+      path: '/admin/api-keys',
+      endpoint: '(none)',
+      status: 405,
+    }),
+    'a method the path does not take matches no endpoint',
+  );
+
+  const long = `/admin/${'a'.repeat(300)}`;
+  const cut = await logOf('GET', long, auth);
+  t.equal(cut.res.status, 404);
+  t.equal(cut.line.fields.path, long.slice(0, 256), 'a long path is logged cut');
+  t.equal(cut.line.fields.endpoint, '(none)');
+
+  const before = logged.length;
+  const page = await request(`${base}/admin/dashboard`);
+  t.equal(page.statusCode, 200, 'the dashboard page needs no token');
+  t.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+  t.match(await page.body.text(), /^<!doctype html>/i);
+  t.same(
+    logged.slice(before).map((l) => [l.level, l.msg, l.obj.endpoint, l.obj.status]),
+    [['info', 'admin request', '/admin/dashboard', 200]],
+  );
+
+  const samples = parsePrometheus(await metrics.exposition());
+  const count = (method: string, endpoint: string, outcome: string) =>
+    valueOf(samples, 'gatewayd_admin_requests_total', { method, endpoint, outcome });
+  t.equal(count('GET', '/admin/upstreams', 'success'), 1);
+  t.equal(count('GET', '/admin/upstreams', 'unauthorized'), 2);
+  t.equal(count('PUT', '(none)', 'client_error'), 1);
+  t.equal(count('GET', '(none)', 'client_error'), 1);
+  t.equal(count('GET', '/admin/dashboard', 'success'), 1);
+  t.notOk(JSON.stringify(logged).includes(TOKEN), 'never the token');
+});
+
+t.test('an answer that fails after its status line cuts the connection', async (t) => {
+  const admin = settings({ admin: { token: TOKEN } }) as AdminSettings;
+  // A name JSON cannot write (a BigInt): the body fails once the status line is set.
+  const unwritable = { name: 1n, endpoints: [], breaker: null, isPanicking: false };
+  const { base, logged } = await adminApi(t, admin, {
+    upstreams: () => [unwritable] as unknown as ReturnType<AdminContext['upstreams']>,
+  });
+  const failure = await request(`${base}/admin/upstreams`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+    headersTimeout: 5_000,
+  }).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  t.equal((failure as { code?: string } | null)?.code, 'UND_ERR_SOCKET', 'cut, not answered');
+  t.same(
+    logged.map((l) => [l.level, l.msg, l.obj.status]),
+    [
+      ['error', 'admin request failed', undefined],
+      ['info', 'admin request', 500],
+    ],
+  );
 });
