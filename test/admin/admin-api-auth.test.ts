@@ -150,6 +150,9 @@ t.test('behind the token: 404, 405 with Allow, 400, 204 and 500', async (t) => {
   t.equal(wrongMethod.status, 405);
   t.equal(wrongMethod.headers.allow, 'GET, POST');
   t.equal(wrongMethod.json?.message, 'allowed here: GET, POST');
+  const registeredOutOfOrder = await call('PUT', '/admin/cache', auth);
+  t.equal(registeredOutOfOrder.headers.allow, 'DELETE, GET', 'Allow is sorted');
+  t.equal(registeredOutOfOrder.json?.message, 'allowed here: DELETE, GET');
 
   const normalised = await call('GET', '/admin/x/../api-keys?q=1', auth);
   t.equal(normalised.status, 200, 'the path is normalised before matching');

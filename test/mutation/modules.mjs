@@ -113,13 +113,6 @@ export const EQUIVALENT = [
   },
   {
     file: 'admin-api.ts',
-    mutator: 'MethodExpression',
-    original: '[...match.allowed].sort()',
-    replacement: '[...match.allowed]',
-    why: 'every admin path registers its methods in alphabetical order today, so the Allow list is sorted either way',
-  },
-  {
-    file: 'admin-api.ts',
     mutator: 'OptionalChaining',
     original: "/^Bearer[ \\t]+(.+)$/i.exec(header ?? '')?.[1]?.trim",
     replacement: "/^Bearer[ \\t]+(.+)$/i.exec(header ?? '')?.[1].trim",
