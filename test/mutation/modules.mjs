@@ -92,9 +92,11 @@ export const MODULES = [
 /**
  * Surviving mutants that no test can kill because the mutated code behaves the same, each with
  * why. Matched by file (a path suffix, so a move to another folder keeps the entry), mutator, the
- * original text and the replacement, as RESULTS.md prints them; never by line number.
+ * original text and the replacement, as RESULTS.md prints them; never by line number. Where the
+ * same text is mutated in several places and only one of them is equivalent, `line` (the text of
+ * the mutant's line) or `lineBefore` (of the line above it), trimmed, tells that place apart.
  *
- * @type {Array<{ file: string, mutator: string, original: string, replacement: string, why: string }>}
+ * @type {Array<{ file: string, mutator: string, original: string, replacement: string, line?: string, lineBefore?: string, why: string }>}
  */
 export const EQUIVALENT = [
   {
@@ -539,5 +541,93 @@ export const EQUIVALENT = [
     original: 'prefix.length + suffix.length',
     replacement: 'prefix.length - suffix.length',
     why: 'a weaker early test: the origins it lets through that the original stopped leave an empty part for "*", which the subdomain pattern refuses',
+  },
+  {
+    file: 'host-name.ts',
+    mutator: 'ConditionalExpression',
+    original: 'end === host.length',
+    replacement: 'false',
+    why: 'a shortcut: a string sliced to its whole length is the same string',
+  },
+  {
+    file: 'host-router.ts',
+    mutator: 'ConditionalExpression',
+    original: 'this.exactHosts.size > 0 || this.wildcardHosts.length > 0',
+    replacement: 'true',
+    why: 'a shortcut: with no route bound to a host, looking the host name up finds nothing and the any-host routes answer the same',
+  },
+  {
+    file: 'host-router.ts',
+    mutator: 'EqualityOperator',
+    original: 'this.exactHosts.size > 0',
+    replacement: 'this.exactHosts.size >= 0',
+    why: 'as the line above: the shortcut is then never taken',
+  },
+  {
+    file: 'host-router.ts',
+    mutator: 'EqualityOperator',
+    original: 'this.wildcardHosts.length > 0',
+    replacement: 'this.wildcardHosts.length >= 0',
+    why: 'as the line above: the shortcut is then never taken',
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'BooleanLiteral',
+    original: 'false',
+    replacement: 'true',
+    line: 'isConditional: () => false,',
+    why: 'without conditions no two values share a slot, so a value is inserted into an empty list (or after itself, for a method listed twice) and appended whatever isConditional answers',
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'ArrowFunction',
+    original: '() => false',
+    replacement: '() => undefined',
+    why: "the default rules' isConditional and canShare are only read negated, where undefined counts as false",
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'ConditionalExpression',
+    original: '!conflict && pattern.paramNames.length === 0',
+    replacement: 'false',
+    why: 'the flat map of paths without params is a shortcut: a path missing from it is walked, static segments first, to the same terminal, and answers the same (every caller adds a path with its own pattern)',
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'BooleanLiteral',
+    original: '!conflict',
+    replacement: 'conflict',
+    why: 'the same shortcut filled only on a conflict: the paths it misses are walked to the same answer',
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'ConditionalExpression',
+    original: 'exact',
+    replacement: 'false',
+    why: 'the same shortcut never read: the walk answers the same',
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'BlockStatement',
+    original:
+      '{ const value = pick(exact, method, null, rules, ctx as C); if (value !== null) return { found: true',
+    replacement: '{}',
+    why: 'the same shortcut never read: the walk answers the same',
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'ConditionalExpression',
+    original: 'value !== null',
+    replacement: 'false',
+    line: "if (value !== null) return { found: true, value, params: [], wildcard: '' };",
+    why: 'the same shortcut never answering: the walk reaches the same terminal and value',
+  },
+  {
+    file: 'segment-trie.ts',
+    mutator: 'ConditionalExpression',
+    original: 'value !== null',
+    replacement: 'true',
+    lineBefore: 'const value = first(terminal.any, rules, ctx);',
+    why: 'returning null early skips only the collecting of allowed methods, which never runs for a path with any-method values, as this one has',
   },
 ];
