@@ -36,8 +36,6 @@ for (const w of reportOnly ? [] : wanted.length === 0 ? MODULES.map((g) => g.nam
   else runs.push({ group, files: [w] });
 }
 
-// The tests load engine/*.ts through tap's ts-node loader; type errors are the build's job.
-process.env.TS_NODE_TRANSPILE_ONLY = '1';
 // tap's filter reads these in every test process: skip the speed tests.
 process.env.TAP_GREP = SKIPPED_TESTS.join('\n');
 process.env.TAP_INVERT = '1';
@@ -76,7 +74,7 @@ function stryker(group, mutate) {
   return new Stryker({
     testRunner: 'tap',
     plugins: ['@stryker-mutator/tap-runner'],
-    tap: { testFiles: group.tests, nodeArgs: ['--import=@tapjs/typescript/import'] },
+    tap: { testFiles: group.tests, nodeArgs: ['--import=tsx'] },
     mutate,
     coverageAnalysis: 'perTest',
     concurrency: 1,

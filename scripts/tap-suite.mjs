@@ -2,6 +2,7 @@
 // one at a time, in a second tap run. In one run tap sorts the files by name, so each serial file
 // came up in the middle of the pool and waited for it to drain, leaving cores idle 27 times.
 // With file arguments, one tap run on exactly those files (`npm test -- test/x.test.ts`).
+// `--coverage` (`npm run coverage`) has the first run collect coverage and prints its report.
 // Each run ends with its own summary line; .ci/run adds them up.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ function tap(args) {
   return run.status ?? 1;
 }
 
-const args = process.argv.slice(2);
+const coverage = process.argv.includes('--coverage');
+const args = process.argv.slice(2).filter((a) => a !== '--coverage');
 if (args.length > 0) process.exit(tap(args));
 
 const serial = new Set(parse(readFileSync(join(root, '.taprc'), 'utf8')).serial ?? []);
@@ -35,8 +37,12 @@ if (missing.length > 0) {
 // `npm ci`), but the run that notices still starts its test processes with the old plugins' loaders
 // (ts-node beside tsx): build first, about 5 s.
 if (tap(['build']) !== 0) process.exit(1);
-const pool = tap(all.filter((f) => !serial.has(f)));
+const pool = tap([
+  ...(coverage ? ['--no-disable-coverage'] : []),
+  ...all.filter((f) => !serial.has(f)),
+]);
 // Coverage comes from the pool's run: the second run would replace it with the serial files'
 // alone, and the serial files measure timing, which coverage's counters slow down.
 const alone = tap(['--jobs=1', '--disable-coverage', ...all.filter((f) => serial.has(f))]);
+if (coverage) tap(['report', 'text']);
 process.exit(pool === 0 && alone === 0 ? 0 : 1);

@@ -7,6 +7,7 @@ import { hash32 } from '../../engine/upstream/balancers/hash32.js';
 import { routesCommand } from '../../engine/cli/routes-command.js';
 import { runCommandInProcess } from '../helpers/cli-in-process.js';
 import { BIN, runCli } from '../helpers/gatewayd-process.js';
+import { bareNode } from '../helpers/node-process.js';
 
 const CONFIG = `routes:
   - name: users
@@ -200,7 +201,7 @@ t.test('output cut short by its reader ends quietly (`routes FILE | head -1`)', 
     (_, i) => `  - { path: /r${i}/*, direct_response: { status: 200, body: x } }`,
   );
   const file = configFile(t, `routes:\n${routes.join('\n')}\n`);
-  const child = spawn(process.execPath, [BIN, 'routes', file], {
+  const child = spawn(...bareNode([BIN, 'routes', file]), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

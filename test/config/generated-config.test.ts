@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { CONFIG_DEFAULTS } from '../../engine/config/config-defaults.js';
 import { loadConfigText } from '../../engine/config-loader/load-config.js';
 import { addConfigFormats, AJV_OPTIONS } from '../../engine/config/schema-compiler.js';
+import { bareNode } from '../helpers/node-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const schema = JSON.parse(readFileSync(join(root, 'schemas/gateway.schema.json'), 'utf8'));
@@ -30,7 +31,7 @@ function defaults(node: unknown, at = ''): Array<{ pointer: string; value: unkno
 
 t.test('the files generated from the schema are up to date', async (t) => {
   const run = promisify(execFile);
-  const result = await run(process.execPath, ['scripts/generate-config.mjs', '--check'], {
+  const result = await run(...bareNode(['scripts/generate-config.mjs', '--check']), {
     cwd: root,
   }).catch((err: { stderr: string; code: number }) => err);
   t.equal(result.stderr, '', 'run npm run generate and commit the result');

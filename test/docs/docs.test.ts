@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { bareNode } from '../helpers/node-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,9 +26,8 @@ const userDocs = [
 ];
 
 t.test('the generated reference pages match their sources', async (t) => {
-  const check = spawnSync(process.execPath, [join(ROOT, 'scripts/docs/generate.mjs'), '--check'], {
+  const check = spawnSync(...bareNode([join(ROOT, 'scripts/docs/generate.mjs'), '--check']), {
     encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
   });
   t.equal(check.status, 0, `${check.stderr}${check.stdout}`.trim() || 'up to date');
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { bareNode } from '../helpers/node-process.js';
 
 const script = fileURLToPath(new URL('../../scripts/folder-layers.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -12,7 +13,7 @@ const run = promisify(execFile);
 /** Runs the script on `dir`; resolves to its exit code and output whatever the code. */
 async function layers(dir?: string): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await run(process.execPath, dir === undefined ? [script] : [script, dir]);
+    const { stdout } = await run(...bareNode(dir === undefined ? [script] : [script, dir]));
     return { code: 0, out: stdout };
   } catch (err) {
     const failed = err as { code: number; stdout: string };

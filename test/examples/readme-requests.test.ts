@@ -5,18 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { startRedis } from '../helpers/redis.js';
+import { bareNode, withoutTap } from '../helpers/node-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples');
 /** Bounds one README's requests, the socket flows' quiet waits included. */
 const SCRIPT_TIMEOUT_MS = 60_000;
-
-/** tap passes its TypeScript and coverage loaders down through NODE_OPTIONS; the runner is JS. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env.NODE_OPTIONS;
-  return env;
-}
 
 /** The README's "Try it" section: its shell blocks, in order, as one script. */
 function tryItScript(readme: string): string {
@@ -58,8 +52,8 @@ interface Started {
 async function startExample(t: Test, name: string, redisUrl: string | null): Promise<Started> {
   const env: Record<string, string> = { PORT: '0', ADMIN_PORT: '0', METRICS_PORT: '0' };
   if (redisUrl !== null) env.REDIS_URL = redisUrl;
-  const proc = spawn(process.execPath, [join(ROOT, 'scripts/example.mjs'), name], {
-    env: childEnv(env),
+  const proc = spawn(...bareNode([join(ROOT, 'scripts/example.mjs'), name]), {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -118,8 +112,7 @@ function runScript(script: string, started: Started) {
     `  cat "$body"; rm -f "$body"`,
     `}`,
   ].join('\n');
-  const run = spawnSync('bash', ['-c', `${prelude}\n${moved}`], {
-    env: childEnv({}),
+  const run = spawnSync(...withoutTap('bash', ['-c', `${prelude}\n${moved}`]), {
     encoding: 'utf8',
     timeout: SCRIPT_TIMEOUT_MS,
   });
@@ -149,9 +142,8 @@ t.test('every example has a README with requests to try', async (t) => {
 });
 
 t.test('a misspelt example name gets a suggestion and the list', async (t) => {
-  const run = spawnSync(process.execPath, [join(ROOT, 'scripts/example.mjs'), 'quickstrat'], {
+  const run = spawnSync(...bareNode([join(ROOT, 'scripts/example.mjs'), 'quickstrat']), {
     encoding: 'utf8',
-    env: childEnv({}),
   });
   t.equal(run.status, 2);
   t.match(run.stderr, 'no example "quickstrat": did you mean "quickstart"?');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { bareNode } from './node-process.js';
 
 interface Tap {
   teardown(fn: () => unknown): void;
@@ -36,7 +37,7 @@ export class EndpointProcess {
   ) {}
 
   static async start(t: Tap, port = 0): Promise<EndpointProcess> {
-    const proc = spawn(process.execPath, ['-e', PROGRAM, String(port)], {
+    const proc = spawn(...bareNode(['-e', PROGRAM, String(port)]), {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const bound = await new Promise<number>((resolve, reject) => {

@@ -3,15 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bareNode } from './node-process.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/gatewayd', import.meta.url));
-
-/** tap passes its TypeScript and coverage loaders down through NODE_OPTIONS; gatewayd runs built. */
-function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const clean = { ...env };
-  delete clean.NODE_OPTIONS;
-  return clean;
-}
 
 interface Tap {
   teardown(fn: () => unknown): void;
@@ -128,10 +122,9 @@ export async function startGatewayd(
   const file = opts.file ?? join(dir as string, 'gateway.yaml');
   if (dir) writeFileSync(file, yaml);
   const proc = spawn(
-    process.execPath,
-    [BIN, '--config', file, ...(opts.args ?? ['--log-level', 'info'])],
+    ...bareNode([BIN, '--config', file, ...(opts.args ?? ['--log-level', 'info'])]),
     {
-      env: childEnv({ ...process.env, ...opts.env }),
+      env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
@@ -168,7 +161,7 @@ export function runCli(
   nodeArgs: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [...nodeArgs, BIN, ...args], { env: childEnv(env) });
+    const proc = spawn(...bareNode([...nodeArgs, BIN, ...args]), { env });
     let stdout = '';
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

@@ -8,6 +8,7 @@ import { BIN, runCli, startGatewayd, type GatewaydProcess } from '../helpers/gat
 import { UpstreamServer } from '../helpers/upstream-server.js';
 import { jsonCall as call } from '../helpers/json-call.js';
 import { pick } from '../helpers/pick.js';
+import { bareNode } from '../helpers/node-process.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const ADMIN_PASSWORD = 'admin-password-from-env';
@@ -306,9 +307,7 @@ t.test('admin: bootstrap user from the environment, list, promote, demote, delet
 t.test('hash-password output works as a bootstrap password_hash', async (t) => {
   const password = 'a password with spaces and ünïcode';
   const hashed = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'hash-password'], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const child = spawn(...bareNode([BIN, 'hash-password']));
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.on('error', reject);

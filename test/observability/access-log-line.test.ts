@@ -5,6 +5,7 @@ import t from 'tap';
 import type { Exchange } from '../../engine/data-plane/exchange.js';
 import { createAccessLog } from '../../engine/observability/access-log.js';
 import { NO_VALUE } from '../../engine/observability/no-value.js';
+import { bareNode } from '../helpers/node-process.js';
 
 /** The fields the access log reads, nothing else. */
 function exchange(fields: Partial<Record<keyof Exchange, unknown>>): Exchange {
@@ -130,7 +131,7 @@ t.test(
         ending;
       let out: string;
       try {
-        out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        out = execFileSync(...bareNode(['--input-type=module', '-e', script]), {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'ignore'],
           timeout: 10_000,

@@ -8,6 +8,7 @@ import { hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { sign } from '../filters/auth/fixtures/tokens.js';
 import { BIN, startGatewayd } from '../helpers/gatewayd-process.js';
 import { UpstreamServer } from '../helpers/upstream-server.js';
+import { bareNode } from '../helpers/node-process.js';
 
 const SECRET = 'logs-test-secret-of-at-least-32-bytes!';
 const API_KEY = 'gw_live_4f1c9d2b7a6e8f3c0b5d';
@@ -139,9 +140,7 @@ observability:
   logging: { format: pretty }
 `,
   );
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  const proc = spawn(process.execPath, [BIN, '--config', file], { env });
+  const proc = spawn(...bareNode([BIN, '--config', file]));
   t.teardown(() => proc.kill('SIGKILL'));
   let out = '';
   let notify = () => {};
@@ -188,9 +187,7 @@ observability:
   logging: { output: { type: Stderr } }
 `,
   );
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  const proc = spawn(process.execPath, [BIN, '--config', file], { env });
+  const proc = spawn(...bareNode([BIN, '--config', file]));
   t.teardown(() => proc.kill('SIGKILL'));
   let out = '';
   let err = '';

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { startGatewayd } from '../../helpers/gatewayd-process.js';
+import { bareNode } from '../../helpers/node-process.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -48,8 +49,7 @@ function userProject(t: { teardown(fn: () => void): void }): string {
 
 const tsc = (dir: string, ...files: string[]) =>
   promisify(execFile)(
-    process.execPath,
-    [
+    ...bareNode([
       TSC,
       '--noEmit',
       '--strict',
@@ -60,7 +60,7 @@ const tsc = (dir: string, ...files: string[]) =>
       '--target',
       'es2022',
       ...files,
-    ],
+    ]),
     { cwd: dir },
   ).then(
     () => '',
