@@ -168,6 +168,7 @@ export const EQUIVALENT = [
     mutator: 'StringLiteral',
     original: "''",
     replacement: '"Stryker was here!"',
+    line: "return /^Bearer[ \\t]+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? '';",
     why: 'either fallback gives a token that is not the configured one (the config checks refuse an empty token), so the answer is 401 either way',
   },
   {
@@ -936,5 +937,33 @@ export const EQUIVALENT = [
     original: 'tokens.length > 0',
     replacement: 'tokens.length >= 0',
     why: 'as the line above',
+  },
+  {
+    file: 'admin-api.ts',
+    mutator: 'BlockStatement',
+    original: '{ res.destroy(); return error.status; }',
+    replacement: '{}',
+    why: 'unreachable: every answer is written after its handler returns, so an error never meets sent headers',
+  },
+  {
+    file: 'admin-api.ts',
+    mutator: 'LogicalOperator',
+    original: "typeof path !== 'string' || match === null",
+    replacement: "typeof path !== 'string' && match === null",
+    why: 'match is null exactly when the path is not a string (refused or redirected): both tests say the same',
+  },
+  {
+    file: 'admin-api.ts',
+    mutator: 'ConditionalExpression',
+    original: "typeof path !== 'string'",
+    replacement: 'false',
+    why: 'as the line above: match === null then says it alone',
+  },
+  {
+    file: 'admin-api.ts',
+    mutator: 'ConditionalExpression',
+    original: 'match === null',
+    replacement: 'false',
+    why: "as the line above: typeof path !== 'string' then says it alone",
   },
 ];
