@@ -209,6 +209,14 @@ t.test('hop-by-hop headers and the headers Connection names are dropped, any cas
     'close and keep-alive are options, not header names',
   );
   t.same(
+    forward(['connection', 'X-Secret-Hop, Close', 'close', 'kept', 'x-secret-hop', '1']).slice(
+      0,
+      2,
+    ),
+    ['close', 'kept'],
+    'close listed with other options is an option still',
+  );
+  t.same(
     forward(['connection', 'keep-alive', 'keep-alive', 'timeout=5']).slice(0, 2),
     GATEWAY_SET.slice(0, 2),
     'Keep-Alive is hop-by-hop even when Connection lists only the option',
