@@ -47,6 +47,8 @@ const root: Claims = {
   permissions: ['admin:*'],
 };
 const mod: Claims = { sub: 'mod-1', role: 'moderator', tier: 'free', client_id: 'client-acme' };
+/** A user no other test spends from: the shared gatewayd's count for them starts at 1000. */
+const bob: Claims = { ...alice, sub: 'user-bob', email: 'bob@example.com' };
 
 /** The seed's endpoint tables: method and path (with `x1` for `{id}`). */
 const personaEndpoints = [
@@ -136,6 +138,17 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+// One core-manager serves every test, and one gatewayd on the example as written serves those that
+// set none of its variables; each test first forgets what core-manager saw before it.
+const core = await startCoreManager();
+t.teardown(() => core.close());
+const gw = await startExample(t, core.url);
+
+function forgetSeen(): void {
+  core.seen.length = 0;
+  core.sockets.length = 0;
+}
+
 t.test('gatewayd check passes on the example, and every route has the 30 s timeout', async (t) => {
   const env = { ...process.env, JWT_SECRET: SECRET };
   const check = await runCli(['check', EXAMPLE], env);
@@ -153,9 +166,7 @@ t.test('gatewayd check passes on the example, and every route has the 30 s timeo
 });
 
 t.test('no token, a forged token: 401 before core-manager is asked', async (t) => {
-  const core = await startCoreManager();
-  t.teardown(() => core.close());
-  const gw = await startExample(t, core.url);
+  forgetSeen();
   const none = await call(gw, 'GET /api/v1/personas/instances');
   t.equal(none.status, 401);
   t.match(await none.json(), { error: 'UNAUTHORIZED', status_code: 401 });
@@ -170,9 +181,7 @@ t.test('no token, a forged token: 401 before core-manager is asked', async (t) =
 });
 
 t.test('every persona endpoint reaches core-manager with the six context headers', async (t) => {
-  const core = await startCoreManager();
-  t.teardown(() => core.close());
-  const gw = await startExample(t, core.url);
+  forgetSeen();
   const bearer = await token(alice);
   for (const endpoint of personaEndpoints) {
     // A client's own context headers are dropped: it cannot claim another identity.
@@ -201,9 +210,7 @@ t.test('every persona endpoint reaches core-manager with the six context headers
 });
 
 t.test('admin-only endpoints: 403 for user and moderator, proxied for admin', async (t) => {
-  const core = await startCoreManager();
-  t.teardown(() => core.close());
-  const gw = await startExample(t, core.url);
+  forgetSeen();
   const [user, moderator, admin] = await Promise.all([token(alice), token(mod), token(root)]);
   for (const endpoint of adminEndpoints) {
     const refused = await call(gw, endpoint, user);
@@ -241,9 +248,7 @@ t.test('admin-only endpoints: 403 for user and moderator, proxied for admin', as
 });
 
 t.test("core-manager's own errors pass through unchanged", async (t) => {
-  const core = await startCoreManager();
-  t.teardown(() => core.close());
-  const gw = await startExample(t, core.url);
+  forgetSeen();
   const res = await call(gw, 'GET /api/v1/templates/missing', await token(root));
   t.equal(res.status, 404);
   t.same(await res.json(), { detail: 'Template not found', template_id: 'missing' });
@@ -252,10 +257,8 @@ t.test("core-manager's own errors pass through unchanged", async (t) => {
 t.test(
   "core-manager's own 429 passes through; the rate limit headers are the gateway's",
   async (t) => {
-    const core = await startCoreManager();
-    t.teardown(() => core.close());
-    const gw = await startExample(t, core.url);
-    const res = await call(gw, 'POST /api/v1/personas/instances/busy/execute', await token(alice));
+    forgetSeen();
+    const res = await call(gw, 'POST /api/v1/personas/instances/busy/execute', await token(bob));
     t.equal(res.status, 429);
     t.equal(res.headers.get('retry-after'), '30');
     // The gateway's X-RateLimit-* replace core-manager's: one value each, never both.
@@ -266,8 +269,7 @@ t.test(
 );
 
 t.test('X-RateLimit-* headers on every answer; 429 past the limit', async (t) => {
-  const core = await startCoreManager();
-  t.teardown(() => core.close());
+  forgetSeen();
   const gw = await startExample(t, core.url, { RATE_LIMIT: '3/minute' });
   const bearer = await token(alice);
   const remaining: string[] = [];
@@ -322,8 +324,6 @@ t.test('core-manager down: 502 BAD_GATEWAY naming core-manager, HTTP and WebSock
 });
 
 t.test('a core-manager slower than the timeout gets 504 UPSTREAM_TIMEOUT', async (t) => {
-  const core = await startCoreManager();
-  t.teardown(() => core.close());
   // The example's 30 s, shortened through its variable so the test does not wait 30 s.
   const gw = await startExample(t, core.url, { CORE_MANAGER_TIMEOUT: '500ms' });
   const started = Date.now();
@@ -335,9 +335,7 @@ t.test('a core-manager slower than the timeout gets 504 UPSTREAM_TIMEOUT', async
 });
 
 t.test('the WebSocket at /api/v1/ws: user context upstream, envelopes both ways', async (t) => {
-  const core = await startCoreManager();
-  t.teardown(() => core.close());
-  const gw = await startExample(t, core.url);
+  forgetSeen();
   const url = gw.url('/api/v1/ws').replace('http', 'ws');
 
   const anonymous = await connect(t, url);
