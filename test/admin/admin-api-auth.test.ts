@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../../engine/config/gateway-config.js';
 import { apiKeyDigest, hashApiKey } from '../../engine/filters/auth/hash-api-key.js';
 import { MemoryApiKeyStore } from '../../engine/filters/auth/memory-api-key-store.js';
 import type { Logger } from '../../engine/observability/logger.js';
+import { GatewayMetrics } from '../../engine/observability/metrics/gateway-metrics.js';
 
 // The admin API's token check in process, beside admin-auth.test.ts (which runs gatewayd): every
 // branch of the check answers here in milliseconds, which is what `npm run mutation` needs.
@@ -47,7 +48,12 @@ interface Logged {
 }
 
 /** An admin API on an ephemeral port over a context that holds only what these requests read. */
-async function adminApi(t: Tap, admin: AdminSettings | null, extra: Partial<AdminContext> = {}) {
+async function adminApi(
+  t: Tap,
+  admin: AdminSettings | null,
+  extra: Partial<AdminContext> = {},
+  metrics: GatewayMetrics | null = null,
+) {
   const logged: Logged[] = [];
   const log = (level: Logged['level']) => (obj: Record<string, unknown>, msg: string) =>
     logged.push({ level, obj, msg });
@@ -62,7 +68,7 @@ async function adminApi(t: Tap, admin: AdminSettings | null, extra: Partial<Admi
     upstreams: () => [],
     ...extra,
   } as unknown as AdminContext; // the endpoints used here read table() and upstreams() only
-  const server = createServer(createAdminApi(ctx, logger, null));
+  const server = createServer(createAdminApi(ctx, logger, metrics));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -78,7 +84,7 @@ async function adminApi(t: Tap, admin: AdminSettings | null, extra: Partial<Admi
       json: text === '' ? null : (JSON.parse(text) as Record<string, unknown>),
     };
   };
-  return { call, logged };
+  return { call, logged, base };
 }
 
 t.test('the bearer token decides, compared whole', async (t) => {
@@ -170,4 +176,126 @@ t.test('behind the token: 404, 405 with Allow, 400, 204 and 500', async (t) => {
   const refused = logged.filter((l) => l.level === 'warn');
   t.ok(refused.length >= 1, 'the refused token is on record');
   t.notOk(JSON.stringify(logged).includes(TOKEN), 'never the token');
+});
+
+t.test('every request leaves one log line: its fields, and why a token was refused', async (t) => {
+  const admin = settings({ admin: { token: TOKEN } }) as AdminSettings;
+  const { call, logged } = await adminApi(t, admin);
+  const auth = `Bearer ${TOKEN}`;
+  const timed = async (method: string, path: string, authorization?: string) => {
+    logged.length = 0;
+    const started = performance.now();
+    const res = await call(method, path, authorization);
+    const took = performance.now() - started;
+    t.equal(logged.length, 1, `${method} ${path}: one line`);
+    const { level, msg, obj } = logged[0] as Logged;
+    const { duration_ms: duration, client, ...fields } = obj;
+    t.ok(
+      typeof duration === 'number' && duration > 0 && duration <= took,
+      `${method} ${path}: a duration within the request's (${String(duration)} of ${took} ms)`,
+    );
+    t.equal(client, '127.0.0.1');
+    return { res, level, msg, fields };
+  };
+
+  const served = await timed('GET', '/admin/upstreams?verbose=1', auth);
+  t.same(
+    { level: served.level, msg: served.msg, fields: served.fields },
+    {
+      level: 'info',
+      msg: 'admin request',
+      fields: {
+        request_id: served.res.headers['x-request-id'],
+        method: 'GET',
+        path: '/admin/upstreams',
+        endpoint: '/admin/upstreams',
+        status: 200,
+      },
+    },
+  );
+  const created = await admin.apiKeys?.create({ name: 'k' });
+  const deleted = await timed('DELETE', `/admin/api-keys/${created?.id}`, auth);
+  t.same(
+    { level: deleted.level, fields: deleted.fields },
+    {
+      level: 'info',
+      fields: {
+        request_id: deleted.res.headers['x-request-id'],
+        method: 'DELETE',
+        path: `/admin/api-keys/${created?.id}`,
+        endpoint: '/admin/api-keys/{id}',
+        status: 204,
+      },
+    },
+  );
+  const long = `/admin/${'x'.repeat(300)}`;
+  const unknown = await timed('GET', long, auth);
+  t.same(
+    { level: unknown.level, fields: unknown.fields },
+    {
+      level: 'info',
+      fields: {
+        request_id: unknown.res.headers['x-request-id'],
+        method: 'GET',
+        path: long.slice(0, 256),
+        endpoint: '(none)',
+        status: 404,
+      },
+    },
+    'a long path is logged cut, an unmatched one under no endpoint',
+  );
+
+  for (const [authorization, reason] of [
+    [undefined, 'no bearer token'],
+    ['Bearer wrong', 'wrong token'],
+  ] as const) {
+    const refused = await timed('POST', '/admin/api-keys', authorization);
+    t.same(
+      { level: refused.level, msg: refused.msg, fields: refused.fields },
+      {
+        level: 'warn',
+        msg: 'admin request refused',
+        fields: {
+          request_id: refused.res.headers['x-request-id'],
+          method: 'POST',
+          path: '/admin/api-keys',
+          endpoint: '/admin/api-keys',
+          status: 401,
+          reason,
+        },
+      },
+      reason,
+    );
+  }
+});
+
+t.test('the dashboard is served without the token, logged as one endpoint', async (t) => {
+  const admin = settings({ admin: { token: TOKEN } }) as AdminSettings;
+  const { base, logged } = await adminApi(t, admin);
+  const res = await request(`${base}/admin/dashboard/dashboard.js`);
+  t.equal(res.statusCode, 200);
+  t.ok((await res.body.text()).length > 0, 'the script');
+  t.equal(logged.length, 1);
+  t.same(
+    { level: logged[0]?.level, endpoint: logged[0]?.obj.endpoint, status: logged[0]?.obj.status },
+    { level: 'info', endpoint: '/admin/dashboard', status: 200 },
+  );
+});
+
+t.test('every request is counted by method, endpoint and outcome', async (t) => {
+  const admin = settings({ admin: { token: TOKEN } }) as AdminSettings;
+  const metrics = new GatewayMetrics();
+  const { call } = await adminApi(t, admin, {}, metrics);
+  t.equal((await call('GET', '/admin/upstreams', `Bearer ${TOKEN}`)).status, 200);
+  const series = (await metrics.exposition())
+    .split('\n')
+    .filter(
+      (l) =>
+        l.startsWith('gatewayd_admin_requests_total{') &&
+        l.includes('method="GET"') &&
+        l.includes('endpoint="/admin/upstreams"') &&
+        l.includes('outcome="success"'),
+    );
+  t.equal(series.length, 1);
+  t.equal(series[0]?.split(' ').at(-1), '1');
 });

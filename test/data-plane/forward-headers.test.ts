@@ -5,7 +5,9 @@ import type { RequestHeadersConfig } from '../../engine/config/gateway-config.js
 import { Exchange } from '../../engine/data-plane/exchange.js';
 import type { RouteFilter } from '../../engine/data-plane/filter-chain.js';
 import {
+  clientResponseHeaderList,
   isGatewayOwnedRequestHeader,
+  isGatewayOwnedResponseHeader,
   upstreamRequestHeaders,
   writeClientResponseHeaders,
   type RequestHeaderPolicy,
@@ -207,6 +209,14 @@ t.test('hop-by-hop headers and the headers Connection names are dropped, any cas
     'close and keep-alive are options, not header names',
   );
   t.same(
+    forward(['connection', 'X-Secret-Hop, Close', 'close', 'kept', 'x-secret-hop', '1']).slice(
+      0,
+      2,
+    ),
+    ['close', 'kept'],
+    'close listed with other options is an option still',
+  );
+  t.same(
     forward(['connection', 'keep-alive', 'keep-alive', 'timeout=5']).slice(0, 2),
     GATEWAY_SET.slice(0, 2),
     'Keep-Alive is hop-by-hop even when Connection lists only the option',
@@ -366,4 +376,74 @@ t.test('response headers the route owns replace the upstream copy, Vary adds up'
     ['vary', 'Accept-Encoding'],
     ['x-kept', 'yes'],
   ]);
+});
+
+t.test('a request that came over TLS is forwarded as https', async (t) => {
+  const ex = exchange(['accept', 'text/plain']);
+  ex.secure = true;
+  t.same(forward([], {}, ex), [
+    'accept',
+    'text/plain',
+    'x-forwarded-for',
+    '10.0.0.7',
+    'x-forwarded-proto',
+    'https',
+    'x-request-id',
+    'req-1',
+    'x-forwarded-host',
+    'gw.test',
+  ]);
+});
+
+t.test('gateway-owned response headers', async (t) => {
+  for (const name of [
+    'connection',
+    'transfer-encoding',
+    'content-length',
+    'date',
+    'x-request-id',
+    'proxy-authenticate',
+    'content-encoding',
+  ]) {
+    t.equal(isGatewayOwnedResponseHeader(name), true, name);
+  }
+  for (const name of ['content-type', 'x-proxy', 'vary', 'set-cookie', 'x-content-encoding']) {
+    t.equal(isGatewayOwnedResponseHeader(name), false, name);
+  }
+});
+
+t.test('the response header list a cache keeps: what the client would be sent', async (t) => {
+  const upstream = {
+    connection: 'X-Private, Keep-Alive',
+    'x-private': 'secret',
+    'keep-alive': 'timeout=5',
+    'proxy-authenticate': 'Basic',
+    'transfer-encoding': 'chunked',
+    'content-length': '2',
+    date: 'yesterday',
+    'x-request-id': 'upstream-id',
+    'set-cookie': ['a=1', 'b=2'],
+    'x-kept': 'yes',
+    'x-missing': undefined,
+    'x-ratelimit-limit': '999',
+    vary: 'Accept-Encoding',
+  };
+  const owned = (name: string) => name === 'x-ratelimit-limit' || name === 'vary';
+  const kept: Array<[string, string]> = [
+    ['set-cookie', 'a=1'],
+    ['set-cookie', 'b=2'],
+    ['x-kept', 'yes'],
+  ];
+  t.same(clientResponseHeaderList(upstream, owned), [...kept, ['vary', 'Accept-Encoding']]);
+  t.same(
+    clientResponseHeaderList(upstream, owned),
+    clientResponseHeaders(upstream, owned),
+    'the same as written',
+  );
+  t.same(clientResponseHeaderList(upstream, null), [
+    ...kept,
+    ['x-ratelimit-limit', '999'],
+    ['vary', 'Accept-Encoding'],
+  ]);
+  t.same(clientResponseHeaderList({ 'x-kept': 'yes' }, null), [['x-kept', 'yes']], 'no Connection');
 });

@@ -53,6 +53,45 @@ t.test('names: every configured header and the spellings an upstream may read as
   );
 });
 
+t.test('names: exactly the spellings of each configured name', async (t) => {
+  const names = (header: string) => [...createContextHeaders({ subject: header }).names].sort();
+  t.same(
+    names('X-User-Roles'),
+    [
+      'x-user-role',
+      'x-user-roles',
+      'x-user_role',
+      'x-user_roles',
+      'x_user-role',
+      'x_user-roles',
+      'x_user_role',
+      'x_user_roles',
+    ],
+    'a plural name: itself and its singular',
+  );
+  t.same(
+    names('x_user_id'),
+    [
+      'x-user-id',
+      'x-user-ids',
+      'x-user_id',
+      'x-user_ids',
+      'x_user-id',
+      'x_user-ids',
+      'x_user_id',
+      'x_user_ids',
+    ],
+    'written with underscores',
+  );
+  t.same(names('Xuserid'), ['xuserid', 'xuserids'], 'no separator at all');
+  t.equal(names('x-a-b-c-d-e-f').length, 2 * 2 ** 6, 'six separators: every mix still');
+  t.same(
+    names('x_a_b_c_d_e_f_g_h'),
+    ['x-a-b-c-d-e-f-g-h', 'x-a-b-c-d-e-f-g-hs', 'x_a_b_c_d_e_f_g_h', 'x_a_b_c_d_e_f_g_hs'],
+    'past six, written with underscores: the all-dash and all-underscore spellings',
+  );
+});
+
 t.test('absent fields and empty lists are not sent', async (t) => {
   const headers = createContextHeaders(DEFAULT_CONTEXT_HEADERS);
   t.same(headers.build({ subject: 'k', roles: [], permissions: [], method: 'api_key' }), [
