@@ -204,13 +204,20 @@ async function rerunSurvivors(group, last) {
   return { ...last, files, survivors, rechecks: [...(last.rechecks ?? []), recheck] };
 }
 
+/** Line `n` (1-based) of a file, trimmed: what an entry's `line` or `lineBefore` names. */
+function sourceLine(file, n) {
+  return (readFileSync(resolve(root, file), 'utf8').split('\n')[n - 1] ?? '').trim();
+}
+
 function equivalence(s) {
   return EQUIVALENT.find(
     (e) =>
       s.file.endsWith(e.file) &&
       e.mutator === s.mutator &&
       e.original === s.original &&
-      e.replacement === s.replacement,
+      e.replacement === s.replacement &&
+      (e.line === undefined || e.line === sourceLine(s.file, s.line)) &&
+      (e.lineBefore === undefined || e.lineBefore === sourceLine(s.file, s.line - 1)),
   );
 }
 

@@ -41,8 +41,8 @@ const pool = tap([
   ...(coverage ? ['--no-disable-coverage'] : []),
   ...all.filter((f) => !serial.has(f)),
 ]);
-// Coverage comes from the pool's run: the second run would replace it with the serial files'
-// alone, and the serial files measure timing, which coverage's counters slow down.
-const alone = tap(['--jobs=1', '--disable-coverage', ...all.filter((f) => serial.has(f))]);
+// Coverage comes from the pool's run, reported before the second run starts: that run clears
+// .tap/coverage, and the serial files measure timing, which coverage's counters slow down.
 if (coverage) tap(['report', 'text']);
+const alone = tap(['--jobs=1', '--disable-coverage', ...all.filter((f) => serial.has(f))]);
 process.exit(pool === 0 && alone === 0 ? 0 : 1);

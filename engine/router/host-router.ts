@@ -43,13 +43,13 @@ export class HostRouter<T, C = undefined> {
         if (name.length > suffix.length && name.endsWith(suffix)) {
           const hit = trie.match(method, path, ctx);
           if (hit.found) return hit;
-          if (!allowed || allowed.size === 0) allowed = hit.allowed;
+          allowed = merged(allowed, hit.allowed);
         }
       }
     }
     const hit = this.anyHost.match(method, path, ctx);
-    if (hit.found || !allowed || allowed.size === 0) return hit;
-    return { found: false, allowed };
+    if (hit.found) return hit;
+    return { found: false, allowed: merged(allowed, hit.allowed) };
   }
 
   private trieFor(host: string | undefined): SegmentTrie<T, C> {
@@ -69,4 +69,14 @@ export class HostRouter<T, C = undefined> {
     if (!trie) this.exactHosts.set(name, (trie = new SegmentTrie(this.rules)));
     return trie;
   }
+}
+
+/**
+ * The methods the path takes in every host tier a request fell through: any of them would have
+ * been served, so a 405's Allow lists them all. Each miss brings a new set, so one is reused.
+ */
+function merged(into: Set<string> | null, from: Set<string>): Set<string> {
+  if (into === null) return from;
+  for (const m of from) into.add(m);
+  return into;
 }

@@ -73,6 +73,15 @@ async function setup(t: Parameters<typeof startGatewayd>[0]) {
   return { upstream, gw };
 }
 
+// One upstream and one gatewayd serve every test but the last; each first forgets the requests
+// the upstream saw before it.
+const shared = await setup(t);
+
+function fresh(): Awaited<ReturnType<typeof setup>> {
+  shared.upstream.seen.length = 0;
+  return shared;
+}
+
 async function call(gw: GatewaydProcess, path: string, headers: Record<string, string> = {}) {
   const res = await request(gw.url(path), { headers });
   const text = await res.body.text();
@@ -101,7 +110,7 @@ const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
 const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 t.test('JWT attack matrix: every bad token is a 401 and never reaches the upstream', async (t) => {
-  const { upstream, gw } = await setup(t);
+  const { upstream, gw } = fresh();
   const good = await token();
   const now = Math.floor(Date.now() / 1000);
   const claims = { sub: 'user-1', iss: 'auth-service', aud: 'api-gateway', exp: now + 300 };
@@ -154,7 +163,7 @@ t.test('JWT attack matrix: every bad token is a 401 and never reaches the upstre
 });
 
 t.test('client-sent identity headers never reach the upstream', async (t) => {
-  const { gw } = await setup(t);
+  const { gw } = fresh();
   const forged = {
     'x-user-id': 'admin',
     'x-user-roles': 'admin',
@@ -181,7 +190,7 @@ t.test('client-sent identity headers never reach the upstream', async (t) => {
 });
 
 t.test('a claim with CR/LF is refused, never split into headers', async (t) => {
-  const { upstream, gw } = await setup(t);
+  const { upstream, gw } = fresh();
   const res = await call(gw, '/me/x', bearer(await token({ sub: 'evil\r\nx-injected: 1' })));
   t.equal(res.status, 403);
   t.match(JSON.parse(res.text), { error: 'FORBIDDEN' });
@@ -189,7 +198,7 @@ t.test('a claim with CR/LF is refused, never split into headers', async (t) => {
 });
 
 t.test('roles, API keys and the tier gate (seed 004 wording)', async (t) => {
-  const { gw } = await setup(t);
+  const { gw } = fresh();
   t.equal((await call(gw, '/admin/x', bearer(await token()))).status, 403, 'no admin role');
   t.equal(
     (await call(gw, '/admin/x', bearer(await token({ roles: ['admin'] })))).status,
@@ -221,7 +230,7 @@ t.test('roles, API keys and the tier gate (seed 004 wording)', async (t) => {
 });
 
 t.test('path tricks cannot reach a protected route without its auth', async (t) => {
-  const { upstream, gw } = await setup(t);
+  const { upstream, gw } = fresh();
   const raw = (path: string) =>
     new Promise<number>((resolve, reject) => {
       const req = rawRequest({ host: '127.0.0.1', port: gw.port, path, method: 'GET' }, (res) => {
@@ -243,7 +252,7 @@ t.test('path tricks cannot reach a protected route without its auth', async (t) 
 });
 
 t.test('a request body waits for the auth check and arrives whole', async (t) => {
-  const { gw } = await setup(t);
+  const { gw } = fresh();
   const body = Buffer.alloc(1024 * 1024 + 17, 'b');
   const res = await request(gw.url('/upload'), {
     method: 'POST',
@@ -260,7 +269,7 @@ t.test('a request body waits for the auth check and arrives whole', async (t) =>
 t.test(
   'CORS: preflight at the gateway, allow-list, credentials, no headers for others',
   async (t) => {
-    const { upstream, gw } = await setup(t);
+    const { upstream, gw } = fresh();
     const preflight = (origin: string, method = 'POST', headers = 'content-type') =>
       request(gw.url('/me/x'), {
         method: 'OPTIONS',
@@ -312,7 +321,7 @@ t.test(
 t.test(
   "a CORS route answers CORS itself: the upstream's Access-Control-* never pass",
   async (t) => {
-    const { gw } = await setup(t);
+    const { gw } = fresh();
     const corsHeaders = (headers: Record<string, unknown>) =>
       Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith('access-control-')));
     const allowed = await call(gw, '/public/upstream-cors', { origin: 'https://app.example.com' });
@@ -339,7 +348,7 @@ t.test(
 );
 
 t.test('security headers on by default, off per route; IP filter refuses with 403', async (t) => {
-  const { upstream, gw } = await setup(t);
+  const { upstream, gw } = fresh();
   const res = await call(gw, '/public/x');
   t.equal(res.headers['x-content-type-options'], 'nosniff');
   t.equal(res.headers['x-frame-options'], 'DENY');

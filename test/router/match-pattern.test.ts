@@ -24,6 +24,7 @@ t.test('a miss says how many leading segments the pattern accepted', async (t) =
   t.same(match('/users/me', '/groups/me'), { matched: false, prefixSegments: 0 });
   t.same(match('/users/{id}/posts', '/users/42'), { matched: false, prefixSegments: 2 });
   t.same(match('/users/{id}', '/users/'), { matched: false, prefixSegments: 1 }, 'empty param');
+  t.same(match('/users/{id}', '/users'), { matched: false, prefixSegments: 1 }, 'no segment');
   t.same(match('/users/{id}', '/users/42/posts'), { matched: false, prefixSegments: 2 });
   t.same(match('/list', '/list/'), { matched: false, prefixSegments: 1 }, 'trailing slash');
   t.same(match('/list/', '/list'), { matched: false, prefixSegments: 1 });

@@ -36,6 +36,15 @@ t.test('a pattern parses into its segments, params and literal prefix', async (t
   });
 });
 
+t.test('the empty pattern has no segment, so no wildcard either', async (t) => {
+  t.same(parsePathPattern(''), {
+    segments: [],
+    paramNames: [],
+    hasWildcard: false,
+    staticPrefix: '/',
+  });
+});
+
 t.test('the literal prefix stops at the first param or *', async (t) => {
   const prefix = (p: string) => parsePathPattern(p).staticPrefix;
   t.equal(prefix('/{id}'), '/');

@@ -20,6 +20,7 @@ async function namedServer(t: Tap, name: string): Promise<string> {
 
 function config(v1: string, v2: string, stickyWeights: [number, number]): string {
   return `
+server: { http_port: 0, bind_address: 127.0.0.1 }
 routes:
   - path: /shop/*
     upstreams:
@@ -63,6 +64,11 @@ async function setup(t: Tap & Parameters<typeof startGatewayd>[0]) {
   return { v1, v2, gw, who };
 }
 
+// The tests that keep the weights as configured share one gatewayd: each split is a smooth
+// weighted round robin per route, so any run of whole rounds (100 requests at 90/10) counts
+// exactly, wherever the rounds before it stopped. The reload test has a gatewayd of its own.
+const shared = await setup(t);
+
 /** Sends `n` requests, `concurrency` at a time, and counts the answers by upstream name. */
 async function tally(n: number, concurrency: number, send: (i: number) => Promise<string>) {
   const counts: Record<string, number> = {};
@@ -79,13 +85,13 @@ async function tally(n: number, concurrency: number, send: (i: number) => Promis
 }
 
 t.test('a 90/10 split sends exactly 10% to the canary', async (t) => {
-  const { who } = await setup(t);
+  const { who } = shared;
   const counts = await tally(2000, 20, () => who('/shop/items'));
   t.same(counts, { v1: 1800, v2: 200 }, JSON.stringify(counts));
 });
 
 t.test('a header or cookie match sends every request to the canary', async (t) => {
-  const { who } = await setup(t);
+  const { who } = shared;
   const byHeader = await tally(200, 10, () => who('/shop/items', { 'x-canary': 'true' }));
   t.same(byHeader, { v2: 200 });
   const byCookie = await tally(200, 10, () => who('/shop/items', { cookie: 'a=1; release=beta' }));
@@ -97,7 +103,7 @@ t.test('a header or cookie match sends every request to the canary', async (t) =
 });
 
 t.test('weight 0 takes no traffic: blue/green switch', async (t) => {
-  const { who } = await setup(t);
+  const { who } = shared;
   t.same(await tally(100, 10, () => who('/bluegreen/x')), { v2: 100 });
 });
 
@@ -144,7 +150,7 @@ t.test(
 );
 
 t.test('a request without the split key is split by weight alone', async (t) => {
-  const { who } = await setup(t);
+  const { who } = shared;
   t.same(await tally(100, 10, () => who('/sticky/x')), { v1: 90, v2: 10 });
 });
 
@@ -155,6 +161,7 @@ t.test('split_on a JWT claim keeps each tenant on one upstream', async (t) => {
   const gw = await startGatewayd(
     t,
     `
+server: { http_port: 0, bind_address: 127.0.0.1 }
 auth:
   jwt: { secret: "${secret}", algorithm: HS256 }
 routes:

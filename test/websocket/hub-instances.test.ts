@@ -57,10 +57,14 @@ async function twoInstances(t: Test, extra = '') {
   return { redis, a, b };
 }
 
+// The first three tests share two instances and their Redis (each on channels and users of its
+// own); the last one stops Redis, so it has its own.
+const shared = await twoInstances(t);
+
 t.test(
   'two instances: a publish on one reaches a subscriber on the other exactly once',
   async (t) => {
-    const setup = await twoInstances(t);
+    const setup = shared;
     if (!setup) return;
     const { a, b } = setup;
     const channel = `room${process.pid}`;
@@ -103,7 +107,7 @@ t.test(
 );
 
 t.test('webhook on A reaches the user connected to B, and only that user', async (t) => {
-  const setup = await twoInstances(t);
+  const setup = shared;
   if (!setup) return;
   const { a, b } = setup;
   const user = `u${process.pid}`;
@@ -147,7 +151,7 @@ t.test('webhook on A reaches the user connected to B, and only that user', async
 });
 
 t.test('webhook refusals', async (t) => {
-  const setup = await twoInstances(t);
+  const setup = shared;
   if (!setup) return;
   const { a } = setup;
   const wrong = await webhook(a, { type: 'channel_broadcast', channel: 'x', data: 1 }, 'nope');

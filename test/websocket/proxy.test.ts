@@ -77,6 +77,15 @@ async function setup(
   return { upstream, gw, ws: (path) => `ws://127.0.0.1:${gw.port}${path}` };
 }
 
+// One upstream and one gatewayd serve every test that needs no upstream options of its own; each
+// such test first forgets the upstream connections the tests before it made.
+const shared = await setup(t);
+
+function fresh(): Awaited<ReturnType<typeof setup>> {
+  shared.upstream.connections.length = 0;
+  return shared;
+}
+
 function token(claims: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ sub: 'user-42', roles: ['user'], iat: now, exp: now + 300, ...claims })
@@ -100,7 +109,7 @@ function sha(b: Buffer): string {
 }
 
 t.test('a plain request to a proxy route gets 426 with the JSON error', async (t) => {
-  const { gw, upstream } = await setup(t);
+  const { gw, upstream } = fresh();
   const res = await request(gw.url('/ws/open'));
   t.equal(res.statusCode, 426);
   t.equal(res.headers.upgrade, 'websocket');
@@ -115,7 +124,7 @@ t.test('a plain request to a proxy route gets 426 with the JSON error', async (t
 });
 
 t.test('auth is checked before the upgrade', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const none = refused(await connect(t, ws('/ws/chat')));
   t.equal(none.status, 401);
   t.match(JSON.parse(none.body), { error: 'UNAUTHORIZED', status_code: 401 });
@@ -140,7 +149,7 @@ t.test('auth is checked before the upgrade', async (t) => {
 });
 
 t.test('credentials in each place the upgrade may carry them', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const jwt = await token();
 
   opened(t, await connect(t, ws('/ws/chat'), { headers: { 'x-api-key': KEYS.user } }));
@@ -172,7 +181,7 @@ t.test('credentials in each place the upgrade may carry them', async (t) => {
 });
 
 t.test('the upstream handshake carries context and forwarding headers', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const client = opened(
     t,
     await connect(t, ws('/ws/chat'), {
@@ -220,7 +229,7 @@ t.test('subprotocol negotiation is the upstream decision', async (t) => {
 });
 
 t.test('text and binary frames both ways, and a 1 MB message', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const client = opened(
     t,
     await connect(t, ws('/ws/chat'), { headers: { 'x-api-key': KEYS.user } }),
@@ -250,7 +259,7 @@ t.test('text and binary frames both ways, and a 1 MB message', async (t) => {
 });
 
 t.test('a message over max_message_size closes with 1009', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const client = opened(t, await connect(t, ws('/ws/small')));
   client.ws.send('x'.repeat(1024));
   t.equal((await client.next()).data.length, 1024, 'exactly the limit passes');
@@ -263,7 +272,7 @@ t.test('a message over max_message_size closes with 1009', async (t) => {
 });
 
 t.test('close codes and reasons pass through both ways', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const fromClient = opened(t, await connect(t, ws('/ws/open')));
   await upstream.waitFor((u) => u.connections.length === 1);
   fromClient.ws.close(4001, 'client says bye');
@@ -287,7 +296,7 @@ t.test('close codes and reasons pass through both ways', async (t) => {
 });
 
 t.test('an upstream that is down or refuses gets a 502 before the upgrade', async (t) => {
-  const { ws } = await setup(t);
+  const { ws } = fresh();
   const down = refused(await connect(t, ws('/ws/down')));
   t.equal(down.status, 502);
   t.match(JSON.parse(down.body), { error: 'BAD_GATEWAY', message: /upstream "down"/ });
@@ -302,7 +311,7 @@ t.test('an upstream that is down or refuses gets a 502 before the upgrade', asyn
 });
 
 t.test("a handshake the upstream never answers gets a 504 after the route's timeout", async (t) => {
-  const { ws } = await setup(t);
+  const { ws } = fresh();
   const started = performance.now();
   const slow = refused(await connect(t, ws('/ws/silent')));
   const elapsed = performance.now() - started;
@@ -312,7 +321,7 @@ t.test("a handshake the upstream never answers gets a 504 after the route's time
 });
 
 t.test('an upstream that drops after the upgrade closes the client with 1011', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const client = opened(t, await connect(t, ws('/ws/open')));
   await upstream.waitFor((u) => u.connections.length === 1);
   upstream.last.ws.terminate();
@@ -323,7 +332,7 @@ t.test('an upstream that drops after the upgrade closes the client with 1011', a
 });
 
 t.test('a client that goes away closes its upstream connection', async (t) => {
-  const { upstream, ws } = await setup(t);
+  const { upstream, ws } = fresh();
   const client = opened(t, await connect(t, ws('/ws/open')));
   await upstream.waitFor((u) => u.connections.length === 1);
   client.ws.terminate();

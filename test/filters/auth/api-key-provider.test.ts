@@ -28,12 +28,13 @@ t.test('hashApiKey is sha256:<hex of the key>', async (t) => {
 });
 
 t.test('a valid static key gives its identity', async (t) => {
-  t.match(await provider().verify(KEY), {
+  t.same(await provider().verify(KEY), {
     subject: 'chat-widget',
     tier: 'pro',
     roles: ['widget'],
     permissions: [],
     method: 'api_key',
+    expiresAt: undefined,
   });
 });
 
@@ -76,6 +77,25 @@ t.test('static keys that cannot be checked are refused at load', async (t) => {
       ]),
     /duplicate name/,
   );
+});
+
+t.test('a static hash is sha256: and 64 hex digits; a key without roles has none', async (t) => {
+  const hash = hashApiKey('k');
+  for (const bad of [`x${hash}`, `${hash}0`, ` ${hash}`, hash.toUpperCase()]) {
+    t.throws(
+      () => compileStaticApiKeys([{ name: 'a', hash: bad }]),
+      { message: 'API key "a": hash must be sha256:<64 hex digits>' },
+      JSON.stringify(bad),
+    );
+  }
+  t.same(compileStaticApiKeys([{ name: 'a', hash }])('k'), {
+    subject: 'a',
+    roles: [],
+    permissions: [],
+    tier: undefined,
+    method: 'api_key',
+    expiresAt: undefined,
+  });
 });
 
 t.test('one hash under two names is refused at load', async (t) => {
@@ -156,6 +176,13 @@ t.test('managed keys through the provider', async (t) => {
   t.test('an unknown key is unknown_key', async (t) => {
     t.equal(await reasonOf(p.verify('gwk_nope')), 'unknown_key');
   });
+});
+
+t.test('MemoryApiKeyStore files a key under its owner only', async (t) => {
+  const store = new MemoryApiKeyStore(() => T0);
+  await store.create({ name: 'unowned' });
+  // Not under undefined either, which a caller without types could ask for.
+  t.same(await store.listByOwner(undefined as unknown as string), []);
 });
 
 t.test('MemoryApiKeyStore', async (t) => {

@@ -33,14 +33,18 @@ t.test('a Bearer value that is not JWT-shaped goes to the API key provider', asy
 });
 
 t.test('with only JWT enabled, any Bearer value goes to the JWT provider', async (t) => {
-  t.match(read({ authorization: `Bearer ${KEY}` }, '', { ...both, apiKey: false }), {
+  t.same(read({ authorization: `Bearer ${KEY}` }, '', { ...both, apiKey: false }), {
     kind: 'jwt',
+    value: KEY,
+    source: 'authorization',
   });
 });
 
 t.test('with only API keys enabled, a JWT-shaped Bearer value is an API key', async (t) => {
-  t.match(read({ authorization: `Bearer ${JWT}` }, '', { ...both, jwt: false }), {
+  t.same(read({ authorization: `Bearer ${JWT}` }, '', { ...both, jwt: false }), {
     kind: 'api_key',
+    value: JWT,
+    source: 'authorization',
   });
 });
 
@@ -49,8 +53,10 @@ t.test('the API key header', async (t) => {
 });
 
 t.test('a configured API key header name', async (t) => {
-  t.match(read({ 'x-widget-key': KEY }, '', { ...both, apiKeyHeader: 'x-widget-key' }), {
+  t.same(read({ 'x-widget-key': KEY }, '', { ...both, apiKeyHeader: 'x-widget-key' }), {
+    kind: 'api_key',
     value: KEY,
+    source: 'api_key_header',
   });
 });
 
@@ -59,7 +65,11 @@ t.test('the API key header is ignored when API keys are not enabled', async (t) 
 });
 
 t.test('Authorization wins over the API key header', async (t) => {
-  t.match(read({ authorization: `Bearer ${JWT}`, 'x-api-key': KEY }), { source: 'authorization' });
+  t.same(read({ authorization: `Bearer ${JWT}`, 'x-api-key': KEY }), {
+    kind: 'jwt',
+    value: JWT,
+    source: 'authorization',
+  });
 });
 
 t.test('a non-Bearer Authorization header is not a credential', async (t) => {
@@ -84,7 +94,12 @@ t.test('WebSocket: a Sec-WebSocket-Protocol entry with the prefix', async (t) =>
 });
 
 t.test('WebSocket: an API key in the protocol entry', async (t) => {
-  t.match(read({ 'sec-websocket-protocol': `bearer.${KEY}` }, '', ws), { kind: 'api_key' });
+  t.same(read({ 'sec-websocket-protocol': `bearer.${KEY}` }, '', ws), {
+    kind: 'api_key',
+    value: KEY,
+    source: 'websocket_protocol',
+    protocol: `bearer.${KEY}`,
+  });
 });
 
 t.test('WebSocket: protocol entries without the prefix are ignored', async (t) => {
@@ -102,3 +117,72 @@ t.test('the query parameter is only read where configured', async (t) => {
 t.test('the protocol header is only read where configured', async (t) => {
   t.equal(read({ 'sec-websocket-protocol': `bearer.${JWT}` }), null);
 });
+
+t.test('blanks around a Bearer token are not part of it, tabs included', async (t) => {
+  for (const header of [
+    `Bearer\t${KEY}`,
+    `Bearer \t ${KEY}`,
+    `Bearer ${KEY}  `,
+    `bEaReR\t${KEY}\t`,
+  ]) {
+    t.same(
+      read({ authorization: header }),
+      { kind: 'api_key', value: KEY, source: 'authorization' },
+      JSON.stringify(header),
+    );
+  }
+});
+
+t.test('Bearer must open the header and be followed by a blank', async (t) => {
+  t.equal(read({ authorization: `XBearer ${KEY}` }), null);
+  t.equal(read({ authorization: `Bearer${KEY}` }), null);
+});
+
+t.test('a value is JWT-shaped only as three base64url parts, nothing around them', async (t) => {
+  const kind = (value: string) => read({ authorization: `Bearer ${value}` })?.kind;
+  t.equal(kind('a.b.c'), 'jwt');
+  t.equal(kind('a.b.'), 'jwt', 'an empty signature, as alg none has');
+  t.equal(kind('ab_-.CD.e9'), 'jwt');
+  t.equal(kind('a.b'), 'api_key', 'two parts');
+  t.equal(kind('a.b.c.d'), 'api_key', 'four parts');
+  t.equal(kind('.b.c'), 'api_key', 'an empty header part');
+  t.equal(kind('a..c'), 'api_key', 'an empty payload part');
+  t.equal(kind('!a.b.c'), 'api_key', 'something before the first part');
+  t.equal(kind('a.b.c!'), 'api_key', 'something after the signature');
+  t.equal(kind('a+.b.c'), 'api_key', 'base64, not base64url');
+  t.equal(kind('a.b/.c'), 'api_key');
+  t.equal(kind('a.b.c='), 'api_key', 'padding');
+});
+
+t.test('the API key header and the query parameter are trimmed', async (t) => {
+  t.same(read({ 'x-api-key': ` ${KEY}\t` }), {
+    kind: 'api_key',
+    value: KEY,
+    source: 'api_key_header',
+  });
+  t.equal(read({ 'x-api-key': '  ' }), null, 'blanks only: no key');
+  t.same(read({}, `token=%20${KEY}%20`, ws), { kind: 'api_key', value: KEY, source: 'query' });
+  t.equal(read({}, 'token=%20', ws), null, 'blanks only: no key');
+});
+
+t.test(
+  'WebSocket: a query without the parameter, or a protocol equal to the prefix, is nothing',
+  async (t) => {
+    t.equal(read({}, 'room=1', ws), null);
+    t.equal(read({ 'sec-websocket-protocol': 'bearer.' }, 'room=1', ws), null);
+    t.same(read({ 'sec-websocket-protocol': ` bearer.${KEY} , chat.v1` }, '', ws), {
+      kind: 'api_key',
+      value: KEY,
+      source: 'websocket_protocol',
+      protocol: `bearer.${KEY}`,
+    });
+  },
+);
+
+t.test(
+  'where no query parameter or protocol prefix is configured, none is read, whatever its name',
+  async (t) => {
+    t.equal(read({}, `undefined=${KEY}`), null);
+    t.equal(read({ 'sec-websocket-protocol': `undefined${KEY}` }), null);
+  },
+);

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { CompactSign, SignJWT } from 'jose';
 import t from 'tap';
 import { AuthFailure } from '../../../engine/filters/auth/auth-failure.js';
 import {
@@ -104,13 +104,42 @@ t.test('attack matrix: each forged or broken token is refused with its reason', 
     ['64 KB token', async () => `${h}.${'A'.repeat(64 * 1024)}.${s}`, 'too_large'],
     ['missing sub', () => rsSign({ sub: undefined }), 'missing_claim'],
     ['exp of the wrong type', () => rsSign({ exp: 'tomorrow' }), 'invalid_claim'],
+    ['nbf of the wrong type', () => rsSign({ nbf: 'soon' }), 'invalid_claim'],
+    [
+      'a signed payload that is no JSON object',
+      () => new CompactSign(Buffer.from('[1,2]')).setProtectedHeader(header).sign(rs.privateKey),
+      'malformed',
+    ],
+    [
+      'a critical header parameter the verifier does not know',
+      () =>
+        new CompactSign(Buffer.from(JSON.stringify(payload)))
+          .setProtectedHeader({ ...header, crit: ['x-ext'], 'x-ext': 1 })
+          .sign(rs.privateKey, { crit: { 'x-ext': true } }),
+      'malformed',
+    ],
   ];
+  /** The sentence each refusal carries: by reason, or by case where it names a claim. */
+  const messages: Record<string, string> = {
+    algorithm_not_allowed: 'Token algorithm is not allowed',
+    expired: 'Token has expired',
+    not_yet_valid: 'Token is not valid yet',
+    bad_issuer: 'Token issuer is not accepted',
+    bad_audience: 'Token audience is not accepted',
+    bad_signature: 'Token signature is invalid',
+    malformed: 'Token is malformed',
+    too_large: 'Token is too large',
+    'missing sub': 'Token is missing the "sub" claim',
+    'exp of the wrong type': 'Token claim "exp" is invalid',
+    'nbf of the wrong type': 'Token claim "nbf" is invalid',
+  };
 
   for (const [name, make, reason] of cases) {
     t.test(name, async (t) => {
       const token = await make();
       const failure = await failureOf(rsProvider().verify(token));
       t.equal(failure.reason, reason);
+      t.equal(failure.message, messages[name] ?? messages[reason]);
       t.notOk(failure.message.includes(s), 'the message does not quote the token');
     });
   }
@@ -128,6 +157,11 @@ t.test('maxTokenBytes is configurable', async (t) => {
   t.equal(
     await reasonOf(rsProvider({ maxTokenBytes: token.length - 1 }).verify(token)),
     'too_large',
+  );
+  t.equal(
+    (await rsProvider({ maxTokenBytes: token.length }).verify(token)).subject,
+    'user-1',
+    'a token of exactly maxTokenBytes is checked',
   );
 });
 
@@ -386,6 +420,41 @@ t.test('verified-token cache', async (t) => {
     t.equal(checks, before + 1);
   });
 
+  t.test('a token without exp is cached for cacheTtlMs', async (t) => {
+    const clock = { ms: T0 };
+    const provider = rsProvider({ requiredClaims: ['sub'], cacheTtlMs: 1000 }, clock);
+    const token = await rsSign({ exp: undefined });
+    const identity = await provider.verify(token);
+    const before = checks;
+    t.equal(await provider.verify(token), identity);
+    t.equal(checks, before, 'no signature check on the second call');
+  });
+
+  t.test('within the leeway, an entry lasts until exp plus the leeway', async (t) => {
+    const clock = { ms: T0 };
+    const provider = rsProvider({ leewaySeconds: 30 }, clock);
+    const token = await rsSign({ exp: T0 / 1000 - 20 });
+    const identity = await provider.verify(token);
+    clock.ms = T0 + 9_999;
+    t.equal(provider.known(token), identity, 'exp + 30 s is 10 s after T0');
+    clock.ms = T0 + 10_000;
+    t.equal(provider.known(token), null);
+  });
+
+  t.test('a token that could be trusted for no time is not stored', async (t) => {
+    // exp half a second past T0: jose, which counts whole seconds, accepts it at T0 + 500 ms,
+    // but the cache would have to drop it at once. Stored, it would evict the one entry.
+    const clock = { ms: T0 };
+    const provider = rsProvider({ cacheSize: 1 }, clock);
+    const kept = await rsSign({});
+    const keptIdentity = await provider.verify(kept);
+    clock.ms = T0 + 500;
+    const brief = await rsSign({ sub: 'user-2', exp: T0 / 1000 + 0.5 });
+    t.equal((await provider.verify(brief)).subject, 'user-2');
+    t.equal(provider.known(kept), keptIdentity, 'the entry already held stays');
+    t.equal(provider.known(brief), null);
+  });
+
   t.test('failures are not cached: a refused token is checked every time', async (t) => {
     const provider = rsProvider();
     const token = await rsSign({ iss: 'evil' });
@@ -394,6 +463,22 @@ t.test('verified-token cache', async (t) => {
     t.equal(await reasonOf(provider.verify(token)), 'bad_issuer');
     t.equal(checks, before + 1);
   });
+});
+
+t.test('known: the identity of a token verified and still valid, else null', async (t) => {
+  const clock = { ms: T0 };
+  const provider = rsProvider({ cacheTtlMs: 1000 }, clock);
+  const token = await rsSign({});
+  t.equal(provider.known(token), null, 'not verified yet');
+  const identity = await provider.verify(token);
+  t.equal(provider.known(token), identity);
+  clock.ms = T0 + 999;
+  t.equal(provider.known(token), identity, 'just inside cacheTtlMs');
+  clock.ms = T0 + 1000;
+  t.equal(provider.known(token), null, 'cacheTtlMs has passed');
+  const uncached = rsProvider({ cacheSize: 0 });
+  await uncached.verify(token);
+  t.equal(uncached.known(token), null, 'no cache, nothing known');
 });
 
 t.test('identities are frozen: a filter cannot alter what later filters see', async (t) => {
