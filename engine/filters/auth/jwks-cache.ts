@@ -100,9 +100,29 @@ export class JwksCache {
       await res.body?.cancel();
       throw new Error(`JWKS ${url} is larger than ${maxBytes} bytes`);
     }
-    const text = await res.text();
-    if (text.length > maxBytes) throw new Error(`JWKS ${url} is larger than ${maxBytes} bytes`);
+    const text = await readBounded(res, maxBytes, url);
     return createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
+  }
+}
+
+/**
+ * The body as UTF-8 text, read no further than `maxBytes` bytes: a chunked answer declares no
+ * length, and reading it whole first would hold an endless or huge one in memory.
+ */
+async function readBounded(res: Response, maxBytes: number, url: string): Promise<string> {
+  const reader = res.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString('utf8');
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new Error(`JWKS ${url} is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
   }
 }
 

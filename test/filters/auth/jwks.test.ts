@@ -338,6 +338,38 @@ t.test('the size bound: a set of exactly maxBytes is read, one byte more is not'
     t.same(errors, [tooLarge(server, body.length)]);
     t.ok(performance.now() - started < 4_000, 'without waiting for the timeout');
   });
+  t.test('a chunked answer that never ends is refused at the bound', async (t) => {
+    const server = await startJwksServer(t, [k1.jwk]);
+    server.respond = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const more = () => {
+        if (!res.destroyed) res.write(' '.repeat(4096), () => setImmediate(more));
+      };
+      more();
+    };
+    const { cache, errors } = jwksCache(server, { maxBytes: 64 * 1024, timeoutMs: 5_000 });
+    const started = performance.now();
+    t.equal(await lookup(cache, 'k1'), 'jwks_unavailable: Token signing keys are unavailable');
+    t.same(errors, [tooLarge(server, 64 * 1024)]);
+    t.ok(performance.now() - started < 4_000, 'without waiting for the timeout');
+  });
+  t.test('the bound counts bytes, not characters', async (t) => {
+    const server = await startJwksServer(t, [k1.jwk]);
+    // Two-byte characters in a field jose ignores: the text is shorter than the bound, its
+    // bytes are not.
+    const wide = JSON.stringify({ keys: [k1.jwk], note: 'é'.repeat(100) });
+    server.respond = (res) => chunked(res, wide);
+    const bytes = Buffer.byteLength(wide);
+    t.ok(wide.length < bytes - 50);
+    const fits = jwksCache(server, { maxBytes: bytes });
+    t.equal(await lookup(fits.cache, 'k1'), 'key');
+    const small = jwksCache(server, { maxBytes: bytes - 1 });
+    t.equal(
+      await lookup(small.cache, 'k1'),
+      'jwks_unavailable: Token signing keys are unavailable',
+    );
+    t.same(small.errors, [tooLarge(server, bytes - 1)]);
+  });
   t.test('a declared length over the bound on an answer without a body', async (t) => {
     const server = await startJwksServer(t, [k1.jwk]);
     server.respond = (res) => {
