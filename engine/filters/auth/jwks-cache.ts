@@ -111,7 +111,7 @@ export class JwksCache {
  */
 async function readBounded(res: Response, maxBytes: number, url: string): Promise<string> {
   const reader = res.body?.getReader();
-  if (reader === undefined) return '';
+  if (reader === undefined) throw new Error(`JWKS ${url} answered ${res.status} without a body`);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

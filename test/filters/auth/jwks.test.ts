@@ -382,6 +382,17 @@ t.test('the size bound: a set of exactly maxBytes is read, one byte more is not'
   });
 });
 
+t.test('a success without a body (204) is a failed fetch that says so', async (t) => {
+  const server = await startJwksServer(t, [k1.jwk]);
+  server.respond = (res) => {
+    res.writeHead(204);
+    res.end();
+  };
+  const { cache, errors } = jwksCache(server);
+  t.equal(await lookup(cache, 'k1'), 'jwks_unavailable: Token signing keys are unavailable');
+  t.same(errors, [`JWKS ${server.url} answered 204 without a body`]);
+});
+
 t.test('an HS256 token against a JWKS is refused by the algorithm list', async (t) => {
   const server = await startJwksServer(t, [k1.jwk]);
   const { provider } = jwksProvider(server);
