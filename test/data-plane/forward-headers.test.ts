@@ -329,23 +329,23 @@ t.test('gateway-owned request headers', async (t) => {
   }
 });
 
+/** An upstream's answer with hop-by-hop, framing and Connection-named headers among its own. */
+const UPSTREAM_ANSWER = {
+  connection: 'X-Private, Keep-Alive',
+  'x-private': 'secret',
+  'keep-alive': 'timeout=5',
+  'proxy-authenticate': 'Basic',
+  'transfer-encoding': 'chunked',
+  'content-length': '2',
+  date: 'yesterday',
+  'x-request-id': 'upstream-id',
+  'set-cookie': ['a=1', 'b=2'],
+  'x-kept': 'yes',
+  'x-missing': undefined,
+};
+
 t.test('response headers: hop-by-hop, framing and Connection-named headers dropped', async (t) => {
-  const out = clientResponseHeaders(
-    {
-      connection: 'X-Private, Keep-Alive',
-      'x-private': 'secret',
-      'keep-alive': 'timeout=5',
-      'proxy-authenticate': 'Basic',
-      'transfer-encoding': 'chunked',
-      'content-length': '2',
-      date: 'yesterday',
-      'x-request-id': 'upstream-id',
-      'set-cookie': ['a=1', 'b=2'],
-      'x-kept': 'yes',
-      'x-missing': undefined,
-    },
-    null,
-  );
+  const out = clientResponseHeaders(UPSTREAM_ANSWER, null);
   t.same(out, [
     ['set-cookie', 'a=1'],
     ['set-cookie', 'b=2'],
@@ -414,17 +414,7 @@ t.test('gateway-owned response headers', async (t) => {
 
 t.test('the response header list a cache keeps: what the client would be sent', async (t) => {
   const upstream = {
-    connection: 'X-Private, Keep-Alive',
-    'x-private': 'secret',
-    'keep-alive': 'timeout=5',
-    'proxy-authenticate': 'Basic',
-    'transfer-encoding': 'chunked',
-    'content-length': '2',
-    date: 'yesterday',
-    'x-request-id': 'upstream-id',
-    'set-cookie': ['a=1', 'b=2'],
-    'x-kept': 'yes',
-    'x-missing': undefined,
+    ...UPSTREAM_ANSWER,
     'x-ratelimit-limit': '999',
     vary: 'Accept-Encoding',
   };
