@@ -195,15 +195,25 @@ export async function startRedis(t: Tap): Promise<RedisHandle | null> {
   return null;
 }
 
-/** Starts a private server with `args`, retrying on another port when the chosen one was taken. */
+interface PrivateOptions {
+  args?: string[];
+  readyLine?: string;
+  configFile?: string;
+}
+
+/**
+ * Starts a private server with `args`, retrying on other ports when a chosen one was taken (by
+ * then any test's outgoing connection may hold it): `options` runs again on each attempt, so
+ * ports it picks itself (a cluster bus port) are fresh too.
+ */
 async function startPrivate(
   t: Tap,
-  options: (port: number) => { args?: string[]; readyLine?: string; configFile?: string },
+  options: (port: number) => PrivateOptions | Promise<PrivateOptions>,
 ): Promise<PrivateRedis> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const o = options(port);
+    const o = await options(port);
     const redis = new PrivateRedis(port, o.args, o.readyLine, o.configFile ?? null);
     try {
       await redis.restart();
@@ -271,9 +281,8 @@ export async function startRedisCluster(t: Tap): Promise<RedisClusterHandle | nu
   const dir = mkdtempSync(join(tmpdir(), 'gatewayd-cluster-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const servers = await Promise.all(
-    Array.from({ length: 6 }, async () => {
-      const busPort = await freePort();
-      return startPrivate(t, (port) => ({
+    Array.from({ length: 6 }, () =>
+      startPrivate(t, async (port) => ({
         args: [
           '--dir',
           dir,
@@ -285,10 +294,10 @@ export async function startRedisCluster(t: Tap): Promise<RedisClusterHandle | nu
           '1000',
           // The default bus port (port + 10000) can fall outside the port range.
           '--cluster-port',
-          String(busPort),
+          String(await freePort()),
         ],
-      }));
-    }),
+      })),
+    ),
   );
   const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
   await run('redis-cli', [
