@@ -1,6 +1,9 @@
+import { createRequire } from 'node:module';
 import type { Cluster, Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+// Loaded when a config has identity, not at every start.
+const load = createRequire(import.meta.url);
 
 export interface LoginLimiterSettings {
   /** Attempts per username per window. */
@@ -25,6 +28,9 @@ export interface LoginLimiter {
 }
 
 export function createLoginLimiter(s: LoginLimiterSettings): LoginLimiter {
+  const { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } = load(
+    'rate-limiter-flexible',
+  ) as typeof import('rate-limiter-flexible');
   const make = (points: number, keyPrefix: string): RateLimiterAbstract =>
     s.store === 'memory'
       ? new RateLimiterMemory({ points, duration: s.windowSeconds, keyPrefix })

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import type { LogFormat, ObservabilityConfig } from '../config/gateway-config.js';
 import { LineBatch } from './line-batch.js';
 
@@ -7,6 +7,9 @@ import { LineBatch } from './line-batch.js';
 export type LogOutput = NonNullable<NonNullable<ObservabilityConfig['logging']>['output']>['type'];
 
 export type { Logger };
+
+// pino-pretty is loaded only for `format: pretty`, not by every start.
+const load = createRequire(import.meta.url);
 
 /**
  * Paths that may carry a credential, censored whatever is logged. Headers of any logged request
@@ -72,6 +75,7 @@ export function createLogger(
   if (format === 'json') {
     return pino(options, new LineBatch(pino.destination({ dest }), BATCH_BYTES, LINGER_MS));
   }
+  const { build: pretty } = load('pino-pretty') as typeof import('pino-pretty');
   return pino(
     options,
     pretty({

@@ -1,8 +1,18 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { describeRedisTarget, serverTarget, type RedisTarget } from './redis-target.js';
+
+// ioredis is loaded with the first connection, not at start: a config without Redis never needs
+// it, and it is the largest module tree gatewayd starts with.
+const load = createRequire(import.meta.url);
 
 /** A connection to any kind of Redis target: one server (or a Sentinel master), or a Cluster. */
 export type RedisClient = Redis | Cluster;
+
+/** Narrows a client to a Cluster (ioredis sets `isCluster` on both kinds). */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
+}
 
 /** The two log calls the connection makes; a pino Logger fits. */
 export interface RedisLogger {
@@ -64,6 +74,7 @@ export function createRedisClient(
 }
 
 function connect(target: RedisTarget, options: RedisClientOptions): RedisClient {
+  const ioredis = load('ioredis') as typeof import('ioredis');
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
   const backoff = (times: number): number =>
     Math.min(50 * 2 ** Math.min(times - 1, 16), maxDelay) + Math.floor(Math.random() * 100);
@@ -83,9 +94,9 @@ function connect(target: RedisTarget, options: RedisClientOptions): RedisClient 
   };
   switch (target.kind) {
     case 'server':
-      return new Redis(target.url, single);
+      return new ioredis.Redis(target.url, single);
     case 'sentinel':
-      return new Redis({
+      return new ioredis.Redis({
         ...single,
         sentinels: target.nodes,
         name: target.masterName,
@@ -97,7 +108,7 @@ function connect(target: RedisTarget, options: RedisClientOptions): RedisClient 
         sentinelRetryStrategy: backoff,
       });
     case 'cluster':
-      return new Cluster(target.nodes, {
+      return new ioredis.Cluster(target.nodes, {
         lazyConnect,
         enableOfflineQueue: false,
         // Node connections retry nothing themselves: the cluster decides where a command goes next.

@@ -1,4 +1,5 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { isCluster } from './redis-connection.js';
 
 /**
  * Reads and deletes over many keys that work on one server and on a Cluster alike. A Cluster
@@ -9,7 +10,7 @@ import { Cluster, type Redis } from 'ioredis';
 
 /** Every key matching `match`, on every master of a Cluster. */
 export async function scanKeys(client: Redis | Cluster, match: string): Promise<string[]> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const nodes = isCluster(client) ? client.nodes('master') : [client];
   const keys: string[] = [];
   for (const node of nodes) {
     let cursor = '0';
@@ -28,7 +29,7 @@ export function getEach(
   keys: readonly string[],
 ): Promise<(string | null)[]> {
   if (keys.length === 0) return Promise.resolve([]);
-  if (!(client instanceof Cluster)) return client.mget(...keys);
+  if (!isCluster(client)) return client.mget(...keys);
   return Promise.all(keys.map((key) => client.get(key)));
 }
 
@@ -38,7 +39,7 @@ export async function deleteEach(
   keys: readonly string[],
 ): Promise<number> {
   if (keys.length === 0) return 0;
-  if (!(client instanceof Cluster)) return client.del(...keys);
+  if (!isCluster(client)) return client.del(...keys);
   const counts = await Promise.all(keys.map((key) => client.del(key)));
   return counts.reduce((sum, n) => sum + n, 0);
 }

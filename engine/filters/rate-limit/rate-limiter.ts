@@ -1,7 +1,12 @@
+import { createRequire } from 'node:module';
 import type { Cluster, Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateDecision, RatePolicy, StoreErrorMode } from '../../data-plane/rate-decision.js';
 import { FixedWindowCounter, type CountedWindow } from './fixed-window-counter.js';
+
+// rate-limiter-flexible is loaded by the first limiter with a Redis store, not at start: the
+// memory store is the gateway's own counter.
+const load = createRequire(import.meta.url);
 
 export interface RateLimiterLogger {
   warn(obj: object, msg: string): void;
@@ -88,7 +93,8 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
   // A lazyConnect client never connects on its own here: not-ready calls are refused before
   // they are sent, so no command would ever trigger the connection.
   if (client.status === 'wait') client.connect().catch(() => {});
-  const shared = new RateLimiterRedis({
+  const flexible = load('rate-limiter-flexible') as typeof import('rate-limiter-flexible');
+  const shared = new flexible.RateLimiterRedis({
     storeClient: client,
     points,
     duration: durationSeconds,
@@ -107,7 +113,7 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
       try {
         res = await shared.consume(clientKey);
       } catch (err) {
-        if (!(err instanceof RateLimiterRes)) {
+        if (!(err instanceof flexible.RateLimiterRes)) {
           if (!storeDown) {
             storeDown = true;
             logger?.warn(
@@ -215,9 +221,7 @@ function allowedDecision(policy: RatePolicy, res: RateLimiterRes): RateDecision 
   };
 }
 
-/** A refusal from a RateLimiterRes; anything else the library rejects with is a bug: rethrown. */
-function refusedDecision(policy: RatePolicy, res: unknown): RateDecision {
-  if (!(res instanceof RateLimiterRes)) throw res;
+function refusedDecision(policy: RatePolicy, res: RateLimiterRes): RateDecision {
   return refusal(policy, res.msBeforeNext);
 }
 

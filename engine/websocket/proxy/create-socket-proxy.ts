@@ -1,6 +1,7 @@
 import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import { createRequire } from 'node:module';
+import type { WebSocket } from 'ws';
 import type { RouteHandler } from '../../data-plane/compiled-route.js';
 import type { PathRewriter } from '../../data-plane/path-rewriter.js';
 import type { TrustMatcher } from '../../data-plane/trust-proxy.js';
@@ -16,6 +17,9 @@ import { acceptUpgrade } from '../accept-upgrade.js';
 import { connectWithin, CONNECT_TIMEOUT } from './connect-within.js';
 import { ProxySession } from './proxy-session.js';
 import { upstreamHandshake, type HandshakeOptions } from './upstream-handshake.js';
+
+// ws (the upstream side's client) is loaded by the first proxy route, not at every start.
+const load = createRequire(import.meta.url);
 
 export interface SocketProxyOptions {
   group: UpstreamGroup;
@@ -49,6 +53,7 @@ export interface SocketProxyOptions {
  * error (502, 503, 504) instead of a WebSocket that closes at once.
  */
 export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
+  const { WebSocket: UpstreamSocket } = load('ws') as typeof import('ws');
   const group = o.group;
   const handshake: HandshakeOptions = {
     preserveHost: o.preserveHost,
@@ -76,7 +81,7 @@ export function createSocketProxy(o: SocketProxyOptions): RouteHandler {
     const isSecure = endpoint.origin.startsWith('https:');
     let upstream: WebSocket;
     try {
-      upstream = new WebSocket(
+      upstream = new UpstreamSocket(
         `${isSecure ? 'wss' : 'ws'}${endpoint.origin.slice(isSecure ? 5 : 4)}${request.path}`,
         request.protocols,
         {

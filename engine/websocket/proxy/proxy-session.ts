@@ -1,4 +1,4 @@
-import WebSocket, { type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { WebSocketRouteMetrics } from '../../observability/metrics/websocket-metrics.js';
 import type { GatewaySocket, SocketSession } from '../socket-session.js';
 import {
@@ -30,7 +30,8 @@ export interface ProxySessionOptions {
  */
 export const CLIENT_HIGH_WATER = 1024 * 1024;
 
-const UPSTREAM_OPEN = WebSocket.OPEN;
+/** ws's `WebSocket.OPEN`, as a literal: ws itself loads only with the first proxy route. */
+const UPSTREAM_OPEN = 1;
 
 /**
  * One proxied WebSocket connection: frames relayed as they are (text stays text, binary stays
