@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Counter, Histogram } from 'prom-client';
+import { createRequire } from 'node:module';
 import type { Logger } from '../observability/logger.js';
 import { sortProblems, type ConfigProblem } from '../config/config-problem.js';
 import type { LoadResult } from '../config-loader/load-config.js';
@@ -10,6 +10,9 @@ import { PluginSet } from '../filters/plugins/plugin-set.js';
 import { resolvePlugins } from '../filters/plugins/resolve-plugins.js';
 
 type Loaded = Extract<LoadResult, { ok: true }>;
+
+// prom-client comes with the gateway's metrics (loaded only when metrics are on), not at start.
+const load = createRequire(import.meta.url);
 
 export interface PluginLoadOptions {
   modules: PluginModules;
@@ -59,6 +62,7 @@ const PLUGIN_PREFIX = 'gatewayd_plugin_';
 
 /** Plugins' own series, in the gateway's registry; names under gatewayd_plugin_. */
 function pluginMetrics(metrics: GatewayMetrics): PluginMetrics {
+  const { Counter, Histogram } = load('prom-client') as typeof import('prom-client');
   const checked = (name: string): string => {
     if (!name.startsWith(PLUGIN_PREFIX) || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name))
       throw new TypeError(
