@@ -93,8 +93,10 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
   // A lazyConnect client never connects on its own here: not-ready calls are refused before
   // they are sent, so no command would ever trigger the connection.
   if (client.status === 'wait') client.connect().catch(() => {});
-  const flexible = load('rate-limiter-flexible') as typeof import('rate-limiter-flexible');
-  const shared = new flexible.RateLimiterRedis({
+  const { RateLimiterRedis, RateLimiterRes } = load(
+    'rate-limiter-flexible',
+  ) as typeof import('rate-limiter-flexible');
+  const shared = new RateLimiterRedis({
     storeClient: client,
     points,
     duration: durationSeconds,
@@ -113,7 +115,7 @@ export function createRateLimiter(settings: RateLimiterSettings): RateLimiter {
       try {
         res = await shared.consume(clientKey);
       } catch (err) {
-        if (!(err instanceof flexible.RateLimiterRes)) {
+        if (!(err instanceof RateLimiterRes)) {
           if (!storeDown) {
             storeDown = true;
             logger?.warn(
